@@ -1,0 +1,133 @@
+namespace Tasker;
+
+/// <summary>A validated request to run a task: the type, its canonical parameters and who asked.</summary>
+/// <param name="Type">The task type, e.g. <c>sum2</c>.</param>
+/// <param name="ParametersJson">The parameters as canonical JSON (sorted keys, normalised numbers).</param>
+/// <param name="Client">The client name the task belongs to.</param>
+/// <param name="Priority">The requested priority.</param>
+/// <param name="ParentId">The parent task when this task is a child (sequence), else null.</param>
+[GenerateSerializer, Immutable, Alias("tasker.TaskSubmission")]
+public sealed record TaskSubmission(
+    [property: Id(0)] string Type,
+    [property: Id(1)] string ParametersJson,
+    [property: Id(2)] string Client,
+    [property: Id(3)] TaskPriority Priority,
+    [property: Id(4)] string? ParentId = null);
+
+/// <summary>How far a task has come: <paramref name="Done"/> of <paramref name="Total"/> units.</summary>
+[GenerateSerializer, Immutable, Alias("tasker.TaskProgress")]
+public sealed record TaskProgress([property: Id(0)] long Done, [property: Id(1)] long Total)
+{
+    /// <summary>Done as a percentage of total, 0–100, rounded down to one decimal.</summary>
+    public double Percent => Total <= 0 ? 0 : Math.Floor(Math.Min(Done, Total) * 1000.0 / Total) / 10.0;
+}
+
+/// <summary>Everything known about one task at one moment.</summary>
+/// <param name="Version">Grows with every change; watchers wait for a version above the one they saw.</param>
+[GenerateSerializer, Immutable, Alias("tasker.TaskSnapshot")]
+public sealed record TaskSnapshot(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Type,
+    [property: Id(2)] string Client,
+    [property: Id(3)] TaskPhase Phase,
+    [property: Id(4)] TaskPriority Priority,
+    [property: Id(5)] string ParametersJson,
+    [property: Id(6)] TaskProgress? Progress,
+    [property: Id(7)] string? ResultJson,
+    [property: Id(8)] string? Error,
+    [property: Id(9)] bool Cached,
+    [property: Id(10)] DateTimeOffset CreatedAt,
+    [property: Id(11)] DateTimeOffset? StartedAt,
+    [property: Id(12)] DateTimeOffset? FinishedAt,
+    [property: Id(13)] long Version,
+    [property: Id(14)] string? ParentId);
+
+/// <summary>The outcome of a lifecycle command (pause, resume, cancel, delete).</summary>
+[GenerateSerializer, Alias("tasker.TaskCommandStatus")]
+public enum TaskCommandStatus
+{
+    Done = 0,
+    NotFound = 1,
+    IllegalTransition = 2,
+}
+
+/// <summary>What a lifecycle command did, with the task as it now is.</summary>
+[GenerateSerializer, Immutable, Alias("tasker.TaskCommandResult")]
+public sealed record TaskCommandResult(
+    [property: Id(0)] TaskCommandStatus Status,
+    [property: Id(1)] TaskSnapshot? Task,
+    [property: Id(2)] string? Reason = null);
+
+/// <summary>One line of a client's request history.</summary>
+[GenerateSerializer, Immutable, Alias("tasker.ClientTaskEntry")]
+public sealed record ClientTaskEntry(
+    [property: Id(0)] string TaskId,
+    [property: Id(1)] string Type,
+    [property: Id(2)] TaskPhase Phase,
+    [property: Id(3)] bool Cached,
+    [property: Id(4)] DateTimeOffset CreatedAt,
+    [property: Id(5)] DateTimeOffset? FinishedAt);
+
+/// <summary>A query over a client's history, newest first.</summary>
+/// <param name="Before">Cursor: only tasks whose id sorts before this one (ids grow with time).</param>
+[GenerateSerializer, Immutable, Alias("tasker.HistoryQuery")]
+public sealed record HistoryQuery(
+    [property: Id(0)] int Limit,
+    [property: Id(1)] string? Before = null,
+    [property: Id(2)] string? Type = null,
+    [property: Id(3)] TaskPhase? Phase = null);
+
+/// <summary>A page of history, newest first; <see cref="Next"/> is the cursor for the next page, null at the end.</summary>
+[GenerateSerializer, Immutable, Alias("tasker.HistoryPage")]
+public sealed record HistoryPage(
+    [property: Id(0)] IReadOnlyList<ClientTaskEntry> Entries,
+    [property: Id(1)] string? Next,
+    [property: Id(2)] long TotalRecorded);
+
+/// <summary>The status a task type (a "process") can be in.</summary>
+[GenerateSerializer, Alias("tasker.ProcessStatus")]
+public enum ProcessStatus
+{
+    Active = 0,
+    Suspended = 1,
+    Error = 2,
+    Queue = 3,
+}
+
+/// <summary>A task type's status, why it was set and when.</summary>
+[GenerateSerializer, Immutable, Alias("tasker.ProcessEntry")]
+public sealed record ProcessEntry(
+    [property: Id(0)] string Type,
+    [property: Id(1)] ProcessStatus Status,
+    [property: Id(2)] string? Reason,
+    [property: Id(3)] DateTimeOffset? Since);
+
+/// <summary>All task types' statuses, with a version that grows on every change.</summary>
+[GenerateSerializer, Immutable, Alias("tasker.ProcessTable")]
+public sealed record ProcessTable(
+    [property: Id(0)] IReadOnlyList<ProcessEntry> Entries,
+    [property: Id(1)] long Version);
+
+/// <summary>The answer of the result cache for one canonical request.</summary>
+[GenerateSerializer, Alias("tasker.CacheLookupStatus")]
+public enum CacheLookupStatus
+{
+    /// <summary>A stored result answers the request.</summary>
+    Hit = 0,
+    /// <summary>The result was computed just now for this request.</summary>
+    Computed = 1,
+    /// <summary>The caller is now the one computing it and must report back.</summary>
+    Lead = 2,
+    /// <summary>Another task is computing it; the caller waits for it.</summary>
+    Follow = 3,
+    /// <summary>The computation failed; the error says why.</summary>
+    Failed = 4,
+}
+
+/// <summary>What the result cache answered.</summary>
+[GenerateSerializer, Immutable, Alias("tasker.CacheAnswer")]
+public sealed record CacheAnswer(
+    [property: Id(0)] CacheLookupStatus Status,
+    [property: Id(1)] string? ResultJson = null,
+    [property: Id(2)] string? Error = null,
+    [property: Id(3)] string? LeaderId = null);

@@ -1,0 +1,14 @@
+namespace Tasker;
+
+/// <summary>The status of every task type (process). Single instance, key 0.</summary>
+[Alias("tasker.IProcessRegistryGrain")]
+public interface IProcessRegistryGrain : IGrainWithIntegerKey
+{
+    /// <summary>The status of every known type; types never set are active.</summary>
+    [Alias("GetTable")]
+    Task<ProcessTable> GetTableAsync();
+
+    /// <summary>Sets a type's status with a reason; returns the new table.</summary>
+    [Alias("SetStatus")]
+    Task<ProcessTable> SetStatusAsync(string type, ProcessStatus status, string? reason);
+}

@@ -1,0 +1,46 @@
+using Orleans.Concurrency;
+
+namespace Tasker;
+
+/// <summary>One task: its durable state, its lifecycle and its run. Keyed by the task id.</summary>
+[Alias("tasker.ITaskGrain")]
+public interface ITaskGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Accepts the task and starts it. Idempotent: a second call returns the task as it is.
+    /// Short types finish within this call; long types are running or queued when it returns.
+    /// </summary>
+    [Alias("Submit")]
+    Task<TaskSnapshot> SubmitAsync(TaskSubmission submission);
+
+    /// <summary>The task as it is now, or null when no such task exists.</summary>
+    [Alias("Get"), AlwaysInterleave] // A pure read of the last committed snapshot; must not wait behind a running chunk.
+    Task<TaskSnapshot?> GetAsync();
+
+    /// <summary>
+    /// Waits until the task's version exceeds <paramref name="afterVersion"/> or the timeout passes,
+    /// then returns the task as it is (null when it does not exist).
+    /// </summary>
+    [Alias("Watch"), AlwaysInterleave] // Waits without holding the grain, so commands and chunks go on meanwhile.
+    Task<TaskSnapshot?> WatchAsync(long afterVersion, TimeSpan timeout);
+
+    /// <summary>Pauses a running task at its next chunk boundary, keeping its checkpoint.</summary>
+    [Alias("Pause")]
+    Task<TaskCommandResult> PauseAsync();
+
+    /// <summary>Resumes a paused task from its checkpoint.</summary>
+    [Alias("Resume")]
+    Task<TaskCommandResult> ResumeAsync();
+
+    /// <summary>Stops a task that has not ended and releases what it holds.</summary>
+    [Alias("Cancel")]
+    Task<TaskCommandResult> CancelAsync();
+
+    /// <summary>Forgets a task that has ended.</summary>
+    [Alias("Delete")]
+    Task<TaskCommandResult> DeleteAsync();
+
+    /// <summary>Called by the result cache when the computation this task follows has ended.</summary>
+    [Alias("LeaderEnded"), OneWay]
+    Task LeaderEndedAsync(CacheAnswer answer);
+}

@@ -1,0 +1,49 @@
+namespace Tasker;
+
+/// <summary>Where a task is in its lifecycle: queued → running → succeeded | failed | cancelled, running ⇄ paused.</summary>
+[GenerateSerializer, Alias("tasker.TaskPhase")]
+public enum TaskPhase
+{
+    Queued = 0,
+    Running = 1,
+    Paused = 2,
+    Succeeded = 3,
+    Failed = 4,
+    Cancelled = 5,
+}
+
+/// <summary>Lifecycle facts shared by every layer.</summary>
+public static class TaskPhases
+{
+    /// <summary>True for the phases a task never leaves.</summary>
+    public static bool IsFinal(this TaskPhase phase) =>
+        phase is TaskPhase.Succeeded or TaskPhase.Failed or TaskPhase.Cancelled;
+
+    /// <summary>The lower-case wire name, as used in URLs and JSON.</summary>
+    public static string ToWire(this TaskPhase phase) => phase switch
+    {
+        TaskPhase.Queued => "queued",
+        TaskPhase.Running => "running",
+        TaskPhase.Paused => "paused",
+        TaskPhase.Succeeded => "succeeded",
+        TaskPhase.Failed => "failed",
+        TaskPhase.Cancelled => "cancelled",
+        _ => throw new ArgumentOutOfRangeException(nameof(phase), phase, null),
+    };
+
+    /// <summary>Parses a wire name; false for anything else.</summary>
+    public static bool TryParseWire(string? text, out TaskPhase phase)
+    {
+        foreach (var candidate in Enum.GetValues<TaskPhase>())
+        {
+            if (string.Equals(candidate.ToWire(), text, StringComparison.Ordinal))
+            {
+                phase = candidate;
+                return true;
+            }
+        }
+
+        phase = default;
+        return false;
+    }
+}

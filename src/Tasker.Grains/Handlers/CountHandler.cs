@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Tasker.Tasks;
+
+namespace Tasker.Handlers;
+
+/// <summary>
+/// <c>count</c> {to, delay_ms}: counts from 1 to <c>to</c>, each step taking <c>delay_ms</c>. A demo long type,
+/// and the test bed for pause, resume, cancel, progress and failover. The result is the number reached.
+/// </summary>
+public sealed class CountHandler(IOptions<TaskerOptions> options) : IChunkedTaskHandler
+{
+    // With no delay a chunk counts this many steps between clock checks.
+    private const int TightStepsPerCheck = 100_000;
+
+    public string Type => "count";
+
+    public string Description => "counts 1..`to`, `delay_ms` per step, in checkpointed chunks (long-task demo)";
+
+    public bool Cacheable => false;
+
+    public ParameterCheck Validate(JsonElement parameters)
+    {
+        var reader = new ParameterReader(parameters);
+        reader.Integer("to", 1, options.Value.MaxCountTo);
+        reader.Integer("delay_ms", 0, options.Value.MaxCountDelayMs, fallback: 0);
+        return reader.Complete();
+    }
+
+    public async Task<ChunkOutcome> RunChunkAsync(ChunkContext context, CancellationToken cancellationToken)
+    {
+        var parameters = CanonicalParameters.Parse(context.ParametersJson);
+        var to = CanonicalParameters.Integer(parameters, "to");
+        var delayMs = CanonicalParameters.Integer(parameters, "delay_ms");
+        var position = context.Checkpoint.Position;
+
+        if (delayMs > 0)
+        {
+            var steps = Math.Clamp((long)context.Budget.TotalMilliseconds / delayMs, 1, to - position);
+            await Task.Delay(TimeSpan.FromMilliseconds(steps * delayMs), cancellationToken);
+            position += steps;
+        }
+        else
+        {
+            var clock = Stopwatch.StartNew();
+            while (position < to && clock.Elapsed < context.Budget)
+            {
+                var stop = Math.Min(to, position + TightStepsPerCheck);
+                while (position < stop)
+                {
+                    position++;
+                }
+            }
+        }
+
+        var checkpoint = new TaskCheckpoint(position);
+        var progress = new TaskProgress(position, to);
+        return position >= to
+            ? new ChunkOutcome(checkpoint, progress, ResultJson: to.ToString(CultureInfo.InvariantCulture))
+            : new ChunkOutcome(checkpoint, progress);
+    }
+}

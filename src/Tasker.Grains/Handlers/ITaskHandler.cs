@@ -1,0 +1,58 @@
+using System.Text.Json;
+
+using Tasker.Tasks;
+
+namespace Tasker.Handlers;
+
+/// <summary>One task type: how its parameters are checked, and whether its results may be cached.</summary>
+public interface ITaskHandler
+{
+    /// <summary>The type name clients use, e.g. <c>sum2</c>.</summary>
+    string Type { get; }
+
+    /// <summary>One line for the API reference and the process list.</summary>
+    string Description { get; }
+
+    /// <summary>True when the same parameters always give the same result, so the result cache may answer.</summary>
+    bool Cacheable { get; }
+
+    /// <summary>Checks raw parameters; on success returns their canonical JSON.</summary>
+    ParameterCheck Validate(JsonElement parameters);
+}
+
+/// <summary>A type whose work is short enough to finish within the request that submits it.</summary>
+public interface IInstantTaskHandler : ITaskHandler
+{
+    /// <summary>Computes the result as JSON from validated canonical parameters.</summary>
+    string Execute(string parametersJson);
+}
+
+/// <summary>A long type: worked in chunks, with a checkpoint after each one.</summary>
+public interface IChunkedTaskHandler : ITaskHandler
+{
+    /// <summary>Does one chunk of work, starting at the checkpoint, within about <see cref="ChunkContext.Budget"/>.</summary>
+    Task<ChunkOutcome> RunChunkAsync(ChunkContext context, CancellationToken cancellationToken);
+}
+
+/// <summary>What a chunk starts from.</summary>
+public sealed record ChunkContext(
+    string TaskId,
+    string Client,
+    TaskPriority Priority,
+    string ParametersJson,
+    TaskCheckpoint Checkpoint,
+    TimeSpan Budget,
+    IGrainFactory Grains);
+
+/// <summary>What a chunk ended with: the new checkpoint and progress, and the result or error once the task is over.</summary>
+public sealed record ChunkOutcome(TaskCheckpoint Checkpoint, TaskProgress Progress, string? ResultJson = null, string? Error = null)
+{
+    /// <summary>True when the task has nothing left to do.</summary>
+    public bool Finished => ResultJson is not null || Error is not null;
+}
+
+/// <summary>The result of checking parameters: canonical JSON, or errors keyed by field (e.g. <c>params.first</c>).</summary>
+public sealed record ParameterCheck(string? CanonicalJson, IReadOnlyDictionary<string, string[]> Errors)
+{
+    public bool IsValid => CanonicalJson is not null && Errors.Count == 0;
+}

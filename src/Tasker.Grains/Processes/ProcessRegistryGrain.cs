@@ -1,0 +1,41 @@
+using Tasker.Handlers;
+
+namespace Tasker.Processes;
+
+/// <summary>The persisted status of every task type that was ever set.</summary>
+[GenerateSerializer, Alias("tasker.ProcessRegistryState")]
+public sealed class ProcessRegistryState
+{
+    [Id(0)] public Dictionary<string, ProcessEntry> Entries { get; set; } = [];
+    [Id(1)] public long Version { get; set; }
+}
+
+/// <summary>
+/// The status of each task type. Read rarely: each silo's front end caches the table for a short time
+/// and checks submissions against its copy, so this grain is never on the path of every request.
+/// </summary>
+public sealed class ProcessRegistryGrain(
+    [PersistentState("processes", TaskerStorage.Name)] IPersistentState<ProcessRegistryState> state,
+    TaskHandlerRegistry handlers) : Grain, IProcessRegistryGrain
+{
+    public Task<ProcessTable> GetTableAsync() => Task.FromResult(Table());
+
+    public async Task<ProcessTable> SetStatusAsync(string type, ProcessStatus status, string? reason)
+    {
+        if (!handlers.TryGet(type, out _))
+        {
+            throw new ArgumentException($"Unknown task type '{type}'.", nameof(type));
+        }
+
+        state.State.Entries[type] = new ProcessEntry(type, status, reason, DateTimeOffset.UtcNow);
+        state.State.Version++;
+        await state.WriteStateAsync();
+        return Table();
+    }
+
+    private ProcessTable Table() => new(
+        [.. handlers.Types.Select(type => state.State.Entries.TryGetValue(type, out var entry)
+            ? entry
+            : new ProcessEntry(type, ProcessStatus.Active, null, null))],
+        state.State.Version);
+}

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Tasker.Handlers;
+
+namespace Tasker;
+
+/// <summary>Registers Tasker's grains' services on a silo.</summary>
+public static class TaskerSiloBuilderExtensions
+{
+    /// <summary>
+    /// Adds the task handlers and <see cref="TaskerOptions"/> (bound from the <c>Tasker</c> section, validated at start).
+    /// The host still chooses the grain storage named <see cref="TaskerStorage.Name"/> and the reminder service.
+    /// </summary>
+    public static ISiloBuilder AddTaskerGrains(this ISiloBuilder silo, Action<OptionsBuilder<TaskerOptions>>? configure = null)
+    {
+        var options = silo.Services.AddOptions<TaskerOptions>()
+            .BindConfiguration(TaskerOptions.SectionName)
+            .ValidateOnStart();
+        silo.Services.AddSingleton<IValidateOptions<TaskerOptions>, DataAnnotationsValidator<TaskerOptions>>();
+        configure?.Invoke(options);
+
+        silo.Services.AddSingleton<ITaskHandler, Sum2Handler>();
+        silo.Services.AddSingleton<ITaskHandler, Mult3Handler>();
+        silo.Services.AddSingleton<ITaskHandler, SurpriseHandler>();
+        silo.Services.AddSingleton<ITaskHandler, InputHandler>();
+        silo.Services.AddSingleton<ITaskHandler, SequenceHandler>();
+        silo.Services.AddSingleton<ITaskHandler, CountHandler>();
+        silo.Services.AddSingleton<TaskHandlerRegistry>();
+        silo.Services.AddOptions<ReminderOptions>().Configure<IOptions<TaskerOptions>>((reminders, tasker) =>
+        {
+            // Lowered only when configured below the Orleans minimum (tests, failover drills).
+            if (tasker.Value.ReminderPeriod < reminders.MinimumReminderPeriod)
+            {
+                reminders.MinimumReminderPeriod = tasker.Value.ReminderPeriod;
+            }
+        });
+        return silo;
+    }
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+
+namespace Tasker.Tasks;
+
+internal static partial class TaskGrainLog
+{
+    [LoggerMessage(1000, LogLevel.Debug, "Task {TaskId} of {Client} accepted: {Type}, {Phase}")]
+    public static partial void Accepted(ILogger logger, string taskId, string client, string type, string phase);
+
+    [LoggerMessage(1001, LogLevel.Information, "Task {TaskId} of {Client} ended {Phase}")]
+    public static partial void Ended(ILogger logger, string taskId, string client, string phase);
+
+    [LoggerMessage(1002, LogLevel.Warning, "Task {TaskId} of {Client} failed: {Error}")]
+    public static partial void Failed(ILogger logger, string taskId, string client, string error, Exception? exception);
+
+    [LoggerMessage(1003, LogLevel.Information, "Task {TaskId} of {Client} goes on from checkpoint {Position} after reactivation")]
+    public static partial void Resumed(ILogger logger, string taskId, string client, long position);
+
+    [LoggerMessage(1004, LogLevel.Warning, "Task {TaskId} of {Client}: could not update the client's history")]
+    public static partial void HistoryFailed(ILogger logger, string taskId, string client, Exception exception);
+
+    [LoggerMessage(1005, LogLevel.Information, "Task {TaskId} of {Client} {Command}")]
+    public static partial void Command(ILogger logger, string taskId, string client, string command);
+}

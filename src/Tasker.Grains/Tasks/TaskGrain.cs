@@ -1,0 +1,485 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Tasker.Caching;
+using Tasker.Handlers;
+
+namespace Tasker.Tasks;
+
+/// <summary>
+/// One task. Short types finish inside <see cref="SubmitAsync"/> with a single write. Long types run in chunks
+/// on a grain timer, write a checkpoint after each chunk, and hold a reminder while running so that a silo's
+/// death only delays them: the reminder (or any call) reactivates the grain elsewhere and it goes on from the
+/// checkpoint.
+/// </summary>
+public sealed class TaskGrain(
+    [PersistentState("task", TaskerStorage.Name)] IPersistentState<TaskState> state,
+    TaskHandlerRegistry handlers,
+    IOptions<TaskerOptions> options,
+    ILogger<TaskGrain> logger) : Grain, ITaskGrain, IRemindable
+{
+    private const string WakeReminder = "wake";
+
+    private IGrainTimer? _driver;
+    private TaskSnapshot? _published;
+    private TaskCompletionSource _changed = NewSignal();
+
+    private TaskState S => state.State;
+
+    private string Id => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (S.Exists)
+        {
+            _published = ToSnapshot();
+            if (S.Phase == TaskPhase.Running)
+            {
+                TaskGrainLog.Resumed(logger, Id, S.Client, S.Checkpoint.Position);
+                StartDriver();
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<TaskSnapshot> SubmitAsync(TaskSubmission submission)
+    {
+        if (S.Exists)
+        {
+            return _published!;
+        }
+
+        var handler = handlers.Get(submission.Type);
+        S.Exists = true;
+        S.Type = submission.Type;
+        S.ParametersJson = submission.ParametersJson;
+        S.Client = submission.Client;
+        S.Priority = submission.Priority;
+        S.ParentId = submission.ParentId;
+        S.CreatedAt = DateTimeOffset.UtcNow;
+        S.Phase = TaskPhase.Queued;
+
+        // Children of a sequence are part of their parent's computation, which the cache already covers.
+        var useCache = handler.Cacheable && submission.ParentId is null;
+        switch (handler)
+        {
+            case IInstantTaskHandler when useCache:
+                Apply(await ResultCache().GetOrComputeAsync(S.Type, S.ParametersJson));
+                break;
+            case IInstantTaskHandler instant:
+                ExecuteInline(instant);
+                break;
+            case IChunkedTaskHandler when useCache:
+                await JoinCacheAsync();
+                break;
+            default:
+                BeginRun();
+                break;
+        }
+
+        await CommitAsync();
+        if (S.Phase == TaskPhase.Running)
+        {
+            await HoldReminderAsync();
+        }
+
+        await AfterPhaseChangeAsync();
+        TaskGrainLog.Accepted(logger, Id, S.Client, S.Type, S.Phase.ToWire());
+        return _published!;
+    }
+
+    public Task<TaskSnapshot?> GetAsync() => Task.FromResult(_published);
+
+    public async Task<TaskSnapshot?> WatchAsync(long afterVersion, TimeSpan timeout)
+    {
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        while (_published is { } current && current.Version <= afterVersion && !current.Phase.IsFinal())
+        {
+            var remaining = deadline - DateTimeOffset.UtcNow;
+            if (remaining <= TimeSpan.Zero)
+            {
+                break;
+            }
+
+            try
+            {
+                await _changed.Task.WaitAsync(remaining);
+            }
+            catch (TimeoutException)
+            {
+                break;
+            }
+        }
+
+        return _published;
+    }
+
+    public async Task<TaskCommandResult> PauseAsync()
+    {
+        if (!S.Exists)
+        {
+            return new TaskCommandResult(TaskCommandStatus.NotFound, null);
+        }
+
+        if (S.Phase != TaskPhase.Running)
+        {
+            return Illegal("pause", "only a running task can be paused");
+        }
+
+        StopDriver();
+        S.Phase = TaskPhase.Paused;
+        S.Epoch++;
+        await CommitAsync();
+        await ReleaseReminderAsync();
+        await AfterPhaseChangeAsync();
+        TaskGrainLog.Command(logger, Id, S.Client, "paused");
+        return new TaskCommandResult(TaskCommandStatus.Done, _published);
+    }
+
+    public async Task<TaskCommandResult> ResumeAsync()
+    {
+        if (!S.Exists)
+        {
+            return new TaskCommandResult(TaskCommandStatus.NotFound, null);
+        }
+
+        if (S.Phase != TaskPhase.Paused)
+        {
+            return Illegal("resume", "only a paused task can be resumed");
+        }
+
+        BeginRun();
+        await CommitAsync();
+        await HoldReminderAsync();
+        await AfterPhaseChangeAsync();
+        TaskGrainLog.Command(logger, Id, S.Client, "resumed");
+        return new TaskCommandResult(TaskCommandStatus.Done, _published);
+    }
+
+    public async Task<TaskCommandResult> CancelAsync()
+    {
+        if (!S.Exists)
+        {
+            return new TaskCommandResult(TaskCommandStatus.NotFound, null);
+        }
+
+        if (S.Phase.IsFinal())
+        {
+            return Illegal("cancel", "the task has already ended");
+        }
+
+        StopDriver();
+        var wasLeading = S.Phase is TaskPhase.Running or TaskPhase.Paused;
+        Finish(TaskPhase.Cancelled, error: "cancelled on request");
+        await CommitAsync();
+        await ReleaseReminderAsync();
+        if (wasLeading)
+        {
+            await ReportToCacheAsync();
+        }
+
+        await AfterPhaseChangeAsync();
+        TaskGrainLog.Command(logger, Id, S.Client, "cancelled");
+        return new TaskCommandResult(TaskCommandStatus.Done, _published);
+    }
+
+    public async Task<TaskCommandResult> DeleteAsync()
+    {
+        if (!S.Exists)
+        {
+            return new TaskCommandResult(TaskCommandStatus.NotFound, null);
+        }
+
+        if (!S.Phase.IsFinal())
+        {
+            return Illegal("delete", "cancel the task before deleting it");
+        }
+
+        var client = S.Client;
+        var isChild = S.ParentId is not null;
+        var last = _published;
+        await state.ClearStateAsync();
+        state.State = new TaskState();
+        _published = null;
+        Signal();
+        if (!isChild)
+        {
+            await GrainFactory.GetGrain<IClientGrain>(client).ForgetAsync(Id);
+        }
+
+        TaskGrainLog.Command(logger, Id, client, "deleted");
+        DeactivateOnIdle();
+        return new TaskCommandResult(TaskCommandStatus.Done, last);
+    }
+
+    public async Task LeaderEndedAsync(CacheAnswer answer)
+    {
+        if (S.Exists && S.Phase == TaskPhase.Queued && S.LeaderId is not null)
+        {
+            // A leader that failed or was cancelled does not decide for its followers: one of them leads next.
+            await SettleFollowerAsync(answer.Status == CacheLookupStatus.Failed
+                ? await ResultCache().JoinAsync(S.Type, S.ParametersJson, Id)
+                : answer);
+        }
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        switch (S)
+        {
+            case { Exists: true, Phase: TaskPhase.Running }:
+                StartDriver();
+                break;
+            case { Exists: true, Phase: TaskPhase.Queued, LeaderId: not null }:
+                await SettleFollowerAsync(await ResultCache().JoinAsync(S.Type, S.ParametersJson, Id));
+                break;
+            default:
+                await ReleaseReminderAsync();
+                break;
+        }
+    }
+
+    private async Task RunChunkAsync(CancellationToken cancellationToken)
+    {
+        if (S.Phase != TaskPhase.Running || !handlers.TryGet(S.Type, out var handler) || handler is not IChunkedTaskHandler chunked)
+        {
+            StopDriver();
+            return;
+        }
+
+        var epoch = S.Epoch;
+        ChunkOutcome outcome;
+        try
+        {
+            var context = new ChunkContext(Id, S.Client, S.Priority, S.ParametersJson, S.Checkpoint, options.Value.ChunkBudget, GrainFactory);
+            outcome = await chunked.RunChunkAsync(context, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return; // The activation is going away; the checkpoint stands and the next activation goes on from it.
+        }
+        catch (Exception exception)
+        {
+            TaskGrainLog.Failed(logger, Id, S.Client, exception.Message, exception);
+            outcome = new ChunkOutcome(S.Checkpoint, S.Progress ?? new TaskProgress(0, 0), Error: exception.Message);
+        }
+
+        if (S.Phase != TaskPhase.Running || S.Epoch != epoch)
+        {
+            return; // Paused or cancelled while this chunk ran: its work is dropped, the checkpoint stands.
+        }
+
+        S.Checkpoint = outcome.Checkpoint;
+        S.Progress = outcome.Progress;
+        if (!outcome.Finished)
+        {
+            await CommitAsync();
+            return;
+        }
+
+        StopDriver();
+        if (outcome.Error is { } error)
+        {
+            Finish(TaskPhase.Failed, error: error);
+        }
+        else
+        {
+            S.ResultJson = outcome.ResultJson;
+            Finish(TaskPhase.Succeeded);
+        }
+
+        await CommitAsync();
+        await ReleaseReminderAsync();
+        await ReportToCacheAsync();
+        await AfterPhaseChangeAsync();
+    }
+
+    private void ExecuteInline(IInstantTaskHandler handler)
+    {
+        S.StartedAt = DateTimeOffset.UtcNow;
+        try
+        {
+            S.ResultJson = handler.Execute(S.ParametersJson);
+            Finish(TaskPhase.Succeeded);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            TaskGrainLog.Failed(logger, Id, S.Client, exception.Message, exception);
+            Finish(TaskPhase.Failed, error: exception.Message);
+        }
+    }
+
+    private async Task JoinCacheAsync()
+    {
+        var answer = await ResultCache().JoinAsync(S.Type, S.ParametersJson, Id);
+        if (answer.Status == CacheLookupStatus.Follow)
+        {
+            S.LeaderId = answer.LeaderId;
+            await HoldReminderAsync(); // Re-asks the cache if the leader's word never arrives.
+            return;
+        }
+
+        if (answer.Status == CacheLookupStatus.Lead)
+        {
+            BeginRun();
+            return;
+        }
+
+        Apply(answer);
+    }
+
+    private async Task SettleFollowerAsync(CacheAnswer answer)
+    {
+        switch (answer.Status)
+        {
+            case CacheLookupStatus.Follow:
+                S.LeaderId = answer.LeaderId;
+                await CommitAsync();
+                return;
+            case CacheLookupStatus.Lead:
+                S.LeaderId = null;
+                BeginRun();
+                await CommitAsync();
+                await HoldReminderAsync();
+                break;
+            default:
+                S.LeaderId = null;
+                Apply(answer);
+                await CommitAsync();
+                await ReleaseReminderAsync();
+                break;
+        }
+
+        await AfterPhaseChangeAsync();
+    }
+
+    /// <summary>Applies a final answer of the result cache to this task.</summary>
+    private void Apply(CacheAnswer answer)
+    {
+        S.StartedAt ??= DateTimeOffset.UtcNow;
+        if (answer.Status is CacheLookupStatus.Hit or CacheLookupStatus.Computed)
+        {
+            S.ResultJson = answer.ResultJson;
+            S.Cached = answer.Status == CacheLookupStatus.Hit;
+            S.Progress = S.Progress is { } p ? new TaskProgress(p.Total, p.Total) : null;
+            Finish(TaskPhase.Succeeded);
+        }
+        else
+        {
+            Finish(TaskPhase.Failed, error: answer.Error ?? "the computation failed");
+        }
+    }
+
+    /// <summary>Starts (or restarts) a run; the driver is started when the state is committed.</summary>
+    private void BeginRun()
+    {
+        S.Phase = TaskPhase.Running;
+        S.StartedAt ??= DateTimeOffset.UtcNow;
+        S.Epoch++;
+        S.Progress ??= new TaskProgress(0, 0);
+    }
+
+    private void Finish(TaskPhase phase, string? error = null)
+    {
+        S.Phase = phase;
+        S.Error = error;
+        S.FinishedAt = DateTimeOffset.UtcNow;
+        S.LeaderId = null;
+    }
+
+    /// <summary>Writes the state, then publishes it to readers and watchers (never the other way round).</summary>
+    private async Task CommitAsync()
+    {
+        S.Version++;
+        await state.WriteStateAsync();
+        _published = ToSnapshot();
+        Signal();
+        if (S.Phase == TaskPhase.Running)
+        {
+            StartDriver();
+        }
+    }
+
+    private async Task AfterPhaseChangeAsync()
+    {
+        if (S.ParentId is not null)
+        {
+            return; // Children are not listed in the client's history; their parent is.
+        }
+
+        try
+        {
+            await GrainFactory.GetGrain<IClientGrain>(S.Client).RecordAsync(new ClientTaskEntry(
+                Id, S.Type, S.Phase, S.Cached, S.CreatedAt, S.FinishedAt));
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // The task itself is committed; a missing history line must not fail it.
+            TaskGrainLog.HistoryFailed(logger, Id, S.Client, exception);
+        }
+
+        if (S.Phase.IsFinal())
+        {
+            TaskGrainLog.Ended(logger, Id, S.Client, S.Phase.ToWire());
+        }
+    }
+
+    private async Task ReportToCacheAsync()
+    {
+        if (!handlers.Get(S.Type).Cacheable || S.ParentId is not null)
+        {
+            return;
+        }
+
+        var outcome = S.Phase == TaskPhase.Succeeded
+            ? new CacheAnswer(CacheLookupStatus.Computed, S.ResultJson)
+            : new CacheAnswer(CacheLookupStatus.Failed, Error: S.Error);
+        await ResultCache().CompleteAsync(Id, outcome);
+    }
+
+    private IResultCacheGrain ResultCache() =>
+        GrainFactory.GetGrain<IResultCacheGrain>(ResultCacheKey.For(S.Type, S.ParametersJson));
+
+    private void StartDriver()
+    {
+        _driver ??= this.RegisterGrainTimer(RunChunkAsync, new GrainTimerCreationOptions
+        {
+            DueTime = TimeSpan.Zero,
+            Period = TimeSpan.FromMilliseconds(1),
+            KeepAlive = true,
+        });
+    }
+
+    private void StopDriver()
+    {
+        _driver?.Dispose();
+        _driver = null;
+    }
+
+    private async Task HoldReminderAsync() =>
+        await this.RegisterOrUpdateReminder(WakeReminder, options.Value.ReminderPeriod, options.Value.ReminderPeriod);
+
+    private async Task ReleaseReminderAsync()
+    {
+        if (await this.GetReminder(WakeReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private TaskCommandResult Illegal(string command, string why) =>
+        new(TaskCommandStatus.IllegalTransition, _published, $"Cannot {command} task {Id}: it is {S.Phase.ToWire()}, and {why}.");
+
+    private void Signal()
+    {
+        var previous = _changed;
+        _changed = NewSignal();
+        previous.TrySetResult();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private TaskSnapshot ToSnapshot() => new(
+        Id, S.Type, S.Client, S.Phase, S.Priority, S.ParametersJson, S.Progress, S.ResultJson, S.Error, S.Cached,
+        S.CreatedAt, S.StartedAt, S.FinishedAt, S.Version, S.ParentId);
+}

@@ -1,0 +1,28 @@
+namespace Tasker.Tasks;
+
+/// <summary>The persisted state of one task. Ids are never renumbered.</summary>
+[GenerateSerializer, Alias("tasker.TaskState")]
+public sealed class TaskState
+{
+    [Id(0)] public bool Exists { get; set; }
+    [Id(1)] public string Type { get; set; } = "";
+    [Id(2)] public string ParametersJson { get; set; } = "{}";
+    [Id(3)] public string Client { get; set; } = "";
+    [Id(4)] public TaskPriority Priority { get; set; }
+    [Id(5)] public string? ParentId { get; set; }
+    [Id(6)] public TaskPhase Phase { get; set; }
+    [Id(7)] public TaskProgress? Progress { get; set; }
+    [Id(8)] public string? ResultJson { get; set; }
+    [Id(9)] public string? Error { get; set; }
+    [Id(10)] public bool Cached { get; set; }
+    [Id(11)] public DateTimeOffset CreatedAt { get; set; }
+    [Id(12)] public DateTimeOffset? StartedAt { get; set; }
+    [Id(13)] public DateTimeOffset? FinishedAt { get; set; }
+    /// <summary>Grows with every change that is written; watchers compare it.</summary>
+    [Id(14)] public long Version { get; set; }
+    [Id(15)] public TaskCheckpoint Checkpoint { get; set; } = TaskCheckpoint.Start;
+    /// <summary>The task whose identical computation this one waits for (result cache), while queued.</summary>
+    [Id(16)] public string? LeaderId { get; set; }
+    /// <summary>Counts the runs of this task; a run that started under an older epoch must not commit.</summary>
+    [Id(17)] public long Epoch { get; set; }
+}
