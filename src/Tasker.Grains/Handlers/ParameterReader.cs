@@ -189,7 +189,8 @@ public sealed class ParameterReader
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    internal static string Describe(JsonValueKind kind) => kind switch
+    /// <summary>Names a JSON kind for an error message ("a string", "an array").</summary>
+    public static string Describe(JsonValueKind kind) => kind switch
     {
         JsonValueKind.Object => "an object",
         JsonValueKind.Array => "an array",

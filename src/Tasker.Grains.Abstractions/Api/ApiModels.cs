@@ -1,0 +1,56 @@
+using System.Text.Json;
+
+namespace Tasker.Api;
+
+/// <summary>The body of <c>POST /tasks</c>.</summary>
+/// <param name="Type">The task type, e.g. <c>sum2</c>.</param>
+/// <param name="Params">The type's parameters, e.g. <c>{"first":1,"second":2}</c>.</param>
+/// <param name="Client">The client the task belongs to (mandatory).</param>
+/// <param name="Priority"><c>high</c>, <c>normal</c> (default) or <c>low</c>.</param>
+public sealed record SubmitTaskRequest(string Type, JsonElement Params, string Client, string? Priority = null);
+
+/// <summary>Progress of a long task.</summary>
+public sealed record ProgressView(long Done, long Total, double Percent);
+
+/// <summary>Where to go next with a task.</summary>
+public sealed record TaskLinks(string Self, string Status, string Result, string Events, string Pause, string Resume, string Cancel);
+
+/// <summary>A task, as the API shows it.</summary>
+public sealed record TaskView(
+    string Id,
+    string Type,
+    string Client,
+    string Status,
+    string Priority,
+    JsonElement Params,
+    ProgressView? Progress,
+    JsonElement? Result,
+    string? Error,
+    bool Cached,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    string? ParentId,
+    long Version,
+    TaskLinks Links);
+
+/// <summary>The answer of <c>GET /tasks/{id}/status</c>.</summary>
+public sealed record TaskStatusView(string Id, string Status, ProgressView? Progress, string? Error);
+
+/// <summary>The answer of <c>GET /tasks/{id}/result</c> for a task that succeeded.</summary>
+public sealed record TaskResultView(string Id, string Status, JsonElement? Result, bool Cached);
+
+/// <summary>One line of a listing.</summary>
+public sealed record TaskSummary(
+    string Id, string Type, string Client, string Status, bool Cached, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, string Self);
+
+/// <summary>A page of a listing, newest first; pass <see cref="Next"/> as <c>cursor</c> for the next page.</summary>
+public sealed record TaskPage(IReadOnlyList<TaskSummary> Items, string? Next, long? TotalRecorded = null);
+
+/// <summary>A task type's status.</summary>
+public sealed record ProcessView(string Type, string Status, string? Reason, DateTimeOffset? Since, string Description);
+
+/// <summary>The body of <c>PUT /processes/{type}</c>.</summary>
+/// <param name="Status"><c>active</c> or <c>suspended</c> (<c>error</c> and <c>queue</c> are set by Tasker).</param>
+/// <param name="Reason">Why, shown to clients whose requests are refused.</param>
+public sealed record SetProcessRequest(string Status, string? Reason = null);

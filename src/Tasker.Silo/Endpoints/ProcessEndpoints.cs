@@ -1,0 +1,102 @@
+using Microsoft.Extensions.Options;
+using Tasker.Api;
+using Tasker.Handlers;
+using Tasker.Silo.FrontEnd;
+
+namespace Tasker.Silo.Endpoints;
+
+/// <summary>The <c>/processes</c> resource: the status of each task type, and suspending or activating one.</summary>
+public static class ProcessEndpoints
+{
+    private const int MaxReasonLength = 500;
+    private static readonly string[] _fields = ["status", "reason"];
+
+    public static RouteGroupBuilder MapProcessEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/processes").WithTags("Processes");
+        group.MapGet("/", ListAsync).WithSummary("Every task type's status").Produces<IReadOnlyList<ProcessView>>();
+        group.MapGet("/{type}", GetAsync).WithSummary("One task type's status").Produces<ProcessView>().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPut("/{type}", SetAsync)
+            .WithSummary("Suspend or activate a task type")
+            .WithDescription("status: active or suspended (error and queue are set by Tasker itself); reason: optional, shown to refused clients.")
+            .Accepts<SetProcessRequest>("application/json")
+            .Produces<ProcessView>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return group;
+    }
+
+    public static async Task<IResult> ListAsync(IGrainFactory grains, ProcessGate gate, TaskHandlerRegistry handlers)
+    {
+        var table = await grains.GetGrain<IProcessRegistryGrain>(0).GetTableAsync();
+        gate.Accept(table);
+        return TypedResults.Ok(table.Entries.Select(e => TaskViews.Process(e, handlers.Get(e.Type).Description)).ToList());
+    }
+
+    public static async Task<IResult> GetAsync(string type, IGrainFactory grains, ProcessGate gate, TaskHandlerRegistry handlers)
+    {
+        if (!handlers.TryGet(type, out var handler))
+        {
+            return UnknownType(type, handlers);
+        }
+
+        var table = await grains.GetGrain<IProcessRegistryGrain>(0).GetTableAsync();
+        gate.Accept(table);
+        return TypedResults.Ok(TaskViews.Process(table.Entries.First(e => e.Type == type), handler.Description));
+    }
+
+    public static async Task<IResult> SetAsync(
+        string type, HttpRequest request, IGrainFactory grains, ProcessGate gate, TaskHandlerRegistry handlers,
+        IOptions<FrontEndOptions> options, CancellationToken cancellationToken)
+    {
+        if (!handlers.TryGet(type, out var handler))
+        {
+            return UnknownType(type, handlers);
+        }
+
+        var (document, problem) = await JsonBody.ReadObjectAsync(request, options.Value.MaxRequestBodyBytes, "status and an optional reason", cancellationToken);
+        if (document is null)
+        {
+            return problem!;
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            var errors = new Dictionary<string, string[]>();
+            JsonBody.RejectUnknownFields(root, _fields, errors, "a process update");
+            var statusText = JsonBody.ReadString(root, "status", errors, required: true);
+            var reason = JsonBody.ReadString(root, "reason", errors, required: false);
+            ProcessStatus? status = statusText?.ToLowerInvariant() switch
+            {
+                null => null,
+                "active" => ProcessStatus.Active,
+                "suspended" => ProcessStatus.Suspended,
+                "error" or "queue" => Refuse(errors, $"status '{statusText}' is set by Tasker itself; a user sets active or suspended"),
+                _ => Refuse(errors, $"status must be active or suspended, not '{statusText}'"),
+            };
+            if (reason is { Length: > MaxReasonLength })
+            {
+                errors["reason"] = [$"reason must be at most {MaxReasonLength} characters"];
+            }
+
+            if (errors.Count > 0 || status is null)
+            {
+                return Problems.Invalid(errors, "The process update is invalid");
+            }
+
+            var table = await grains.GetGrain<IProcessRegistryGrain>(0).SetStatusAsync(type, status.Value, reason);
+            gate.Accept(table);
+            return TypedResults.Ok(TaskViews.Process(table.Entries.First(e => e.Type == type), handler.Description));
+        }
+    }
+
+    private static ProcessStatus? Refuse(Dictionary<string, string[]> errors, string message)
+    {
+        errors["status"] = [message];
+        return null;
+    }
+
+    private static IResult UnknownType(string type, TaskHandlerRegistry handlers) =>
+        Problems.NotFound($"There is no task type '{type}' (known types: {string.Join(", ", handlers.Types)}).");
+}

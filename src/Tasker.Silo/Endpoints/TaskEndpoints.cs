@@ -1,0 +1,253 @@
+using System.Globalization;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Mvc;
+using Tasker.Api;
+using Tasker.Silo.FrontEnd;
+
+namespace Tasker.Silo.Endpoints;
+
+/// <summary>The <c>/tasks</c> resource: submit, read, watch, control and delete tasks.</summary>
+public static class TaskEndpoints
+{
+    private const int MaxIdempotencyKeyLength = 200;
+    private static readonly TimeSpan _maxWait = TimeSpan.FromSeconds(25);
+
+    public static RouteGroupBuilder MapTaskEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/tasks").WithTags("Tasks");
+        group.MapPost("/", SubmitAsync)
+            .WithSummary("Submit a task")
+            .WithDescription("202 with the task and a Location header; 200 with cached: true and the result when the result cache answers. An Idempotency-Key header makes a retried POST return the first task.")
+            .Accepts<SubmitTaskRequest>("application/json")
+            .Produces<TaskView>(StatusCodes.Status202Accepted)
+            .Produces<TaskView>(StatusCodes.Status200OK)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapGet("/", ListAsync)
+            .WithSummary("List tasks, newest first")
+            .WithDescription("Filters: client, type, status. Paging: limit (1–500, default 50) and cursor (the 'next' of the previous page).")
+            .Produces<TaskPage>()
+            .ProducesValidationProblem();
+        group.MapGet("/{id}", GetAsync)
+            .WithSummary("Get a task")
+            .WithDescription("With after={version} (and timeout={seconds}, at most 25) the call waits until the task changes past that version or ends.")
+            .Produces<TaskView>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{id}/status", GetStatusAsync).WithSummary("Get a task's status and progress").Produces<TaskStatusView>().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{id}/result", GetResultAsync)
+            .WithSummary("Get a task's result")
+            .WithDescription("200 once the task succeeded; 409 while it runs or when it failed or was cancelled.")
+            .Produces<TaskResultView>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapGet("/{id}/events", GetEventsAsync)
+            .WithSummary("Watch a task (server-sent events)")
+            .WithDescription("One 'status' event with the task now, then one per change, until the task ends; then the stream closes.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{id}/pause", PauseAsync).WithSummary("Pause a running task at its next chunk boundary").WithCommandResponses();
+        group.MapPost("/{id}/resume", ResumeAsync).WithSummary("Resume a paused task from its checkpoint").WithCommandResponses();
+        group.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel a task that has not ended").WithCommandResponses();
+        group.MapDelete("/{id}", DeleteAsync)
+            .WithSummary("Delete a task that has ended")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        return group;
+    }
+
+    private static RouteHandlerBuilder WithCommandResponses(this RouteHandlerBuilder builder) =>
+        builder.Produces<TaskView>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
+    public static async Task<IResult> SubmitAsync(
+        HttpRequest request,
+        TaskRequestReader reader,
+        ProcessGate gate,
+        IGrainFactory grains,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        CancellationToken cancellationToken)
+    {
+        var (submission, problem) = await reader.ReadAsync(request, cancellationToken);
+        if (submission is null)
+        {
+            return problem!;
+        }
+
+        if (await gate.FindRefusalAsync(submission.Type) is { } suspended)
+        {
+            return Problems.Conflict("process-suspended", "Process suspended",
+                $"The process '{suspended.Type}' is suspended{Since(suspended)}{(suspended.Reason is { } reason ? $": {reason}" : "")}. New {suspended.Type} tasks are refused until it is active again.");
+        }
+
+        var id = TaskIds.New();
+        if (idempotencyKey is not null)
+        {
+            if (idempotencyKey.Length is 0 or > MaxIdempotencyKeyLength || idempotencyKey.Any(char.IsControl))
+            {
+                return Problems.BadRequest("invalid-idempotency-key", "Invalid Idempotency-Key",
+                    $"The Idempotency-Key header must be 1 to {MaxIdempotencyKeyLength} printable characters.");
+            }
+
+            id = await grains.GetGrain<IIdempotencyGrain>($"{submission.Client}\n{idempotencyKey}").ClaimAsync(id);
+            if (await grains.GetGrain<ITaskGrain>(id).GetAsync() is { } first)
+            {
+                return first.Type == submission.Type && first.ParametersJson == submission.ParametersJson
+                    ? Answer(first)
+                    : Problems.Conflict("idempotency-key-reused", "Idempotency-Key reused",
+                        $"The Idempotency-Key '{idempotencyKey}' was first used for task {first.Id}, a different request.");
+            }
+        }
+
+        return Answer(await grains.GetGrain<ITaskGrain>(id).SubmitAsync(submission));
+    }
+
+    private static IResult Answer(TaskSnapshot task)
+    {
+        var view = TaskViews.From(task);
+        return task.Cached ? TypedResults.Ok(view) : TypedResults.Accepted(view.Links.Self, view);
+    }
+
+    private static string Since(ProcessEntry entry) =>
+        entry.Since is { } since ? $" since {since.ToString("u", CultureInfo.InvariantCulture)}" : "";
+
+    public static async Task<IResult> ListAsync(TaskListing listing, string? client, string? type, string? status, string? limit, string? cursor)
+    {
+        var (query, problem) = listing.Parse(type, status, limit, cursor);
+        if (query is null)
+        {
+            return problem!;
+        }
+
+        if (client is null)
+        {
+            return TypedResults.Ok(await listing.AcrossClientsAsync(query));
+        }
+
+        return ClientNames.IsValid(client)
+            ? TypedResults.Ok(await listing.ForClientAsync(client, query))
+            : Problems.Invalid(new Dictionary<string, string[]> { ["client"] = [$"client must be {ClientNames.Rule}"] }, "The listing query is invalid");
+    }
+
+    public static async Task<IResult> GetAsync(string id, string? after, string? timeout, IGrainFactory grains)
+    {
+        if (!TaskIds.IsWellFormed(id))
+        {
+            return Problems.TaskNotFound(id);
+        }
+
+        var grain = grains.GetGrain<ITaskGrain>(id);
+        TaskSnapshot? task;
+        if (after is null && timeout is null)
+        {
+            task = await grain.GetAsync();
+        }
+        else
+        {
+            var errors = new Dictionary<string, string[]>();
+            long afterVersion = 0;
+            var seconds = 20.0;
+            if (after is not null && (!long.TryParse(after, out afterVersion) || afterVersion < 0))
+            {
+                errors["after"] = ["after must be a task version (a whole number, 0 or more)"];
+            }
+
+            if (timeout is not null && (!double.TryParse(timeout, NumberStyles.Float, CultureInfo.InvariantCulture, out seconds) || seconds < 0 || seconds > _maxWait.TotalSeconds))
+            {
+                errors["timeout"] = [$"timeout must be a number of seconds from 0 to {_maxWait.TotalSeconds}"];
+            }
+
+            if (errors.Count > 0)
+            {
+                return Problems.Invalid(errors, "The wait is invalid");
+            }
+
+            task = await grain.WatchAsync(afterVersion, TimeSpan.FromSeconds(seconds));
+        }
+
+        return task is null ? Problems.TaskNotFound(id) : TypedResults.Ok(TaskViews.From(task));
+    }
+
+    public static async Task<IResult> GetStatusAsync(string id, IGrainFactory grains) =>
+        await FindAsync(id, grains) is { } task ? TypedResults.Ok(TaskViews.Status(task)) : Problems.TaskNotFound(id);
+
+    public static async Task<IResult> GetResultAsync(string id, IGrainFactory grains)
+    {
+        if (await FindAsync(id, grains) is not { } task)
+        {
+            return Problems.TaskNotFound(id);
+        }
+
+        var view = TaskViews.From(task);
+        return task.Phase switch
+        {
+            TaskPhase.Succeeded => TypedResults.Ok(new TaskResultView(task.Id, view.Status, view.Result, task.Cached)),
+            TaskPhase.Failed => Problems.Conflict("task-failed", "The task failed", $"Task {id} failed: {task.Error}"),
+            TaskPhase.Cancelled => Problems.Conflict("task-cancelled", "The task was cancelled", $"Task {id} was cancelled; it has no result."),
+            _ => Problems.Conflict("result-not-ready", "No result yet", $"Task {id} is {view.Status}; its result is not ready yet."),
+        };
+    }
+
+    public static async Task<IResult> GetEventsAsync(string id, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(id, grains) is not { } task)
+        {
+            return Problems.TaskNotFound(id);
+        }
+
+        return TypedResults.ServerSentEvents(StreamAsync(grains.GetGrain<ITaskGrain>(id), task, cancellationToken));
+    }
+
+    private static async IAsyncEnumerable<SseItem<TaskView>> StreamAsync(
+        ITaskGrain grain, TaskSnapshot task, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        yield return Event(task);
+        while (!task.Phase.IsFinal() && !cancellationToken.IsCancellationRequested)
+        {
+            var next = await grain.WatchAsync(task.Version, TimeSpan.FromSeconds(15));
+            if (next is null)
+            {
+                yield break; // Deleted meanwhile.
+            }
+
+            if (next.Version != task.Version)
+            {
+                task = next;
+                yield return Event(task);
+            }
+        }
+    }
+
+    private static SseItem<TaskView> Event(TaskSnapshot task) =>
+        new(TaskViews.From(task), "status") { EventId = task.Version.ToString(CultureInfo.InvariantCulture) };
+
+    public static Task<IResult> PauseAsync(string id, IGrainFactory grains) => CommandAsync(id, grains, g => g.PauseAsync());
+
+    public static Task<IResult> ResumeAsync(string id, IGrainFactory grains) => CommandAsync(id, grains, g => g.ResumeAsync());
+
+    public static Task<IResult> CancelAsync(string id, IGrainFactory grains) => CommandAsync(id, grains, g => g.CancelAsync());
+
+    public static Task<IResult> DeleteAsync(string id, IGrainFactory grains) => CommandAsync(id, grains, g => g.DeleteAsync(), deletes: true);
+
+    private static async Task<IResult> CommandAsync(string id, IGrainFactory grains, Func<ITaskGrain, Task<TaskCommandResult>> command, bool deletes = false)
+    {
+        if (!TaskIds.IsWellFormed(id))
+        {
+            return Problems.TaskNotFound(id);
+        }
+
+        var outcome = await command(grains.GetGrain<ITaskGrain>(id));
+        return outcome.Status switch
+        {
+            TaskCommandStatus.NotFound => Problems.TaskNotFound(id),
+            TaskCommandStatus.IllegalTransition => Problems.Conflict("illegal-transition", "Illegal transition", outcome.Reason ?? $"Task {id} cannot do that now."),
+            _ when deletes => TypedResults.NoContent(),
+            _ => TypedResults.Ok(TaskViews.From(outcome.Task!)),
+        };
+    }
+
+    private static async Task<TaskSnapshot?> FindAsync(string id, IGrainFactory grains) =>
+        TaskIds.IsWellFormed(id) ? await grains.GetGrain<ITaskGrain>(id).GetAsync() : null;
+}

@@ -1,0 +1,123 @@
+using System.Buffers;
+using System.Text.Json;
+using Microsoft.Net.Http.Headers;
+
+namespace Tasker.Silo.FrontEnd;
+
+/// <summary>Reads a bounded JSON object body, turning each way it can be wrong into a problem that names it.</summary>
+public static class JsonBody
+{
+    private static readonly JsonDocumentOptions _options = new() { MaxDepth = 32, AllowDuplicateProperties = false };
+
+    /// <summary>The parsed document (caller disposes), or the problem to answer with.</summary>
+    public static async Task<(JsonDocument? Document, IResult? Problem)> ReadObjectAsync(
+        HttpRequest request, long limit, string expected, CancellationToken cancellationToken)
+    {
+        if (!IsJson(request.ContentType))
+        {
+            return (null, Problems.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "unsupported-media-type",
+                $"The body must be JSON (Content-Type: application/json), not '{request.ContentType ?? "none"}'."));
+        }
+
+        var body = await ReadBoundedAsync(request, limit, cancellationToken);
+        if (body is null)
+        {
+            return (null, Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Request body too large", "body-too-large",
+                $"The body is larger than the limit of {limit} bytes."));
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body.Value, _options);
+        }
+        catch (JsonException exception)
+        {
+            return (null, Problems.BadRequest("malformed-json", "Malformed JSON", $"The body is not valid JSON: {exception.Message}"));
+        }
+
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            var kind = Describe(document.RootElement.ValueKind);
+            document.Dispose();
+            return (null, Problems.BadRequest("invalid-request", "The request is invalid", $"The body must be a JSON object with {expected}, not {kind}."));
+        }
+
+        return (document, null);
+    }
+
+    /// <summary>True for application/json and any +json media type.</summary>
+    public static bool IsJson(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var media)
+        && media.MediaType.Value is { } value
+        && (value.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || value.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Names a JSON kind for an error message ("a string", "an array").</summary>
+    public static string Describe(JsonValueKind kind) => Handlers.ParameterReader.Describe(kind);
+
+    /// <summary>A string field: null when absent (with an error if required) or of the wrong kind.</summary>
+    public static string? ReadString(JsonElement root, string name, IDictionary<string, string[]> errors, bool required)
+    {
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (required)
+            {
+                errors[name] = [$"{name} is required"];
+            }
+
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors[name] = [$"{name} must be a string, not {Describe(value.ValueKind)}"];
+            return null;
+        }
+
+        var text = value.GetString();
+        if (string.IsNullOrEmpty(text))
+        {
+            errors[name] = [$"{name} must not be empty"];
+            return null;
+        }
+
+        return text;
+    }
+
+    /// <summary>Errors for every field not in <paramref name="fields"/>.</summary>
+    public static void RejectUnknownFields(JsonElement root, IReadOnlyCollection<string> fields, IDictionary<string, string[]> errors, string what)
+    {
+        foreach (var property in root.EnumerateObject())
+        {
+            if (!fields.Contains(property.Name))
+            {
+                errors[property.Name] = [$"{property.Name} is not a field of {what} (expected: {string.Join(", ", fields)})"];
+            }
+        }
+    }
+
+    private static async Task<ReadOnlyMemory<byte>?> ReadBoundedAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit)
+        {
+            return null;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(request.ContentLength ?? 4096, limit) + 1);
+        while (true)
+        {
+            var read = await request.Body.ReadAsync(buffer.GetMemory(4096), cancellationToken);
+            if (read == 0)
+            {
+                return buffer.WrittenMemory;
+            }
+
+            buffer.Advance(read);
+            if (buffer.WrittenCount > limit)
+            {
+                return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System.Text.Json;
+using Tasker.Api;
+
+namespace Tasker.Silo.FrontEnd;
+
+/// <summary>Maps grain snapshots to the API's views.</summary>
+public static class TaskViews
+{
+    public static string Self(string id) => $"/tasks/{id}";
+
+    public static TaskView From(TaskSnapshot task) => new(
+        task.Id,
+        task.Type,
+        task.Client,
+        task.Phase.ToWire(),
+        task.Priority.ToString().ToLowerInvariant(),
+        Parse(task.ParametersJson) ?? default,
+        Progress(task.Progress),
+        task.ResultJson is null ? null : Parse(task.ResultJson),
+        task.Error,
+        task.Cached,
+        task.CreatedAt,
+        task.StartedAt,
+        task.FinishedAt,
+        task.ParentId,
+        task.Version,
+        Links(task.Id));
+
+    public static TaskStatusView Status(TaskSnapshot task) => new(task.Id, task.Phase.ToWire(), Progress(task.Progress), task.Error);
+
+    public static TaskSummary Summary(ClientTaskEntry entry, string client) =>
+        new(entry.TaskId, entry.Type, client, entry.Phase.ToWire(), entry.Cached, entry.CreatedAt, entry.FinishedAt, Self(entry.TaskId));
+
+    public static ProcessView Process(ProcessEntry entry, string description) =>
+        new(entry.Type, entry.Status.ToString().ToLowerInvariant(), entry.Reason, entry.Since, description);
+
+    private static ProgressView? Progress(TaskProgress? progress) =>
+        progress is null ? null : new ProgressView(progress.Done, progress.Total, progress.Percent);
+
+    private static TaskLinks Links(string id)
+    {
+        var self = Self(id);
+        return new TaskLinks(self, $"{self}/status", $"{self}/result", $"{self}/events", $"{self}/pause", $"{self}/resume", $"{self}/cancel");
+    }
+
+    private static JsonElement? Parse(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+}

@@ -1,0 +1,76 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Orleans.Dashboard;
+using Scalar.AspNetCore;
+using Tasker.Silo.Endpoints;
+using Tasker.Silo.FrontEnd;
+
+namespace Tasker.Silo.Hosting;
+
+/// <summary>The co-hosted HTTP front end: services, middleware and routes.</summary>
+public static class FrontEndExtensions
+{
+    /// <summary>The address served when neither ASPNETCORE_URLS nor --urls says otherwise: loopback only.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5000";
+
+    public static WebApplicationBuilder AddTaskerFrontEnd(this WebApplicationBuilder builder)
+    {
+        if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        var services = builder.Services;
+        services.AddOptions<FrontEndOptions>()
+            .BindConfiguration(FrontEndOptions.SectionName)
+            .ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<FrontEndOptions>, DataAnnotationsValidator<FrontEndOptions>>();
+        services.AddOptions<KestrelServerOptions>().Configure<Microsoft.Extensions.Options.IOptions<FrontEndOptions>>(
+            (kestrel, frontEnd) => kestrel.Limits.MaxRequestBodySize = frontEnd.Value.MaxRequestBodyBytes);
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ProcessGate>();
+        services.AddSingleton<TaskRequestReader>();
+        services.AddSingleton<TaskListing>();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+            c.ProblemDetails.Extensions.TryAdd("traceId", c.HttpContext.TraceIdentifier));
+        services.AddExceptionHandler<TaskerExceptionHandler>();
+        services.AddTaskerHealthChecks();
+        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Tasker API";
+            document.Info.Description = "Run tasks over HTTP on an Orleans cluster: submit, watch, pause, resume, cancel; client histories; process status.";
+            return Task.CompletedTask;
+        }));
+        return builder;
+    }
+
+    public static WebApplication UseTaskerFrontEnd(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+
+        app.MapGet("/", () => TypedResults.Ok(new
+        {
+            name = "Tasker",
+            links = new
+            {
+                tasks = "/tasks",
+                processes = "/processes",
+                openapi = "/openapi/v1.json",
+                reference = "/scalar/v1",
+                dashboard = "/dashboard/",
+                live = "/health/live",
+                ready = "/health/ready",
+            },
+        })).ExcludeFromDescription();
+
+        app.MapTaskEndpoints();
+        app.MapClientEndpoints();
+        app.MapProcessEndpoints();
+        app.MapHealthEndpoints();
+        app.MapOpenApi();
+        app.MapScalarApiReference(o => o.WithTitle("Tasker API reference"));
+        app.MapOrleansDashboard(routePrefix: "/dashboard");
+        return app;
+    }
+}

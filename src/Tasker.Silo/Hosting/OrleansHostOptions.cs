@@ -1,0 +1,42 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+
+namespace Tasker.Silo.Hosting;
+
+/// <summary>Where this silo sits in its cluster. Bound from the <c>Orleans</c> section (<c>Orleans__SiloPort</c>, ...).</summary>
+public sealed class OrleansHostOptions : IValidatableObject
+{
+    public const string SectionName = "Orleans";
+
+    /// <summary>The cluster this silo joins. Default "tasker".</summary>
+    [Required, RegularExpression(@"^[A-Za-z0-9_.-]{1,64}$")]
+    public string ClusterId { get; set; } = "tasker";
+
+    /// <summary>The service identity; part of every stored state's key, so never change it once data exists. Default "tasker".</summary>
+    [Required, RegularExpression(@"^[A-Za-z0-9_.-]{1,64}$")]
+    public string ServiceId { get; set; } = "tasker";
+
+    /// <summary>Silo-to-silo port. Default 11111.</summary>
+    [Range(1, 65535)]
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Client gateway port. Default 30000.</summary>
+    [Range(1, 65535)]
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The address other silos reach this one at; default loopback (embedded) .</summary>
+    public string? AdvertisedIP { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (AdvertisedIP is { Length: > 0 } ip && !IPAddress.TryParse(ip, out _))
+        {
+            yield return new ValidationResult($"Orleans:AdvertisedIP '{ip}' is not an IP address.", [nameof(AdvertisedIP)]);
+        }
+
+        if (SiloPort == GatewayPort)
+        {
+            yield return new ValidationResult("Orleans:SiloPort and Orleans:GatewayPort must differ.", [nameof(SiloPort)]);
+        }
+    }
+}
