@@ -29,6 +29,9 @@ public sealed class CountHandler(IOptions<TaskerOptions> options) : IChunkedTask
         return reader.Complete();
     }
 
+    public TaskProgress Plan(string parametersJson) =>
+        new(0, CanonicalParameters.Integer(CanonicalParameters.Parse(parametersJson), "to"));
+
     public async Task<ChunkOutcome> RunChunkAsync(ChunkContext context, CancellationToken cancellationToken)
     {
         var parameters = CanonicalParameters.Parse(context.ParametersJson);

@@ -30,6 +30,9 @@ public interface IInstantTaskHandler : ITaskHandler
 /// <summary>A long type: worked in chunks, with a checkpoint after each one.</summary>
 public interface IChunkedTaskHandler : ITaskHandler
 {
+    /// <summary>The progress of a run that has not done anything yet: 0 of the total units.</summary>
+    TaskProgress Plan(string parametersJson);
+
     /// <summary>Does one chunk of work, starting at the checkpoint, within about <see cref="ChunkContext.Budget"/>.</summary>
     Task<ChunkOutcome> RunChunkAsync(ChunkContext context, CancellationToken cancellationToken);
 }

@@ -30,6 +30,9 @@ public sealed class SequenceHandler(IOptions<TaskerOptions> options) : IChunkedT
     /// <summary>The id of the child that adds term <paramref name="term"/>.</summary>
     public static string ChildId(string parentId, long term) => $"{parentId}.{term.ToString(CultureInfo.InvariantCulture)}";
 
+    public TaskProgress Plan(string parametersJson) =>
+        new(0, CanonicalParameters.Integer(CanonicalParameters.Parse(parametersJson), "n"));
+
     public async Task<ChunkOutcome> RunChunkAsync(ChunkContext context, CancellationToken cancellationToken)
     {
         var n = CanonicalParameters.Integer(CanonicalParameters.Parse(context.ParametersJson), "n");

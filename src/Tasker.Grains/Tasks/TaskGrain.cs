@@ -376,7 +376,7 @@ public sealed class TaskGrain(
         S.Phase = TaskPhase.Running;
         S.StartedAt ??= DateTimeOffset.UtcNow;
         S.Epoch++;
-        S.Progress ??= new TaskProgress(0, 0);
+        S.Progress ??= handlers.Get(S.Type) is IChunkedTaskHandler chunked ? chunked.Plan(S.ParametersJson) : null;
     }
 
     private void Finish(TaskPhase phase, string? error = null)
