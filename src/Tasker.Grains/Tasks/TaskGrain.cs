@@ -171,12 +171,13 @@ public sealed class TaskGrain(
         StopDriver();
         var wasLeading = S.Phase is TaskPhase.Running or TaskPhase.Paused;
         Finish(TaskPhase.Cancelled, error: "cancelled on request");
-        await CommitAsync();
-        await ReleaseReminderAsync();
         if (wasLeading)
         {
             await ReportToCacheAsync();
         }
+
+        await CommitAsync();
+        await ReleaseReminderAsync();
 
         await AfterPhaseChangeAsync();
         TaskGrainLog.Command(logger, Id, S.Client, "cancelled");
@@ -288,9 +289,10 @@ public sealed class TaskGrain(
             Finish(TaskPhase.Succeeded);
         }
 
+        // The cache learns first, so that anyone who sees this task end also finds its result cached.
+        await ReportToCacheAsync();
         await CommitAsync();
         await ReleaseReminderAsync();
-        await ReportToCacheAsync();
         await AfterPhaseChangeAsync();
     }
 

@@ -1,0 +1,64 @@
+namespace Tasker.Grains.Tests.Caching;
+
+[Collection(ClusterCollection.Name)]
+public sealed class ResultCacheTests(ClusterFixture fixture)
+{
+    private static string UniqueNumber() => Random.Shared.NextInt64(1, long.MaxValue).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task Concurrent_identical_short_requests_share_one_computation()
+    {
+        var parameters = $$"""{"first":{{UniqueNumber()}},"second":{{UniqueNumber()}}}""";
+        var tasks = await Task.WhenAll(Enumerable.Range(0, 25).Select(_ =>
+            fixture.Grains.GetGrain<ITaskGrain>(TaskIds.New()).SubmitAsync(new TaskSubmission("sum2", parameters, "cache-flight", TaskPriority.Normal))));
+
+        Assert.All(tasks, t => Assert.Equal(TaskPhase.Succeeded, t.Phase));
+        Assert.Single(tasks, t => !t.Cached);
+        Assert.Single(tasks.Select(t => t.ResultJson).Distinct());
+        Assert.Equal(25, tasks.Select(t => t.Id).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_failed_or_cancelled_leader_hands_the_computation_to_a_follower()
+    {
+        // Large enough to still be running when the follower joins.
+        var n = Random.Shared.Next(5_000, 9_999);
+        var leader = fixture.Grains.GetGrain<ITaskGrain>(TaskIds.New());
+        var follower = fixture.Grains.GetGrain<ITaskGrain>(TaskIds.New());
+        var submission = new TaskSubmission("sequence", $$"""{"n":{{n}}}""", "cache-leader", TaskPriority.Normal);
+
+        Assert.Equal(TaskPhase.Running, (await leader.SubmitAsync(submission)).Phase);
+        var waiting = await follower.SubmitAsync(submission);
+        Assert.Equal(TaskPhase.Queued, waiting.Phase);
+
+        await leader.CancelAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var task = await follower.GetAsync();
+        while (!task!.Phase.IsFinal())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the follower did not finish; last seen {task}");
+            task = await follower.WatchAsync(task.Version, TimeSpan.FromSeconds(2));
+        }
+
+        Assert.Equal(TaskPhase.Succeeded, task.Phase);
+        Assert.False(task.Cached);
+        Assert.Equal(((long)n * (n + 1) / 2).ToString(System.Globalization.CultureInfo.InvariantCulture), task.ResultJson);
+    }
+
+    [Fact]
+    public async Task A_finished_long_computation_answers_later_requests_as_cache_hits()
+    {
+        var submission = new TaskSubmission("sequence", $$"""{"n":{{Random.Shared.Next(10, 99)}}}""", "cache-long", TaskPriority.Normal);
+        var first = fixture.Grains.GetGrain<ITaskGrain>(TaskIds.New());
+        var task = await first.SubmitAsync(submission);
+        while (!task.Phase.IsFinal())
+        {
+            task = (await first.WatchAsync(task.Version, TimeSpan.FromSeconds(2)))!;
+        }
+
+        var repeat = await fixture.Grains.GetGrain<ITaskGrain>(TaskIds.New()).SubmitAsync(submission);
+        Assert.Equal(TaskPhase.Succeeded, repeat.Phase);
+        Assert.True(repeat.Cached);
+        Assert.Equal(task.ResultJson, repeat.ResultJson);
+    }
+}
