@@ -1,0 +1,13 @@
+# The Tasker silo (with its HTTP front end). Built by docker-compose.yml.
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY src/ src/
+RUN dotnet publish src/Tasker.Silo/Tasker.Silo.csproj --configuration Release --output /app
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
+WORKDIR /app
+COPY --from=build /app .
+ENV ASPNETCORE_URLS=http://0.0.0.0:8080
+EXPOSE 8080 11111 30000
+ENTRYPOINT ["dotnet", "Tasker.Silo.dll"]
