@@ -1,0 +1,27 @@
+using Tasker.Client.CommandLine;
+
+namespace Tasker.Client;
+
+/// <summary>The <c>tasker</c> executable: the console around <see cref="Cli"/>, with Ctrl+C as cancellation.</summary>
+internal static class Program
+{
+    private static async Task<int> Main(string[] args)
+    {
+        using var interrupt = new CancellationTokenSource();
+        void OnCancelKeyPress(object? sender, ConsoleCancelEventArgs e)
+        {
+            e.Cancel = true; // Let the command stop cleanly and report, rather than being killed mid-write.
+            interrupt.Cancel();
+        }
+
+        Console.CancelKeyPress += OnCancelKeyPress;
+        try
+        {
+            return await Cli.RunAsync(args, Console.Out, Console.Error, http: null, interrupt.Token);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= OnCancelKeyPress;
+        }
+    }
+}

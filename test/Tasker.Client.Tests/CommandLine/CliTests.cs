@@ -1,0 +1,178 @@
+using System.Text.Json;
+using Tasker.Client.CommandLine;
+
+namespace Tasker.Client.Tests.CommandLine;
+
+[Collection(ServerCollection.Name)]
+public sealed class CliTests(TaskerServerFixture server)
+{
+    [Fact]
+    public async Task Submit_with_wait_prints_the_succeeded_task_with_result_3_and_exits_0()
+    {
+        var run = await RunAsync("submit", "sum2", "--client", Client(), "--param", "first=1", "--param", "second=2", "--wait");
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        var task = run.Json();
+        Assert.Equal("succeeded", task.GetProperty("status").GetString());
+        Assert.Equal("3", task.GetProperty("result").GetRawText());
+    }
+
+    [Fact]
+    public async Task Submit_sends_a_param_that_is_not_a_number_as_a_string()
+    {
+        var run = await RunAsync("submit", "input", "--client", Client(), "--param", "input_param=hello world", "--wait");
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.Equal("dlrow olleh", run.Json().GetProperty("result").GetProperty("reversed").GetString());
+    }
+
+    [Fact]
+    public async Task Submit_applies_each_param_over_the_params_object()
+    {
+        var run = await RunAsync("submit", "mult3", "--client", Client(), "--params", """{"first":2,"second":3,"third":100}""", "--param", "third=4", "--wait");
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.Equal("24", run.Json().GetProperty("result").GetRawText());
+    }
+
+    [Fact]
+    public async Task Submit_without_wait_prints_the_task_as_accepted()
+    {
+        var run = await RunAsync("--url", "http://ignored.invalid", "submit", "count", "--client", Client(), "--params", """{"to":1000,"delay_ms":20}""", "--priority", "low");
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        var task = run.Json();
+        Assert.Equal("running", task.GetProperty("status").GetString());
+        Assert.Equal("low", task.GetProperty("priority").GetString());
+        await server.NewClient().CancelAsync(task.GetProperty("id").GetString()!);
+    }
+
+    [Fact]
+    public async Task Wait_prints_progress_on_stderr_and_exits_1_when_the_task_is_cancelled()
+    {
+        var tasker = server.NewClient();
+        var task = await tasker.SubmitAsync("count", new { to = 1000, delay_ms = 20 }, Client());
+        var waiting = RunAsync("wait", task.Id, "--timeout", "30");
+        await Task.Delay(200);
+        await tasker.CancelAsync(task.Id);
+
+        var run = await waiting;
+
+        Assert.Equal(ExitCodes.TaskDidNotSucceed, run.ExitCode);
+        Assert.Equal("cancelled", run.Json().GetProperty("status").GetString());
+        Assert.StartsWith($"{task.Id} running ", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"{task.Id} cancelled", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Wait_exits_3_when_the_timeout_passes_first()
+    {
+        var tasker = server.NewClient();
+        var task = await tasker.SubmitAsync("count", new { to = 1000, delay_ms = 20 }, Client());
+
+        var run = await RunAsync("wait", task.Id, "--timeout", "0.3");
+        await tasker.CancelAsync(task.Id);
+
+        Assert.Equal(ExitCodes.TimedOut, run.ExitCode);
+        Assert.Contains("error: task", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal("", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Get_pause_resume_and_cancel_print_the_task_after_each_command()
+    {
+        var id = (await server.NewClient().SubmitAsync("count", new { to = 1000, delay_ms = 20 }, Client())).Id;
+
+        foreach (var (verb, status) in new[] { ("get", "running"), ("pause", "paused"), ("resume", "running"), ("cancel", "cancelled") })
+        {
+            var run = await RunAsync(verb, id);
+            Assert.Equal(ExitCodes.Ok, run.ExitCode);
+            Assert.Equal(status, run.Json().GetProperty("status").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task List_prints_a_page_of_the_clients_tasks()
+    {
+        var client = Client();
+        var id = (await server.NewClient().SubmitAsync("sum2", new { first = 3, second = 4 }, client)).Id;
+
+        var run = await RunAsync("list", "--client", client, "--type", "sum2", "--limit", "10");
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        var items = run.Json().GetProperty("items");
+        Assert.Equal(id, Assert.Single(items.EnumerateArray()).GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task An_api_error_is_one_line_on_stderr_and_exit_2()
+    {
+        var run = await RunAsync("submit", "no-such-type", "--client", Client());
+
+        Assert.Equal(ExitCodes.Error, run.ExitCode);
+        Assert.StartsWith("error: 400 The task request is invalid: type 'no-such-type' is unknown", run.Stderr, StringComparison.Ordinal);
+        Assert.Single(run.Stderr.TrimEnd().Split('\n'));
+        Assert.Equal("", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Get_of_an_unknown_id_exits_2_with_a_404_line()
+    {
+        var run = await RunAsync("get", TaskIds.New());
+
+        Assert.Equal(ExitCodes.Error, run.ExitCode);
+        Assert.StartsWith("error: 404 ", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData]
+    [InlineData("frobnicate")]
+    [InlineData("submit", "sum2")]
+    [InlineData("submit", "sum2", "--client", "c", "--param", "first")]
+    [InlineData("submit", "sum2", "--client", "c", "--params", "[1,2]")]
+    [InlineData("submit", "sum2", "--client", "c", "--priority", "urgent")]
+    [InlineData("submit", "sum2", "--client", "c", "--colour", "blue")]
+    [InlineData("get")]
+    [InlineData("get", "a", "b")]
+    [InlineData("wait", "a", "--timeout", "soon")]
+    [InlineData("list", "--status", "sleeping")]
+    [InlineData("list", "--limit", "-1")]
+    [InlineData("--url", "ftp://example.org", "list")]
+    public async Task Bad_usage_exits_2_with_the_usage_text(params string[] args)
+    {
+        var run = await RunAsync(args);
+
+        Assert.Equal(ExitCodes.Error, run.ExitCode);
+        Assert.StartsWith("error: ", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("usage: tasker", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal("", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Help_prints_the_usage_text_and_exits_0()
+    {
+        var run = await RunAsync("help");
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.Contains("usage: tasker", run.Stdout, StringComparison.Ordinal);
+    }
+
+    private static string Client() => TaskerServerFixture.UniqueClientName("cli");
+
+    private async Task<CliRun> RunAsync(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var exitCode = await Cli.RunAsync(args, stdout, stderr, server.CreateClient());
+        return new CliRun(exitCode, stdout.ToString(), stderr.ToString());
+    }
+
+    private sealed record CliRun(int ExitCode, string Stdout, string Stderr)
+    {
+        public JsonElement Json()
+        {
+            using var document = JsonDocument.Parse(Stdout);
+            return document.RootElement.Clone();
+        }
+    }
+}
