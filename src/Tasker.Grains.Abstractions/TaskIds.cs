@@ -11,7 +11,7 @@ public static partial class TaskIds
     /// <summary>True for the shape of a task id; anything else cannot name a task.</summary>
     public static bool IsWellFormed(string? id) => id is not null && Shape().IsMatch(id);
 
-    [GeneratedRegex(@"^[0-9a-f]{32}(\.[0-9]{1,9})?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[0-9a-f]{32}(\.[0-9]{1,9})?\z", RegexOptions.CultureInvariant)]
     private static partial Regex Shape();
 }
 
@@ -22,6 +22,6 @@ public static partial class ClientNames
 
     public static bool IsValid(string? name) => name is not null && Shape().IsMatch(name);
 
-    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}\z", RegexOptions.CultureInvariant)]
     private static partial Regex Shape();
 }

@@ -19,6 +19,9 @@ internal static partial class TaskGrainLog
     [LoggerMessage(1004, LogLevel.Warning, "Task {TaskId} of {Client}: could not update the client's history")]
     public static partial void HistoryFailed(ILogger logger, string taskId, string client, Exception exception);
 
+    [LoggerMessage(1006, LogLevel.Warning, "Task {TaskId} of {Client}: a checkpoint could not be stored; the activation is dropped and the task goes on from its last stored checkpoint")]
+    public static partial void CommitFailed(ILogger logger, string taskId, string client, Exception exception);
+
     [LoggerMessage(1005, LogLevel.Information, "Task {TaskId} of {Client} {Command}")]
     public static partial void Command(ILogger logger, string taskId, string client, string command);
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 using Tasker.Caching;
 using Tasker.Handlers;
 
@@ -77,10 +78,20 @@ public sealed class TaskGrain(
                 break;
         }
 
-        await CommitAsync();
         if (S.Phase == TaskPhase.Running)
         {
-            await HoldReminderAsync();
+            await HoldReminderAsync(); // Before the first write: a task is never stored running without its wake-up.
+        }
+
+        try
+        {
+            await CommitAsync();
+        }
+        catch (InconsistentStateException)
+        {
+            // Another activation accepted this id first (a retried submission racing itself): answer with its task.
+            await state.ReadStateAsync();
+            return S.Exists ? ToSnapshot() : throw new InvalidOperationException($"Task {Id} could not be stored.");
         }
 
         await AfterPhaseChangeAsync();
@@ -148,9 +159,9 @@ public sealed class TaskGrain(
             return Illegal("resume", "only a paused task can be resumed");
         }
 
+        await HoldReminderAsync();
         BeginRun();
         await CommitAsync();
-        await HoldReminderAsync();
         await AfterPhaseChangeAsync();
         TaskGrainLog.Command(logger, Id, S.Client, "resumed");
         return new TaskCommandResult(TaskCommandStatus.Done, _published);
@@ -272,6 +283,19 @@ public sealed class TaskGrain(
 
         S.Checkpoint = outcome.Checkpoint;
         S.Progress = outcome.Progress;
+        try
+        {
+            await CompleteChunkAsync(outcome);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // CommitAsync has dropped this activation; the reminder brings the task back from its last stored checkpoint.
+            TaskGrainLog.CommitFailed(logger, Id, S.Client, exception);
+        }
+    }
+
+    private async Task CompleteChunkAsync(ChunkOutcome outcome)
+    {
         if (!outcome.Finished)
         {
             await CommitAsync();
@@ -339,10 +363,10 @@ public sealed class TaskGrain(
                 await CommitAsync();
                 return;
             case CacheLookupStatus.Lead:
+                await HoldReminderAsync();
                 S.LeaderId = null;
                 BeginRun();
                 await CommitAsync();
-                await HoldReminderAsync();
                 break;
             default:
                 S.LeaderId = null;
@@ -363,7 +387,9 @@ public sealed class TaskGrain(
         {
             S.ResultJson = answer.ResultJson;
             S.Cached = answer.Status == CacheLookupStatus.Hit;
-            S.Progress = S.Progress is { } p ? new TaskProgress(p.Total, p.Total) : null;
+            S.Progress = handlers.Get(S.Type) is IChunkedTaskHandler chunked && chunked.Plan(S.ParametersJson) is { } plan
+                ? new TaskProgress(plan.Total, plan.Total)
+                : null;
             Finish(TaskPhase.Succeeded);
         }
         else
@@ -389,11 +415,25 @@ public sealed class TaskGrain(
         S.LeaderId = null;
     }
 
-    /// <summary>Writes the state, then publishes it to readers and watchers (never the other way round).</summary>
+    /// <summary>
+    /// Writes the state, then publishes it to readers and watchers (never the other way round). When the write
+    /// fails, this activation's state can no longer be trusted (an ETag conflict means another activation of this
+    /// task committed): it stops and deactivates, and the next call or reminder reads the stored state afresh.
+    /// </summary>
     private async Task CommitAsync()
     {
         S.Version++;
-        await state.WriteStateAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            StopDriver();
+            DeactivateOnIdle();
+            throw;
+        }
+
         _published = ToSnapshot();
         Signal();
         if (S.Phase == TaskPhase.Running)

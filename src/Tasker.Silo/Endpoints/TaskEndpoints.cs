@@ -96,13 +96,23 @@ public static class TaskEndpoints
             {
                 return first.Type == submission.Type && first.ParametersJson == submission.ParametersJson
                     ? Answer(first)
-                    : Problems.Conflict("idempotency-key-reused", "Idempotency-Key reused",
-                        $"The Idempotency-Key '{idempotencyKey}' was first used for task {first.Id}, a different request.");
+                    : IdempotencyKeyReused(idempotencyKey, first.Id);
             }
         }
 
-        return Answer(await grains.GetGrain<ITaskGrain>(id).SubmitAsync(submission));
+        var task = await grains.GetGrain<ITaskGrain>(id).SubmitAsync(submission);
+        if (idempotencyKey is not null && (task.Type != submission.Type || task.ParametersJson != submission.ParametersJson))
+        {
+            // A concurrent request with the same key and another body claimed the id first and submitted its own task.
+            return IdempotencyKeyReused(idempotencyKey, task.Id);
+        }
+
+        return Answer(task);
     }
+
+    private static IResult IdempotencyKeyReused(string idempotencyKey, string firstId) =>
+        Problems.Conflict("idempotency-key-reused", "Idempotency-Key reused",
+            $"The Idempotency-Key '{idempotencyKey}' was first used for task {firstId}, a different request.");
 
     private static IResult Answer(TaskSnapshot task)
     {
@@ -154,7 +164,7 @@ public static class TaskEndpoints
                 errors["after"] = ["after must be a task version (a whole number, 0 or more)"];
             }
 
-            if (timeout is not null && (!double.TryParse(timeout, NumberStyles.Float, CultureInfo.InvariantCulture, out seconds) || seconds < 0 || seconds > _maxWait.TotalSeconds))
+            if (timeout is not null && (!double.TryParse(timeout, NumberStyles.Float, CultureInfo.InvariantCulture, out seconds) || !(seconds >= 0 && seconds <= _maxWait.TotalSeconds)))
             {
                 errors["timeout"] = [$"timeout must be a number of seconds from 0 to {_maxWait.TotalSeconds}"];
             }

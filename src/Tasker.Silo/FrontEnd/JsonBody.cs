@@ -31,9 +31,16 @@ public static class JsonBody
         {
             document = JsonDocument.Parse(body.Value, _options);
         }
-        catch (JsonException exception)
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
         {
             return (null, Problems.BadRequest("malformed-json", "Malformed JSON", $"The body is not valid JSON: {exception.Message}"));
+        }
+
+        if (!HasValidText(document.RootElement))
+        {
+            document.Dispose();
+            return (null, Problems.BadRequest("malformed-json", "Malformed JSON",
+                "The body is not valid JSON text: a string or property name holds invalid UTF-8 or an unpaired surrogate escape (e.g. \\uD800)."));
         }
 
         if (document.RootElement.ValueKind != JsonValueKind.Object)
@@ -93,6 +100,50 @@ public static class JsonBody
             if (!fields.Contains(property.Name))
             {
                 errors[property.Name] = [$"{property.Name} is not a field of {what} (expected: {string.Join(", ", fields)})"];
+            }
+        }
+    }
+
+    /// <summary>
+    /// True when every string and property name decodes to UTF-16. The parser does not check this (it decodes lazily),
+    /// so without this walk a lone surrogate escape or a bad UTF-8 byte would throw later, in whatever reads the field.
+    /// </summary>
+    private static bool HasValidText(JsonElement element)
+    {
+        try
+        {
+            Decode(element);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+
+        static void Decode(JsonElement element)
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        _ = property.Name;
+                        Decode(property.Value);
+                    }
+
+                    break;
+                case JsonValueKind.Array:
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        Decode(item);
+                    }
+
+                    break;
+                case JsonValueKind.String:
+                    _ = element.GetString();
+                    break;
+                default:
+                    break;
             }
         }
     }

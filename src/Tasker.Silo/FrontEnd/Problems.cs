@@ -19,6 +19,30 @@ public static class Problems
             title: title,
             extensions: new Dictionary<string, object?> { ["code"] = "invalid-request" });
 
+    /// <summary>
+    /// Completes problems the framework writes without a detail (status code pages: a route that does not exist, a method
+    /// the route does not take, a body the route's Accepts metadata refuses), so that every problem has a detail and a code.
+    /// </summary>
+    public static void Complete(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        var request = context.HttpContext.Request;
+        if (problem.Detail is null)
+        {
+            var (code, detail) = problem.Status switch
+            {
+                StatusCodes.Status404NotFound => ("not-found", $"There is nothing at {request.Path}."),
+                StatusCodes.Status405MethodNotAllowed => ("method-not-allowed", $"{request.Path} does not accept {request.Method}."),
+                StatusCodes.Status415UnsupportedMediaType => ("unsupported-media-type",
+                    $"The body must be JSON (Content-Type: application/json), not '{request.ContentType ?? "none"}'."),
+                { } status => ($"http-{status}", problem.Title ?? Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status)),
+                null => ("error", problem.Title ?? "The request failed."),
+            };
+            problem.Detail = detail;
+            problem.Extensions.TryAdd("code", code);
+        }
+    }
+
     public static IResult Problem(int status, string title, string code, string detail, IDictionary<string, object?>? extensions = null)
     {
         var all = new Dictionary<string, object?> { ["code"] = code };

@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
+using Orleans.Storage;
+using StackExchange.Redis;
 
 namespace Tasker.Silo.FrontEnd;
 
@@ -13,12 +15,17 @@ public sealed partial class TaskerExceptionHandler(IProblemDetailsService proble
         var (status, title, code, detail) = exception switch
         {
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", "bad-request", bad.Message),
-            TimeoutException or SiloUnavailableException or OrleansMessageRejectionException =>
-                (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "unavailable", "Tasker cannot answer right now; retry shortly."),
+            _ when IsUnavailability(exception) =>
+                (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "unavailable",
+                    "Tasker cannot reach its storage or cluster right now; nothing was lost, retry shortly."),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", "internal-error", "An unexpected error occurred; it has been logged."),
         };
 
-        if (status >= 500)
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            Unavailable(logger, context.Request.Method, context.Request.Path, exception.Message);
+        }
+        else if (status >= 500)
         {
             Unhandled(logger, context.Request.Method, context.Request.Path, exception);
         }
@@ -37,6 +44,22 @@ public sealed partial class TaskerExceptionHandler(IProblemDetailsService proble
         });
     }
 
+    /// <summary>
+    /// True when the failure is the cluster's or a server's absence, not a bug: storage or Redis down, a silo gone,
+    /// a call timed out, or a stale activation that has just been dropped (ETag conflict).
+    /// </summary>
+    private static bool IsUnavailability(Exception exception) => exception switch
+    {
+        TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or InconsistentStateException => true,
+        System.Data.Common.DbException or RedisException or System.Net.Sockets.SocketException => true,
+        AggregateException aggregate => aggregate.InnerExceptions.Any(IsUnavailability),
+        _ when exception.InnerException is { } inner => IsUnavailability(inner),
+        _ => false,
+    };
+
     [LoggerMessage(1, LogLevel.Error, "Request {Method} {Path} failed")]
     private static partial void Unhandled(ILogger logger, string method, string path, Exception exception);
+
+    [LoggerMessage(2, LogLevel.Warning, "Request {Method} {Path} answered 503: {Reason}")]
+    private static partial void Unavailable(ILogger logger, string method, string path, string reason);
 }

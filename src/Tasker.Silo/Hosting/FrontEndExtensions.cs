@@ -32,7 +32,10 @@ public static class FrontEndExtensions
         services.AddSingleton<TaskRequestReader>();
         services.AddSingleton<TaskListing>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
-            c.ProblemDetails.Extensions.TryAdd("traceId", c.HttpContext.TraceIdentifier));
+        {
+            c.ProblemDetails.Extensions.TryAdd("traceId", c.HttpContext.TraceIdentifier);
+            Problems.Complete(c);
+        });
         services.AddExceptionHandler<TaskerExceptionHandler>();
         services.AddTaskerHealthChecks();
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
@@ -70,7 +73,7 @@ public static class FrontEndExtensions
         app.MapHealthEndpoints();
         app.MapOpenApi();
         app.MapScalarApiReference(o => o.WithTitle("Tasker API reference"));
-        app.MapOrleansDashboard(routePrefix: "/dashboard");
+        app.MapOrleansDashboard(routePrefix: "/dashboard").ExcludeFromDescription();
         return app;
     }
 }

@@ -31,3 +31,6 @@ public static class TaskerModes
         };
     }
 }
+
+/// <summary>The mode this process runs in, for the services that differ by mode.</summary>
+public sealed record TaskerModeInfo(TaskerMode Mode);
