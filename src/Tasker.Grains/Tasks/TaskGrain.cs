@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Placement;
 using Orleans.Storage;
 using Tasker.Caching;
 using Tasker.Handlers;
@@ -11,7 +12,9 @@ namespace Tasker.Tasks;
 /// on a grain timer, write a checkpoint after each chunk, and hold a reminder while running so that a silo's
 /// death only delays them: the reminder (or any call) reactivates the grain elsewhere and it goes on from the
 /// checkpoint.
+/// Placed on the silo that receives the request (prefer-local), so a submission costs no hop between silos.
 /// </summary>
+[PreferLocalPlacement]
 public sealed class TaskGrain(
     [PersistentState("task", TaskerStorage.Name)] IPersistentState<TaskState> state,
     TaskHandlerRegistry handlers,
@@ -21,6 +24,8 @@ public sealed class TaskGrain(
     private const string WakeReminder = "wake";
 
     private IGrainTimer? _driver;
+    private bool _countedRunning;
+    private bool _countedQueued;
     private TaskSnapshot? _published;
     private TaskCompletionSource _changed = NewSignal();
 
@@ -38,8 +43,17 @@ public sealed class TaskGrain(
                 TaskGrainLog.Resumed(logger, Id, S.Client, S.Checkpoint.Position);
                 StartDriver();
             }
+
+            SyncGauges(active: true);
         }
 
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        StopDriver();
+        SyncGauges(active: false);
         return Task.CompletedTask;
     }
 
@@ -96,6 +110,11 @@ public sealed class TaskGrain(
 
         await AfterPhaseChangeAsync();
         TaskGrainLog.Accepted(logger, Id, S.Client, S.Type, S.Phase.ToWire());
+        if (S.ParentId is null)
+        {
+            TaskMetrics.Accepted(S.Type);
+        }
+
         return _published!;
     }
 
@@ -440,6 +459,8 @@ public sealed class TaskGrain(
         {
             StartDriver();
         }
+
+        SyncGauges(active: true);
     }
 
     private async Task AfterPhaseChangeAsync()
@@ -463,6 +484,7 @@ public sealed class TaskGrain(
         if (S.Phase.IsFinal())
         {
             TaskGrainLog.Ended(logger, Id, S.Client, S.Phase.ToWire());
+            TaskMetrics.Completed(S.Type, S.Phase, (S.FinishedAt ?? DateTimeOffset.UtcNow) - S.CreatedAt);
         }
     }
 
@@ -490,6 +512,24 @@ public sealed class TaskGrain(
             Period = TimeSpan.FromMilliseconds(1),
             KeepAlive = true,
         });
+    }
+
+    /// <summary>Keeps this activation's contribution to the running and queued gauges in step with its phase.</summary>
+    private void SyncGauges(bool active)
+    {
+        var running = active && S.Exists && S.Phase == TaskPhase.Running;
+        var queued = active && S.Exists && S.Phase == TaskPhase.Queued;
+        if (running != _countedRunning)
+        {
+            TaskMetrics.Running(S.Type, running ? 1 : -1);
+            _countedRunning = running;
+        }
+
+        if (queued != _countedQueued)
+        {
+            TaskMetrics.Queued(S.Type, queued ? 1 : -1);
+            _countedQueued = queued;
+        }
     }
 
     private void StopDriver()
