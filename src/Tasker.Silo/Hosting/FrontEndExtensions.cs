@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using OpenTelemetry.Metrics;
 using Orleans.Dashboard;
 using Scalar.AspNetCore;
 using Tasker.Silo.Endpoints;
@@ -37,7 +38,10 @@ public static class FrontEndExtensions
             Problems.Complete(c);
         });
         services.AddExceptionHandler<TaskerExceptionHandler>();
-        services.AddTaskerHealthChecks();
+        services.AddTaskerHealthChecks(builder.Configuration);
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(Tasker.Tasks.TaskMetrics.MeterName, "Microsoft.Orleans")
+            .AddPrometheusExporter());
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Tasker API";
@@ -64,6 +68,7 @@ public static class FrontEndExtensions
                 dashboard = "/dashboard/",
                 live = "/health/live",
                 ready = "/health/ready",
+                metrics = "/metrics",
             },
         })).ExcludeFromDescription();
 
@@ -71,6 +76,7 @@ public static class FrontEndExtensions
         app.MapClientEndpoints();
         app.MapProcessEndpoints();
         app.MapHealthEndpoints();
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapOpenApi();
         app.MapScalarApiReference(o => o.WithTitle("Tasker API reference"));
         app.MapOrleansDashboard(routePrefix: "/dashboard").ExcludeFromDescription();

@@ -1,7 +1,10 @@
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using StackExchange.Redis;
+using Tasker.Silo.Cluster;
 
 namespace Tasker.Silo.Hosting;
 
@@ -19,23 +22,45 @@ public static partial class SiloHostingExtensions
             throw new TaskerConfigurationException(validation.FailureMessage);
         }
 
-        if (mode == TaskerMode.Cluster)
-        {
-            throw new TaskerConfigurationException(
-                "Cluster mode (Redis + PostgreSQL) is not available in this version yet. Unset ConnectionStrings__Redis and ConnectionStrings__Postgres to run embedded.");
-        }
-
         builder.Services.AddSingleton(Options.Create(host));
+        builder.Services.AddSingleton(new TaskerModeInfo(mode));
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort, null, host.ServiceId, host.ClusterId);
-            if (host.AdvertisedIP is { Length: > 0 } advertised)
+            silo.Configure<ClusterOptions>(o =>
             {
-                silo.Configure<EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Parse(advertised));
+                o.ClusterId = host.ClusterId;
+                o.ServiceId = host.ServiceId;
+            });
+
+            if (mode == TaskerMode.Embedded)
+            {
+                silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort, null, host.ServiceId, host.ClusterId);
+                if (host.AdvertisedIP is { Length: > 0 } advertised)
+                {
+                    silo.Configure<EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Parse(advertised));
+                }
+
+                silo.AddMemoryGrainStorage(TaskerStorage.Name);
+                silo.UseInMemoryReminderService();
+            }
+            else
+            {
+                var redis = RedisOptions(builder.Configuration.GetConnectionString("Redis")!);
+                silo.UseRedisClustering(o => o.ConfigurationOptions = redis);
+                silo.UseRedisReminderService(o => o.ConfigurationOptions = redis);
+                if (host.AdvertisedIP is { Length: > 0 } advertised)
+                {
+                    silo.ConfigureEndpoints(IPAddress.Parse(advertised), host.SiloPort, host.GatewayPort, listenOnAnyHostAddress: true);
+                }
+                else
+                {
+                    // In a container the host name resolves to the container's own address, which the other silos reach.
+                    silo.ConfigureEndpoints(Dns.GetHostName(), host.SiloPort, host.GatewayPort, AddressFamily.InterNetwork, listenOnAnyHostAddress: true);
+                }
+
+                silo.AddTaskerPostgresStorage(builder.Configuration.GetConnectionString("Postgres")!);
             }
 
-            silo.AddMemoryGrainStorage(TaskerStorage.Name);
-            silo.UseInMemoryReminderService();
             silo.AddTaskerGrains();
             silo.AddDashboard();
         });
@@ -44,12 +69,37 @@ public static partial class SiloHostingExtensions
         return builder;
     }
 
+    /// <summary>
+    /// StackExchange.Redis options from the connection string. A silo keeps trying rather than dying when Redis is
+    /// briefly away, so that Tasker serves again without a restart when it comes back.
+    /// </summary>
+    public static ConfigurationOptions RedisOptions(string connectionString)
+    {
+        var options = ConfigurationOptions.Parse(connectionString);
+        options.AbortOnConnectFail = false;
+        options.ConnectTimeout = 3000;
+        options.SyncTimeout = 3000;
+        options.AsyncTimeout = 3000;
+        return options;
+    }
+
     /// <summary>Says at start-up which mode runs and, when embedded, that nothing is kept.</summary>
-    private sealed partial class ModeAnnouncer(ILogger<ModeAnnouncer> logger, IHostApplicationLifetime lifetime) : IHostedService
+    private sealed partial class ModeAnnouncer(
+        ILogger<ModeAnnouncer> logger, IHostApplicationLifetime lifetime, TaskerModeInfo mode, IOptions<OrleansHostOptions> host) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            lifetime.ApplicationStarted.Register(() => EmbeddedMode(logger));
+            lifetime.ApplicationStarted.Register(() =>
+            {
+                if (mode.Mode == TaskerMode.Embedded)
+                {
+                    EmbeddedMode(logger);
+                }
+                else
+                {
+                    ClusterMode(logger, host.Value.ClusterId, host.Value.ServiceId, host.Value.SiloPort, host.Value.GatewayPort);
+                }
+            });
             return Task.CompletedTask;
         }
 
@@ -58,5 +108,9 @@ public static partial class SiloHostingExtensions
         [LoggerMessage(1, LogLevel.Warning,
             "Embedded mode: one silo with in-memory grain state and reminders. State is NOT kept: every task is lost when this process stops. Set ConnectionStrings__Redis and ConnectionStrings__Postgres for cluster mode.")]
         private static partial void EmbeddedMode(ILogger logger);
+
+        [LoggerMessage(2, LogLevel.Information,
+            "Cluster mode: cluster {ClusterId}, service {ServiceId}, silo port {SiloPort}, gateway port {GatewayPort}; grain state in PostgreSQL, membership and reminders in Redis.")]
+        private static partial void ClusterMode(ILogger logger, string clusterId, string serviceId, int siloPort, int gatewayPort);
     }
 }
