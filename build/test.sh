@@ -11,12 +11,39 @@ mkdir -p "$results"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+summary_and_fail() {
+  echo "$1" >&2
+  echo "tests: 0 passed, 1 failed"
+  exit 1
+}
+
+# docker-compose.yml must stay valid; no Docker engine is needed to check it.
+if ! command -v docker-compose >/dev/null 2>&1; then
+  (apt-get install -y -qq docker-compose >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose; }) >/dev/null 2>&1
+fi
+command -v docker-compose >/dev/null 2>&1 || summary_and_fail "docker-compose could not be installed"
+docker-compose -f docker-compose.yml config -q || summary_and_fail "docker-compose.yml is not valid"
+echo "docker-compose.yml: valid" >&2
+
+# The cluster tests use real Redis and PostgreSQL servers, started here on loopback and stopped at the end.
+services_dir=$(mktemp -d "${TMPDIR:-/tmp}/tasker-test-services.XXXXXX")
+chmod 755 "$services_dir"
+cleanup() {
+  ./build/services.sh stop "$services_dir" >/dev/null 2>&1 || true
+  rm -rf "$services_dir"
+}
+trap cleanup EXIT
+services_env=$(./build/services.sh start "$services_dir") || summary_and_fail "Redis and PostgreSQL could not be started"
+eval "$services_env"
+export TASKER_REDIS TASKER_POSTGRES TASKER_SERVICES_DIR="$services_dir"
+
 dotnet build Tasker.sln --configuration Release --nologo -v quiet
 build_status=$?
 
 test_status=1
 if [ "$build_status" -eq 0 ]; then
-  dotnet test Tasker.sln --configuration Release --no-build --nologo \
+  # -m:1: one test assembly at a time, so the cluster tests' silo processes do not fight the others for 2 cores.
+  dotnet test Tasker.sln --configuration Release --no-build --nologo -m:1 \
     --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" \
     -- RunConfiguration.TestSessionTimeout=2400000
   test_status=$?

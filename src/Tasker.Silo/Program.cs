@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using Tasker.Silo.Cluster;
 using Tasker.Silo.Hosting;
 
 try
@@ -11,12 +13,19 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (Exception exception) when (exception is TaskerConfigurationException or Microsoft.Extensions.Options.OptionsValidationException)
+catch (Exception exception) when (IsConfigurationMistake(exception))
 {
     // A configuration mistake is the operator's to fix: say what it is, without a stack trace.
     await Console.Error.WriteLineAsync($"Tasker cannot start: {exception.Message}");
     return 2;
 }
+
+static bool IsConfigurationMistake(Exception exception) => exception switch
+{
+    TaskerConfigurationException or OptionsValidationException or OrleansConfigurationException or PostgresUnreachableException => true,
+    InvalidOperationException when exception.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) => true,
+    _ => false,
+};
 
 /// <summary>The entry point, visible to the functional tests' WebApplicationFactory.</summary>
 public partial class Program;

@@ -64,6 +64,7 @@ public sealed class ClusterServers : IAsyncLifetime
         if (_ownDirectory is not null)
         {
             await ServicesAsync("stop", _ownDirectory);
+            Directory.Delete(_ownDirectory, recursive: true);
         }
     }
 

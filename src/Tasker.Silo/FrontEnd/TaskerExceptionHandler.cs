@@ -51,7 +51,9 @@ public sealed partial class TaskerExceptionHandler(IProblemDetailsService proble
     private static bool IsUnavailability(Exception exception) => exception switch
     {
         TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or InconsistentStateException => true,
-        System.Data.Common.DbException or RedisException or System.Net.Sockets.SocketException => true,
+        System.Data.Common.DbException or RedisException or System.Net.Sockets.SocketException or ReminderException => true,
+        // The Redis reminder table's own exception type (public API gives no base to match) wraps a lost connection.
+        _ when exception.GetType().FullName?.StartsWith("Orleans.Reminders.Redis.", StringComparison.Ordinal) == true => true,
         AggregateException aggregate => aggregate.InnerExceptions.Any(IsUnavailability),
         _ when exception.InnerException is { } inner => IsUnavailability(inner),
         _ => false,
