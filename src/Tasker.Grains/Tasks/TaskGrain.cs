@@ -61,6 +61,8 @@ public sealed class TaskGrain(
     {
         if (S.Exists)
         {
+            // A retried submission: make sure the first attempt's history line exists (it may have failed after the commit).
+            await RecordHistoryAsync();
             return _published!;
         }
 
@@ -108,7 +110,9 @@ public sealed class TaskGrain(
             return S.Exists ? ToSnapshot() : throw new InvalidOperationException($"Task {Id} could not be stored.");
         }
 
-        await AfterPhaseChangeAsync();
+        // Not swallowed here: a submission is acknowledged only once it is in its client's history too.
+        await RecordHistoryAsync();
+        LogPhaseChange();
         TaskGrainLog.Accepted(logger, Id, S.Client, S.Type, S.Phase.ToWire());
         if (S.ParentId is null)
         {
@@ -463,25 +467,35 @@ public sealed class TaskGrain(
         SyncGauges(active: true);
     }
 
+    /// <summary>Updates the client's history after a phase change; a failure is logged, not allowed to fail the task.</summary>
     private async Task AfterPhaseChangeAsync()
     {
-        if (S.ParentId is not null)
-        {
-            return; // Children are not listed in the client's history; their parent is.
-        }
-
         try
         {
-            await GrainFactory.GetGrain<IClientGrain>(S.Client).RecordAsync(new ClientTaskEntry(
-                Id, S.Type, S.Phase, S.Cached, S.CreatedAt, S.FinishedAt));
+            await RecordHistoryAsync();
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            // The task itself is committed; a missing history line must not fail it.
+            // The task itself is committed; its history line keeps its previous status.
             TaskGrainLog.HistoryFailed(logger, Id, S.Client, exception);
         }
 
-        if (S.Phase.IsFinal())
+        LogPhaseChange();
+    }
+
+    private async Task RecordHistoryAsync()
+    {
+        if (S.ParentId is null)
+        {
+            // Children are not listed in the client's history; their parent is.
+            await GrainFactory.GetGrain<IClientGrain>(S.Client).RecordAsync(new ClientTaskEntry(
+                Id, S.Type, S.Phase, S.Cached, S.CreatedAt, S.FinishedAt));
+        }
+    }
+
+    private void LogPhaseChange()
+    {
+        if (S.ParentId is null && S.Phase.IsFinal())
         {
             TaskGrainLog.Ended(logger, Id, S.Client, S.Phase.ToWire());
             TaskMetrics.Completed(S.Type, S.Phase, (S.FinishedAt ?? DateTimeOffset.UtcNow) - S.CreatedAt);

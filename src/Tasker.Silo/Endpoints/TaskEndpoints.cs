@@ -91,19 +91,14 @@ public static class TaskEndpoints
                     $"The Idempotency-Key header must be 1 to {MaxIdempotencyKeyLength} printable characters.");
             }
 
+            // A retry meets the first task: SubmitAsync is idempotent, and completes whatever the first attempt left undone.
             id = await grains.GetGrain<IIdempotencyGrain>($"{submission.Client}\n{idempotencyKey}").ClaimAsync(id);
-            if (await grains.GetGrain<ITaskGrain>(id).GetAsync() is { } first)
-            {
-                return first.Type == submission.Type && first.ParametersJson == submission.ParametersJson
-                    ? Answer(first)
-                    : IdempotencyKeyReused(idempotencyKey, first.Id);
-            }
         }
 
         var task = await grains.GetGrain<ITaskGrain>(id).SubmitAsync(submission);
         if (idempotencyKey is not null && (task.Type != submission.Type || task.ParametersJson != submission.ParametersJson))
         {
-            // A concurrent request with the same key and another body claimed the id first and submitted its own task.
+            // The key's first request had another body (or a concurrent one claimed the id with it).
             return IdempotencyKeyReused(idempotencyKey, task.Id);
         }
 

@@ -23,7 +23,7 @@ public sealed partial class TaskerExceptionHandler(IProblemDetailsService proble
 
         if (status == StatusCodes.Status503ServiceUnavailable)
         {
-            Unavailable(logger, context.Request.Method, context.Request.Path, exception.Message);
+            Unavailable(logger, context.Request.Method, context.Request.Path, exception.GetType().Name, exception.Message);
         }
         else if (status >= 500)
         {
@@ -50,7 +50,9 @@ public sealed partial class TaskerExceptionHandler(IProblemDetailsService proble
     /// </summary>
     private static bool IsUnavailability(Exception exception) => exception switch
     {
-        TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or InconsistentStateException => true,
+        TimeoutException or InconsistentStateException => true,
+        // Orleans' own failures (silo gone, connection lost, message rejected or forwarded in vain) are the cluster's state.
+        OrleansException => true,
         System.Data.Common.DbException or RedisException or System.Net.Sockets.SocketException or ReminderException => true,
         // The Redis reminder table's own exception type (public API gives no base to match) wraps a lost connection.
         _ when exception.GetType().FullName?.StartsWith("Orleans.Reminders.Redis.", StringComparison.Ordinal) == true => true,
@@ -62,6 +64,6 @@ public sealed partial class TaskerExceptionHandler(IProblemDetailsService proble
     [LoggerMessage(1, LogLevel.Error, "Request {Method} {Path} failed")]
     private static partial void Unhandled(ILogger logger, string method, string path, Exception exception);
 
-    [LoggerMessage(2, LogLevel.Warning, "Request {Method} {Path} answered 503: {Reason}")]
-    private static partial void Unavailable(ILogger logger, string method, string path, string reason);
+    [LoggerMessage(2, LogLevel.Warning, "Request {Method} {Path} answered 503: {ExceptionType}: {Reason}")]
+    private static partial void Unavailable(ILogger logger, string method, string path, string exceptionType, string reason);
 }
