@@ -1,8 +1,6 @@
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Tasker.Testing;
 
 namespace Tasker.Client.Tests;
 
@@ -18,21 +16,7 @@ public sealed class TaskerServerFixture : WebApplicationFactory<Program>
     /// <summary>A client name no other test uses.</summary>
     public static string UniqueClientName(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseSetting("Orleans:SiloPort", FreePort().ToString(CultureInfo.InvariantCulture));
-        builder.UseSetting("Orleans:GatewayPort", FreePort().ToString(CultureInfo.InvariantCulture));
-        builder.UseSetting("Tasker:ChunkBudget", "00:00:00.020");
-        builder.UseSetting("Tasker:ReminderPeriod", "00:00:02");
-        builder.UseSetting("Tasker:Http:ProcessStatusTtl", "00:00:00.200");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    protected override void ConfigureWebHost(IWebHostBuilder builder) => builder.UseQuickEmbeddedSilo();
 }
 
 [CollectionDefinition(Name)]

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using Tasker.Testing;
 
 namespace Tasker.Cluster.Tests;
 
@@ -16,15 +15,15 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public SiloProcess(ClusterServers servers, string clusterId, IReadOnlyDictionary<string, string>? settings = null)
     {
-        HttpPort = FreePort();
+        HttpPort = TestHosting.FreePort();
         _environment = new Dictionary<string, string>
         {
             ["ConnectionStrings__Redis"] = servers.Redis,
             ["ConnectionStrings__Postgres"] = servers.Postgres,
             ["Orleans__ClusterId"] = clusterId,
             ["Orleans__ServiceId"] = clusterId,
-            ["Orleans__SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Orleans__GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans__SiloPort"] = TestHosting.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans__GatewayPort"] = TestHosting.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Orleans__AdvertisedIP"] = "127.0.0.1",
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{HttpPort}",
             ["Tasker__ReminderPeriod"] = "00:00:05",
@@ -157,12 +156,5 @@ public sealed class SiloProcess : IAsyncDisposable
                 _log.AppendLine(line);
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,7 +1,6 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Tasker.Testing;
 
 namespace Tasker.Silo.Tests;
 
@@ -13,22 +12,9 @@ public sealed class TaskerApiFixture : WebApplicationFactory<Program>
 {
     public const long MaxBodyBytes = 64 * 1024;
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseSetting("Orleans:SiloPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
-        builder.UseSetting("Orleans:GatewayPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
-        builder.UseSetting("Tasker:ChunkBudget", "00:00:00.020");
-        builder.UseSetting("Tasker:ReminderPeriod", "00:00:02");
-        builder.UseSetting("Tasker:Http:MaxRequestBodyBytes", MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        builder.UseSetting("Tasker:Http:ProcessStatusTtl", "00:00:00.200");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    protected override void ConfigureWebHost(IWebHostBuilder builder) =>
+        builder.UseQuickEmbeddedSilo()
+            .UseSetting("Tasker:Http:MaxRequestBodyBytes", MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
 }
 
 [CollectionDefinition(Name)]

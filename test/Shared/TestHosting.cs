@@ -1,0 +1,32 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Hosting;
+
+namespace Tasker.Testing;
+
+/// <summary>What every test that hosts Tasker in-process or as a process needs: free ports and quick settings.</summary>
+/// <remarks>Compiled into each test project that needs it (linked from test/Shared).</remarks>
+public static class TestHosting
+{
+    /// <summary>A loopback port nothing listens on right now.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>
+    /// An embedded silo on free Orleans ports, with short chunks and quick reminders so long-task tests run in seconds.
+    /// </summary>
+    public static IWebHostBuilder UseQuickEmbeddedSilo(this IWebHostBuilder builder)
+    {
+        builder.UseSetting("Orleans:SiloPort", FreePort().ToString(CultureInfo.InvariantCulture));
+        builder.UseSetting("Orleans:GatewayPort", FreePort().ToString(CultureInfo.InvariantCulture));
+        builder.UseSetting("Tasker:ChunkBudget", "00:00:00.020");
+        builder.UseSetting("Tasker:ReminderPeriod", "00:00:02");
+        builder.UseSetting("Tasker:Http:ProcessStatusTtl", "00:00:00.200");
+        return builder;
+    }
+}
