@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.Extensions.Options;
 
 namespace Tasker.Handlers;
 
@@ -40,39 +39,5 @@ public sealed class SurpriseHandler : IInstantTaskHandler
     {
         var line = CanonicalParameters.Integer(CanonicalParameters.Parse(parametersJson), "first");
         return JsonSerializer.Serialize(_lines[line - 1]);
-    }
-}
-
-/// <summary><c>input</c>: the worker of the old 003 system, a short computation on a string.</summary>
-public sealed class InputHandler(IOptions<TaskerOptions> options) : IInstantTaskHandler
-{
-    public string Type => "input";
-
-    public string Description => "length, word count, reversal and SHA-256 of `input_param`";
-
-    public bool Cacheable => true;
-
-    public ParameterCheck Validate(JsonElement parameters)
-    {
-        var reader = new ParameterReader(parameters);
-        reader.Text("input_param", options.Value.MaxInputLength);
-        return reader.Complete();
-    }
-
-    public string Execute(string parametersJson)
-    {
-        var input = CanonicalParameters.Text(CanonicalParameters.Parse(parametersJson), "input_param");
-        var graphemes = new List<string>();
-        var elements = System.Globalization.StringInfo.GetTextElementEnumerator(input);
-        while (elements.MoveNext())
-        {
-            graphemes.Add(elements.GetTextElement());
-        }
-
-        graphemes.Reverse();
-        var reversed = string.Concat(graphemes);
-        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(input)));
-        var words = input.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
-        return JsonSerializer.Serialize(new { length = input.Length, words, reversed, sha256 = hash });
     }
 }

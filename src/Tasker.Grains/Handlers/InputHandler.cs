@@ -1,0 +1,41 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+
+namespace Tasker.Handlers;
+
+/// <summary><c>input</c>: the worker of the old 003 system, a short computation on a string.</summary>
+public sealed class InputHandler(IOptions<TaskerOptions> options) : IInstantTaskHandler
+{
+    public string Type => "input";
+
+    public string Description => "length, word count, reversal and SHA-256 of `input_param`";
+
+    public bool Cacheable => true;
+
+    public ParameterCheck Validate(JsonElement parameters)
+    {
+        var reader = new ParameterReader(parameters);
+        reader.Text("input_param", options.Value.MaxInputLength);
+        return reader.Complete();
+    }
+
+    public string Execute(string parametersJson)
+    {
+        var input = CanonicalParameters.Text(CanonicalParameters.Parse(parametersJson), "input_param");
+        var graphemes = new List<string>();
+        var elements = StringInfo.GetTextElementEnumerator(input);
+        while (elements.MoveNext())
+        {
+            graphemes.Add(elements.GetTextElement());
+        }
+
+        graphemes.Reverse();
+        var reversed = string.Concat(graphemes);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(input)));
+        var words = input.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
+        return JsonSerializer.Serialize(new { length = input.Length, words, reversed, sha256 = hash });
+    }
+}
