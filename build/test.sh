@@ -60,6 +60,18 @@ for trx in "$results"/*.trx; do
   skipped=$((skipped + $(value notExecuted)))
 done
 
+# A tiny run of the benchmark (bench/), so that it cannot rot; it counts as one test.
+if [ "$build_status" -eq 0 ]; then
+  if ./bench/smoke.sh --no-build >"$results/bench-smoke.log" 2>&1; then
+    passed=$((passed + 1))
+    echo "bench smoke: passed" >&2
+  else
+    failed=$((failed + 1))
+    echo "bench smoke: FAILED; the end of its log:" >&2
+    tail -n 30 "$results/bench-smoke.log" >&2
+  fi
+fi
+
 if [ "$build_status" -ne 0 ]; then
   echo "build failed" >&2
 fi

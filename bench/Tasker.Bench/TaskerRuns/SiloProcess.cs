@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Globalization;
+using Tasker.Bench.Measuring;
+using Tasker.Bench.Servers;
+
+namespace Tasker.Bench.TaskerRuns;
+
+/// <summary>
+/// One Tasker silo run as an operator runs it: <c>dotnet Tasker.Silo.dll</c> from its Release build folder,
+/// configured by environment, its output in a log file. Its pid goes into <c>&lt;work&gt;/silo-&lt;name&gt;.pid</c>
+/// so that a script can stop it if this program dies.
+/// </summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private static readonly List<SiloProcess> _running = [];
+    private readonly Process _process;
+    private readonly string _pidFile;
+
+    static SiloProcess()
+    {
+        // Stop what is left when this program is stopped (Ctrl+C, SIGTERM) or ends on an exception.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
+        Console.CancelKeyPress += (_, _) => KillAll();
+    }
+
+    private SiloProcess(Process process, Uri url, string log, string pidFile)
+    {
+        _process = process;
+        Url = url;
+        Log = log;
+        _pidFile = pidFile;
+    }
+
+    /// <summary>The silo's HTTP address.</summary>
+    public Uri Url { get; }
+
+    /// <summary>The silo's log file.</summary>
+    public string Log { get; }
+
+    /// <summary>The silo's process id.</summary>
+    public int Pid => _process.Id;
+
+    /// <summary>The silo's peak RSS so far, in MiB.</summary>
+    public double PeakRssMiB => ProcessMemory.PeakRssMiB(_process.Id);
+
+    /// <summary>Starts a silo with <paramref name="environment"/> added to this process's and waits until it is live.</summary>
+    public static async Task<SiloProcess> StartAsync(string name, string work, IReadOnlyDictionary<string, string?> environment)
+    {
+        var bin = Path.Combine(Repository.Root, "src", "Tasker.Silo", "bin", "Release", "net10.0");
+        var dll = Path.Combine(bin, "Tasker.Silo.dll");
+        if (!File.Exists(dll))
+        {
+            throw new InvalidOperationException($"{dll} is missing: build Tasker.sln in Release first");
+        }
+
+        var port = FreePorts.Take(1)[0];
+        var url = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
+        var log = Path.Combine(work, $"silo-{name}.log");
+        var start = new ProcessStartInfo("/bin/sh") { WorkingDirectory = bin, UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("exec dotnet \"$0\" </dev/null >\"$1\" 2>&1");
+        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add(log);
+        start.Environment.Remove("ConnectionStrings__Redis");
+        start.Environment.Remove("ConnectionStrings__Postgres");
+        start.Environment["ASPNETCORE_URLS"] = url.ToString().TrimEnd('/');
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the silo");
+        var pidFile = Path.Combine(work, $"silo-{name}.pid");
+        await File.WriteAllTextAsync(pidFile, process.Id.ToString(CultureInfo.InvariantCulture));
+        var silo = new SiloProcess(process, url, log, pidFile);
+        lock (_running)
+        {
+            _running.Add(silo);
+        }
+
+        try
+        {
+            await silo.WaitLiveAsync(TimeSpan.FromSeconds(90));
+        }
+        catch
+        {
+            await silo.DisposeAsync();
+            throw;
+        }
+
+        return silo;
+    }
+
+    /// <summary>Stops the silo: SIGTERM (a graceful leave), SIGKILL after 30 s.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await _process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill();
+                await _process.WaitForExitAsync();
+            }
+        }
+
+        lock (_running)
+        {
+            _running.Remove(this);
+        }
+
+        File.Delete(_pidFile);
+        _process.Dispose();
+    }
+
+    private static void KillAll()
+    {
+        lock (_running)
+        {
+            foreach (var silo in _running)
+            {
+                try
+                {
+                    silo._process.Kill();
+                }
+                catch (InvalidOperationException)
+                {
+                    // Already gone.
+                }
+            }
+        }
+    }
+
+    private async Task WaitLiveAsync(TimeSpan timeout)
+    {
+        using var http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(2) };
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"the silo exited with {_process.ExitCode} before it was live; see {Log}");
+            }
+
+            try
+            {
+                using var answer = await http.GetAsync(new Uri("health/ready", UriKind.Relative));
+                if (answer.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Not answering yet.
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"the silo was not ready within {timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s; see {Log}");
+    }
+}
