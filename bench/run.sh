@@ -16,7 +16,7 @@
 #
 # Redis and PostgreSQL: the servers named by TASKER_REDIS and TASKER_POSTGRES when both are exported, else
 # throwaway ones from build/services.sh, stopped at the end. Results: bench/results/<time>/run-<r>/<scenario>.json,
-# the table in bench/results/<time>/table.md, silo logs under bench/results/<time>/work/.
+# the table in bench/results/<time>/table.md, silo logs in the work folder beside them.
 # Exits non-zero when a scenario failed or any task did not succeed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
