@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Tasker.Clients;
 using Tasker.Files;
 using Tasker.Handlers;
 using Tasker.Records;
@@ -34,7 +35,8 @@ public static class TaskerSiloBuilderExtensions
         AddValidatedOptions<FilesOptions>(silo.Services, FilesOptions.SectionName);
         AddValidatedOptions<DataSetOptions>(silo.Services, DataSetOptions.SectionName);
         silo.Services.AddSingleton<TaskFiles>();
-        silo.Services.TryAddSingleton<IRecordStore, InMemoryRecordStore>(); // Cluster mode registers its table first.
+        silo.Services.TryAddSingleton<IRecordStore, InMemoryRecordStore>(); // Cluster mode registers its tables first.
+        silo.Services.TryAddSingleton<IHistoryStore, InMemoryHistoryStore>();
         silo.Services.AddSingleton<DataSetSeeder>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(s => s.GetRequiredService<DataSetSeeder>());
         silo.Services.AddOptions<ReminderOptions>().Configure<IOptions<TaskerOptions>>((reminders, tasker) =>

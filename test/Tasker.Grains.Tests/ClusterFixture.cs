@@ -1,5 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Orleans.TestingHost;
+using Tasker.Clients;
+using Tasker.Records;
 
 namespace Tasker.Grains.Tests;
 
@@ -12,12 +15,18 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // What embedded mode keeps in one process's memory, these two silos share, as cluster mode's tables would.
+        var history = new InMemoryHistoryStore(Options.Create(new TaskerOptions { MaxHistoryPerClient = 20 }));
+        var records = new InMemoryRecordStore();
         var builder = new InProcessTestClusterBuilder(2);
         builder.Options.ConfigureFileLogging = false;
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(TaskerStorage.Name);
             silo.UseInMemoryReminderService();
+            silo.Services.AddSingleton<IHistoryStore>(history);
+            silo.Services.AddSingleton<IRecordStore>(records);
+            silo.Services.Configure<DataSetOptions>(d => d.Rows = 0);
             silo.AddTaskerGrains(o => o.Configure(t =>
             {
                 t.ChunkBudget = TimeSpan.FromMilliseconds(20);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Orleans.Placement;
 using Tasker.Handlers;
 
 namespace Tasker.Caching;
@@ -8,6 +9,7 @@ namespace Tasker.Caching;
 /// Short types are computed inside <see cref="GetOrComputeAsync"/>; long types elect the first task as leader
 /// and the others follow it until it reports back.
 /// </summary>
+[PreferLocalPlacement] // Made by the first request's silo: a miss costs no hop between silos.
 public sealed class ResultCacheGrain(
     [PersistentState("cache", TaskerStorage.Name)] IPersistentState<ResultCacheState> state,
     TaskHandlerRegistry handlers,
@@ -15,12 +17,12 @@ public sealed class ResultCacheGrain(
 {
     private ResultCacheState S => state.State;
 
-    public async Task<CacheAnswer> GetOrComputeAsync(string type, string parametersJson)
+    public Task<CacheAnswer> GetOrComputeAsync(string type, string parametersJson)
     {
         var key = ResultCacheKey.Describe(type, parametersJson);
         if (FreshResult(key) is { } hit)
         {
-            return new CacheAnswer(CacheLookupStatus.Hit, hit);
+            return Task.FromResult(new CacheAnswer(CacheLookupStatus.Hit, hit));
         }
 
         if (handlers.Get(type) is not IInstantTaskHandler handler)
@@ -35,11 +37,15 @@ public sealed class ResultCacheGrain(
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            return new CacheAnswer(CacheLookupStatus.Failed, Error: exception.Message); // Failures are not cached.
+            return Task.FromResult(new CacheAnswer(CacheLookupStatus.Failed, Error: exception.Message)); // Failures are not cached.
         }
 
-        await StoreAsync(key, result);
-        return new CacheAnswer(CacheLookupStatus.Computed, result);
+        // Kept in memory only: recomputing a short type costs less than a durable write on every request
+        // (docs/adr/003). Long types' results are written, in CompleteAsync.
+        S.Key = key;
+        S.ResultJson = result;
+        S.StoredAt = DateTimeOffset.UtcNow;
+        return Task.FromResult(new CacheAnswer(CacheLookupStatus.Computed, result));
     }
 
     public async Task<CacheAnswer> JoinAsync(string type, string parametersJson, string taskId)
@@ -109,12 +115,4 @@ public sealed class ResultCacheGrain(
 
     private string? FreshResult(string key) =>
         S.ResultJson is not null && S.Key == key && DateTimeOffset.UtcNow - S.StoredAt < options.Value.CacheTtl ? S.ResultJson : null;
-
-    private async Task StoreAsync(string key, string result)
-    {
-        S.Key = key;
-        S.ResultJson = result;
-        S.StoredAt = DateTimeOffset.UtcNow;
-        await state.WriteStateAsync();
-    }
 }

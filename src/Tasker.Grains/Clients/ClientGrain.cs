@@ -1,112 +1,32 @@
-using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
 
 namespace Tasker.Clients;
 
 /// <summary>
-/// One client's request history, kept sorted by task id descending (ids grow with time) so that the id of the
-/// last line of a page is the cursor of the next. Lines beyond the cap are trimmed, oldest first; the tasks
-/// themselves stay reachable by id (see docs/adr/001-bounded-client-history.md).
+/// One client's request history, newest first, bounded (docs/adr/001, 008). The lines live in the history store, a
+/// row per task, so the grain holds no state of its own: it runs beside its caller on every silo (stateless worker),
+/// and recording a line is one small write, not a rewrite of the whole history.
 /// </summary>
-public sealed class ClientGrain(
-    [PersistentState("client", TaskerStorage.Name)] IPersistentState<ClientState> state,
-    IOptions<TaskerOptions> options) : Grain, IClientGrain
+[StatelessWorker]
+public sealed class ClientGrain(IHistoryStore store) : Grain, IClientGrain
 {
     private const int MaxPageSize = 500;
-
-    private ClientState S => state.State;
+    private bool _registered;
 
     public async Task RecordAsync(ClientTaskEntry entry)
     {
-        var at = FindIndex(entry.TaskId);
-        if (at >= 0)
+        var client = this.GetPrimaryKeyString();
+        await store.RecordAsync(client, entry);
+        if (!_registered)
         {
-            S.Entries[at] = entry;
-        }
-        else
-        {
-            S.Entries.Insert(~at, entry);
-            S.TotalRecorded++;
-            var cap = options.Value.MaxHistoryPerClient;
-            if (S.Entries.Count > cap)
-            {
-                S.Entries.RemoveRange(cap, S.Entries.Count - cap);
-            }
-        }
-
-        if (!S.Registered)
-        {
-            await GrainFactory.GetGrain<IClientDirectoryGrain>(0).RegisterAsync(this.GetPrimaryKeyString());
-            S.Registered = true;
-        }
-
-        await state.WriteStateAsync();
-    }
-
-    public async Task ForgetAsync(string taskId)
-    {
-        var at = FindIndex(taskId);
-        if (at >= 0)
-        {
-            S.Entries.RemoveAt(at);
-            await state.WriteStateAsync();
+            // Once per activation; the directory ignores names it knows.
+            await GrainFactory.GetGrain<IClientDirectoryGrain>(0).RegisterAsync(client);
+            _registered = true;
         }
     }
 
-    public Task<HistoryPage> QueryAsync(HistoryQuery query)
-    {
-        var limit = Math.Clamp(query.Limit, 1, MaxPageSize);
-        var start = 0;
-        if (query.Before is { } before)
-        {
-            var at = FindIndex(before);
-            start = at >= 0 ? at + 1 : ~at;
-        }
+    public Task ForgetAsync(string taskId) => store.ForgetAsync(this.GetPrimaryKeyString(), taskId);
 
-        var page = new List<ClientTaskEntry>(limit);
-        string? next = null;
-        for (var i = start; i < S.Entries.Count; i++)
-        {
-            var entry = S.Entries[i];
-            if ((query.Type is not null && entry.Type != query.Type) || (query.Phase is { } phase && entry.Phase != phase))
-            {
-                continue;
-            }
-
-            if (page.Count == limit)
-            {
-                next = page[^1].TaskId;
-                break;
-            }
-
-            page.Add(entry);
-        }
-
-        return Task.FromResult(new HistoryPage(page, next, S.TotalRecorded));
-    }
-
-    /// <summary>Binary search in the id-descending list: the index, or the bitwise complement of where it would go.</summary>
-    private int FindIndex(string taskId)
-    {
-        int low = 0, high = S.Entries.Count - 1;
-        while (low <= high)
-        {
-            var mid = (low + high) / 2;
-            var order = string.CompareOrdinal(S.Entries[mid].TaskId, taskId);
-            if (order == 0)
-            {
-                return mid;
-            }
-
-            if (order > 0)
-            {
-                low = mid + 1;
-            }
-            else
-            {
-                high = mid - 1;
-            }
-        }
-
-        return ~low;
-    }
+    public Task<HistoryPage> QueryAsync(HistoryQuery query) =>
+        store.QueryAsync(this.GetPrimaryKeyString(), query with { Limit = Math.Clamp(query.Limit, 1, MaxPageSize) });
 }

@@ -5,6 +5,7 @@ using Npgsql;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using StackExchange.Redis;
+using Tasker.Clients;
 using Tasker.Records;
 using Tasker.Silo.Cluster;
 
@@ -64,6 +65,7 @@ public static partial class SiloHostingExtensions
                 silo.AddTaskerPostgresStorage(postgres);
                 silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
                 silo.Services.AddSingleton<IRecordStore, PostgresRecordStore>();
+                silo.Services.AddSingleton<IHistoryStore, PostgresHistoryStore>();
             }
 
             silo.AddTaskerGrains();

@@ -60,6 +60,30 @@ CREATE TABLE IF NOT EXISTS tasker_records
 
 CREATE INDEX IF NOT EXISTS tasker_records_day_id ON tasker_records (day, id);
 
+-- Client histories (docs/adr/008): a row per task, read newest first by the primary key, trimmed to the cap.
+-- task_id is a time-ordered UUIDv7 in hex, so its text order is creation order.
+CREATE TABLE IF NOT EXISTS tasker_history
+(
+    service_id  text        NOT NULL,
+    client      text        NOT NULL,
+    task_id     text        COLLATE "C" NOT NULL,
+    type        text        NOT NULL,
+    phase       smallint    NOT NULL,
+    cached      boolean     NOT NULL,
+    created_at  timestamptz NOT NULL,
+    finished_at timestamptz NULL,
+    CONSTRAINT tasker_history_pk PRIMARY KEY (service_id, client, task_id)
+);
+
+-- Lines ever recorded per client, trimmed or not.
+CREATE TABLE IF NOT EXISTS tasker_history_clients
+(
+    service_id text   NOT NULL,
+    client     text   NOT NULL,
+    recorded   bigint NOT NULL,
+    CONSTRAINT tasker_history_clients_pk PRIMARY KEY (service_id, client)
+);
+
 INSERT INTO orleansquery (querykey, querytext) VALUES
 (
     'ReadFromStorageKey',
