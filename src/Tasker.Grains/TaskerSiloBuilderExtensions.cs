@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Tasker.Chat;
 using Tasker.Handlers;
 
 namespace Tasker;
@@ -8,7 +9,8 @@ namespace Tasker;
 public static class TaskerSiloBuilderExtensions
 {
     /// <summary>
-    /// Adds the task handlers and <see cref="TaskerOptions"/> (bound from the <c>Tasker</c> section, validated at start).
+    /// Adds the task handlers and <see cref="TaskerOptions"/> (bound from the <c>Tasker</c> section, validated at start),
+    /// and the chat endpoint's client with <see cref="ChatOptions"/> (the <c>Tasker:Chat</c> section).
     /// The host still chooses the grain storage named <see cref="TaskerStorage.Name"/> and the reminder service.
     /// </summary>
     public static ISiloBuilder AddTaskerGrains(this ISiloBuilder silo, Action<OptionsBuilder<TaskerOptions>>? configure = null)
@@ -25,6 +27,9 @@ public static class TaskerSiloBuilderExtensions
         silo.Services.AddSingleton<ITaskHandler, InputHandler>();
         silo.Services.AddSingleton<ITaskHandler, SequenceHandler>();
         silo.Services.AddSingleton<ITaskHandler, CountHandler>();
+        silo.Services.AddTaskerChat();
+        silo.Services.AddSingleton<ITaskHandler, ChatHandler>();
+        silo.Services.AddSingleton<ITaskHandler, ConversationHandler>();
         silo.Services.AddSingleton<TaskHandlerRegistry>();
         silo.Services.AddOptions<ReminderOptions>().Configure<IOptions<TaskerOptions>>((reminders, tasker) =>
         {
