@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Tasker.Clients;
 using Tasker.Files;
+using Tasker.Chat;
 using Tasker.Handlers;
 using Tasker.Records;
 
@@ -12,7 +13,8 @@ namespace Tasker;
 public static class TaskerSiloBuilderExtensions
 {
     /// <summary>
-    /// Adds the task handlers and <see cref="TaskerOptions"/> (bound from the <c>Tasker</c> section, validated at start).
+    /// Adds the task handlers and <see cref="TaskerOptions"/> (bound from the <c>Tasker</c> section, validated at start),
+    /// and the chat endpoint's client with <see cref="ChatOptions"/> (the <c>Tasker:Chat</c> section).
     /// The host still chooses the grain storage named <see cref="TaskerStorage.Name"/> and the reminder service.
     /// </summary>
     public static ISiloBuilder AddTaskerGrains(this ISiloBuilder silo, Action<OptionsBuilder<TaskerOptions>>? configure = null)
@@ -31,6 +33,9 @@ public static class TaskerSiloBuilderExtensions
         silo.Services.AddSingleton<ITaskHandler, CountHandler>();
         silo.Services.AddSingleton<ITaskHandler, CsvExportHandler>();
         silo.Services.AddSingleton<ITaskHandler, CsvImportHandler>();
+        silo.Services.AddTaskerChat();
+        silo.Services.AddSingleton<ITaskHandler, ChatHandler>();
+        silo.Services.AddSingleton<ITaskHandler, ConversationHandler>();
         silo.Services.AddSingleton<TaskHandlerRegistry>();
         AddValidatedOptions<FilesOptions>(silo.Services, FilesOptions.SectionName);
         AddValidatedOptions<DataSetOptions>(silo.Services, DataSetOptions.SectionName);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Tasker.Api;
 using Tasker.Handlers;
 
@@ -7,6 +8,11 @@ namespace Tasker.Silo.FrontEnd;
 /// <summary>Maps grain snapshots to the API's views.</summary>
 public static class TaskViews
 {
+    /// <summary>Parameters that are secrets: kept in the task's state (a resumed task needs them), never shown.</summary>
+    private static readonly string[] _secretParameters = ["api_key"];
+
+    private const string Redacted = "***";
+
     public static string Self(string id) => $"/tasks/{id}";
 
     public static TaskView From(TaskSnapshot task) => new(
@@ -15,7 +21,7 @@ public static class TaskViews
         task.Client,
         task.Phase.ToWire(),
         task.Priority.ToString().ToLowerInvariant(),
-        Parse(task.ParametersJson) ?? default,
+        Parameters(task.ParametersJson),
         Progress(task.Progress),
         task.ResultJson is null ? null : Parse(task.ResultJson),
         task.Error,
@@ -45,6 +51,23 @@ public static class TaskViews
         {
             File = type == CsvExportHandler.TypeName ? CsvExportHandler.FileLink(id) : null,
         };
+    }
+
+    /// <summary>The parameters as shown: secret values replaced by <c>***</c>.</summary>
+    private static JsonElement Parameters(string parametersJson)
+    {
+        if (!_secretParameters.Any(name => parametersJson.Contains($"\"{name}\"", StringComparison.Ordinal))
+            || JsonNode.Parse(parametersJson) is not JsonObject parameters)
+        {
+            return Parse(parametersJson) ?? default;
+        }
+
+        foreach (var name in _secretParameters.Where(parameters.ContainsKey))
+        {
+            parameters[name] = Redacted;
+        }
+
+        return JsonSerializer.SerializeToElement(parameters);
     }
 
     private static JsonElement? Parse(string json)

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Tasker.Handlers;
+
+namespace Tasker.Chat;
+
+/// <summary>
+/// The <c>api_key</c> parameter of the chat types: required unless <see cref="ChatOptions.ApiKey"/> is configured, and
+/// shaped so that it can go into an Authorization header. It stays in the task's stored parameters (a task resumed on
+/// another silo needs it) and is redacted wherever a task is shown.
+/// </summary>
+public static class ChatApiKey
+{
+    /// <summary>The parameter's name.</summary>
+    public const string Parameter = "api_key";
+
+    /// <summary>The failure of a task accepted on the configured key after that key was removed.</summary>
+    public const string Missing = "no API key: the request has no api_key and none is configured";
+
+    private const int MaxLength = 512;
+
+    /// <summary>True when the key is 1–512 printable ASCII characters with no spaces (what a bearer token may hold).</summary>
+    public static bool IsWellFormed(string key) =>
+        key.Length is > 0 and <= MaxLength && key.All(c => c is > ' ' and <= '~');
+
+    /// <summary>
+    /// The parameters with an explicit <c>"api_key": null</c> removed, so that a request relying on the configured key may
+    /// spell it either way.
+    /// </summary>
+    public static JsonElement WithoutNullKey(JsonElement parameters)
+    {
+        if (parameters.ValueKind != JsonValueKind.Object
+            || !parameters.TryGetProperty(Parameter, out var key) || key.ValueKind != JsonValueKind.Null)
+        {
+            return parameters;
+        }
+
+        var kept = parameters.EnumerateObject()
+            .Where(p => p.Name != Parameter)
+            .ToDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal);
+        return JsonSerializer.SerializeToElement(kept);
+    }
+
+    /// <summary>Reads <c>api_key</c>: required when no key is configured, optional otherwise.</summary>
+    public static void Read(ParameterReader reader, JsonElement parameters, bool configured)
+    {
+        if (!configured || (parameters.ValueKind == JsonValueKind.Object && parameters.TryGetProperty(Parameter, out _)))
+        {
+            reader.Text(Parameter, MaxLength);
+        }
+    }
+
+    /// <summary>Adds an error for a key that could not go into a header (the reader has already checked its length).</summary>
+    public static ParameterCheck CheckShape(ParameterCheck check, JsonElement parameters)
+    {
+        if (!check.IsValid
+            || !parameters.TryGetProperty(Parameter, out var key)
+            || key.ValueKind != JsonValueKind.String
+            || IsWellFormed(key.GetString() ?? ""))
+        {
+            return check;
+        }
+
+        var name = "params." + Parameter;
+        return new ParameterCheck(null, new Dictionary<string, string[]>(StringComparer.Ordinal)
+        {
+            [name] = [$"{name} must be printable ASCII without spaces"],
+        });
+    }
+
+    /// <summary>The key the call uses: the request's own, else the configured one, else null.</summary>
+    public static string? Choose(JsonElement canonicalParameters, ChatOptions options) =>
+        canonicalParameters.TryGetProperty(Parameter, out var key) && key.GetString() is { Length: > 0 } own
+            ? own
+            : options.ApiKey is { Length: > 0 } configured ? configured : null;
+}
