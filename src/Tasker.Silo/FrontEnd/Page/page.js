@@ -124,6 +124,11 @@
     return new Date(iso).toLocaleDateString();
   }
 
+  // A description with `names` in backticks, as text and <code> elements.
+  function withCode(text) {
+    return (text || "").split("`").map((part, i) => (i % 2 === 1 ? el("code", { text: part }) : document.createTextNode(part)));
+  }
+
   function compact(value, max) {
     if (value === null || value === undefined) {
       return "";
@@ -249,6 +254,7 @@
   function createRow(item) {
     const row = {};
     row.type = el("span", { className: "type" });
+    row.priority = el("span", { className: "priority", hidden: true });
     row.id = el("span", { className: "id mono" });
     row.client = el("span", { className: "client" });
     row.status = el("span", { className: "status" });
@@ -261,7 +267,7 @@
     row.actions = el("div", { className: "actions" });
     row.details = el("pre", { className: "details mono" });
     row.main = el("tr", { "data-task-id": item.id, className: "task" },
-      el("td", { className: "what" }, row.type, row.id, row.client),
+      el("td", {}, el("div", { className: "what" }, el("div", {}, row.type, row.priority), row.id, row.client)),
       el("td", {}, row.status, row.cached),
       el("td", { className: "progress-col" }, row.bar, row.progressText),
       el("td", { className: "result-col" }, row.result),
@@ -282,6 +288,10 @@
     row.status.textContent = status;
     row.status.className = `status s-${status}`;
     row.cached.hidden = !item.cached;
+    const priority = task ? task.priority : "normal";
+    row.priority.textContent = priority;
+    row.priority.className = `priority pr-${priority}`;
+    row.priority.hidden = priority === "normal";
     row.created.textContent = relativeTime(item.createdAt);
     row.created.title = item.createdAt;
 
@@ -289,12 +299,13 @@
     let percent = progress ? progress.percent : (status === "succeeded" ? 100 : 0);
     percent = Math.max(0, Math.min(100, Number(percent) || 0));
     row.fill.style.width = `${percent}%`;
+    row.bar.hidden = !progress && FINAL.has(status);
     row.bar.setAttribute("aria-valuenow", percent.toFixed(1));
     row.bar.dataset.state = status;
     row.bar.dataset.done = progress ? String(progress.done) : "0";
     row.progressText.textContent = progress
       ? `${progress.done.toLocaleString()} / ${progress.total.toLocaleString()} · ${percent.toFixed(0)}%`
-      : (FINAL.has(status) ? "" : "…");
+      : (FINAL.has(status) ? "—" : "waiting…");
 
     if (task && task.error) {
       row.result.textContent = compact(task.error, 60);
@@ -410,7 +421,7 @@
     const box = $("param-fields");
     box.replaceChildren();
     const process = state.processes.find((p) => p.type === type);
-    $("type-description").textContent = process ? process.description : "";
+    $("type-description").replaceChildren(...withCode(process ? process.description : ""));
     for (const field of fieldsFor(type)) {
       const id = `param-${field.name}`;
       let input;
@@ -578,7 +589,7 @@
       }
     }
     const process = state.processes.find((p) => p.type === $("submit-type").value);
-    $("type-description").textContent = process ? process.description : "";
+    $("type-description").replaceChildren(...withCode(process ? process.description : ""));
   }
 
   function renderProcesses() {
@@ -595,7 +606,7 @@
         el("div", { className: "process-head" },
           el("span", { className: "type", text: process.type }),
           el("span", { className: `status p-${process.status}`, text: process.status })),
-        el("div", { className: "process-note", text: process.reason ? `${process.reason}${since}` : (active ? process.description : since.trim()) }),
+        el("div", { className: "process-note" }, ...(process.reason ? [document.createTextNode(`${process.reason}${since}`)] : (active ? withCode(process.description) : [document.createTextNode(since.trim())]))),
         el("div", { className: "process-actions" }, button));
     }));
   }
