@@ -47,6 +47,18 @@ public sealed class TaskerOptions : IValidatableObject
     [Range(1, 1_000_000)]
     public int MaxInputLength { get; set; } = 10_000;
 
+    /// <summary>Rows a csv-export chunk writes when the task does not say (<c>chunk_rows</c>). Default 10,000.</summary>
+    [Range(10, 1_000_000)]
+    public int ExportChunkRows { get; set; } = 10_000;
+
+    /// <summary>Rows a csv-import chunk stores when the task does not say (<c>chunk_rows</c>). Default 5,000.</summary>
+    [Range(10, 1_000_000)]
+    public int ImportChunkRows { get; set; } = 5_000;
+
+    /// <summary>Bad rows a csv-import tolerates when the task does not say (<c>max_bad_rows</c>); one more fails it. Default 100.</summary>
+    [Range(0, 1_000_000)]
+    public int ImportMaxBadRows { get; set; } = 100;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (ChunkBudget <= TimeSpan.Zero || ChunkBudget > TimeSpan.FromSeconds(10))

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Tasker.Files;
 using Tasker.Handlers;
+using Tasker.Records;
 
 namespace Tasker;
 
@@ -25,7 +28,15 @@ public static class TaskerSiloBuilderExtensions
         silo.Services.AddSingleton<ITaskHandler, InputHandler>();
         silo.Services.AddSingleton<ITaskHandler, SequenceHandler>();
         silo.Services.AddSingleton<ITaskHandler, CountHandler>();
+        silo.Services.AddSingleton<ITaskHandler, CsvExportHandler>();
+        silo.Services.AddSingleton<ITaskHandler, CsvImportHandler>();
         silo.Services.AddSingleton<TaskHandlerRegistry>();
+        AddValidatedOptions<FilesOptions>(silo.Services, FilesOptions.SectionName);
+        AddValidatedOptions<DataSetOptions>(silo.Services, DataSetOptions.SectionName);
+        silo.Services.AddSingleton<TaskFiles>();
+        silo.Services.TryAddSingleton<IRecordStore, InMemoryRecordStore>(); // Cluster mode registers its table first.
+        silo.Services.AddSingleton<DataSetSeeder>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(s => s.GetRequiredService<DataSetSeeder>());
         silo.Services.AddOptions<ReminderOptions>().Configure<IOptions<TaskerOptions>>((reminders, tasker) =>
         {
             // Lowered only when configured below the Orleans minimum (tests, failover drills).
@@ -35,5 +46,12 @@ public static class TaskerSiloBuilderExtensions
             }
         });
         return silo;
+    }
+
+    private static void AddValidatedOptions<TOptions>(IServiceCollection services, string section)
+        where TOptions : class
+    {
+        services.AddOptions<TOptions>().BindConfiguration(section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>, DataAnnotationsValidator<TOptions>>();
     }
 }

@@ -13,7 +13,12 @@ public sealed record SubmitTaskRequest(string Type, JsonElement Params, string C
 public sealed record ProgressView(long Done, long Total, double Percent);
 
 /// <summary>Where to go next with a task.</summary>
-public sealed record TaskLinks(string Self, string Status, string Result, string Events, string Pause, string Resume, string Cancel);
+public sealed record TaskLinks(string Self, string Status, string Result, string Events, string Pause, string Resume, string Cancel)
+{
+    /// <summary>The file the task produces (csv-export), else null.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? File { get; init; }
+}
 
 /// <summary>A task, as the API shows it.</summary>
 public sealed record TaskView(

@@ -113,6 +113,28 @@ public sealed class ParameterReader
         return text;
     }
 
+    /// <summary>A required calendar date written YYYY-MM-DD.</summary>
+    public DateOnly Date(string name)
+    {
+        if (!TryGet(name, required: true, out var element))
+        {
+            return default;
+        }
+
+        if (element.ValueKind != JsonValueKind.String
+            || !DateOnly.TryParseExact(element.GetString(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            Fail(name, "must be a date written YYYY-MM-DD");
+            return default;
+        }
+
+        _canonical[name] = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        return date;
+    }
+
+    /// <summary>Records a problem that involves a field's value together with others (e.g. a range's end before its start).</summary>
+    public void Reject(string name, string message) => Fail(name, message);
+
     /// <summary>Finishes reading: unknown fields are errors; on success, the canonical JSON.</summary>
     public ParameterCheck Complete()
     {

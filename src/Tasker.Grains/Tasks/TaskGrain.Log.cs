@@ -24,4 +24,7 @@ internal static partial class TaskGrainLog
 
     [LoggerMessage(1005, LogLevel.Information, "Task {TaskId} of {Client} {Command}")]
     public static partial void Command(ILogger logger, string taskId, string client, string command);
+
+    [LoggerMessage(1007, LogLevel.Warning, "Task {TaskId} of {Client}: a chunk met a passing failure ({Reason}); it is tried again when the task's reminder fires")]
+    public static partial void ChunkDeferred(ILogger logger, string taskId, string client, string reason);
 }

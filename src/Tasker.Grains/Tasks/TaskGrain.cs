@@ -293,6 +293,14 @@ public sealed class TaskGrain(
         {
             return; // The activation is going away; the checkpoint stands and the next activation goes on from it.
         }
+        catch (Exception exception) when (IsPassing(exception))
+        {
+            // The database or the network is away for a moment: that is no reason to fail the task. The checkpoint
+            // stands; the reminder starts the next try, so a dead server is not hammered.
+            TaskGrainLog.ChunkDeferred(logger, Id, S.Client, exception.Message);
+            StopDriver();
+            return;
+        }
         catch (Exception exception)
         {
             TaskGrainLog.Failed(logger, Id, S.Client, exception.Message, exception);
@@ -316,6 +324,9 @@ public sealed class TaskGrain(
             TaskGrainLog.CommitFailed(logger, Id, S.Client, exception);
         }
     }
+
+    private static bool IsPassing(Exception exception) =>
+        exception is System.Data.Common.DbException { IsTransient: true } or TimeoutException or System.Net.Sockets.SocketException;
 
     private async Task CompleteChunkAsync(ChunkOutcome outcome)
     {

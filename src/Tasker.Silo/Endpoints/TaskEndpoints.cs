@@ -3,6 +3,8 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Mvc;
 using Tasker.Api;
+using Tasker.Files;
+using Tasker.Handlers;
 using Tasker.Silo.FrontEnd;
 
 namespace Tasker.Silo.Endpoints;
@@ -18,8 +20,8 @@ public static class TaskEndpoints
         var group = app.MapGroup("/tasks").WithTags("Tasks");
         group.MapPost("/", SubmitAsync)
             .WithSummary("Submit a task")
-            .WithDescription("202 with the task and a Location header; 200 with cached: true and the result when the result cache answers. An Idempotency-Key header makes a retried POST return the first task.")
-            .Accepts<SubmitTaskRequest>("application/json")
+            .WithDescription("202 with the task and a Location header; 200 with cached: true and the result when the result cache answers. An Idempotency-Key header makes a retried POST return the first task. csv-import is sent as multipart/form-data: fields type, client, priority, max_bad_rows, chunk_rows, and the CSV in a part named file.")
+            .Accepts<SubmitTaskRequest>("application/json", "multipart/form-data")
             .Produces<TaskView>(StatusCodes.Status202Accepted)
             .Produces<TaskView>(StatusCodes.Status200OK)
             .ProducesValidationProblem()
@@ -48,6 +50,12 @@ public static class TaskEndpoints
             .WithDescription("One 'status' event with the task now, then one per change, until the task ends; then the stream closes.")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{id}/file", GetFileAsync)
+            .WithSummary("Download the file a task produced (csv-export)")
+            .WithDescription("200 with the CSV once the export succeeded; 409 while it runs or when it failed or was cancelled; 404 for a task that produces no file.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/{id}/pause", PauseAsync).WithSummary("Pause a running task at its next chunk boundary").WithCommandResponses();
         group.MapPost("/{id}/resume", ResumeAsync).WithSummary("Resume a paused task from its checkpoint").WithCommandResponses();
         group.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel a task that has not ended").WithCommandResponses();
@@ -65,12 +73,15 @@ public static class TaskEndpoints
     public static async Task<IResult> SubmitAsync(
         HttpRequest request,
         TaskRequestReader reader,
+        UploadReader uploads,
         ProcessGate gate,
         IGrainFactory grains,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         CancellationToken cancellationToken)
     {
-        var (submission, problem) = await reader.ReadAsync(request, cancellationToken);
+        var (submission, problem) = UploadReader.IsMultipart(request.ContentType)
+            ? await uploads.ReadAsync(request, cancellationToken)
+            : await reader.ReadAsync(request, cancellationToken);
         if (submission is null)
         {
             return problem!;
@@ -192,6 +203,30 @@ public static class TaskEndpoints
             TaskPhase.Failed => Problems.Conflict("task-failed", "The task failed", $"Task {id} failed: {task.Error}"),
             TaskPhase.Cancelled => Problems.Conflict("task-cancelled", "The task was cancelled", $"Task {id} was cancelled; it has no result."),
             _ => Problems.Conflict("result-not-ready", "No result yet", $"Task {id} is {view.Status}; its result is not ready yet."),
+        };
+    }
+
+    public static async Task<IResult> GetFileAsync(string id, IGrainFactory grains, TaskFiles files)
+    {
+        if (await FindAsync(id, grains) is not { } task)
+        {
+            return Problems.TaskNotFound(id);
+        }
+
+        if (task.Type != CsvExportHandler.TypeName)
+        {
+            return Problems.Problem(StatusCodes.Status404NotFound, "No file", "no-file", $"Task {id} is a {task.Type} task; only {CsvExportHandler.TypeName} tasks produce a file.");
+        }
+
+        var path = files.Export(id);
+        return task.Phase switch
+        {
+            TaskPhase.Succeeded when File.Exists(path) => TypedResults.PhysicalFile(path, "text/csv; charset=utf-8", $"{id}.csv", enableRangeProcessing: true),
+            TaskPhase.Succeeded => Problems.Problem(StatusCodes.Status404NotFound, "File missing", "file-missing",
+                $"The file of task {id} is not in the files directory (Tasker:Files:Path): it was removed, or this silo does not share that directory."),
+            TaskPhase.Failed => Problems.Conflict("task-failed", "The task failed", $"Task {id} failed, so it has no file: {task.Error}"),
+            TaskPhase.Cancelled => Problems.Conflict("task-cancelled", "The task was cancelled", $"Task {id} was cancelled, so it has no file."),
+            _ => Problems.Conflict("file-not-ready", "No file yet", $"Task {id} is {task.Phase.ToWire()}; its file is served once it has succeeded."),
         };
     }
 

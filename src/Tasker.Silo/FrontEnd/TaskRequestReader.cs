@@ -53,6 +53,10 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
             {
                 errors["type"] = [$"type '{type}' is unknown (known types: {string.Join(", ", handlers.Types)})"];
             }
+            else if (type == CsvImportHandler.TypeName)
+            {
+                errors["type"] = [$"{type} takes an uploaded file: POST /tasks as multipart/form-data with the CSV in a part named file"];
+            }
             else
             {
                 var check = handler.Validate(root.TryGetProperty("params", out var p) ? p : EmptyObject());

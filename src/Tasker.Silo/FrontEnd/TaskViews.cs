@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Tasker.Api;
+using Tasker.Handlers;
 
 namespace Tasker.Silo.FrontEnd;
 
@@ -24,7 +25,7 @@ public static class TaskViews
         task.FinishedAt,
         task.ParentId,
         task.Version,
-        Links(task.Id));
+        Links(task.Id, task.Type));
 
     public static TaskStatusView Status(TaskSnapshot task) => new(task.Id, task.Phase.ToWire(), Progress(task.Progress), task.Error);
 
@@ -37,10 +38,13 @@ public static class TaskViews
     private static ProgressView? Progress(TaskProgress? progress) =>
         progress is null ? null : new ProgressView(progress.Done, progress.Total, progress.Percent);
 
-    private static TaskLinks Links(string id)
+    private static TaskLinks Links(string id, string type)
     {
         var self = Self(id);
-        return new TaskLinks(self, $"{self}/status", $"{self}/result", $"{self}/events", $"{self}/pause", $"{self}/resume", $"{self}/cancel");
+        return new TaskLinks(self, $"{self}/status", $"{self}/result", $"{self}/events", $"{self}/pause", $"{self}/resume", $"{self}/cancel")
+        {
+            File = type == CsvExportHandler.TypeName ? CsvExportHandler.FileLink(id) : null,
+        };
     }
 
     private static JsonElement? Parse(string json)

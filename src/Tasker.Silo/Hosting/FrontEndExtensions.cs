@@ -32,6 +32,7 @@ public static class FrontEndExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ProcessGate>();
         services.AddSingleton<TaskRequestReader>();
+        services.AddSingleton<UploadReader>();
         services.AddSingleton<TaskListing>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
         {

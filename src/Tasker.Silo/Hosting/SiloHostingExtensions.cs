@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using StackExchange.Redis;
+using Tasker.Records;
 using Tasker.Silo.Cluster;
 
 namespace Tasker.Silo.Hosting;
@@ -58,7 +60,10 @@ public static partial class SiloHostingExtensions
                     silo.ConfigureEndpoints(Dns.GetHostName(), host.SiloPort, host.GatewayPort, AddressFamily.InterNetwork, listenOnAnyHostAddress: true);
                 }
 
-                silo.AddTaskerPostgresStorage(builder.Configuration.GetConnectionString("Postgres")!);
+                var postgres = builder.Configuration.GetConnectionString("Postgres")!;
+                silo.AddTaskerPostgresStorage(postgres);
+                silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
+                silo.Services.AddSingleton<IRecordStore, PostgresRecordStore>();
             }
 
             silo.AddTaskerGrains();

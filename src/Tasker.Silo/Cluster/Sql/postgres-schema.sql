@@ -43,6 +43,23 @@ CREATE TABLE IF NOT EXISTS tasker_grain_state
         PRIMARY KEY (grain_id_hash, grain_id_n0, grain_id_n1, grain_type, grain_id_extension, service_id)
 );
 
+-- The data set that csv-export reads and csv-import fills (ADR 007). (source, line) names where a row came from
+-- ('seed', or an import task's id, and the line there), so storing a row again adds nothing.
+CREATE TABLE IF NOT EXISTS tasker_records
+(
+    id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    source text          NOT NULL,
+    line   bigint        NOT NULL,
+    day    date          NOT NULL,
+    name   text          NOT NULL,
+    email  text          NOT NULL,
+    city   text          NOT NULL,
+    amount numeric(18,2) NOT NULL,
+    CONSTRAINT tasker_records_source_line UNIQUE (source, line)
+);
+
+CREATE INDEX IF NOT EXISTS tasker_records_day_id ON tasker_records (day, id);
+
 INSERT INTO orleansquery (querykey, querytext) VALUES
 (
     'ReadFromStorageKey',

@@ -1,0 +1,39 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace Tasker.Files;
+
+/// <summary>The file names tasks use under <see cref="FilesOptions.Path"/>: exports by task id, uploads by content hash.</summary>
+public sealed partial class TaskFiles(IOptions<FilesOptions> options)
+{
+    private string Root => Path.GetFullPath(options.Value.Path);
+
+    /// <summary>The finished CSV of an export task.</summary>
+    public string Export(string taskId) => Under("exports", $"{Checked(taskId, TaskIds.IsWellFormed)}.csv");
+
+    /// <summary>The CSV of an export task while it is being written; renamed to <see cref="Export"/> at the end.</summary>
+    public string ExportInProgress(string taskId) => Under("exports", $"{Checked(taskId, TaskIds.IsWellFormed)}.csv.part");
+
+    /// <summary>An uploaded CSV, named by the hash of its content.</summary>
+    public string Upload(string uploadId) => Under("uploads", $"{Checked(uploadId, IsUploadId)}.csv");
+
+    /// <summary>A place to receive an upload before its hash is known.</summary>
+    public string IncomingUpload() => Under("uploads", $"incoming-{Guid.NewGuid():N}.tmp");
+
+    /// <summary>True for the names <see cref="Upload"/> accepts: 32 lowercase hex digits.</summary>
+    public static bool IsUploadId(string uploadId) => UploadIdPattern().IsMatch(uploadId);
+
+    private string Under(string folder, string name)
+    {
+        var directory = Path.Combine(Root, folder);
+        Directory.CreateDirectory(directory);
+        return Path.Combine(directory, name);
+    }
+
+    // Names come from ids checked here, so no path can climb out of the directory.
+    private static string Checked(string name, Func<string, bool> isValid) =>
+        isValid(name) ? name : throw new ArgumentException($"'{name}' is not a valid file id.", nameof(name));
+
+    [GeneratedRegex("^[0-9a-f]{32}\\z")]
+    private static partial Regex UploadIdPattern();
+}

@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CsvHelper;
+using CsvHelper.Configuration;
+using Microsoft.Extensions.Options;
+using Tasker.Files;
+using Tasker.Records;
+using Tasker.Tasks;
+
+namespace Tasker.Handlers;
+
+/// <summary>
+/// <c>csv-export</c> {from, till, chunk_rows}: the data set's rows dated in [from, till] into a CSV file, in (date, id)
+/// order, one chunk of rows at a time. After each chunk the checkpoint holds the last row written and the file's
+/// length, so a run that goes on elsewhere cuts the file back to that length and writes no row twice.
+/// </summary>
+public sealed class CsvExportHandler(IRecordStore store, TaskFiles files, IOptions<TaskerOptions> options) : IChunkedTaskHandler
+{
+    public const string TypeName = "csv-export";
+
+    /// <summary>The columns of an exported file, which csv-import reads back.</summary>
+    public static readonly string[] Columns = ["id", "date", "name", "email", "city", "amount"];
+
+    private static readonly CsvConfiguration _csv = new(CultureInfo.InvariantCulture) { NewLine = "\n" };
+    private static readonly UTF8Encoding _utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
+    public string Type => TypeName;
+
+    public string Description => "rows dated `from`..`till` (YYYY-MM-DD) into a CSV file in checkpointed chunks; GET /tasks/{id}/file downloads it";
+
+    public bool Cacheable => false;
+
+    public ParameterCheck Validate(JsonElement parameters)
+    {
+        var reader = new ParameterReader(parameters);
+        var from = reader.Date("from");
+        var till = reader.Date("till");
+        reader.Integer("chunk_rows", 10, 100_000, fallback: options.Value.ExportChunkRows);
+        if (from != default && till != default && till < from)
+        {
+            reader.Reject("till", "must not be before params.from");
+        }
+
+        return reader.Complete();
+    }
+
+    // The number of rows in range is counted by the first chunk.
+    public TaskProgress Plan(string parametersJson) => new(0, 0);
+
+    public async Task<ChunkOutcome> RunChunkAsync(ChunkContext context, CancellationToken cancellationToken)
+    {
+        var parameters = CanonicalParameters.Parse(context.ParametersJson);
+        var from = Date(parameters, "from");
+        var till = Date(parameters, "till");
+        var chunkRows = (int)CanonicalParameters.Integer(parameters, "chunk_rows");
+
+        var saved = Checkpoint.Read(context.Checkpoint.Data);
+        var total = saved?.Total ?? await store.CountAsync(from, till, cancellationToken);
+        var after = saved?.LastDay is { } day ? new RecordCursor(DateOnly.ParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture), saved.LastId) : null;
+        var rows = await store.ReadAsync(from, till, after, chunkRows, cancellationToken);
+
+        var path = files.ExportInProgress(context.TaskId);
+        if (saved is not null && !RecoverFile(context.TaskId, path, saved.Bytes))
+        {
+            return new ChunkOutcome(context.Checkpoint, new TaskProgress(context.Checkpoint.Position, total),
+                Error: $"the export file was lost after {context.Checkpoint.Position} rows (is Tasker:Files:Path shared by every silo?)");
+        }
+
+        long length;
+        await using (var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 1 << 16, useAsync: true))
+        {
+            // Whatever a dropped or interrupted chunk wrote past the checkpoint goes.
+            stream.SetLength(saved?.Bytes ?? 0);
+            stream.Position = stream.Length;
+            await using (var writer = new StreamWriter(stream, _utf8, 1 << 16, leaveOpen: true))
+            await using (var csv = new CsvWriter(writer, _csv, leaveOpen: true))
+            {
+                if (saved is null)
+                {
+                    foreach (var column in Columns)
+                    {
+                        csv.WriteField(column);
+                    }
+
+                    await csv.NextRecordAsync();
+                }
+
+                foreach (var row in rows)
+                {
+                    csv.WriteField(row.Id);
+                    csv.WriteField(row.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                    csv.WriteField(row.Name);
+                    csv.WriteField(row.Email);
+                    csv.WriteField(row.City);
+                    csv.WriteField(row.Amount.ToString("0.00", CultureInfo.InvariantCulture));
+                    await csv.NextRecordAsync();
+                }
+            }
+
+            // On disk before the checkpoint says so.
+            stream.Flush(flushToDisk: true);
+            length = stream.Length;
+        }
+
+        var written = context.Checkpoint.Position + rows.Count;
+        var progress = new TaskProgress(written, Math.Max(total, written));
+        var last = rows.Count > 0 ? rows[^1] : null;
+        var checkpoint = new TaskCheckpoint(written, Checkpoint.Write(new Checkpoint(
+            total,
+            length,
+            last?.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? saved?.LastDay,
+            last?.Id ?? saved?.LastId ?? 0)));
+
+        if (rows.Count == chunkRows)
+        {
+            return new ChunkOutcome(checkpoint, progress);
+        }
+
+        File.Move(path, files.Export(context.TaskId), overwrite: true);
+        var result = JsonSerializer.Serialize(new ExportResult(written, length, FileLink(context.TaskId)), Checkpoint.Json);
+        return new ChunkOutcome(checkpoint, progress, ResultJson: result);
+    }
+
+    /// <summary>Where the finished file is served.</summary>
+    public static string FileLink(string taskId) => $"/tasks/{taskId}/file";
+
+    /// <summary>
+    /// Makes sure the file in progress holds at least what the checkpoint counts. The last chunk renames the file
+    /// before its checkpoint is stored; when that chunk is run again, the finished file is taken back.
+    /// </summary>
+    private bool RecoverFile(string taskId, string path, long bytes)
+    {
+        if (!File.Exists(path) && File.Exists(files.Export(taskId)))
+        {
+            File.Move(files.Export(taskId), path);
+        }
+
+        return File.Exists(path) && new FileInfo(path).Length >= bytes;
+    }
+
+    private static DateOnly Date(JsonElement parameters, string name) =>
+        DateOnly.ParseExact(CanonicalParameters.Text(parameters, name), "yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private sealed record ExportResult(long Rows, long Bytes, string File);
+
+    /// <summary>What a chunk leaves for the next: rows in range, the file's length, and the last row written.</summary>
+    private sealed record Checkpoint(long Total, long Bytes, string? LastDay, long LastId)
+    {
+        public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+        public static Checkpoint? Read(string? data) => data is null ? null : JsonSerializer.Deserialize<Checkpoint>(data, Json);
+
+        public static string Write(Checkpoint checkpoint) => JsonSerializer.Serialize(checkpoint, Json);
+    }
+}

@@ -1,0 +1,249 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CsvHelper;
+using CsvHelper.Configuration;
+using Microsoft.Extensions.Options;
+using Tasker.Files;
+using Tasker.Records;
+using Tasker.Tasks;
+
+namespace Tasker.Handlers;
+
+/// <summary>
+/// <c>csv-import</c>: stores the rows of an uploaded CSV (columns name, email, city, date, amount; others are ignored)
+/// in the data set, one chunk at a time. A bad row is reported by its line number and reason and skipped; more than
+/// <c>max_bad_rows</c> of them fail the task. Rows are stored under (task id, line), so a chunk run again after a
+/// pause or a failover stores nothing twice.
+/// </summary>
+public sealed class CsvImportHandler(IRecordStore store, TaskFiles files, IOptions<TaskerOptions> options) : IChunkedTaskHandler
+{
+    public const string TypeName = "csv-import";
+
+    /// <summary>Bad rows listed in the result and the error; the count covers them all.</summary>
+    public const int MaxListedBadRows = 100;
+
+    private const int MaxTextLength = 200;
+
+    private static readonly byte[] _utf8Bom = [0xEF, 0xBB, 0xBF];
+
+    private static readonly string[] _required = ["name", "email", "date", "amount"];
+
+    public string Type => TypeName;
+
+    public string Description => "stores the rows of an uploaded CSV (multipart POST /tasks) in checkpointed chunks; bad rows reported by line";
+
+    public bool Cacheable => false;
+
+    public ParameterCheck Validate(JsonElement parameters)
+    {
+        var reader = new ParameterReader(parameters);
+        var upload = reader.Text("upload", 32);
+        reader.Text("file_name", 255);
+        reader.Integer("max_bad_rows", 0, 1_000_000, fallback: options.Value.ImportMaxBadRows);
+        reader.Integer("chunk_rows", 10, 100_000, fallback: options.Value.ImportChunkRows);
+        if (upload.Length > 0 && !TaskFiles.IsUploadId(upload))
+        {
+            reader.Reject("upload", "must name an uploaded file (32 lowercase hex digits)");
+        }
+
+        return reader.Complete();
+    }
+
+    // The rows in the file are counted by the first chunk.
+    public TaskProgress Plan(string parametersJson) => new(0, 0);
+
+    public async Task<ChunkOutcome> RunChunkAsync(ChunkContext context, CancellationToken cancellationToken)
+    {
+        var parameters = CanonicalParameters.Parse(context.ParametersJson);
+        var path = files.Upload(CanonicalParameters.Text(parameters, "upload"));
+        var maxBad = CanonicalParameters.Integer(parameters, "max_bad_rows");
+        var chunkRows = (int)CanonicalParameters.Integer(parameters, "chunk_rows");
+        if (!File.Exists(path))
+        {
+            return Fail(context, "the uploaded file is gone (is Tasker:Files:Path shared by every silo?)");
+        }
+
+        var state = ImportCheckpoint.Read(context.Checkpoint.Data) ?? await StartAsync(path, cancellationToken);
+        if (state.Columns is null)
+        {
+            return Fail(context, state.Problem ?? "the file has no header line");
+        }
+
+        var batch = new List<NewRecord>(chunkRows);
+        var bad = new List<BadRow>(state.BadRows);
+        var badCount = state.Bad;
+        var consumed = context.Checkpoint.Position;
+        var line = state.Line;
+        long bytes;
+        await using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
+        {
+            stream.Position = state.Bytes;
+            var malformed = false;
+            var configuration = Configuration(() => malformed = true);
+            using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, 1 << 16, leaveOpen: true);
+            using var parser = new CsvParser(reader, configuration);
+            var lastRawRow = 0L;
+            while (consumed - context.Checkpoint.Position < chunkRows && await parser.ReadAsync())
+            {
+                var startLine = line + lastRawRow + 1;
+                lastRawRow = parser.RawRow;
+                consumed++;
+                var (row, reason) = malformed ? (null, "the quoting is malformed") : Check(parser.Record ?? [], state.Columns, startLine);
+                malformed = false;
+                if (row is not null)
+                {
+                    batch.Add(row);
+                    continue;
+                }
+
+                badCount++;
+                if (bad.Count < MaxListedBadRows)
+                {
+                    bad.Add(new BadRow(startLine, reason!));
+                }
+
+                if (badCount > maxBad)
+                {
+                    await store.AddAsync(context.TaskId, batch, cancellationToken);
+                    return Fail(context, $"more than {maxBad} bad rows (max_bad_rows), stopped at line {startLine}; {Describe(bad)}", consumed, state.Total);
+                }
+            }
+
+            line += lastRawRow;
+            bytes = state.Bytes + parser.ByteCount;
+        }
+
+        await store.AddAsync(context.TaskId, batch, cancellationToken);
+        var imported = state.Imported + batch.Count;
+        var next = state with { Bytes = bytes, Line = line, Imported = imported, Bad = badCount, BadRows = bad };
+        var checkpoint = new TaskCheckpoint(consumed, ImportCheckpoint.Write(next));
+        var progress = new TaskProgress(consumed, Math.Max(state.Total, consumed));
+        if (consumed - context.Checkpoint.Position == chunkRows)
+        {
+            return new ChunkOutcome(checkpoint, progress);
+        }
+
+        var result = new ImportResult(CanonicalParameters.Text(parameters, "file_name"), consumed, imported, badCount, bad);
+        return new ChunkOutcome(checkpoint, progress, ResultJson: JsonSerializer.Serialize(result, ImportCheckpoint.Json));
+    }
+
+    /// <summary>Reads the header and counts the data rows (for progress), before the first chunk.</summary>
+    private static async Task<ImportCheckpoint> StartAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        var head = new byte[_utf8Bom.Length];
+        var read = await stream.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+        var bom = read == head.Length && head.SequenceEqual(_utf8Bom) ? _utf8Bom.Length : 0;
+        stream.Position = bom;
+
+        using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, 1 << 16, leaveOpen: true);
+        using var parser = new CsvParser(reader, Configuration(() => { }));
+        if (!await parser.ReadAsync())
+        {
+            return new ImportCheckpoint(0, 0, 0, null, 0, 0, [], "the file is empty");
+        }
+
+        var header = (parser.Record ?? []).Select(h => h.Trim().ToLowerInvariant()).ToArray();
+        var missing = _required.Where(c => !header.Contains(c)).ToArray();
+        if (missing.Length > 0)
+        {
+            return new ImportCheckpoint(0, 0, 0, null, 0, 0, [],
+                $"the header line lacks the column(s) {string.Join(", ", missing)} (it has: {string.Join(", ", header)})");
+        }
+
+        var headerBytes = bom + parser.ByteCount;
+        var headerLines = parser.RawRow;
+        long total = 0;
+        while (await parser.ReadAsync())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            total++;
+        }
+
+        int[] columns = [.. new[] { "name", "email", "city", "date", "amount" }.Select(c => Array.IndexOf(header, c))];
+        return new ImportCheckpoint(total, headerBytes, headerLines, columns, 0, 0, [], null);
+    }
+
+    /// <summary>A row to store, or why the line is bad. Columns: name, email, city (or -1), date, amount.</summary>
+    private static (NewRecord? Row, string? Reason) Check(string[] fields, int[] columns, long line)
+    {
+        var reasons = new List<string>();
+        string Field(int index) => index >= 0 && index < fields.Length ? fields[index].Trim() : "";
+
+        var name = Field(columns[0]);
+        var email = Field(columns[1]);
+        var city = Field(columns[2]);
+        var dateText = Field(columns[3]);
+        var amountText = Field(columns[4]);
+        if (columns.Max() >= fields.Length)
+        {
+            reasons.Add($"it has {fields.Length} field(s), fewer than the header's columns");
+        }
+
+        if (name.Length is 0 or > MaxTextLength)
+        {
+            reasons.Add(name.Length == 0 ? "name is empty" : $"name is longer than {MaxTextLength} characters");
+        }
+
+        var at = email.IndexOf('@', StringComparison.Ordinal);
+        if (email.Length > MaxTextLength || at <= 0 || at == email.Length - 1 || email.Contains(' ', StringComparison.Ordinal))
+        {
+            reasons.Add($"email '{Clip(email)}' is not an email address");
+        }
+
+        if (city.Length > MaxTextLength)
+        {
+            reasons.Add($"city is longer than {MaxTextLength} characters");
+        }
+
+        if (!DateOnly.TryParseExact(dateText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            reasons.Add($"date '{Clip(dateText)}' is not a date written YYYY-MM-DD");
+        }
+
+        if (!decimal.TryParse(amountText, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount)
+            || amount.Scale > 2 || Math.Abs(amount) >= 10_000_000_000_000_000m)
+        {
+            reasons.Add($"amount '{Clip(amountText)}' is not a number with at most 2 decimals");
+        }
+
+        return reasons.Count > 0
+            ? (null, string.Join("; ", reasons))
+            : (new NewRecord(line, date, name, email, city, amount), null);
+    }
+
+    private static string Clip(string text) => text.Length <= 40 ? text : text[..40] + "…";
+
+    private static string Describe(IReadOnlyList<BadRow> bad) =>
+        string.Join("; ", bad.Take(5).Select(b => $"line {b.Line}: {b.Reason}")) + (bad.Count > 5 ? "; …" : "");
+
+    private static ChunkOutcome Fail(ChunkContext context, string error, long? done = null, long total = 0) =>
+        new(context.Checkpoint, new TaskProgress(done ?? context.Checkpoint.Position, Math.Max(total, done ?? 0)), Error: error);
+
+    private static CsvConfiguration Configuration(Action onBadData) => new(CultureInfo.InvariantCulture)
+    {
+        CountBytes = true,
+        Encoding = Encoding.UTF8,
+        BadDataFound = _ => onBadData(),
+        IgnoreBlankLines = true,
+    };
+
+    private sealed record BadRow(long Line, string Reason);
+
+    private sealed record ImportResult(string FileName, long Rows, long Imported, long Bad, IReadOnlyList<BadRow> BadRows);
+
+    /// <summary>
+    /// Where the next chunk starts: the byte offset and line number after the last row read, the header's column
+    /// positions, and the counts so far.
+    /// </summary>
+    private sealed record ImportCheckpoint(
+        long Total, long Bytes, long Line, int[]? Columns, long Imported, long Bad, IReadOnlyList<BadRow> BadRows, string? Problem)
+    {
+        public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+        public static ImportCheckpoint? Read(string? data) => data is null ? null : JsonSerializer.Deserialize<ImportCheckpoint>(data, Json);
+
+        public static string Write(ImportCheckpoint checkpoint) => JsonSerializer.Serialize(checkpoint, Json);
+    }
+}
