@@ -20,13 +20,14 @@
     "sequence": [{ name: "n", kind: "int", value: "10", min: 1, hint: "1 + 2 + … + n by child sum2 tasks" }],
     "count": [{ name: "to", kind: "int", value: "200", min: 1 }, { name: "delay_ms", kind: "int", value: "20", min: 0, optional: true, hint: "per step" }],
     "csv-export": [
-      { name: "from", kind: "date", value: isoDate(-30) },
-      { name: "till", kind: "date", value: isoDate(0) },
+      { name: "from", kind: "date", value: "2019-01-01", hint: "the data set spans 2010–2019" },
+      { name: "till", kind: "date", value: "2019-12-31" },
       { name: "chunk_rows", kind: "int", min: 1, optional: true, hint: "rows per chunk" },
     ],
     "csv-import": [
       { name: "file", kind: "file", accept: ".csv,text/csv", hint: "a CSV file to upload" },
       { name: "max_bad_rows", kind: "int", min: 0, optional: true, hint: "fail when more rows are bad" },
+      { name: "chunk_rows", kind: "int", min: 1, optional: true, hint: "rows per chunk" },
     ],
     "chat": [{ name: "question", kind: "textarea", value: "" }, { name: "api_key", kind: "secret", optional: true }],
     "conversation": [{ name: "topic", kind: "text", value: "" }, { name: "n", kind: "int", value: "3", min: 1 }, { name: "api_key", kind: "secret", optional: true }],
@@ -47,11 +48,6 @@
   };
 
   // ---------- helpers ----------
-
-  function isoDate(offsetDays) {
-    const d = new Date(Date.now() + offsetDays * 86400000);
-    return d.toISOString().slice(0, 10);
-  }
 
   function el(tag, props, ...children) {
     const node = document.createElement(tag);
@@ -135,6 +131,27 @@
     }
     const text = typeof value === "string" ? value : JSON.stringify(value);
     return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  }
+
+  function bytes(n) {
+    if (n >= 1048576) return `${(n / 1048576).toFixed(1)} MB`;
+    if (n >= 1024) return `${(n / 1024).toFixed(0)} KB`;
+    return `${n} B`;
+  }
+
+  // A result in a few words where the type's result has a known shape; else the JSON.
+  function resultText(task) {
+    const r = task.result;
+    if (r === null || r === undefined) {
+      return "";
+    }
+    if (task.type === "csv-export" && typeof r.rows === "number") {
+      return `${r.rows.toLocaleString()} rows · ${bytes(r.bytes || 0)}`;
+    }
+    if (task.type === "csv-import" && typeof r.imported === "number") {
+      return `${r.imported.toLocaleString()} of ${(r.rows || 0).toLocaleString()} rows imported${r.bad ? ` · ${r.bad} bad` : ""}`;
+    }
+    return compact(r, 48);
   }
 
   function fileLink(task) {
@@ -267,13 +284,12 @@
     row.actions = el("div", { className: "actions" });
     row.details = el("pre", { className: "details mono" });
     row.main = el("tr", { "data-task-id": item.id, className: "task" },
-      el("td", {}, el("div", { className: "what" }, el("div", {}, row.type, row.priority), row.id, row.client)),
+      el("td", {}, el("div", { className: "what" }, el("div", {}, row.type, row.priority), el("div", { className: "meta" }, row.id, row.created), row.client)),
       el("td", {}, row.status, row.cached),
       el("td", { className: "progress-col" }, row.bar, row.progressText),
       el("td", { className: "result-col" }, row.result),
-      el("td", {}, row.created),
       el("td", { className: "actions-col" }, row.actions));
-    row.extra = el("tr", { className: "task-extra", "data-details-for": item.id, hidden: true }, el("td", { colspan: 6 }, row.details));
+    row.extra = el("tr", { className: "task-extra", "data-details-for": item.id, hidden: true }, el("td", { colspan: 5 }, row.details));
     row.actionKey = "";
     return row;
   }
@@ -309,9 +325,11 @@
 
     if (task && task.error) {
       row.result.textContent = compact(task.error, 60);
+      row.result.title = task.error;
       row.result.className = "result mono error";
     } else {
-      row.result.textContent = task && task.result !== null && task.result !== undefined ? compact(task.result, 48) : "";
+      row.result.textContent = task ? resultText(task) : "";
+      row.result.title = task && task.result !== null && task.result !== undefined ? compact(task.result, 2000) : "";
       row.result.className = "result mono";
     }
 
