@@ -9,7 +9,11 @@ public static class PageDriver
     /// <summary>Chooses a type in the submit form, fills its fields and submits; returns the new task's id.</summary>
     public static async Task<string> SubmitAsync(this IPage page, string type, string client, params (string Field, string Value)[] fields)
     {
-        await page.Locator("#submit-type").SelectOptionAsync(type);
+        if (await page.Locator("#submit-type").InputValueAsync() != type)
+        {
+            await page.Locator("#submit-type").SelectOptionAsync(type);  // redraws the fields of the type
+        }
+
         await page.Locator("#submit-client").FillAsync(client);
         foreach (var (field, value) in fields)
         {

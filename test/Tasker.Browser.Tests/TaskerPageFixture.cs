@@ -38,6 +38,7 @@ public sealed class TaskerPageFixture : WebApplicationFactory<Program>, IAsyncLi
             AcceptDownloads = true,
             ViewportSize = new ViewportSize { Width = 1400, Height = 900 },
             BaseURL = PageAddress.ToString(),
+            Locale = "en-US",
         });
         context.SetDefaultTimeout(15_000);
         var page = await context.NewPageAsync();
@@ -72,7 +73,12 @@ public sealed class TaskerPageFixture : WebApplicationFactory<Program>, IAsyncLi
         await base.DisposeAsync();
     }
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder) => builder.UseQuickEmbeddedSilo();
+    /// <summary>Rows of the fake data set: enough for an export that runs for seconds, in chunks of 10.</summary>
+    public const int DataSetRows = 20_000;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder) =>
+        builder.UseQuickEmbeddedSilo()
+            .UseSetting("Tasker:DataSet:Rows", DataSetRows.ToString(System.Globalization.CultureInfo.InvariantCulture));
 }
 
 [CollectionDefinition(Name)]
