@@ -25,6 +25,13 @@ command -v docker-compose >/dev/null 2>&1 || summary_and_fail "docker-compose co
 docker-compose -f docker-compose.yml config -q || summary_and_fail "docker-compose.yml is not valid"
 echo "docker-compose.yml: valid" >&2
 
+# The page tests (test/Tasker.Browser.Tests) drive Debian's chromium; Playwright's own browsers are never downloaded.
+if [ ! -x /usr/bin/chromium ]; then
+  (export DEBIAN_FRONTEND=noninteractive; apt-get install -y -qq chromium || { apt-get update -qq && apt-get install -y -qq chromium; }) >/dev/null 2>&1
+fi
+[ -x /usr/bin/chromium ] || summary_and_fail "chromium could not be installed"
+echo "chromium: $(/usr/bin/chromium --version 2>/dev/null)" >&2
+
 # The cluster tests use real Redis and PostgreSQL servers, started here on loopback and stopped at the end.
 services_dir=$(mktemp -d "${TMPDIR:-/tmp}/tasker-test-services.XXXXXX")
 chmod 755 "$services_dir"

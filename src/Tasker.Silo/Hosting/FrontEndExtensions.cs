@@ -4,6 +4,7 @@ using Orleans.Dashboard;
 using Scalar.AspNetCore;
 using Tasker.Silo.Endpoints;
 using Tasker.Silo.FrontEnd;
+using Tasker.Silo.FrontEnd.Page;
 
 namespace Tasker.Silo.Hosting;
 
@@ -57,21 +58,7 @@ public static class FrontEndExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
 
-        app.MapGet("/", () => TypedResults.Ok(new
-        {
-            name = "Tasker",
-            links = new
-            {
-                tasks = "/tasks",
-                processes = "/processes",
-                openapi = "/openapi/v1.json",
-                reference = "/scalar/v1",
-                dashboard = "/dashboard/",
-                live = "/health/live",
-                ready = "/health/ready",
-                metrics = "/metrics",
-            },
-        })).ExcludeFromDescription();
+        app.MapPageEndpoints();
 
         app.MapTaskEndpoints();
         app.MapClientEndpoints();

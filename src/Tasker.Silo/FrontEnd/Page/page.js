@@ -1,0 +1,690 @@
+// Tasker's web page: the task list with live status, the submit form, and the processes.
+// Plain DOM, no framework. Data from the API only ever reaches the page through textContent and attributes.
+"use strict";
+
+(() => {
+  const FINAL = new Set(["succeeded", "failed", "cancelled"]);
+  const PAGE_SIZE = 25;
+  const MAX_WATCHED = 3;            // live SSE streams at once; HTTP/1.1 allows a browser ~6 connections per host
+  const LIST_INTERVAL_BUSY = 1000;  // refresh while something on screen is still going
+  const LIST_INTERVAL_IDLE = 4000;
+  const PROCESS_INTERVAL = 5000;
+
+  // The parameters of each task type the page knows. A type not listed here gets a JSON box.
+  // kind: number (sent as a JSON number, exactly as typed), int, text, textarea, secret, date, file.
+  const TYPE_FIELDS = {
+    "sum2": [{ name: "first", kind: "number", value: "1" }, { name: "second", kind: "number", value: "2" }],
+    "mult3": [{ name: "first", kind: "number", value: "2" }, { name: "second", kind: "number", value: "3" }, { name: "third", kind: "number", value: "7" }],
+    "surprise": [{ name: "first", kind: "int", value: "1", min: 1, max: 12, hint: "a line number, 1–12" }],
+    "input": [{ name: "input_param", kind: "textarea", value: "", placeholder: "any text" }],
+    "sequence": [{ name: "n", kind: "int", value: "10", min: 1, hint: "1 + 2 + … + n by child sum2 tasks" }],
+    "count": [{ name: "to", kind: "int", value: "200", min: 1 }, { name: "delay_ms", kind: "int", value: "20", min: 0, optional: true, hint: "per step" }],
+    "csv-export": [
+      { name: "from", kind: "date", value: "2019-01-01", hint: "the data set spans 2010–2019" },
+      { name: "till", kind: "date", value: "2019-12-31" },
+      { name: "chunk_rows", kind: "int", min: 1, optional: true, hint: "rows per chunk" },
+    ],
+    "csv-import": [
+      { name: "file", kind: "file", accept: ".csv,text/csv", hint: "a CSV file to upload" },
+      { name: "max_bad_rows", kind: "int", min: 0, optional: true, hint: "fail when more rows are bad" },
+      { name: "chunk_rows", kind: "int", min: 1, optional: true, hint: "rows per chunk" },
+    ],
+    "chat": [{ name: "question", kind: "textarea", value: "" }, { name: "api_key", kind: "secret", optional: true }],
+    "conversation": [{ name: "topic", kind: "text", value: "" }, { name: "n", kind: "int", value: "3", min: 1 }, { name: "api_key", kind: "secret", optional: true }],
+  };
+  const MULTIPART_TYPES = new Set(["csv-import"]);
+
+  const $ = (id) => document.getElementById(id);
+  const state = {
+    limit: PAGE_SIZE,
+    items: [],                 // the listing's summaries, newest first
+    details: new Map(),        // id -> the full TaskView, when fetched
+    rows: new Map(),           // id -> row elements
+    expanded: new Set(),
+    watchers: new Map(),       // id -> EventSource
+    processes: [],
+    listTimer: 0,
+    listGeneration: 0,
+  };
+
+  // ---------- helpers ----------
+
+  function el(tag, props, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props || {})) {
+      if (value === undefined || value === null || value === false) {
+        continue;
+      }
+      if (key === "text") {
+        node.textContent = value;
+      } else if (key === "className") {
+        node.className = value;
+      } else if (key.startsWith("on")) {
+        node.addEventListener(key.slice(2), value);
+      } else {
+        node.setAttribute(key, value === true ? "" : String(value));
+      }
+    }
+    for (const child of children) {
+      if (child !== null && child !== undefined) {
+        node.append(child);
+      }
+    }
+    return node;
+  }
+
+  async function api(method, url, body) {
+    const init = { method, headers: { "Accept": "application/json" } };
+    if (body instanceof FormData) {
+      init.body = body;
+    } else if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = body;
+    }
+    const response = await fetch(url, init);
+    const text = await response.text();
+    let data = null;
+    if (text) {
+      try { data = JSON.parse(text); } catch { data = { detail: text }; }
+    }
+    return { ok: response.ok, status: response.status, data };
+  }
+
+  // A problem (RFC 9457) as one line, plus each bad field.
+  function problemText(result) {
+    const p = result.data || {};
+    const head = [p.title || `HTTP ${result.status}`, p.detail].filter(Boolean).join(": ");
+    const fields = p.errors ? Object.entries(p.errors).map(([k, v]) => `${k}: ${[].concat(v).join("; ")}`) : [];
+    return [head, ...fields];
+  }
+
+  let toastTimer = 0;
+  function toast(lines, kind) {
+    const box = $("toast");
+    box.replaceChildren(...[].concat(lines).map((line) => el("div", { text: line })));
+    box.className = `toast ${kind || "error"}`;
+    box.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { box.hidden = true; }, 6000);
+  }
+
+  function relativeTime(iso) {
+    if (!iso) {
+      return "";
+    }
+    const seconds = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
+    if (seconds < 5) return "just now";
+    if (seconds < 60) return `${seconds} s ago`;
+    if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
+    if (seconds < 86400) return `${Math.floor(seconds / 3600)} h ago`;
+    return new Date(iso).toLocaleDateString();
+  }
+
+  // A description with `names` in backticks, as text and <code> elements.
+  function withCode(text) {
+    return (text || "").split("`").map((part, i) => (i % 2 === 1 ? el("code", { text: part }) : document.createTextNode(part)));
+  }
+
+  function compact(value, max) {
+    if (value === null || value === undefined) {
+      return "";
+    }
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  }
+
+  function bytes(n) {
+    if (n >= 1048576) return `${(n / 1048576).toFixed(1)} MB`;
+    if (n >= 1024) return `${(n / 1024).toFixed(0)} KB`;
+    return `${n} B`;
+  }
+
+  // A result in a few words where the type's result has a known shape; else the JSON.
+  function resultText(task) {
+    const r = task.result;
+    if (r === null || r === undefined) {
+      return "";
+    }
+    if (task.type === "csv-export" && typeof r.rows === "number") {
+      return `${r.rows.toLocaleString()} rows · ${bytes(r.bytes || 0)}`;
+    }
+    if (task.type === "csv-import" && typeof r.imported === "number") {
+      return `${r.imported.toLocaleString()} of ${(r.rows || 0).toLocaleString()} rows imported${r.bad ? ` · ${r.bad} bad` : ""}`;
+    }
+    return compact(r, 48);
+  }
+
+  function fileLink(task) {
+    if (task.status !== "succeeded") {
+      return null;
+    }
+    if (task.links && task.links.file) {
+      return task.links.file;
+    }
+    return task.type === "csv-export" ? `/tasks/${encodeURIComponent(task.id)}/file` : null;
+  }
+
+  // ---------- the task list ----------
+
+  function listUrl() {
+    const query = new URLSearchParams();
+    const client = $("filter-client").value.trim();
+    const type = $("filter-type").value;
+    const status = $("filter-status").value;
+    if (client) query.set("client", client);
+    if (type) query.set("type", type);
+    if (status) query.set("status", status);
+    query.set("limit", String(state.limit));
+    return `/tasks?${query}`;
+  }
+
+  async function refreshList() {
+    clearTimeout(state.listTimer);
+    const generation = ++state.listGeneration;
+    try {
+      const result = await api("GET", listUrl());
+      if (generation !== state.listGeneration) {
+        return;  // a newer refresh (e.g. a filter change) overtook this one
+      }
+      if (!result.ok) {
+        showListMessage(problemText(result).join(" — "));
+        state.items = [];
+      } else {
+        showListMessage(null);
+        state.items = result.data.items || [];
+        $("more").hidden = !result.data.next || state.limit >= 500;
+        await fetchDetails();
+      }
+      if (generation === state.listGeneration) {
+        renderRows();
+        watchRunning();
+      }
+    } catch (error) {
+      showListMessage(`Tasker does not answer (${error.message}); retrying.`);
+    } finally {
+      if (generation === state.listGeneration) {
+        const busy = state.items.some((item) => !FINAL.has(currentStatus(item)));
+        state.listTimer = setTimeout(refreshList, busy ? LIST_INTERVAL_BUSY : LIST_INTERVAL_IDLE);
+      }
+    }
+  }
+
+  function showListMessage(text) {
+    const box = $("list-message");
+    box.textContent = text || "";
+    box.hidden = !text;
+  }
+
+  function currentStatus(item) {
+    const detail = state.details.get(item.id);
+    return detail && detail.version !== undefined && FINAL.has(detail.status) ? detail.status : item.status;
+  }
+
+  // The listing has no progress or result: fetch each task that is not final, or not fetched since it ended.
+  async function fetchDetails() {
+    const wanted = state.items.filter((item) => {
+      const known = state.details.get(item.id);
+      if (state.watchers.has(item.id) && known) {
+        return false;  // its stream keeps it current
+      }
+      return !known || !FINAL.has(known.status);
+    });
+    await Promise.all(wanted.map(async (item) => {
+      const result = await api("GET", item.self);
+      if (result.ok) {
+        state.details.set(item.id, result.data);
+      }
+    }));
+  }
+
+  function renderRows() {
+    const body = $("task-rows");
+    const seen = new Set();
+    let previous = null;
+    for (const item of state.items) {
+      seen.add(item.id);
+      let row = state.rows.get(item.id);
+      if (!row) {
+        row = createRow(item);
+        state.rows.set(item.id, row);
+      }
+      updateRow(row, item, state.details.get(item.id));
+      const anchor = previous ? previous.extra.nextSibling : body.firstChild;
+      if (anchor !== row.main) {
+        body.insertBefore(row.main, anchor);
+      }
+      if (row.main.nextSibling !== row.extra) {
+        body.insertBefore(row.extra, row.main.nextSibling);
+      }
+      previous = row;
+    }
+    for (const [id, row] of state.rows) {
+      if (!seen.has(id)) {
+        row.main.remove();
+        row.extra.remove();
+        state.rows.delete(id);
+      }
+    }
+    $("empty").hidden = state.items.length > 0;
+  }
+
+  function createRow(item) {
+    const row = {};
+    row.type = el("span", { className: "type" });
+    row.priority = el("span", { className: "priority", hidden: true });
+    row.id = el("span", { className: "id mono" });
+    row.client = el("span", { className: "client" });
+    row.status = el("span", { className: "status" });
+    row.cached = el("span", { className: "cached", text: "cached", hidden: true });
+    row.fill = el("div", { className: "fill" });
+    row.bar = el("div", { className: "bar", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100 }, row.fill);
+    row.progressText = el("span", { className: "progress-text" });
+    row.result = el("span", { className: "result mono" });
+    row.created = el("span", { className: "created" });
+    row.actions = el("div", { className: "actions" });
+    row.details = el("pre", { className: "details mono" });
+    row.main = el("tr", { "data-task-id": item.id, className: "task" },
+      el("td", {}, el("div", { className: "what" }, el("div", {}, row.type, row.priority), el("div", { className: "meta" }, row.id, row.created), row.client)),
+      el("td", {}, row.status, row.cached),
+      el("td", { className: "progress-col" }, row.bar, row.progressText),
+      el("td", { className: "result-col" }, row.result),
+      el("td", { className: "actions-col" }, row.actions));
+    row.extra = el("tr", { className: "task-extra", "data-details-for": item.id, hidden: true }, el("td", { colspan: 5 }, row.details));
+    row.actionKey = "";
+    return row;
+  }
+
+  function updateRow(row, item, task) {
+    const status = task && (FINAL.has(task.status) || !FINAL.has(item.status)) ? task.status : item.status;
+    row.main.dataset.status = status;
+    row.type.textContent = item.type;
+    row.id.textContent = item.id.slice(-8);
+    row.id.title = item.id;
+    row.client.textContent = item.client;
+    row.status.textContent = status;
+    row.status.className = `status s-${status}`;
+    row.cached.hidden = !item.cached;
+    const priority = task ? task.priority : "normal";
+    row.priority.textContent = priority;
+    row.priority.className = `priority pr-${priority}`;
+    row.priority.hidden = priority === "normal";
+    row.created.textContent = relativeTime(item.createdAt);
+    row.created.title = item.createdAt;
+
+    const progress = task && task.progress;
+    let percent = progress ? progress.percent : (status === "succeeded" ? 100 : 0);
+    percent = Math.max(0, Math.min(100, Number(percent) || 0));
+    row.fill.style.width = `${percent}%`;
+    row.bar.hidden = !progress && FINAL.has(status);
+    row.bar.setAttribute("aria-valuenow", percent.toFixed(1));
+    row.bar.dataset.state = status;
+    row.bar.dataset.done = progress ? String(progress.done) : "0";
+    row.progressText.textContent = progress
+      ? `${progress.done.toLocaleString()} / ${progress.total.toLocaleString()} · ${percent.toFixed(0)}%`
+      : (FINAL.has(status) ? "—" : "waiting…");
+
+    if (task && task.error) {
+      row.result.textContent = compact(task.error, 60);
+      row.result.title = task.error;
+      row.result.className = "result mono error";
+    } else {
+      row.result.textContent = task ? resultText(task) : "";
+      row.result.title = task && task.result !== null && task.result !== undefined ? compact(task.result, 2000) : "";
+      row.result.className = "result mono";
+    }
+
+    const download = task ? fileLink(task) : null;
+    const actionKey = `${status}|${download || ""}|${state.expanded.has(item.id)}`;
+    if (actionKey !== row.actionKey) {
+      row.actionKey = actionKey;
+      row.actions.replaceChildren(...actionsFor(item, status, download));
+    }
+
+    if (state.expanded.has(item.id)) {
+      row.extra.hidden = false;
+      row.details.textContent = JSON.stringify(task || item, null, 2);
+    } else {
+      row.extra.hidden = true;
+    }
+  }
+
+  function actionsFor(item, status, download) {
+    const buttons = [];
+    const command = (name, label, kind) => el("button", {
+      type: "button", className: `small ${kind || ""}`, text: label, "data-action": name,
+      onclick: (e) => control(item, name, e.currentTarget),
+    });
+    if (status === "running") buttons.push(command("pause", "Pause"));
+    if (status === "paused") buttons.push(command("resume", "Resume", "go"));
+    if (!FINAL.has(status)) buttons.push(command("cancel", "Cancel", "danger"));
+    if (download) {
+      buttons.push(el("a", { className: "button small go", href: download, download: `${item.type}-${item.id}.csv`, "data-action": "download", text: "Download CSV" }));
+    }
+    buttons.push(el("button", {
+      type: "button", className: "small quiet", "data-action": "details", "aria-expanded": state.expanded.has(item.id) ? "true" : "false",
+      text: state.expanded.has(item.id) ? "Hide" : "Details",
+      onclick: () => {
+        if (state.expanded.has(item.id)) state.expanded.delete(item.id); else state.expanded.add(item.id);
+        renderRows();
+      },
+    }));
+    return buttons;
+  }
+
+  async function control(item, name, button) {
+    button.disabled = true;
+    try {
+      const result = await api("POST", `/tasks/${encodeURIComponent(item.id)}/${name}`);
+      if (result.ok) {
+        state.details.set(item.id, result.data);
+        item.status = result.data.status;
+      } else {
+        toast(problemText(result));
+      }
+    } catch (error) {
+      toast(`The ${name} request failed: ${error.message}`);
+    } finally {
+      button.disabled = false;
+      refreshList();
+    }
+  }
+
+  // Live status for the newest tasks still going, by server-sent events; the rest are polled.
+  function watchRunning() {
+    const going = state.items.filter((item) => !FINAL.has(currentStatus(item))).slice(0, MAX_WATCHED).map((item) => item.id);
+    for (const [id, source] of state.watchers) {
+      if (!going.includes(id)) {
+        source.close();
+        state.watchers.delete(id);
+      }
+    }
+    for (const id of going) {
+      if (state.watchers.has(id) || typeof EventSource === "undefined") {
+        continue;
+      }
+      const source = new EventSource(`/tasks/${encodeURIComponent(id)}/events`);
+      state.watchers.set(id, source);
+      source.addEventListener("status", (event) => {
+        let task;
+        try { task = JSON.parse(event.data); } catch { return; }
+        state.details.set(id, task);
+        const item = state.items.find((i) => i.id === id);
+        const row = state.rows.get(id);
+        if (item && row) {
+          if (FINAL.has(task.status) || item.status !== task.status) {
+            item.status = task.status;
+          }
+          updateRow(row, item, task);
+        }
+        if (FINAL.has(task.status)) {
+          source.close();  // the server ends the stream; do not let EventSource reconnect
+          state.watchers.delete(id);
+        }
+      });
+      source.onerror = () => {
+        source.close();  // polling takes over
+        state.watchers.delete(id);
+      };
+    }
+  }
+
+  // ---------- the submit form ----------
+
+  function fieldsFor(type) {
+    return TYPE_FIELDS[type] || [{ name: "params", kind: "json", value: "{}" }];
+  }
+
+  function renderParamFields() {
+    const type = $("submit-type").value;
+    const box = $("param-fields");
+    box.replaceChildren();
+    const process = state.processes.find((p) => p.type === type);
+    $("type-description").replaceChildren(...withCode(process ? process.description : ""));
+    for (const field of fieldsFor(type)) {
+      const id = `param-${field.name}`;
+      let input;
+      if (field.kind === "textarea" || field.kind === "json") {
+        input = el("textarea", { id, name: field.name, rows: field.kind === "json" ? 4 : 3, placeholder: field.placeholder, spellcheck: "false" });
+        input.value = field.value || "";
+      } else {
+        const inputType = { number: "text", int: "number", text: "text", secret: "password", date: "date", file: "file" }[field.kind] || "text";
+        input = el("input", {
+          id, name: field.name, type: inputType, min: field.min, max: field.max, accept: field.accept,
+          inputmode: field.kind === "number" ? "decimal" : undefined, placeholder: field.placeholder,
+          autocomplete: field.kind === "secret" ? "off" : undefined, step: field.kind === "int" ? 1 : undefined,
+        });
+        if (field.value !== undefined && field.kind !== "file") {
+          input.value = field.value;
+        }
+      }
+      if (!field.optional && field.kind !== "json" && field.kind !== "textarea") {
+        input.required = true;
+      }
+      const label = el("label", { for: id, className: "param" },
+        el("span", { className: "param-name", text: field.name }),
+        field.optional ? el("span", { className: "optional", text: "optional" }) : null,
+        field.hint ? el("span", { className: "param-hint", text: field.hint }) : null);
+      box.append(el("div", { className: "field" }, label, input));
+    }
+  }
+
+  const NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+
+  // The JSON body, built by hand so that a number goes out exactly as typed (Tasker's numbers are exact decimals).
+  function jsonBody(type, client, priority) {
+    const parts = [];
+    const errors = [];
+    for (const field of fieldsFor(type)) {
+      const input = $(`param-${field.name}`);
+      const raw = input.value.trim();
+      if (field.kind === "json") {
+        try {
+          JSON.parse(raw || "{}");
+        } catch (error) {
+          errors.push(`params: not JSON (${error.message})`);
+        }
+        return { errors, body: `{"type":${JSON.stringify(type)},"client":${JSON.stringify(client)},"priority":${JSON.stringify(priority)},"params":${raw || "{}"}}` };
+      }
+      if (raw === "" && field.optional) {
+        continue;
+      }
+      let literal;
+      if (field.kind === "number" || field.kind === "int") {
+        if (!NUMBER.test(raw)) {
+          errors.push(`${field.name}: a number, please`);
+          continue;
+        }
+        literal = raw;
+      } else {
+        literal = JSON.stringify(field.kind === "textarea" ? input.value : raw);
+      }
+      parts.push(`${JSON.stringify(field.name)}:${literal}`);
+    }
+    return { errors, body: `{"type":${JSON.stringify(type)},"client":${JSON.stringify(client)},"priority":${JSON.stringify(priority)},"params":{${parts.join(",")}}}` };
+  }
+
+  function multipartBody(type, client, priority) {
+    const form = new FormData();
+    const errors = [];
+    form.set("type", type);
+    form.set("client", client);
+    form.set("priority", priority);
+    for (const field of fieldsFor(type)) {
+      const input = $(`param-${field.name}`);
+      if (field.kind === "file") {
+        if (!input.files || input.files.length === 0) {
+          errors.push(`${field.name}: choose a file`);
+        } else {
+          form.set(field.name, input.files[0], input.files[0].name);
+        }
+      } else if (input.value.trim() !== "") {
+        form.set(field.name, input.value.trim());
+      }
+    }
+    return { errors, body: form };
+  }
+
+  async function submitTask(event) {
+    event.preventDefault();
+    const type = $("submit-type").value;
+    const client = $("submit-client").value.trim();
+    const priority = $("submit-priority").value;
+    const message = $("submit-message");
+    const { errors, body } = MULTIPART_TYPES.has(type) ? multipartBody(type, client, priority) : jsonBody(type, client, priority);
+    if (errors.length > 0) {
+      showSubmitMessage(errors, "error");
+      return;
+    }
+    try { localStorage.setItem("tasker.client", client); } catch { /* private mode */ }
+    const button = $("submit-button");
+    button.disabled = true;
+    try {
+      const result = await api("POST", "/tasks", body);
+      if (!result.ok) {
+        showSubmitMessage(problemText(result), "error");
+        return;
+      }
+      const task = result.data;
+      state.details.set(task.id, task);
+      message.dataset.submittedId = task.id;
+      const verb = task.cached ? "Answered from the cache" : (FINAL.has(task.status) ? `Done (${task.status})` : "Submitted");
+      showSubmitMessage([`${verb}: ${task.type} ${task.id}`], "ok");
+      if (task.status === "succeeded" && task.result !== null && task.result !== undefined) {
+        message.append(el("div", { className: "mono", text: `result: ${compact(task.result, 200)}` }));
+      }
+      refreshList();
+    } catch (error) {
+      showSubmitMessage([`The request failed: ${error.message}`], "error");
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function showSubmitMessage(lines, kind) {
+    const message = $("submit-message");
+    if (kind === "error") {
+      delete message.dataset.submittedId;
+    }
+    message.replaceChildren(...lines.map((line) => el("div", { text: line })));
+    message.className = `message ${kind}`;
+    message.hidden = false;
+  }
+
+  // ---------- processes ----------
+
+  async function refreshProcesses() {
+    try {
+      const result = await api("GET", "/processes");
+      if (result.ok) {
+        state.processes = result.data;
+        renderProcesses();
+        renderTypeChoices();
+      }
+    } catch {
+      // the list says when Tasker does not answer
+    } finally {
+      setTimeout(refreshProcesses, PROCESS_INTERVAL);
+    }
+  }
+
+  function renderTypeChoices() {
+    const types = state.processes.map((p) => p.type);
+    for (const select of [$("submit-type"), $("filter-type")]) {
+      const have = [...select.options].map((o) => o.value).filter(Boolean);
+      if (have.join() === types.join()) {
+        continue;
+      }
+      const chosen = select.value;
+      const keep = select.id === "filter-type" ? [el("option", { value: "", text: "all types" })] : [];
+      select.replaceChildren(...keep, ...types.map((t) => el("option", { value: t, text: t })));
+      if (types.includes(chosen) || (chosen === "" && select.id === "filter-type")) {
+        select.value = chosen;
+      } else {
+        select.value = types.includes("count") ? "count" : (types[0] || "");
+      }
+      if (select.id === "submit-type") {
+        renderParamFields();
+      }
+    }
+    const process = state.processes.find((p) => p.type === $("submit-type").value);
+    $("type-description").replaceChildren(...withCode(process ? process.description : ""));
+  }
+
+  function renderProcesses() {
+    const list = $("process-list");
+    list.replaceChildren(...state.processes.map((process) => {
+      const active = process.status === "active";
+      const button = el("button", {
+        type: "button", className: `small ${active ? "danger" : "go"}`, text: active ? "Suspend" : "Activate",
+        "data-action": active ? "suspend" : "activate",
+        onclick: () => setProcess(process.type, active ? "suspended" : "active", active ? $("suspend-reason").value.trim() : "", button),
+      });
+      const since = process.since ? ` since ${new Date(process.since).toLocaleString()}` : "";
+      return el("li", { className: "process", "data-process": process.type, "data-status": process.status },
+        el("div", { className: "process-head" },
+          el("span", { className: "type", text: process.type }),
+          el("span", { className: `status p-${process.status}`, text: process.status })),
+        el("div", { className: "process-note" }, ...(process.reason ? [document.createTextNode(`${process.reason}${since}`)] : (active ? withCode(process.description) : [document.createTextNode(since.trim())]))),
+        el("div", { className: "process-actions" }, button));
+    }));
+  }
+
+  async function setProcess(type, status, reason, button) {
+    button.disabled = true;
+    const body = JSON.stringify(reason ? { status, reason } : { status });
+    try {
+      const result = await api("PUT", `/processes/${encodeURIComponent(type)}`, body);
+      if (!result.ok) {
+        toast(problemText(result));
+        return;
+      }
+      state.processes = state.processes.map((p) => (p.type === type ? result.data : p));
+      button.blur();
+      renderProcesses();
+      toast(`${type} is ${result.data.status}`, "ok");
+    } catch (error) {
+      toast(`The request failed: ${error.message}`);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  // ---------- start ----------
+
+  function start() {
+    let client = "web";
+    try { client = localStorage.getItem("tasker.client") || client; } catch { /* private mode */ }
+    $("submit-client").value = client;
+    $("submit-type").addEventListener("change", renderParamFields);
+    $("submit").addEventListener("submit", submitTask);
+
+    let debounce = 0;
+    const refilter = () => {
+      state.limit = PAGE_SIZE;
+      clearTimeout(debounce);
+      debounce = setTimeout(refreshList, 250);
+    };
+    $("filter-client").addEventListener("input", refilter);
+    $("filter-type").addEventListener("change", refilter);
+    $("filter-status").addEventListener("change", refilter);
+    $("filters").addEventListener("reset", () => setTimeout(refilter, 0));
+    $("filters").addEventListener("submit", (e) => { e.preventDefault(); refilter(); });
+    $("more").addEventListener("click", () => {
+      state.limit = Math.min(500, state.limit + PAGE_SIZE);
+      refreshList();
+    });
+    setInterval(() => {
+      for (const [id, row] of state.rows) {
+        const item = state.items.find((i) => i.id === id);
+        if (item) {
+          row.created.textContent = relativeTime(item.createdAt);
+        }
+      }
+    }, 10000);
+
+    refreshProcesses();
+    refreshList();
+  }
+
+  start();
+})();
