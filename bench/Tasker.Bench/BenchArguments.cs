@@ -18,6 +18,7 @@ public sealed record BenchArguments(
     public const string Usage = """
         usage: Tasker.Bench tasker   embedded|cluster-1|cluster-2 [options]
                Tasker.Bench hangfire inmemory|redis|postgres    [options]
+               Tasker.Bench long     embedded|cluster [--low TRIES] [--silo-env ...]   (csv-export rows/s, pause/cancel latency, failover)
                Tasker.Bench report <results-dir>
         options: --n N (tasks under load, default 10000)  --k K (concurrent submitters, default 16)
                  --low L (one-at-a-time tasks, default 200)  --warmup W (default 500)

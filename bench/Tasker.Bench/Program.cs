@@ -18,6 +18,18 @@ try
     }
 
     var options = BenchArguments.Parse(args[0], args[1..]);
+    if (options.System == "long")
+    {
+        var figures = LongJobsScenario.Describe(await LongJobsScenario.RunAsync(options));
+        if (options.OutFile is not null)
+        {
+            await File.WriteAllTextAsync(options.OutFile, figures);
+        }
+
+        Console.WriteLine(figures);
+        return 0;
+    }
+
     ScenarioResult result = options.System switch
     {
         "tasker" => await TaskerScenario.RunAsync(options),
