@@ -54,8 +54,8 @@ public static class LongJobsScenario
             var failover = cluster ? await FailoverAsync(silos[1], client, silos[0]) : null;
             return new LongJobsResult(
                 $"long-{options.Mode}", exports, pause, cancel, failover,
-                "export: full 2010–2019 range, default chunk_rows, submit → succeeded seen by long-poll; pause/cancel: count {to: 1e9, delay_ms: 0} " +
-                "(a chunk is a tight loop of Tasker:ChunkBudget = 100 ms), POST → the answer shows paused/cancelled; failover: count {to: 100000, delay_ms: 10} " +
+                "export: full 2010–2019 range, default chunk_rows, submit → succeeded seen by long-poll; pause/cancel: count {to: 1e9, delay_ms: 1} " +
+                "(a chunk waits out Tasker:ChunkBudget = 100 ms of steps), POST → the answer shows paused/cancelled; failover: count {to: 100000, delay_ms: 10} " +
                 "on silo 1, kill -9, time until silo 2 reports progress beyond what was seen before the kill; Tasker:ReminderPeriod " +
                 (options.SiloEnvironment.TryGetValue("Tasker__ReminderPeriod", out var period) ? period : "default (1 min)"));
         }
@@ -109,7 +109,7 @@ public static class LongJobsScenario
     private static async Task<LatencySummary> ControlAsync(TaskerClient client, int tries, bool pause)
     {
         var ticks = new List<long>(tries);
-        var task = await client.SubmitAsync("count", new { to = 1_000_000_000, delay_ms = 0 }, "bench-long");
+        var task = await client.SubmitAsync("count", new { to = 1_000_000_000, delay_ms = 1 }, "bench-long");
         for (var i = 0; i < tries; i++)
         {
             await Task.Delay(50); // Into a chunk.
@@ -123,7 +123,7 @@ public static class LongJobsScenario
 
             task = pause
                 ? await client.ResumeAsync(task.Id)
-                : await client.SubmitAsync("count", new { to = 1_000_000_000, delay_ms = 0 }, "bench-long");
+                : await client.SubmitAsync("count", new { to = 1_000_000_000, delay_ms = 1 }, "bench-long");
         }
 
         await client.CancelAsync(task.Id);
