@@ -95,7 +95,7 @@ public sealed class CsvTaskTests(CsvApiFixture fixture) : IClassFixture<CsvApiFi
     }
 
     [Fact]
-    public async Task Cancelled_export_has_no_file()
+    public async Task Cancelled_export_has_no_file_and_leaves_none_behind()
     {
         var id = await _http.SubmitAsync("csv-export", """{"from":"2010-01-01","till":"2019-12-31","chunk_rows":100}""", ApiTestExtensions.UniqueClient("export"));
         Assert.Equal(HttpStatusCode.OK, (await _http.CommandAsync(id, "cancel")).Status);
@@ -103,6 +103,7 @@ public sealed class CsvTaskTests(CsvApiFixture fixture) : IClassFixture<CsvApiFi
         var file = await _http.SendRawAsync(HttpMethod.Get, $"/tasks/{id}/file");
         Assert.Equal(HttpStatusCode.Conflict, file.Status);
         Assert.Equal("task-cancelled", file.Body.GetProperty("code").GetString());
+        Assert.Empty(Directory.EnumerateFiles(fixture.FilesPath, $"{id}*", SearchOption.AllDirectories)); // The half-written file is gone.
     }
 
     [Fact]

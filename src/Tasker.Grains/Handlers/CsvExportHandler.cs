@@ -122,6 +122,12 @@ public sealed class CsvExportHandler(IRecordStore store, TaskFiles files, IOptio
         return new ChunkOutcome(checkpoint, progress, ResultJson: result);
     }
 
+    public Task ReleaseAsync(string taskId)
+    {
+        File.Delete(files.ExportInProgress(taskId));
+        return Task.CompletedTask;
+    }
+
     /// <summary>Where the finished file is served.</summary>
     public static string FileLink(string taskId) => $"/tasks/{taskId}/file";
 

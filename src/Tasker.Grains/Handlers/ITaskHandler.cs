@@ -35,6 +35,9 @@ public interface IChunkedTaskHandler : ITaskHandler
 
     /// <summary>Does one chunk of work, starting at the checkpoint, within about <see cref="ChunkContext.Budget"/>.</summary>
     Task<ChunkOutcome> RunChunkAsync(ChunkContext context, CancellationToken cancellationToken);
+
+    /// <summary>Frees what an unfinished run holds outside the grain (e.g. a half-written file) when the task is cancelled.</summary>
+    Task ReleaseAsync(string taskId) => Task.CompletedTask;
 }
 
 /// <summary>What a chunk starts from.</summary>

@@ -212,6 +212,10 @@ public sealed class TaskGrain(
 
         await CommitAsync();
         await ReleaseReminderAsync();
+        if (wasLeading && handlers.Get(S.Type) is IChunkedTaskHandler chunked)
+        {
+            await chunked.ReleaseAsync(Id);
+        }
 
         await AfterPhaseChangeAsync();
         TaskGrainLog.Command(logger, Id, S.Client, "cancelled");
