@@ -38,7 +38,7 @@ public static class LongJobsScenario
         {
             for (var i = 0; i < (cluster ? 2 : 1); i++)
             {
-                silos.Add(await SiloProcess.StartAsync($"long-{options.Mode}-{i + 1}", options.WorkDirectory, Environment(options, run, servers)));
+                silos.Add(await SiloProcess.StartAsync($"long-{options.Mode}-{i + 1}", options.WorkDirectory, TaskerScenario.SiloEnvironment(options, run, servers)));
             }
 
             using var http = new HttpClient { BaseAddress = silos[0].Url, Timeout = TimeSpan.FromSeconds(60) };
@@ -66,28 +66,6 @@ public static class LongJobsScenario
                 await silo.DisposeAsync();
             }
         }
-    }
-
-    private static Dictionary<string, string?> Environment(BenchArguments options, string run, RedisAndPostgres? servers)
-    {
-        var ports = FreePorts.Take(2);
-        var environment = new Dictionary<string, string?>
-        {
-            ["Orleans__ClusterId"] = run,
-            ["Orleans__ServiceId"] = run,
-            ["Orleans__SiloPort"] = ports[0].ToString(CultureInfo.InvariantCulture),
-            ["Orleans__GatewayPort"] = ports[1].ToString(CultureInfo.InvariantCulture),
-            ["Orleans__AdvertisedIP"] = "127.0.0.1",
-            ["Tasker__Files__Path"] = Directory.CreateDirectory(Path.Combine(options.WorkDirectory, "files")).FullName,
-            ["ConnectionStrings__Redis"] = servers?.Redis,
-            ["ConnectionStrings__Postgres"] = servers?.Postgres,
-        };
-        foreach (var (key, value) in options.SiloEnvironment)
-        {
-            environment[key] = value;
-        }
-
-        return environment;
     }
 
     private static async Task<ExportFigure> ExportAsync(TaskerClient client)

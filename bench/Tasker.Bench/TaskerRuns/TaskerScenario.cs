@@ -35,27 +35,7 @@ public static class TaskerScenario
             var run = "bench-" + Guid.NewGuid().ToString("N")[..10];
             for (var i = 0; i < Math.Max(silos, 1); i++)
             {
-                var ports = FreePorts.Take(2);
-                var environment = new Dictionary<string, string?>
-                {
-                    ["Orleans__ClusterId"] = run,
-                    ["Orleans__ServiceId"] = run,
-                    ["Orleans__SiloPort"] = ports[0].ToString(CultureInfo.InvariantCulture),
-                    ["Orleans__GatewayPort"] = ports[1].ToString(CultureInfo.InvariantCulture),
-                    ["Orleans__AdvertisedIP"] = "127.0.0.1",
-                    ["Tasker__Files__Path"] = Directory.CreateDirectory(Path.Combine(options.WorkDirectory, "files")).FullName,
-                };
-                foreach (var (key, value) in options.SiloEnvironment)
-                {
-                    environment[key] = value;
-                }
-
-                if (servers is not null)
-                {
-                    environment["ConnectionStrings__Redis"] = servers.Redis;
-                    environment["ConnectionStrings__Postgres"] = servers.Postgres;
-                }
-
+                var environment = SiloEnvironment(options, run, servers);
                 started.Add(await SiloProcess.StartAsync($"{options.Mode}-{i + 1}", options.WorkDirectory, environment));
             }
 
@@ -68,6 +48,32 @@ public static class TaskerScenario
                 await silo.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// How the benchmark configures a silo: cluster <paramref name="run"/> on free loopback ports, a files directory in
+    /// the work directory, the servers when given (cluster mode), then the --silo-env settings.
+    /// </summary>
+    public static Dictionary<string, string?> SiloEnvironment(BenchArguments options, string run, RedisAndPostgres? servers)
+    {
+        var ports = FreePorts.Take(2);
+        var environment = new Dictionary<string, string?>
+        {
+            ["Orleans__ClusterId"] = run,
+            ["Orleans__ServiceId"] = run,
+            ["Orleans__SiloPort"] = ports[0].ToString(CultureInfo.InvariantCulture),
+            ["Orleans__GatewayPort"] = ports[1].ToString(CultureInfo.InvariantCulture),
+            ["Orleans__AdvertisedIP"] = "127.0.0.1",
+            ["Tasker__Files__Path"] = Directory.CreateDirectory(Path.Combine(options.WorkDirectory, "files")).FullName,
+            ["ConnectionStrings__Redis"] = servers?.Redis,
+            ["ConnectionStrings__Postgres"] = servers?.Postgres,
+        };
+        foreach (var (key, value) in options.SiloEnvironment)
+        {
+            environment[key] = value;
+        }
+
+        return environment;
     }
 
     private static async Task<ScenarioResult> MeasureAsync(BenchArguments options, List<SiloProcess> silos)

@@ -118,7 +118,7 @@ public sealed class CsvExportHandler(IRecordStore store, TaskFiles files, IOptio
         }
 
         File.Move(path, files.Export(context.TaskId), overwrite: true);
-        var result = JsonSerializer.Serialize(new ExportResult(written, length, FileLink(context.TaskId)), Checkpoint.Json);
+        var result = JsonSerializer.Serialize(new ExportResult(written, length, FileLink(context.TaskId)), HandlerJson.Options);
         return new ChunkOutcome(checkpoint, progress, ResultJson: result);
     }
 
@@ -153,10 +153,8 @@ public sealed class CsvExportHandler(IRecordStore store, TaskFiles files, IOptio
     /// <summary>What a chunk leaves for the next: rows in range, the file's length, and the last row written.</summary>
     private sealed record Checkpoint(long Total, long Bytes, string? LastDay, long LastId)
     {
-        public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+        public static Checkpoint? Read(string? data) => data is null ? null : JsonSerializer.Deserialize<Checkpoint>(data, HandlerJson.Options);
 
-        public static Checkpoint? Read(string? data) => data is null ? null : JsonSerializer.Deserialize<Checkpoint>(data, Json);
-
-        public static string Write(Checkpoint checkpoint) => JsonSerializer.Serialize(checkpoint, Json);
+        public static string Write(Checkpoint checkpoint) => JsonSerializer.Serialize(checkpoint, HandlerJson.Options);
     }
 }

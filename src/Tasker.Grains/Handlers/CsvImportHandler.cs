@@ -125,7 +125,7 @@ public sealed class CsvImportHandler(IRecordStore store, TaskFiles files, IOptio
         }
 
         var result = new ImportResult(CanonicalParameters.Text(parameters, "file_name"), consumed, imported, badCount, bad);
-        return new ChunkOutcome(checkpoint, progress, ResultJson: JsonSerializer.Serialize(result, ImportCheckpoint.Json));
+        return new ChunkOutcome(checkpoint, progress, ResultJson: JsonSerializer.Serialize(result, HandlerJson.Options));
     }
 
     /// <summary>Reads the header and counts the data rows (for progress), before the first chunk.</summary>
@@ -240,10 +240,8 @@ public sealed class CsvImportHandler(IRecordStore store, TaskFiles files, IOptio
     private sealed record ImportCheckpoint(
         long Total, long Bytes, long Line, int[]? Columns, long Imported, long Bad, IReadOnlyList<BadRow> BadRows, string? Problem)
     {
-        public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+        public static ImportCheckpoint? Read(string? data) => data is null ? null : JsonSerializer.Deserialize<ImportCheckpoint>(data, HandlerJson.Options);
 
-        public static ImportCheckpoint? Read(string? data) => data is null ? null : JsonSerializer.Deserialize<ImportCheckpoint>(data, Json);
-
-        public static string Write(ImportCheckpoint checkpoint) => JsonSerializer.Serialize(checkpoint, Json);
+        public static string Write(ImportCheckpoint checkpoint) => JsonSerializer.Serialize(checkpoint, HandlerJson.Options);
     }
 }
