@@ -249,6 +249,10 @@ public sealed class ChatTaskTests(ChatApiFixture api)
 
         Assert.Equal(FakeChatServer.Reply("who am I?"), task.GetProperty("result").GetProperty("answer").GetString());
         Assert.False(task.GetProperty("params").TryGetProperty("api_key", out _));
+
+        // An explicit null means the same as no key.
+        var withNull = await http.SubmitAsync("chat", """{"question":"and now?","api_key":null}""", ApiTestExtensions.UniqueClient("default-key"));
+        Assert.Equal(FakeChatServer.Reply("and now?"), (await http.WaitForStatusAsync(withNull, "succeeded")).GetProperty("result").GetProperty("answer").GetString());
     }
 
     [Theory]

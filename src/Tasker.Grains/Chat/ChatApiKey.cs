@@ -23,48 +23,16 @@ public static class ChatApiKey
         key.Length is > 0 and <= MaxLength && key.All(c => c is > ' ' and <= '~');
 
     /// <summary>
-    /// The parameters with an explicit <c>"api_key": null</c> removed, so that a request relying on the configured key may
-    /// spell it either way.
+    /// Reads <c>api_key</c>: required when no key is configured, optional otherwise (absent or null), and shaped so that
+    /// it can go into an Authorization header.
     /// </summary>
-    public static JsonElement WithoutNullKey(JsonElement parameters)
+    public static void Read(ParameterReader reader, bool configured)
     {
-        if (parameters.ValueKind != JsonValueKind.Object
-            || !parameters.TryGetProperty(Parameter, out var key) || key.ValueKind != JsonValueKind.Null)
+        var key = configured ? reader.OptionalText(Parameter, MaxLength) : reader.Text(Parameter, MaxLength);
+        if (key is { Length: > 0 } && !IsWellFormed(key))
         {
-            return parameters;
+            reader.Reject(Parameter, "must be printable ASCII without spaces");
         }
-
-        var kept = parameters.EnumerateObject()
-            .Where(p => p.Name != Parameter)
-            .ToDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal);
-        return JsonSerializer.SerializeToElement(kept);
-    }
-
-    /// <summary>Reads <c>api_key</c>: required when no key is configured, optional otherwise.</summary>
-    public static void Read(ParameterReader reader, JsonElement parameters, bool configured)
-    {
-        if (!configured || (parameters.ValueKind == JsonValueKind.Object && parameters.TryGetProperty(Parameter, out _)))
-        {
-            reader.Text(Parameter, MaxLength);
-        }
-    }
-
-    /// <summary>Adds an error for a key that could not go into a header (the reader has already checked its length).</summary>
-    public static ParameterCheck CheckShape(ParameterCheck check, JsonElement parameters)
-    {
-        if (!check.IsValid
-            || !parameters.TryGetProperty(Parameter, out var key)
-            || key.ValueKind != JsonValueKind.String
-            || IsWellFormed(key.GetString() ?? ""))
-        {
-            return check;
-        }
-
-        var name = "params." + Parameter;
-        return new ParameterCheck(null, new Dictionary<string, string[]>(StringComparer.Ordinal)
-        {
-            [name] = [$"{name} must be printable ASCII without spaces"],
-        });
     }
 
     /// <summary>The key the call uses: the request's own, else the configured one, else null.</summary>

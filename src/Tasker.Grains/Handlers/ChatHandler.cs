@@ -21,11 +21,10 @@ public sealed class ChatHandler(ChatClient chat, IOptions<ChatOptions> options, 
 
     public ParameterCheck Validate(JsonElement parameters)
     {
-        parameters = ChatApiKey.WithoutNullKey(parameters);
         var reader = new ParameterReader(parameters);
         reader.Text("question", options.Value.MaxPromptLength);
-        ChatApiKey.Read(reader, parameters, configured: options.Value.ApiKey is { Length: > 0 });
-        return ChatApiKey.CheckShape(reader.Complete(), parameters);
+        ChatApiKey.Read(reader, configured: options.Value.ApiKey is { Length: > 0 });
+        return reader.Complete();
     }
 
     public TaskProgress Plan(string parametersJson) => new(0, 1);

@@ -30,12 +30,11 @@ public sealed class ConversationHandler(ChatClient chat, IOptions<ChatOptions> o
 
     public ParameterCheck Validate(JsonElement parameters)
     {
-        parameters = ChatApiKey.WithoutNullKey(parameters);
         var reader = new ParameterReader(parameters);
         reader.Text("topic", options.Value.MaxPromptLength);
         reader.Integer("n", 1, options.Value.MaxConversationTurns);
-        ChatApiKey.Read(reader, parameters, configured: options.Value.ApiKey is { Length: > 0 });
-        return ChatApiKey.CheckShape(reader.Complete(), parameters);
+        ChatApiKey.Read(reader, configured: options.Value.ApiKey is { Length: > 0 });
+        return reader.Complete();
     }
 
     public TaskProgress Plan(string parametersJson) =>

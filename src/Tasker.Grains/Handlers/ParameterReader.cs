@@ -89,11 +89,16 @@ public sealed class ParameterReader
     }
 
     /// <summary>A required string of 1 to <paramref name="maxLength"/> characters.</summary>
-    public string Text(string name, int maxLength)
+    public string Text(string name, int maxLength) => ReadText(name, maxLength, required: true) ?? "";
+
+    /// <summary>An optional string of 1 to <paramref name="maxLength"/> characters: null when absent or null.</summary>
+    public string? OptionalText(string name, int maxLength) => ReadText(name, maxLength, required: false);
+
+    private string? ReadText(string name, int maxLength, bool required)
     {
-        if (!TryGet(name, required: true, out var element))
+        if (!TryGet(name, required, out var element))
         {
-            return "";
+            return required ? "" : null;
         }
 
         if (element.ValueKind != JsonValueKind.String)
