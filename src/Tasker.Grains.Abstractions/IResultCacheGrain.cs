@@ -1,18 +1,12 @@
 namespace Tasker;
 
 /// <summary>
-/// The result of one canonical request (type + canonical parameters). Keyed by a hash of that request.
-/// Being one non-reentrant grain per request, it makes concurrent identical requests share one computation.
+/// The result of one canonical request of a long type (type + canonical parameters). Keyed by a hash of that
+/// request. Being one non-reentrant grain per request, it makes concurrent identical requests share one computation.
 /// </summary>
 [Alias("tasker.IResultCacheGrain")]
 public interface IResultCacheGrain : IGrainWithStringKey
 {
-    /// <summary>
-    /// For short types: answers from the stored result, or computes it now and stores it.
-    /// </summary>
-    [Alias("GetOrCompute")]
-    Task<CacheAnswer> GetOrComputeAsync(string type, string parametersJson);
-
     /// <summary>
     /// For long types: answers from the stored result, or makes <paramref name="taskId"/> the leader that computes it,
     /// or names the leader already computing it (the caller then follows and is told when it ends).

@@ -27,6 +27,12 @@ public sealed class TaskerOptions : IValidatableObject
     /// <summary>How long a cached result answers identical requests. Default 1 day.</summary>
     public TimeSpan CacheTtl { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// Short types' results kept in the cache (in memory, spread over its partitions); the oldest go first. Default 100,000.
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int MaxCachedShortResults { get; set; } = 100_000;
+
     /// <summary>Requests that may wait on one running computation; more run on their own. Default 1,000.</summary>
     [Range(1, 100_000)]
     public int MaxCacheFollowers { get; set; } = 1_000;

@@ -6,6 +6,7 @@ using Tasker.Files;
 using Tasker.Chat;
 using Tasker.Handlers;
 using Tasker.Records;
+using Tasker.Tasks;
 
 namespace Tasker;
 
@@ -37,6 +38,7 @@ public static class TaskerSiloBuilderExtensions
         silo.Services.AddSingleton<ITaskHandler, ChatHandler>();
         silo.Services.AddSingleton<ITaskHandler, ConversationHandler>();
         silo.Services.AddSingleton<TaskHandlerRegistry>();
+        silo.Services.AddSingleton<InstantTasks>();
         AddValidatedOptions<FilesOptions>(silo.Services, FilesOptions.SectionName);
         AddValidatedOptions<DataSetOptions>(silo.Services, DataSetOptions.SectionName);
         silo.Services.AddSingleton<TaskFiles>();

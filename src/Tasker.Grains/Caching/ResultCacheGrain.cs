@@ -1,52 +1,19 @@
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
-using Tasker.Handlers;
 
 namespace Tasker.Caching;
 
 /// <summary>
-/// One cached result. Non-reentrant on purpose: identical requests queue here, so only the first computes.
-/// Short types are computed inside <see cref="GetOrComputeAsync"/>; long types elect the first task as leader
-/// and the others follow it until it reports back.
+/// One cached result of a long type. Non-reentrant on purpose: identical requests queue here, so only the first
+/// computes: it is elected leader and the others follow it until it reports back. (Short types have their own
+/// cache, <see cref="ShortResultCacheGrain"/>.)
 /// </summary>
 [PreferLocalPlacement] // Made by the first request's silo: a miss costs no hop between silos.
 public sealed class ResultCacheGrain(
     [PersistentState("cache", TaskerStorage.Name)] IPersistentState<ResultCacheState> state,
-    TaskHandlerRegistry handlers,
     IOptions<TaskerOptions> options) : Grain, IResultCacheGrain
 {
     private ResultCacheState S => state.State;
-
-    public Task<CacheAnswer> GetOrComputeAsync(string type, string parametersJson)
-    {
-        var key = ResultCacheKey.Describe(type, parametersJson);
-        if (FreshResult(key) is { } hit)
-        {
-            return Task.FromResult(new CacheAnswer(CacheLookupStatus.Hit, hit));
-        }
-
-        if (handlers.Get(type) is not IInstantTaskHandler handler)
-        {
-            throw new ArgumentException($"Task type '{type}' is not computed inline.", nameof(type));
-        }
-
-        string result;
-        try
-        {
-            result = handler.Execute(parametersJson);
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            return Task.FromResult(new CacheAnswer(CacheLookupStatus.Failed, Error: exception.Message)); // Failures are not cached.
-        }
-
-        // Kept in memory only: recomputing a short type costs less than a durable write on every request
-        // (docs/adr/003). Long types' results are written, in CompleteAsync.
-        S.Key = key;
-        S.ResultJson = result;
-        S.StoredAt = DateTimeOffset.UtcNow;
-        return Task.FromResult(new CacheAnswer(CacheLookupStatus.Computed, result));
-    }
 
     public async Task<CacheAnswer> JoinAsync(string type, string parametersJson, string taskId)
     {

@@ -28,3 +28,28 @@ internal static partial class TaskGrainLog
     [LoggerMessage(1007, LogLevel.Warning, "Task {TaskId} of {Client}: a chunk met a passing failure ({Reason}); it is tried again when the task's reminder fires")]
     public static partial void ChunkDeferred(ILogger logger, string taskId, string client, string reason);
 }
+
+/// <summary>What is logged and counted when a task is accepted or ends, wherever that happens.</summary>
+internal static class TaskEvents
+{
+    public static void Accepted(ILogger logger, string id, TaskState task)
+    {
+        TaskGrainLog.Accepted(logger, id, task.Client, task.Type, task.Phase.ToWire());
+        if (task.ParentId is null)
+        {
+            TaskMetrics.Accepted(task.Type);
+        }
+
+        Ended(logger, id, task);
+    }
+
+    /// <summary>Logs and counts the end of a task listed in its client's history; does nothing while it has not ended.</summary>
+    public static void Ended(ILogger logger, string id, TaskState task)
+    {
+        if (task.ParentId is null && task.Phase.IsFinal())
+        {
+            TaskGrainLog.Ended(logger, id, task.Client, task.Phase.ToWire());
+            TaskMetrics.Completed(task.Type, task.Phase, (task.FinishedAt ?? DateTimeOffset.UtcNow) - task.CreatedAt);
+        }
+    }
+}

@@ -16,11 +16,15 @@ namespace Tasker.Tasks;
 /// </summary>
 [PreferLocalPlacement]
 public sealed class TaskGrain(
-    [PersistentState("task", TaskerStorage.Name)] IPersistentState<TaskState> state,
+    [PersistentState(TaskGrain.StateName, TaskerStorage.Name)] IPersistentState<TaskState> state,
     TaskHandlerRegistry handlers,
+    InstantTasks instantTasks,
     IOptions<TaskerOptions> options,
     ILogger<TaskGrain> logger) : Grain, ITaskGrain, IRemindable
 {
+    /// <summary>The name the task's state is stored under (<see cref="InstantTasks"/> writes it too).</summary>
+    public const string StateName = "task";
+
     private const string WakeReminder = "wake";
 
     private IGrainTimer? _driver;
@@ -67,26 +71,15 @@ public sealed class TaskGrain(
         }
 
         var handler = handlers.Get(submission.Type);
-        S.Exists = true;
-        S.Type = submission.Type;
-        S.ParametersJson = submission.ParametersJson;
-        S.Client = submission.Client;
-        S.Priority = submission.Priority;
-        S.ParentId = submission.ParentId;
-        S.CreatedAt = DateTimeOffset.UtcNow;
-        S.Phase = TaskPhase.Queued;
+        state.State = TaskState.Accept(submission);
 
         // Children of a sequence are part of their parent's computation, which the cache already covers.
-        var useCache = handler.Cacheable && submission.ParentId is null;
         switch (handler)
         {
-            case IInstantTaskHandler when useCache:
-                Apply(await ResultCache().GetOrComputeAsync(S.Type, S.ParametersJson));
-                break;
             case IInstantTaskHandler instant:
-                ExecuteInline(instant);
+                await instantTasks.RunAsync(Id, S, instant);
                 break;
-            case IChunkedTaskHandler when useCache:
+            case IChunkedTaskHandler when handler.Cacheable && submission.ParentId is null:
                 await JoinCacheAsync();
                 break;
             default:
@@ -112,13 +105,7 @@ public sealed class TaskGrain(
 
         // Not swallowed here: a submission is acknowledged only once it is in its client's history too.
         await RecordHistoryAsync();
-        LogPhaseChange();
-        TaskGrainLog.Accepted(logger, Id, S.Client, S.Type, S.Phase.ToWire());
-        if (S.ParentId is null)
-        {
-            TaskMetrics.Accepted(S.Type);
-        }
-
+        TaskEvents.Accepted(logger, Id, S);
         return _published!;
     }
 
@@ -204,7 +191,7 @@ public sealed class TaskGrain(
 
         StopDriver();
         var wasLeading = S.Phase is TaskPhase.Running or TaskPhase.Paused;
-        Finish(TaskPhase.Cancelled, error: "cancelled on request");
+        S.Finish(TaskPhase.Cancelled, error: "cancelled on request");
         if (wasLeading)
         {
             await ReportToCacheAsync();
@@ -343,12 +330,12 @@ public sealed class TaskGrain(
         StopDriver();
         if (outcome.Error is { } error)
         {
-            Finish(TaskPhase.Failed, error: error);
+            S.Finish(TaskPhase.Failed, error: error);
         }
         else
         {
             S.ResultJson = outcome.ResultJson;
-            Finish(TaskPhase.Succeeded);
+            S.Finish(TaskPhase.Succeeded);
         }
 
         // The cache learns first, so that anyone who sees this task end also finds its result cached.
@@ -356,21 +343,6 @@ public sealed class TaskGrain(
         await CommitAsync();
         await ReleaseReminderAsync();
         await AfterPhaseChangeAsync();
-    }
-
-    private void ExecuteInline(IInstantTaskHandler handler)
-    {
-        S.StartedAt = DateTimeOffset.UtcNow;
-        try
-        {
-            S.ResultJson = handler.Execute(S.ParametersJson);
-            Finish(TaskPhase.Succeeded);
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            TaskGrainLog.Failed(logger, Id, S.Client, exception.Message, exception);
-            Finish(TaskPhase.Failed, error: exception.Message);
-        }
     }
 
     private async Task JoinCacheAsync()
@@ -428,11 +400,11 @@ public sealed class TaskGrain(
             S.Progress = handlers.Get(S.Type) is IChunkedTaskHandler chunked && chunked.Plan(S.ParametersJson) is { } plan
                 ? new TaskProgress(plan.Total, plan.Total)
                 : null;
-            Finish(TaskPhase.Succeeded);
+            S.Finish(TaskPhase.Succeeded);
         }
         else
         {
-            Finish(TaskPhase.Failed, error: answer.Error ?? "the computation failed");
+            S.Finish(TaskPhase.Failed, error: answer.Error ?? "the computation failed");
         }
     }
 
@@ -443,14 +415,6 @@ public sealed class TaskGrain(
         S.StartedAt ??= DateTimeOffset.UtcNow;
         S.Epoch++;
         S.Progress ??= handlers.Get(S.Type) is IChunkedTaskHandler chunked ? chunked.Plan(S.ParametersJson) : null;
-    }
-
-    private void Finish(TaskPhase phase, string? error = null)
-    {
-        S.Phase = phase;
-        S.Error = error;
-        S.FinishedAt = DateTimeOffset.UtcNow;
-        S.LeaderId = null;
     }
 
     /// <summary>
@@ -495,7 +459,7 @@ public sealed class TaskGrain(
             TaskGrainLog.HistoryFailed(logger, Id, S.Client, exception);
         }
 
-        LogPhaseChange();
+        TaskEvents.Ended(logger, Id, S);
     }
 
     private async Task RecordHistoryAsync()
@@ -503,17 +467,7 @@ public sealed class TaskGrain(
         if (S.ParentId is null)
         {
             // Children are not listed in the client's history; their parent is.
-            await GrainFactory.GetGrain<IClientGrain>(S.Client).RecordAsync(new ClientTaskEntry(
-                Id, S.Type, S.Phase, S.Cached, S.CreatedAt, S.FinishedAt));
-        }
-    }
-
-    private void LogPhaseChange()
-    {
-        if (S.ParentId is null && S.Phase.IsFinal())
-        {
-            TaskGrainLog.Ended(logger, Id, S.Client, S.Phase.ToWire());
-            TaskMetrics.Completed(S.Type, S.Phase, (S.FinishedAt ?? DateTimeOffset.UtcNow) - S.CreatedAt);
+            await GrainFactory.GetGrain<IClientGrain>(S.Client).RecordAsync(S.ToHistoryEntry(Id));
         }
     }
 
@@ -590,7 +544,5 @@ public sealed class TaskGrain(
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private TaskSnapshot ToSnapshot() => new(
-        Id, S.Type, S.Client, S.Phase, S.Priority, S.ParametersJson, S.Progress, S.ResultJson, S.Error, S.Cached,
-        S.CreatedAt, S.StartedAt, S.FinishedAt, S.Version, S.ParentId);
+    private TaskSnapshot ToSnapshot() => S.ToSnapshot(Id);
 }

@@ -25,4 +25,31 @@ public sealed class TaskState
     [Id(16)] public string? LeaderId { get; set; }
     /// <summary>Counts the runs of this task; a run that started under an older epoch must not commit.</summary>
     [Id(17)] public long Epoch { get; set; }
+
+    /// <summary>A task just accepted from a submission: queued, nothing written yet.</summary>
+    public static TaskState Accept(TaskSubmission submission) => new()
+    {
+        Exists = true,
+        Type = submission.Type,
+        ParametersJson = submission.ParametersJson,
+        Client = submission.Client,
+        Priority = submission.Priority,
+        ParentId = submission.ParentId,
+        CreatedAt = DateTimeOffset.UtcNow,
+        Phase = TaskPhase.Queued,
+    };
+
+    public void Finish(TaskPhase phase, string? error = null)
+    {
+        Phase = phase;
+        Error = error;
+        FinishedAt = DateTimeOffset.UtcNow;
+        LeaderId = null;
+    }
+
+    public TaskSnapshot ToSnapshot(string id) => new(
+        id, Type, Client, Phase, Priority, ParametersJson, Progress, ResultJson, Error, Cached,
+        CreatedAt, StartedAt, FinishedAt, Version, ParentId);
+
+    public ClientTaskEntry ToHistoryEntry(string id) => new(id, Type, Phase, Cached, CreatedAt, FinishedAt);
 }

@@ -6,6 +6,7 @@ using Tasker.Api;
 using Tasker.Files;
 using Tasker.Handlers;
 using Tasker.Silo.FrontEnd;
+using Tasker.Tasks;
 
 namespace Tasker.Silo.Endpoints;
 
@@ -76,6 +77,7 @@ public static class TaskEndpoints
         UploadReader uploads,
         ProcessGate gate,
         IGrainFactory grains,
+        InstantTasks instantTasks,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         CancellationToken cancellationToken)
     {
@@ -94,6 +96,11 @@ public static class TaskEndpoints
         }
 
         var id = TaskIds.New();
+        if (idempotencyKey is null && await instantTasks.TrySubmitAsync(id, submission) is { } done)
+        {
+            return Answer(done); // A short type, run here and written once; its grain is not even activated.
+        }
+
         if (idempotencyKey is not null)
         {
             if (idempotencyKey.Length is 0 or > MaxIdempotencyKeyLength || idempotencyKey.Any(char.IsControl))

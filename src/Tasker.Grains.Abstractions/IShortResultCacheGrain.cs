@@ -1,0 +1,14 @@
+namespace Tasker;
+
+/// <summary>
+/// One partition of the cache of short types' results (requests are spread over the partitions by a hash of
+/// type + canonical parameters). Non-reentrant, so concurrent identical requests share one computation; results
+/// live in memory only (docs/adr/009).
+/// </summary>
+[Alias("tasker.IShortResultCacheGrain")]
+public interface IShortResultCacheGrain : IGrainWithIntegerKey
+{
+    /// <summary>Answers from a fresh cached result (<see cref="CacheLookupStatus.Hit"/>), or computes it now.</summary>
+    [Alias("GetOrCompute")]
+    Task<CacheAnswer> GetOrComputeAsync(string type, string parametersJson);
+}

@@ -1,0 +1,81 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Storage;
+using Tasker.Caching;
+using Tasker.Handlers;
+
+namespace Tasker.Tasks;
+
+/// <summary>
+/// Runs tasks of short types (<see cref="IInstantTaskHandler"/>), which end within the request that submits them
+/// (docs/adr/009). A new short task is run where the request arrives and written once, as its grain's own state,
+/// without activating the grain: the grain finds that state when it is first asked for, like any stored task.
+/// </summary>
+public sealed class InstantTasks(IGrainFactory grains, TaskHandlerRegistry handlers, IServiceProvider services, ILogger<TaskGrain> logger)
+{
+    // Resolved when first used: the host registers the storage after Tasker's grains.
+    private readonly Lazy<IGrainStorage> _storage = new(() => services.GetRequiredKeyedService<IGrainStorage>(TaskerStorage.Name));
+
+    /// <summary>
+    /// Submits a new top-level task of a short type, under an id no one else holds yet, and answers with it ended.
+    /// Null when the submission is not of a short type (or is a child task): those go to their grain.
+    /// </summary>
+    public async Task<TaskSnapshot?> TrySubmitAsync(string id, TaskSubmission submission)
+    {
+        if (submission.ParentId is not null || !handlers.TryGet(submission.Type, out var found) || found is not IInstantTaskHandler handler)
+        {
+            return null;
+        }
+
+        var task = TaskState.Accept(submission);
+        await RunAsync(id, task, handler);
+        task.Version = 1;
+
+        // Stored first, then listed: a history line never names a task that was not stored. The write has no ETag,
+        // so it only inserts: it cannot overwrite a task, whatever happened to the id.
+        await _storage.Value.WriteStateAsync(TaskGrain.StateName, grains.GetGrain<ITaskGrain>(id).GetGrainId(), new GrainState<TaskState>(task));
+        await grains.GetGrain<IClientGrain>(task.Client).RecordAsync(task.ToHistoryEntry(id));
+        TaskEvents.Accepted(logger, id, task);
+        return task.ToSnapshot(id);
+    }
+
+    /// <summary>Runs a short task to its end: through the short types' cache when its type is cacheable, else inline.</summary>
+    public async Task RunAsync(string id, TaskState task, IInstantTaskHandler handler)
+    {
+        task.StartedAt = DateTimeOffset.UtcNow;
+        if (handler.Cacheable && task.ParentId is null)
+        {
+            // Children of a sequence are part of their parent's computation, which the cache already covers.
+            var answer = await grains.GetGrain<IShortResultCacheGrain>(ResultCacheKey.ShortPartition(task.Type, task.ParametersJson))
+                .GetOrComputeAsync(task.Type, task.ParametersJson);
+            if (answer.Status is CacheLookupStatus.Hit or CacheLookupStatus.Computed)
+            {
+                task.ResultJson = answer.ResultJson;
+                task.Cached = answer.Status == CacheLookupStatus.Hit;
+                task.Finish(TaskPhase.Succeeded);
+            }
+            else
+            {
+                Fail(id, task, answer.Error ?? "the computation failed", exception: null);
+            }
+
+            return;
+        }
+
+        try
+        {
+            task.ResultJson = handler.Execute(task.ParametersJson);
+            task.Finish(TaskPhase.Succeeded);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            Fail(id, task, exception.Message, exception);
+        }
+    }
+
+    private void Fail(string id, TaskState task, string error, Exception? exception)
+    {
+        TaskGrainLog.Failed(logger, id, task.Client, error, exception);
+        task.Finish(TaskPhase.Failed, error);
+    }
+}
