@@ -72,7 +72,34 @@ public sealed class TaskGrain(
 
         var handler = handlers.Get(submission.Type);
         state.State = TaskState.Accept(submission);
+        try
+        {
+            await AcceptAsync(handler, submission);
+        }
+        catch (InconsistentStateException)
+        {
+            // Another activation accepted this id first (a retried submission racing itself): answer with its task.
+            // This activation is on its way out, but calls already queued here still read _published.
+            await state.ReadStateAsync();
+            _published = S.Exists ? ToSnapshot() : throw new InvalidOperationException($"Task {Id} could not be stored.");
+            return _published;
+        }
+        catch
+        {
+            // Nothing was stored (a grain it needed, the reminders or the storage failed): a retry starts afresh.
+            state.State = new TaskState();
+            throw;
+        }
 
+        // Not swallowed here: a submission is acknowledged only once it is in its client's history too.
+        await RecordHistoryAsync();
+        TaskEvents.Accepted(logger, Id, S);
+        return _published!;
+    }
+
+    /// <summary>Runs or queues a just accepted task as its type asks, and stores it.</summary>
+    private async Task AcceptAsync(ITaskHandler handler, TaskSubmission submission)
+    {
         // Children of a sequence are part of their parent's computation, which the cache already covers.
         switch (handler)
         {
@@ -92,21 +119,7 @@ public sealed class TaskGrain(
             await HoldReminderAsync(); // Before the first write: a task is never stored running without its wake-up.
         }
 
-        try
-        {
-            await CommitAsync();
-        }
-        catch (InconsistentStateException)
-        {
-            // Another activation accepted this id first (a retried submission racing itself): answer with its task.
-            await state.ReadStateAsync();
-            return S.Exists ? ToSnapshot() : throw new InvalidOperationException($"Task {Id} could not be stored.");
-        }
-
-        // Not swallowed here: a submission is acknowledged only once it is in its client's history too.
-        await RecordHistoryAsync();
-        TaskEvents.Accepted(logger, Id, S);
-        return _published!;
+        await CommitAsync();
     }
 
     public Task<TaskSnapshot?> GetAsync() => Task.FromResult(_published);

@@ -4,8 +4,8 @@ using Npgsql;
 namespace Tasker.Silo.Cluster;
 
 /// <summary>
-/// Creates or updates the PostgreSQL tables and the stored queries that Orleans' ADO.NET grain storage reads
-/// (script <c>Cluster/Sql/postgres-schema.sql</c>, embedded in this assembly).
+/// Creates Tasker's PostgreSQL tables when they are missing (script <c>Cluster/Sql/postgres-schema.sql</c>,
+/// embedded in this assembly).
 /// </summary>
 /// <remarks>
 /// The script is idempotent and takes a transaction-scoped advisory lock, so every silo may run it at start-up,
