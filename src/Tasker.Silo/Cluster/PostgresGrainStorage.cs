@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
@@ -17,21 +16,17 @@ namespace Tasker.Silo.Cluster;
 /// </summary>
 public sealed class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
 {
-    // Enough to empty the queue under any load seen so far; a larger statement only waits longer for its slowest row.
-    private const int MaxInsertBatch = 256;
-
     private readonly NpgsqlDataSource _database;
     private readonly IGrainStorageSerializer _serializer;
     private readonly string _service;
-    private readonly Channel<PendingInsert> _inserts = Channel.CreateUnbounded<PendingInsert>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _inserter;
+    private readonly GroupCommit<FirstWrite, bool> _firstWrites;
 
     public PostgresGrainStorage(NpgsqlDataSource database, IGrainStorageSerializer serializer, IOptions<ClusterOptions> cluster)
     {
         _database = database;
         _serializer = serializer;
         _service = cluster.Value.ServiceId;
-        _inserter = Task.Run(InsertLoopAsync);
+        _firstWrites = new GroupCommit<FirstWrite, bool>(InsertAsync, maxBatch: 256);
     }
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -64,9 +59,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
         int? version;
         if (grainState.ETag is null)
         {
-            var pending = new PendingInsert(stateName, grainId.ToString(), payload);
-            await _inserts.Writer.WriteAsync(pending);
-            version = await pending.Done.Task ? 1 : null;
+            version = await _firstWrites.WriteAsync(new FirstWrite(stateName, grainId.ToString(), payload)) ? 1 : null;
         }
         else
         {
@@ -105,41 +98,10 @@ public sealed class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
         Forget(grainState, Fenced(stateName, grainId, grainState.ETag, version));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _inserts.Writer.TryComplete();
-        await _inserter;
-    }
+    public ValueTask DisposeAsync() => _firstWrites.DisposeAsync();
 
-    /// <summary>Inserts whatever first writes are waiting, in one statement per batch, until the storage is disposed.</summary>
-    private async Task InsertLoopAsync()
-    {
-        var batch = new List<PendingInsert>(MaxInsertBatch);
-        while (await _inserts.Reader.WaitToReadAsync())
-        {
-            batch.Clear();
-            while (batch.Count < MaxInsertBatch && _inserts.Reader.TryRead(out var pending))
-            {
-                batch.Add(pending);
-            }
-
-            try
-            {
-                var inserted = await InsertAsync(batch);
-                foreach (var pending in batch)
-                {
-                    // Remove, not Contains: of two first writes of one grain in a batch, only one inserted.
-                    pending.Done.TrySetResult(inserted.Remove((pending.StateName, pending.GrainId)));
-                }
-            }
-            catch (Exception exception)
-            {
-                batch.ForEach(pending => pending.Done.TrySetException(exception));
-            }
-        }
-    }
-
-    private async Task<HashSet<(string, string)>> InsertAsync(List<PendingInsert> batch)
+    /// <summary>Inserts first writes; true for each that inserted, false where the row was there already.</summary>
+    private async Task<IReadOnlyList<bool>> InsertAsync(IReadOnlyList<FirstWrite> batch)
     {
         await using var command = _database.CreateCommand("""
             INSERT INTO tasker_state (service_id, state_name, grain_id, payload, version)
@@ -148,17 +110,20 @@ public sealed class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
             RETURNING state_name, grain_id
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _service });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(p => p.StateName)] });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(p => p.GrainId)] });
-        command.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. batch.Select(p => p.Payload)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(w => w.StateName)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(w => w.GrainId)] });
+        command.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. batch.Select(w => w.Payload)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
         var inserted = new HashSet<(string, string)>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
+        await using (var reader = await command.ExecuteReaderAsync())
         {
-            inserted.Add((reader.GetString(0), reader.GetString(1)));
+            while (await reader.ReadAsync())
+            {
+                inserted.Add((reader.GetString(0), reader.GetString(1)));
+            }
         }
 
-        return inserted;
+        // Remove, not Contains: of two first writes of one grain in a batch, only one inserted.
+        return [.. batch.Select(w => inserted.Remove((w.StateName, w.GrainId)))];
     }
 
     private void AddKey(NpgsqlCommand command, string stateName, GrainId grainId)
@@ -183,8 +148,5 @@ public sealed class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
         grainState.RecordExists = false;
     }
 
-    private sealed record PendingInsert(string StateName, string GrainId, byte[] Payload)
-    {
-        public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
+    private sealed record FirstWrite(string StateName, string GrainId, byte[] Payload);
 }

@@ -7,47 +7,105 @@ namespace Tasker.Silo.Cluster;
 
 /// <summary>
 /// The cluster's client histories: table <c>tasker_history</c>, a row per task keyed by (service, client, task id),
-/// and <c>tasker_history_clients</c> counting each client's lines ever recorded. Recording is one statement.
+/// and <c>tasker_history_clients</c> counting each client's lines ever recorded. Lines recorded at the same moment
+/// are written by one statement (<see cref="GroupCommit{TItem, TResult}"/>).
 /// </summary>
-public sealed class PostgresHistoryStore(NpgsqlDataSource database, IOptions<ClusterOptions> cluster, IOptions<TaskerOptions> options) : IHistoryStore
+public sealed class PostgresHistoryStore : IHistoryStore, IAsyncDisposable
 {
     // Trimming is a range delete; doing it on every hundredth new line keeps it off most requests.
     private const int TrimEvery = 100;
 
-    private string Service => cluster.Value.ServiceId;
+    private readonly NpgsqlDataSource _database;
+    private readonly IOptions<ClusterOptions> _cluster;
+    private readonly IOptions<TaskerOptions> _options;
+    private readonly GroupCommit<HistoryLine, bool> _lines;
 
-    public async Task RecordAsync(string client, ClientTaskEntry entry, CancellationToken cancellationToken = default)
+    public PostgresHistoryStore(NpgsqlDataSource database, IOptions<ClusterOptions> cluster, IOptions<TaskerOptions> options)
     {
-        await using var command = database.CreateCommand("""
-            WITH line AS (
+        _database = database;
+        _cluster = cluster;
+        _options = options;
+        _lines = new GroupCommit<HistoryLine, bool>(RecordAllAsync, maxBatch: 256);
+    }
+
+    private string Service => _cluster.Value.ServiceId;
+
+    /// <remarks>The line is written with others recorded at the same moment, so the token is not observed.</remarks>
+    public Task RecordAsync(string client, ClientTaskEntry entry, CancellationToken cancellationToken = default) =>
+        _lines.WriteAsync(new HistoryLine(client, entry));
+
+    public ValueTask DisposeAsync() => _lines.DisposeAsync();
+
+    private async Task<IReadOnlyList<bool>> RecordAllAsync(IReadOnlyList<HistoryLine> batch)
+    {
+        // A task's later line (its next phase) wins; rows go in key order, so that two silos' batches lock the
+        // rows they share in the same order and cannot deadlock.
+        var lines = batch
+            .GroupBy(l => (l.Client, l.Entry.TaskId))
+            .Select(g => g.Last())
+            .OrderBy(l => l.Client, StringComparer.Ordinal)
+            .ThenBy(l => l.Entry.TaskId, StringComparer.Ordinal)
+            .ToList();
+        await using var command = _database.CreateCommand("""
+            WITH input AS (
+                SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::smallint[], $6::boolean[], $7::timestamptz[], $8::timestamptz[])
+                    WITH ORDINALITY AS t(client, task_id, type, phase, cached, created_at, finished_at, ord)
+            ),
+            line AS (
                 INSERT INTO tasker_history (service_id, client, task_id, type, phase, cached, created_at, finished_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                SELECT $1, client, task_id, type, phase, cached, created_at, finished_at FROM input ORDER BY ord
                 ON CONFLICT (service_id, client, task_id)
                 DO UPDATE SET phase = EXCLUDED.phase, cached = EXCLUDED.cached, finished_at = EXCLUDED.finished_at
-                RETURNING (xmax = 0) AS added
+                RETURNING client, (xmax = 0) AS added
+            ),
+            added AS (
+                SELECT client, count(*) AS n FROM line WHERE added GROUP BY client
+            ),
+            counted AS (
+                INSERT INTO tasker_history_clients AS c (service_id, client, recorded)
+                SELECT $1, client, n FROM added ORDER BY client COLLATE "C"
+                ON CONFLICT (service_id, client) DO UPDATE SET recorded = c.recorded + EXCLUDED.recorded
+                RETURNING client, recorded
             )
-            INSERT INTO tasker_history_clients AS c (service_id, client, recorded)
-            SELECT $1, $2, 1 FROM line WHERE added
-            ON CONFLICT (service_id, client) DO UPDATE SET recorded = c.recorded + 1
-            RETURNING recorded
+            SELECT counted.client, counted.recorded, added.n FROM counted JOIN added USING (client)
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Service });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = client });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = entry.TaskId });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = entry.Type });
-        command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)entry.Phase });
-        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = entry.Cached });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = entry.CreatedAt.ToUniversalTime() });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)entry.FinishedAt?.ToUniversalTime() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
-        if (await command.ExecuteScalarAsync(cancellationToken) is long recorded && recorded % TrimEvery == 0)
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. lines.Select(l => l.Client)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. lines.Select(l => l.Entry.TaskId)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. lines.Select(l => l.Entry.Type)] });
+        command.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = [.. lines.Select(l => (short)l.Entry.Phase)] });
+        command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. lines.Select(l => l.Entry.Cached)] });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = [.. lines.Select(l => l.Entry.CreatedAt.ToUniversalTime())] });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset?[]>
         {
-            await TrimAsync(client, cancellationToken);
+            TypedValue = [.. lines.Select(l => l.Entry.FinishedAt?.ToUniversalTime())],
+            NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.TimestampTz,
+        });
+
+        var toTrim = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                var (recorded, added) = (reader.GetInt64(1), reader.GetInt64(2));
+                if ((recorded - added) / TrimEvery != recorded / TrimEvery)
+                {
+                    toTrim.Add(reader.GetString(0));
+                }
+            }
         }
+
+        foreach (var client in toTrim)
+        {
+            await TrimAsync(client, CancellationToken.None);
+        }
+
+        return [.. batch.Select(_ => true)];
     }
 
     public async Task ForgetAsync(string client, string taskId, CancellationToken cancellationToken = default)
     {
-        await using var command = database.CreateCommand("DELETE FROM tasker_history WHERE service_id = $1 AND client = $2 AND task_id = $3");
+        await using var command = _database.CreateCommand("DELETE FROM tasker_history WHERE service_id = $1 AND client = $2 AND task_id = $3");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Service });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = client });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = taskId });
@@ -57,7 +115,7 @@ public sealed class PostgresHistoryStore(NpgsqlDataSource database, IOptions<Clu
     public async Task<HistoryPage> QueryAsync(string client, HistoryQuery query, CancellationToken cancellationToken = default)
     {
         // One more row than asked tells whether there is a next page.
-        await using var command = database.CreateCommand("""
+        await using var command = _database.CreateCommand("""
             SELECT task_id, type, phase, cached, created_at, finished_at,
                    (SELECT recorded FROM tasker_history_clients WHERE service_id = $1 AND client = $2)
               FROM tasker_history
@@ -103,7 +161,7 @@ public sealed class PostgresHistoryStore(NpgsqlDataSource database, IOptions<Clu
 
     private async Task TrimAsync(string client, CancellationToken cancellationToken)
     {
-        await using var command = database.CreateCommand("""
+        await using var command = _database.CreateCommand("""
             DELETE FROM tasker_history
              WHERE service_id = $1 AND client = $2
                AND task_id < (SELECT task_id FROM tasker_history WHERE service_id = $1 AND client = $2
@@ -111,7 +169,9 @@ public sealed class PostgresHistoryStore(NpgsqlDataSource database, IOptions<Clu
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Service });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = client });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = options.Value.MaxHistoryPerClient });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = _options.Value.MaxHistoryPerClient });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    private sealed record HistoryLine(string Client, ClientTaskEntry Entry);
 }
