@@ -8,7 +8,7 @@
 #   --runs R       runs of every scenario (default 3)
 #   --k K          concurrent clients (default 16)
 #   --low L        tasks measured one at a time (default 200)
-#   --warmup W     tasks before measuring (default 500)
+#   --warmup W     tasks before measuring (default 5000: the JIT settles; both systems get it)
 #   --scenarios    a subset of: tasker-embedded hangfire-inmemory tasker-cluster-1 tasker-cluster-2 hangfire-redis hangfire-postgres
 #   --no-build     use the Release build that is there
 #   --no-wait      do not wait for other builds and test runs on this machine to end first
@@ -22,7 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-n=10000 runs=3 k=16 low=200 warmup=500 build=yes wait=yes
+n=10000 runs=3 k=16 low=200 warmup=5000 build=yes wait=yes
 silo_env=()
 scenarios="tasker-embedded hangfire-inmemory tasker-cluster-1 tasker-cluster-2 hangfire-redis hangfire-postgres"
 while [ "$#" -gt 0 ]; do

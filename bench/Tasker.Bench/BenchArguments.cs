@@ -21,7 +21,7 @@ public sealed record BenchArguments(
                Tasker.Bench long     embedded|cluster [--low TRIES] [--silo-env ...]   (csv-export rows/s, pause/cancel latency, failover)
                Tasker.Bench report <results-dir>
         options: --n N (tasks under load, default 10000)  --k K (concurrent submitters, default 16)
-                 --low L (one-at-a-time tasks, default 200)  --warmup W (default 500)
+                 --low L (one-at-a-time tasks, default 200)  --warmup W (default 5000)
                  --out FILE (write the result as JSON)  --work DIR (logs and services, default a temp dir)
                  --silo-env KEY=VALUE (repeatable: extra configuration for Tasker's silos, for experiments)
         Cluster and Redis/PostgreSQL modes use TASKER_REDIS and TASKER_POSTGRES when set, else start throwaway
@@ -37,7 +37,7 @@ public sealed record BenchArguments(
         }
 
         var mode = args[0];
-        int tasks = 10_000, concurrency = 16, low = 200, warmup = 500;
+        int tasks = 10_000, concurrency = 16, low = 200, warmup = 5_000;
         string? outFile = null, work = null;
         var siloEnvironment = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 1; i < args.Count; i++)
