@@ -28,7 +28,8 @@ public sealed class TaskerOptions : IValidatableObject
     public TimeSpan CacheTtl { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>
-    /// Short types' results kept in the cache (in memory, spread over its partitions); the oldest go first. Default 100,000.
+    /// Short types' results kept in the cache (in memory, an equal share in each of its 64 partitions); the oldest go
+    /// first. 0 turns the cache off. Default 100,000.
     /// </summary>
     [Range(0, 10_000_000)]
     public int MaxCachedShortResults { get; set; } = 100_000;
@@ -80,6 +81,14 @@ public sealed class TaskerOptions : IValidatableObject
         if (CacheTtl <= TimeSpan.Zero)
         {
             yield return new ValidationResult("Tasker:CacheTtl must be above 0.", [nameof(CacheTtl)]);
+        }
+
+        // Each partition keeps an equal whole share: below one per partition the cache would silently keep nothing.
+        if (MaxCachedShortResults is > 0 and < Caching.ResultCacheKey.ShortPartitions)
+        {
+            yield return new ValidationResult(
+                $"Tasker:MaxCachedShortResults must be 0 (no cache) or at least {Caching.ResultCacheKey.ShortPartitions}, one per cache partition.",
+                [nameof(MaxCachedShortResults)]);
         }
     }
 }
