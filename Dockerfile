@@ -2,8 +2,10 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
-COPY src/ src/
-RUN dotnet publish src/Tasker.Silo/Tasker.Silo.csproj --configuration Release --output /app
+COPY Tasker.Silo/ Tasker.Silo/
+COPY Tasker.Grains/ Tasker.Grains/
+COPY Tasker.Grains.Abstractions/ Tasker.Grains.Abstractions/
+RUN dotnet publish Tasker.Silo/Tasker.Silo.csproj --configuration Release --output /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app

@@ -2,7 +2,7 @@
 # A whole Tasker cluster on one machine, without Docker: Redis and PostgreSQL from build/services.sh, and N silos
 # in cluster mode as background processes. Everything it keeps is under .cluster/ (gitignored).
 #
-#   scripts/cluster.sh up [N]   build src/Tasker.Silo (Release), start the services, start silos 1..N (default 2),
+#   scripts/cluster.sh up [N]   build Tasker.Silo (Release), start the services, start silos 1..N (default 2),
 #                               wait until each answers GET /health/live, print their URLs
 #   scripts/cluster.sh down     stop the silos, then the services (their data stay in .cluster/; rm -rf it to forget)
 #   scripts/cluster.sh status   what runs
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 state=$root/.cluster
 services=$root/build/services.sh
-bin=$root/src/Tasker.Silo/bin/Release/net10.0
+bin=$root/Tasker.Silo/bin/Release/net10.0
 dll=$bin/Tasker.Silo.dll
 health_timeout=${TASKER_HEALTH_TIMEOUT:-60} # seconds a silo has to answer GET /health/live
 
@@ -131,11 +131,11 @@ up() {
   export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
   if [ "${TASKER_NO_BUILD:-}" != 1 ]; then
-    say "building src/Tasker.Silo (Release)"
-    dotnet build src/Tasker.Silo/Tasker.Silo.csproj --configuration Release --nologo -v quiet >&2 ||
+    say "building Tasker.Silo (Release)"
+    dotnet build Tasker.Silo/Tasker.Silo.csproj --configuration Release --nologo -v quiet >&2 ||
       die "the build failed"
   fi
-  [ -f "$dll" ] || die "$dll is missing: build src/Tasker.Silo in Release first"
+  [ -f "$dll" ] || die "$dll is missing: build Tasker.Silo in Release first"
 
   mkdir -p "$state" "$state/files"
   env_lines=$("$services" start "$state") || die "build/services.sh could not start Redis and PostgreSQL"
