@@ -2,7 +2,7 @@
 # Tasker beside Hangfire 1.8, measured in one run: builds Release, runs every scenario R times (interleaved, so that
 # the figures of one run share the machine's state), and prints one table with medians, min-max and in-run ratios.
 #
-#   bench/run.sh [--n N] [--runs R] [--k K] [--low L] [--warmup W] [--scenarios "a b ..."] [--no-build] [--no-wait]
+#   bench/run.sh [--n N] [--runs R] [--k K] [--low L] [--warmup W] [--scenarios "a b ..."] [--baseline DIR] [--no-build] [--no-wait]
 #
 #   --n N          tasks under load per scenario (default 10000)
 #   --runs R       runs of every scenario (default 3)
@@ -13,6 +13,8 @@
 #   --no-build     use the Release build that is there
 #   --no-wait      do not wait for other builds and test runs on this machine to end first
 #   --silo-env K=V extra configuration for Tasker's silos (repeatable; for experiments, e.g. Tasker__MaxHistoryPerClient=10)
+#   --baseline DIR another Tasker checkout, built in Release (e.g. a git worktree of an earlier commit): each run also
+#                  measures its cluster-1, shown as baseline-cluster-1 (before/after a change, in one run)
 #
 # Redis and PostgreSQL: the servers named by TASKER_REDIS and TASKER_POSTGRES when both are exported, else
 # throwaway ones from build/services.sh, stopped at the end. Results: bench/results/<time>/run-<r>/<scenario>.json,
@@ -22,7 +24,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-n=10000 runs=3 k=16 low=200 warmup=5000 build=yes wait=yes
+n=10000 runs=3 k=16 low=200 warmup=5000 build=yes wait=yes baseline=""
 silo_env=()
 scenarios="tasker-embedded hangfire-inmemory tasker-cluster-1 tasker-cluster-2 hangfire-redis hangfire-postgres"
 while [ "$#" -gt 0 ]; do
@@ -36,7 +38,8 @@ while [ "$#" -gt 0 ]; do
     --no-build) build=no; shift ;;
     --no-wait) wait=no; shift ;;
     --silo-env) silo_env+=(--silo-env "$2"); shift 2 ;;
-    *) sed -n '2,21p' "$0" >&2; exit 64 ;;
+    --baseline) baseline=$(cd "$2" && pwd); shift 2 ;;
+    *) sed -n '2,23p' "$0" >&2; exit 64 ;;
   esac
 done
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --runs must be a positive number" >&2; exit 64; }
@@ -85,9 +88,15 @@ if [ "$build" = yes ]; then
 fi
 bench=$root/bench/Tasker.Bench/bin/Release/net10.0/Tasker.Bench.dll
 [ -f "$bench" ] || { say "$bench is missing: build first"; exit 1; }
+if [ -n "$baseline" ]; then
+  # The baseline's own bench program starts the baseline's own silo (it finds its repository above itself).
+  baseline_bench=$baseline/bench/Tasker.Bench/bin/Release/net10.0/Tasker.Bench.dll
+  [ -f "$baseline_bench" ] || { say "$baseline_bench is missing: build the baseline in Release first"; exit 1; }
+  scenarios="$scenarios baseline-cluster-1"
+fi
 
 case " $scenarios " in
-  *" tasker-cluster-"* | *" hangfire-redis "* | *" hangfire-postgres "*)
+  *" tasker-cluster-"* | *" baseline-cluster-"* | *" hangfire-redis "* | *" hangfire-postgres "*)
     if [ -z "${TASKER_REDIS:-}" ] || [ -z "${TASKER_POSTGRES:-}" ]; then
       services_dir=$work/services
       env_lines=$("$root/build/services.sh" start "$services_dir")
@@ -105,12 +114,19 @@ for ((r = 1; r <= runs; r++)); do
     mode=${scenario#*-}
     say "run $r/$runs: $scenario (N=$n, K=$k)"
     extra=()
-    [ "$system" != tasker ] || extra=(${silo_env[@]+"${silo_env[@]}"})
-    if ! dotnet "$bench" "$system" "$mode" --n "$n" --k "$k" --low "$low" --warmup "$warmup" ${extra[@]+"${extra[@]}"} \
+    program=$bench
+    [ "$system" = hangfire ] || extra=(${silo_env[@]+"${silo_env[@]}"})
+    if [ "$system" = baseline ]; then
+      program=$baseline_bench system=tasker
+    fi
+    if ! dotnet "$program" "$system" "$mode" --n "$n" --k "$k" --low "$low" --warmup "$warmup" ${extra[@]+"${extra[@]}"} \
       --out "$results/run-$r/$scenario.json" --work "$work/run-$r-$scenario" >"$work/run-$r-$scenario.out" 2>&1; then
       say "$scenario failed in run $r; the end of its output:"
       tail -n 20 "$work/run-$r-$scenario.out" >&2
       status=1
+    fi
+    if [ "$scenario" = baseline-cluster-1 ] && [ -f "$results/run-$r/$scenario.json" ]; then
+      sed -i 's/"scenario": "tasker-cluster-1"/"scenario": "baseline-cluster-1"/' "$results/run-$r/$scenario.json"
     fi
   done
 done

@@ -1,56 +1,74 @@
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
-using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
 using Orleans.Storage;
 
 namespace Tasker.Silo.Cluster;
 
-/// <summary>Keeps Tasker's grain state in PostgreSQL (<see cref="PostgresGrainStorage"/>).</summary>
+/// <summary>Keeps Tasker's grain state in PostgreSQL through Orleans' ADO.NET grain storage (docs/adr/011).</summary>
 public static partial class PostgresStorageExtensions
 {
+    // Orleans' name for the Npgsql ADO.NET provider (its AdoNetInvariants class is internal).
+    private const string NpgsqlInvariant = "Npgsql";
+
     /// <summary>
-    /// Registers the grain storage named <see cref="TaskerStorage.Name"/> on PostgreSQL, storing state with the
-    /// Orleans serializer, and prepares the schema (<see cref="PostgresSchema"/>) at silo start, before any grain
-    /// or start-up task reads state. The <see cref="NpgsqlDataSource"/> it registers serves
-    /// Tasker's other tables too.
+    /// Registers the ADO.NET grain storage named <see cref="TaskerStorage.Name"/> on PostgreSQL (Npgsql), storing
+    /// state with the Orleans serializer, and prepares the schema (<see cref="PostgresSchema"/>) at silo start,
+    /// before the storage provider reads its queries. The <see cref="NpgsqlDataSource"/> it registers serves
+    /// Tasker's other tables (history, data set).
     /// </summary>
     /// <remarks>
     /// The Orleans serializer honours <c>[GenerateSerializer]</c>/<c>[Id]</c>/<c>[Alias]</c>, so renaming a state class
-    /// or its namespace does not orphan stored rows. <c>ClusterOptions.ServiceId</c> is part of every row's key: set
-    /// it once and never change it.
+    /// or its namespace does not orphan stored rows (the provider's default, type-named JSON, would).
+    /// <c>ClusterOptions.ServiceId</c> is part of every row's key: set it once and never change it.
     /// </remarks>
     public static ISiloBuilder AddTaskerPostgresStorage(this ISiloBuilder silo, string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
 
         silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
-        silo.Services.AddGrainStorage(TaskerStorage.Name, (services, _) => new PostgresGrainStorage(
-            services.GetRequiredService<NpgsqlDataSource>(),
-            new OrleansGrainStorageSerializer(services.GetRequiredService<Serializer>()),
-            services.GetRequiredService<IOptions<ClusterOptions>>()));
+        silo.AddAdoNetGrainStorage(TaskerStorage.Name, (OptionsBuilder<AdoNetGrainStorageOptions> options) => options
+            .Configure<Serializer>((storage, serializer) =>
+            {
+                storage.Invariant = NpgsqlInvariant;
+                storage.ConnectionString = connectionString;
+                storage.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+            }));
 
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => new SchemaInitializer(
-            connectionString, services.GetRequiredService<ILogger<SchemaInitializer>>()));
+            connectionString,
+            services.GetRequiredService<IOptionsMonitor<AdoNetGrainStorageOptions>>().Get(TaskerStorage.Name).InitStage,
+            services.GetRequiredService<ILogger<SchemaInitializer>>()));
         return silo;
     }
 
-    /// <summary>Runs the schema script one lifecycle stage before the application's services start.</summary>
-    private sealed partial class SchemaInitializer(string connectionString, ILogger<SchemaInitializer> logger)
+    /// <summary>Runs the schema script one lifecycle stage before the storage provider reads its queries.</summary>
+    private sealed partial class SchemaInitializer(string connectionString, int storageInitStage, ILogger<SchemaInitializer> logger)
         : ILifecycleParticipant<ISiloLifecycle>
     {
         public void Participate(ISiloLifecycle lifecycle) =>
-            lifecycle.Subscribe(nameof(PostgresSchema), ServiceLifecycleStage.ApplicationServices - 1, EnsureSchemaAsync);
+            lifecycle.Subscribe(nameof(PostgresSchema), storageInitStage - 1, EnsureSchemaAsync);
 
         private async Task EnsureSchemaAsync(CancellationToken ct)
         {
             await PostgresSchema.EnsureAsync(connectionString, ct);
             SchemaReady(logger, TaskerStorage.Name);
+            foreach (var (table, rows) in await PostgresSchema.RetiredStateTablesAsync(connectionString, ct))
+            {
+                if (rows > 0)
+                {
+                    RetiredTableHoldsRows(logger, table, rows);
+                }
+            }
         }
 
         [LoggerMessage(1, LogLevel.Information, "PostgreSQL schema for grain storage '{StorageName}' is in place.")]
         private static partial void SchemaReady(ILogger logger, string storageName);
+
+        [LoggerMessage(2, LogLevel.Warning,
+            "Table {Table}, written by an earlier Tasker's grain storage, holds {Rows} rows that this version does not read: grain state now lives in tasker_grains (docs/adr/011). Drop that table once you no longer need its rows.")]
+        private static partial void RetiredTableHoldsRows(ILogger logger, string table, long rows);
     }
 }

@@ -19,7 +19,7 @@ public static class Report
     };
 
     private static readonly string[] _order =
-        ["tasker-embedded", "hangfire-inmemory", "tasker-cluster-1", "tasker-cluster-2", "hangfire-redis", "hangfire-postgres"];
+        ["tasker-embedded", "hangfire-inmemory", "tasker-cluster-1", "baseline-cluster-1", "tasker-cluster-2", "hangfire-redis", "hangfire-postgres"];
 
     private static readonly (string Tasker, string Peer)[] _ratios =
     [
@@ -29,6 +29,8 @@ public static class Report
         ("tasker-cluster-2", "hangfire-postgres"),
         ("tasker-embedded", "hangfire-inmemory"),
         ("tasker-cluster-2", "tasker-cluster-1"),
+        ("baseline-cluster-1", "hangfire-redis"),
+        ("tasker-cluster-1", "baseline-cluster-1"),
     ];
 
     /// <summary>Prints the tables; returns 1 when there are no results or any task failed.</summary>

@@ -1,0 +1,178 @@
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Orleans.Serialization;
+using Orleans.Storage;
+using Orleans.TestingHost;
+using Tasker.Silo.Cluster;
+using Tasker.Tasks;
+
+namespace Tasker.Cluster.Tests;
+
+/// <summary>
+/// Grain state in PostgreSQL through Orleans' ADO.NET grain storage and Tasker's own queries for it
+/// (Cluster/Sql/postgres-schema.sql, docs/adr/011), against the real server, in a one-silo test cluster.
+/// </summary>
+[Collection(ServersCollection.Name)]
+public sealed class AdoNetGrainStorageTests(ClusterServers servers) : IAsyncLifetime
+{
+    private readonly string _serviceId = "adonet-" + Guid.NewGuid().ToString("N")[..8];
+    private InProcessTestCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.Options.ConfigureFileLogging = false;
+        builder.Options.ServiceId = _serviceId;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddTaskerPostgresStorage(servers.Postgres);
+            silo.UseInMemoryReminderService();
+            silo.AddTaskerGrains();
+        });
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    private IServiceProvider Silo => _cluster.Silos[0].ServiceProvider;
+
+    private IGrainStorage Storage => Silo.GetRequiredKeyedService<IGrainStorage>(TaskerStorage.Name);
+
+    private static GrainId TaskGrainId(string id) => GrainId.Create("task", id);
+
+    private static GrainState<TaskState> Task(string client) => new(new TaskState { Exists = true, Type = "sum2", Client = client });
+
+    private async Task<GrainState<TaskState>> ReadAsync(string id)
+    {
+        var read = new GrainState<TaskState>(new TaskState());
+        await Storage.ReadStateAsync(TaskGrain.StateName, TaskGrainId(id), read);
+        return read;
+    }
+
+    [Fact]
+    public void The_silo_stores_grain_state_through_Orleans_AdoNet_grain_storage()
+    {
+        Assert.IsType<AdoNetGrainStorage>(Storage);
+    }
+
+    [Fact]
+    public async Task A_submitted_task_is_a_row_that_the_providers_own_read_query_returns()
+    {
+        var id = TaskIds.New();
+        var submitted = await _cluster.Client.GetGrain<ITaskGrain>(id)
+            .SubmitAsync(new TaskSubmission("sum2", """{"first":20,"second":22}""", "adonet", TaskPriority.Normal));
+        Assert.Equal(TaskPhase.Succeeded, submitted.Phase);
+
+        await using var database = NpgsqlDataSource.Create(servers.Postgres);
+        string query;
+        await using (var lookup = database.CreateCommand("SELECT querytext FROM orleansquery WHERE querykey = 'ReadFromStorageKey'"))
+        {
+            query = (string)(await lookup.ExecuteScalarAsync())!;
+        }
+
+        // The provider's key for a grain whose key is a GUID in its 32-digit form, as task ids are: two halves.
+        var key = Guid.ParseExact(id, "N").ToByteArray();
+        await using var read = database.CreateCommand(query);
+        read.Parameters.AddWithValue("ServiceId", _serviceId);
+        read.Parameters.AddWithValue("GrainTypeString", TaskGrain.StateName);
+        read.Parameters.AddWithValue("GrainIdExtensionString", DBNull.Value);
+        read.Parameters.AddWithValue("GrainIdN0", BitConverter.ToInt64(key, 0));
+        read.Parameters.AddWithValue("GrainIdN1", BitConverter.ToInt64(key, 8));
+        await using var row = await read.ExecuteReaderAsync();
+        Assert.True(await row.ReadAsync(), "the task has no row in tasker_grains");
+
+        var state = Silo.GetRequiredService<Serializer>().Deserialize<TaskState>((byte[])row["PayloadBinary"])!;
+        Assert.Equal("adonet", state.Client);
+        Assert.Equal("sum2", state.Type);
+        Assert.Equal(TaskPhase.Succeeded, state.Phase);
+        Assert.Equal("42", state.ResultJson);
+        Assert.Equal((await ReadAsync(id)).ETag, ((int)row["Version"]).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.False(await row.ReadAsync());
+    }
+
+    [Fact]
+    public async Task Many_first_writes_at_once_are_all_stored_and_read_back()
+    {
+        var ids = Enumerable.Range(0, 200).Select(_ => TaskIds.New()).ToList();
+        var states = ids.Select((_, i) => Task("client-" + i)).ToList();
+
+        await System.Threading.Tasks.Task.WhenAll(ids.Select((id, i) => Storage.WriteStateAsync(TaskGrain.StateName, TaskGrainId(id), states[i])));
+
+        Assert.All(states, s => Assert.Equal("1", s.ETag));
+        for (var i = 0; i < ids.Count; i += 37)
+        {
+            var read = await ReadAsync(ids[i]);
+            Assert.True(read.RecordExists);
+            Assert.Equal("client-" + i, read.State!.Client);
+            Assert.Equal("1", read.ETag);
+        }
+    }
+
+    [Fact]
+    public async Task Of_two_first_writes_of_one_grain_at_once_one_is_stored_and_the_other_refused()
+    {
+        var id = TaskGrainId(TaskIds.New());
+
+        var writes = new[] { "first", "second" }.Select(client => Storage.WriteStateAsync(TaskGrain.StateName, id, Task(client))).ToList();
+        var outcomes = await System.Threading.Tasks.Task.WhenAll(writes.Select(async w =>
+        {
+            try
+            {
+                await w;
+                return "stored";
+            }
+            catch (InconsistentStateException)
+            {
+                return "refused";
+            }
+        }));
+
+        Assert.Equal(["refused", "stored"], outcomes.Order());
+    }
+
+    [Fact]
+    public async Task A_write_or_clear_with_an_old_version_is_refused_and_a_cleared_state_keeps_its_version()
+    {
+        var id = TaskIds.New();
+        var holder = Task("holder");
+        await Storage.WriteStateAsync(TaskGrain.StateName, TaskGrainId(id), holder);
+        var stale = await ReadAsync(id);
+
+        holder.State!.Phase = TaskPhase.Succeeded;
+        await Storage.WriteStateAsync(TaskGrain.StateName, TaskGrainId(id), holder);
+        Assert.Equal("2", holder.ETag);
+        await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.WriteStateAsync(TaskGrain.StateName, TaskGrainId(id), stale));
+        await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.ClearStateAsync(TaskGrain.StateName, TaskGrainId(id), stale));
+
+        await Storage.ClearStateAsync(TaskGrain.StateName, TaskGrainId(id), holder);
+        var read = await ReadAsync(id);
+        Assert.False(read.State!.Exists);
+        Assert.Equal("3", read.ETag); // The version goes on, so an old holder can never match it again.
+        await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.WriteStateAsync(TaskGrain.StateName, TaskGrainId(id), Task("late first write")));
+    }
+
+    [Fact]
+    public async Task The_version_goes_from_its_largest_value_back_to_1_instead_of_overflowing()
+    {
+        var id = TaskIds.New();
+        var holder = Task("wrap");
+        await Storage.WriteStateAsync(TaskGrain.StateName, TaskGrainId(id), holder);
+        await using (var database = NpgsqlDataSource.Create(servers.Postgres))
+        await using (var jump = database.CreateCommand(
+            "UPDATE tasker_grains SET version = 2147483647 WHERE service_id = $1 AND grain_type = $2 AND version = 1 AND modified_on > now() - interval '1 minute'"))
+        {
+            jump.Parameters.AddWithValue(_serviceId);
+            jump.Parameters.AddWithValue(TaskGrain.StateName);
+            Assert.Equal(1, await jump.ExecuteNonQueryAsync());
+        }
+
+        var current = await ReadAsync(id);
+        Assert.Equal("2147483647", current.ETag);
+        current.State!.Phase = TaskPhase.Succeeded;
+        await Storage.WriteStateAsync(TaskGrain.StateName, TaskGrainId(id), current);
+
+        Assert.Equal("1", current.ETag);
+        Assert.Equal(TaskPhase.Succeeded, (await ReadAsync(id)).State!.Phase);
+    }
+}

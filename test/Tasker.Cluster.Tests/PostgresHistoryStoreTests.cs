@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Configuration;
+using Tasker.Silo.Cluster;
+
+namespace Tasker.Cluster.Tests;
+
+/// <summary>
+/// The PostgreSQL history store on its own, against the real server: lines that arrive together are grouped into
+/// one statement, and grouping must not change what each caller is told.
+/// </summary>
+[Collection(ServersCollection.Name)]
+public sealed class PostgresHistoryStoreTests(ClusterServers servers) : IAsyncLifetime
+{
+    private readonly IOptions<ClusterOptions> _service = Options.Create(new ClusterOptions { ServiceId = "stores-" + Guid.NewGuid().ToString("N")[..8] });
+    private NpgsqlDataSource _database = null!;
+
+    public async Task InitializeAsync()
+    {
+        await PostgresSchema.EnsureAsync(servers.Postgres, CancellationToken.None);
+        _database = NpgsqlDataSource.Create(servers.Postgres);
+    }
+
+    public async Task DisposeAsync() => await _database.DisposeAsync();
+
+    private PostgresHistoryStore NewHistory(int cap = 1_000) =>
+        new(_database, _service, Options.Create(new TaskerOptions { MaxHistoryPerClient = cap }));
+
+    private static ClientTaskEntry Line(string id, TaskPhase phase) => new(id, "sum2", phase, false, DateTimeOffset.UtcNow, null);
+
+    [Fact]
+    public async Task History_lines_recorded_at_once_are_all_listed_and_a_later_phase_replaces_the_earlier_one()
+    {
+        await using var history = NewHistory();
+        var clients = new[] { "alpha", "beta", "gamma" };
+        var ids = Enumerable.Range(0, 90).Select(_ => TaskIds.New()).ToList();
+
+        await System.Threading.Tasks.Task.WhenAll(ids.Select((id, i) => history.RecordAsync(clients[i % 3], Line(id, TaskPhase.Running))));
+        await history.RecordAsync("alpha", Line(ids[0], TaskPhase.Succeeded));
+
+        foreach (var client in clients)
+        {
+            var page = await history.QueryAsync(client, new HistoryQuery(500));
+            Assert.Equal(30, page.Entries.Count);
+            Assert.Equal(30, page.TotalRecorded);
+            Assert.Equal(page.Entries.Select(e => e.TaskId).OrderDescending(StringComparer.Ordinal), page.Entries.Select(e => e.TaskId));
+        }
+
+        var alpha = await history.QueryAsync("alpha", new HistoryQuery(500));
+        Assert.Equal(TaskPhase.Succeeded, alpha.Entries.Single(e => e.TaskId == ids[0]).Phase);
+    }
+
+    [Fact]
+    public async Task A_client_history_is_trimmed_to_its_cap_each_hundredth_line_and_counts_every_line()
+    {
+        await using var history = NewHistory(cap: 10);
+        // Ids made in one millisecond are not ordered among themselves: sorted, they are recorded oldest first.
+        var ids = Enumerable.Range(0, 250).Select(_ => TaskIds.New()).Order(StringComparer.Ordinal).ToList();
+        foreach (var id in ids)
+        {
+            await history.RecordAsync("trimmed", Line(id, TaskPhase.Succeeded));
+        }
+
+        var page = await history.QueryAsync("trimmed", new HistoryQuery(500));
+        Assert.Equal(250, page.TotalRecorded);
+        Assert.Equal(ids.Skip(190).Reverse(), page.Entries.Select(e => e.TaskId)); // 10 kept at the 200th, then 50 more.
+    }
+}
