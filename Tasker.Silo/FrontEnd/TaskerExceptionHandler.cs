@@ -15,6 +15,8 @@ public sealed partial class TaskerExceptionHandler(IProblemDetailsService proble
         var (status, title, code, detail) = exception switch
         {
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", "bad-request", bad.Message),
+            IOException io when IsMalformedFraming(io) =>
+                (StatusCodes.Status400BadRequest, "Bad request", "bad-request", $"The request body could not be read: {io.Message}"),
             _ when IsUnavailability(exception) =>
                 (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "unavailable",
                     "Tasker cannot reach its storage or cluster right now; nothing was lost, retry shortly."),
@@ -43,6 +45,13 @@ public sealed partial class TaskerExceptionHandler(IProblemDetailsService proble
             ProblemDetails = { Status = status, Title = title, Detail = detail, Extensions = { ["code"] = code } },
         });
     }
+
+    /// <summary>
+    /// True for an I/O error that Kestrel raised while parsing the request's own framing (e.g. a chunk size that
+    /// overflows): the client sent it, so it is a 400, not a server fault.
+    /// </summary>
+    private static bool IsMalformedFraming(IOException exception) =>
+        exception.TargetSite?.DeclaringType?.FullName?.StartsWith("Microsoft.AspNetCore.Server.Kestrel.", StringComparison.Ordinal) == true;
 
     /// <summary>
     /// True when the failure is the cluster's or a server's absence, not a bug: storage or Redis down, a silo gone,
