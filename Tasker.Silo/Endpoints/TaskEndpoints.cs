@@ -154,7 +154,8 @@ public static class TaskEndpoints
             : Problems.Invalid(new Dictionary<string, string[]> { ["client"] = [$"client must be {ClientNames.Rule}"] }, "The listing query is invalid");
     }
 
-    public static async Task<IResult> GetAsync(string id, string? after, string? timeout, IGrainFactory grains)
+    public static async Task<IResult> GetAsync(
+        string id, string? after, string? timeout, IGrainFactory grains, IHostApplicationLifetime lifetime, HttpContext context)
     {
         if (!TaskIds.IsWellFormed(id))
         {
@@ -187,7 +188,19 @@ public static class TaskEndpoints
                 return Problems.Invalid(errors, "The wait is invalid");
             }
 
-            task = await grain.WatchAsync(afterVersion, TimeSpan.FromSeconds(seconds));
+            try
+            {
+                // The grain answers within the wait; the request stops waiting sooner when the silo stops, so that
+                // the host, which waits for its requests, can stop at once.
+                using var waiting = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+                task = await grain.WatchAsync(afterVersion, TimeSpan.FromSeconds(seconds)).WaitAsync(waiting.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                context.Response.Headers.RetryAfter = "1";
+                return Problems.Problem(StatusCodes.Status503ServiceUnavailable, "Service unavailable", "shutting-down",
+                    "This silo is shutting down; nothing was lost: ask again (another silo answers, or this one once it is back).");
+            }
         }
 
         return task is null ? Problems.TaskNotFound(id) : TypedResults.Ok(TaskViews.From(task));
@@ -237,23 +250,35 @@ public static class TaskEndpoints
         };
     }
 
-    public static async Task<IResult> GetEventsAsync(string id, IGrainFactory grains, CancellationToken cancellationToken)
+    public static async Task<IResult> GetEventsAsync(string id, IGrainFactory grains, IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
     {
         if (await FindAsync(id, grains) is not { } task)
         {
             return Problems.TaskNotFound(id);
         }
 
-        return TypedResults.ServerSentEvents(StreamAsync(grains.GetGrain<ITaskGrain>(id), task, cancellationToken));
+        // The stream ends when the client hangs up or the silo stops (the host waits for its requests to end).
+        return TypedResults.ServerSentEvents(StreamAsync(grains.GetGrain<ITaskGrain>(id), task, cancellationToken, lifetime.ApplicationStopping));
     }
 
     private static async IAsyncEnumerable<SseItem<TaskView>> StreamAsync(
-        ITaskGrain grain, TaskSnapshot task, [EnumeratorCancellation] CancellationToken cancellationToken)
+        ITaskGrain grain, TaskSnapshot task, [EnumeratorCancellation] CancellationToken requestAborted, CancellationToken stopping)
     {
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, stopping);
+        var cancellationToken = waiting.Token;
         yield return Event(task);
         while (!task.Phase.IsFinal() && !cancellationToken.IsCancellationRequested)
         {
-            var next = await grain.WatchAsync(task.Version, TimeSpan.FromSeconds(15));
+            TaskSnapshot? next;
+            try
+            {
+                next = await grain.WatchAsync(task.Version, TimeSpan.FromSeconds(15)).WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                yield break; // The client hung up or the silo is stopping: the stream ends, the client may reconnect.
+            }
+
             if (next is null)
             {
                 yield break; // Deleted meanwhile.

@@ -28,6 +28,14 @@ public static partial class SiloHostingExtensions
 
         builder.Services.AddSingleton(Options.Create(host));
         builder.Services.AddSingleton(new TaskerModeInfo(mode));
+        if (builder.Configuration["shutdownTimeoutSeconds"] is null)
+        {
+            // Docker sends SIGKILL 10 s after SIGTERM: stop within that, whatever is still running. Long tasks lose
+            // nothing (their checkpoints are stored and their reminders wake them elsewhere); waiting requests end
+            // at once (StopWaitingOnShutdown). DOTNET_shutdownTimeoutSeconds overrides it.
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(8));
+        }
+
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
