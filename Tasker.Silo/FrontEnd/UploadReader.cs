@@ -24,7 +24,14 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
         MediaTypeHeaderValue.TryParse(contentType, out var media)
         && media.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
 
-    public async Task<(TaskSubmission? Submission, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    public Task<(TaskSubmission? Submission, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        ReadAsync(request, defaultClient: null, cancellationToken);
+
+    /// <summary>
+    /// Reads an upload; with <paramref name="defaultClient"/>, the form may leave out <c>type</c> (it can only be
+    /// csv-import) and <c>client</c> (that client), as the old systems' upload forms do.
+    /// </summary>
+    public async Task<(TaskSubmission? Submission, IResult? Problem)> ReadAsync(HttpRequest request, string? defaultClient, CancellationToken cancellationToken)
     {
         var limit = options.Value.MaxUploadBytes;
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
@@ -52,8 +59,8 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
             errors[key] = [$"{key} is not a field of an upload (expected: {string.Join(", ", _fields)}, and the file in a part named file)"];
         }
 
-        var type = Single(form, "type", errors, required: true);
-        var client = Single(form, "client", errors, required: true);
+        var type = Single(form, "type", errors, required: defaultClient is null) ?? (defaultClient is null ? null : CsvImportHandler.TypeName);
+        var client = Single(form, "client", errors, required: defaultClient is null) ?? defaultClient;
         var priorityText = Single(form, "priority", errors, required: false);
         if (type is not null && type != CsvImportHandler.TypeName)
         {
