@@ -59,8 +59,7 @@ public static class System000
             .ProducesProblem(StatusCodes.Status409Conflict);
         app.MapGet("/get_requests_status", GetRequestsStatusAsync)
             .WithSummary("000: a client's requests with their status and result")
-            .WithDescription("""client_name from the query string, or from a JSON body {"client_name":"sh"} (a GET with a body, as 000 sends it). Newest first; limit (1–500, default 50) and cursor (the next of the previous answer) page through them.""")
-            .Accepts<JsonElement>("application/json")
+            .WithDescription("""client_name from the query string, or from a JSON body {"client_name":"sh"} (a GET with a body, as 000 sends it; not declared here, since a GET's body has no meaning in HTTP). Newest first; limit (1–500, default 50) and cursor (the next of the previous answer) page through them.""")
             .Produces<RequestsStatus>()
             .ProducesValidationProblem();
         app.MapGet("/get_processes_status", GetProcessesStatusAsync)

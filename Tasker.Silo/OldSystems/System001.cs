@@ -41,7 +41,6 @@ public static class System001
         app.MapGet("/tasks/download", DownloadAsync)
             .WithSummary("001: export the rows from one date to another as a CSV")
             .WithDescription("from and till (YYYY-MM-DD) from the query string, or a JSON body (http GET /tasks/download from=2010-02-15 till=2019-03-15 sends one): a csv-export task, as POST /tasks answers it; its file is at GET /tasks/{id}/file once it has succeeded. Legacy: a GET that starts a task.")
-            .Accepts<JsonElement>("application/json")
             .Produces<TaskView>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -70,7 +69,9 @@ public static class System001
     /// </summary>
     public static Task DescribeListingAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
-        if (document.Paths.TryGetValue("/tasks", out var canonical) && canonical.Operations?.GetValueOrDefault(HttpMethod.Get) is { } listing)
+        var served = context.ApplicationServices.GetRequiredService<EndpointDataSource>().Endpoints
+            .Any(e => e.Metadata.GetMetadata<TrailingSlash>() is not null);
+        if (served && document.Paths.TryGetValue("/tasks", out var canonical) && canonical.Operations?.GetValueOrDefault(HttpMethod.Get) is { } listing)
         {
             var operation = new OpenApiOperation(listing)
             {

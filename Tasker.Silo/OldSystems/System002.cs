@@ -80,7 +80,7 @@ public static class System002
             var names = renamed.ToDictionary(r => $"params.{r.Value}", r => $"payload.{r.Key}");
             foreach (var (field, messages) in OldSystem.Rename(checkErrors, names, parameters: "payload"))
             {
-                errors.TryAdd(field, messages);
+                errors.TryAdd(field, [.. messages.Select(m => InPayloadWords(m, renamed))]);
             }
 
             if (errors.Count > 0 || submission is null)
@@ -91,6 +91,20 @@ public static class System002
             var (task, refusal) = await submitter.SubmitAsync(submission);
             return task is null ? refusal! : TaskEndpoints.Answer(task);
         }
+    }
+
+    /// <summary>A message's list of expected parameters, in the payload's names ("expected: num1, num2").</summary>
+    private static string InPayloadWords(string message, Dictionary<string, string> renamed)
+    {
+        var at = message.IndexOf("(expected: ", StringComparison.Ordinal);
+        if (at < 0 || renamed.Count == 0)
+        {
+            return message;
+        }
+
+        var names = renamed.ToDictionary(r => r.Value, r => r.Key);
+        var list = message[(at + "(expected: ".Length)..].TrimEnd(')').Split(", ").Select(name => names.GetValueOrDefault(name, name));
+        return $"{message[..at]}(expected: {string.Join(", ", list)})";
     }
 
     /// <summary>The payload with its fields renamed to the type's parameter names (others kept, for the type to refuse).</summary>
