@@ -70,7 +70,7 @@ public sealed class System001Tests(SlowExportFixture fixture) : IClassFixture<Sl
     [Fact]
     public async Task Resume_goes_on_from_where_pause_left_the_export()
     {
-        var id = (await _http.SendRawAsync(HttpMethod.Get, "/tasks/download?from=2012-01-01&till=2018-12-31")).Body.GetProperty("id").GetString()!;
+        var id = await DownloadAsync("2012-01-01", "2018-12-31");
         try
         {
             Assert.Equal(HttpStatusCode.OK, (await _http.SendRawAsync(HttpMethod.Get, $"/tasks/{id}/pause")).Status);
@@ -91,8 +91,7 @@ public sealed class System001Tests(SlowExportFixture fixture) : IClassFixture<Sl
     [Fact]
     public async Task Tasks_with_the_slash_lists_the_running_export_first_while_the_canonical_listing_stays_newest_first()
     {
-        var export = await _http.SendRawAsync(HttpMethod.Get, "/tasks/download?from=2010-01-01&till=2019-12-31");
-        var exportId = export.Body.GetProperty("id").GetString()!;
+        var exportId = await DownloadAsync("2010-01-01", "2019-12-31");
         try
         {
             var newer = await _http.SubmitAsync("sum2", """{"first":1,"second":1}""", "newer");
@@ -115,8 +114,7 @@ public sealed class System001Tests(SlowExportFixture fixture) : IClassFixture<Sl
     [Fact]
     public async Task The_download_is_the_same_task_through_the_canonical_API_and_in_client_001s_history()
     {
-        var download = await _http.SendRawAsync(HttpMethod.Get, "/tasks/download?from=2019-03-01&till=2019-03-15");
-        var id = download.Body.GetProperty("id").GetString()!;
+        var id = await DownloadAsync("2019-03-01", "2019-03-15");
 
         var done = await _http.WaitForStatusAsync(id, "succeeded", TimeSpan.FromSeconds(60));
         Assert.Equal("001", done.GetProperty("client").GetString());
@@ -168,5 +166,13 @@ public sealed class System001Tests(SlowExportFixture fixture) : IClassFixture<Sl
         var ended = await _http.SubmitAsync("sum2", """{"first":2,"second":3}""", "ended");
 
         (await _http.SendRawAsync(HttpMethod.Get, $"/tasks/{ended}/{command}")).AssertProblem(HttpStatusCode.Conflict, code: "illegal-transition");
+    }
+
+    /// <summary>Starts an export with the dates in the query string; asserts it was accepted and returns its id.</summary>
+    private async Task<string> DownloadAsync(string from, string till)
+    {
+        var response = await _http.SendRawAsync(HttpMethod.Get, $"/tasks/download?from={from}&till={till}");
+        Assert.True(response.Status == HttpStatusCode.Accepted, $"download answered {(int)response.Status}: {response.Body}");
+        return response.Body.GetProperty("id").GetString()!;
     }
 }
