@@ -9,7 +9,7 @@ namespace Tasker.Silo.OldSystems;
 /// The routes of the five systems Tasker replaces, each documented request as its README wrote it, translated onto the
 /// canonical API's own submit, read and control paths. One line per system; each can be turned off.
 /// </summary>
-public static class OldSystemsExtensions
+public static partial class OldSystemsExtensions
 {
     /// <summary>The services the old systems' routes need besides the canonical API's.</summary>
     public static IServiceCollection AddOldSystems(this IServiceCollection services)
@@ -33,6 +33,7 @@ public static class OldSystemsExtensions
             .GetSection($"{OldSystemOptions.SectionName}:{number}").Get<OldSystemOptions>() ?? new OldSystemOptions();
         if (!options.Enabled)
         {
+            RoutesOff(app.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(OldSystemsExtensions)), number);
             return;
         }
 
@@ -45,4 +46,7 @@ public static class OldSystemsExtensions
 
         map(app.MapGroup("").WithTags($"{number} compatibility").WithMetadata(new OldSystem(number, client)));
     }
+
+    [LoggerMessage(1, LogLevel.Information, "Old system {Number}: its routes are off (Tasker:OldSystems:{Number}:Enabled is false)")]
+    private static partial void RoutesOff(ILogger logger, string number);
 }
