@@ -74,6 +74,14 @@ public static class System002
             {
                 errors["payload"] = ["payload is required: the task's parameters, e.g. {\"payload\":{...}}"];
             }
+            else if (payload.ValueKind == JsonValueKind.Object)
+            {
+                // Tasker's own name for a renamed field (sum's first) is not the payload's: it would shadow num1.
+                foreach (var shadow in payload.EnumerateObject().Where(p => renamed.ContainsValue(p.Name) && !renamed.ContainsKey(p.Name)))
+                {
+                    errors[$"payload.{shadow.Name}"] = [$"payload.{shadow.Name} is not a parameter of this type (expected: {string.Join(", ", renamed.Keys)})"];
+                }
+            }
 
             var checkErrors = new Dictionary<string, string[]>();
             var submission = reader.Check(type, Parameters(payload, renamed), OldSystem.ClientOf(context), TaskPriority.Normal, checkErrors);
@@ -121,7 +129,7 @@ public static class System002
         }
 
         var parameters = new JsonObject();
-        foreach (var property in payload.EnumerateObject())
+        foreach (var property in payload.EnumerateObject().Where(p => renamed.ContainsKey(p.Name) || !renamed.ContainsValue(p.Name)))
         {
             parameters[renamed.GetValueOrDefault(property.Name, property.Name)] = JsonNode.Parse(property.Value.GetRawText());
         }

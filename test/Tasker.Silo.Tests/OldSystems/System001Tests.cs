@@ -154,6 +154,8 @@ public sealed class System001Tests(SlowExportFixture fixture) : IClassFixture<Sl
         (await _http.UploadAsync("/tasks/upload", OldRequests.Csv(1), field: "csv")).AssertProblem(HttpStatusCode.BadRequest, errorKey: "file");
         (await _http.UploadAsync("/tasks/upload", "")).AssertProblem(HttpStatusCode.BadRequest, errorKey: "file");
         (await _http.SendJsonAsync(HttpMethod.Post, "/tasks/upload", "{}")).AssertProblem(HttpStatusCode.UnsupportedMediaType);
+        using var withClient = new MultipartFormDataContent { { new StringContent("someone-else"), "client" }, { new StringContent("a,b\n1,2\n"), "file", "data.csv" } };
+        (await _http.SendRawAsync(HttpMethod.Post, "/tasks/upload", withClient)).AssertProblem(HttpStatusCode.BadRequest, errorKey: "client");
     }
 
     [Theory]

@@ -122,6 +122,7 @@ public sealed class System002Tests(OldSystemsFixture fixture) : IClassFixture<Ol
     [InlineData("/sum", """{"payload":{"num1":5,"num2":7,"num3":9}}""", "payload.num3")]
     [InlineData("/sum", """{"payload":{"num1":8e28,"num2":1}}""", "payload.num1")]
     [InlineData("/sum", """{"payload":{"num1":70000000000000000000000000000,"num2":70000000000000000000000000000}}""", "payload")]
+    [InlineData("/sum", """{"payload":{"num1":5,"num2":7,"first":3}}""", "payload.first")]
     [InlineData("/sum", """{"num1":5,"num2":7}""", "payload")]
     [InlineData("/sum", """{"payload":[5,7]}""", "payload")]
     [InlineData("/sequence", """{"payload":{"n":0}}""", "payload.n")]
