@@ -15,7 +15,7 @@ public static partial class OldSystemsExtensions
     public static IServiceCollection AddOldSystems(this IServiceCollection services)
     {
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, TrailingSlash.Policy>());
-        services.Configure<OpenApiOptions>(FrontEndExtensions.OpenApiDocumentName, o => o.AddDocumentTransformer(System001.DescribeListingAsync));
+        services.Configure<OpenApiOptions>(FrontEndExtensions.OpenApiDocumentName, o => o.AddDocumentTransformer(System001.DescribeAsync));
         return services;
     }
 

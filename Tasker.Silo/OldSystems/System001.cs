@@ -28,7 +28,7 @@ public static class System001
 
     public static void Map(RouteGroupBuilder app)
     {
-        // The OpenAPI document would list this route as GET /tasks, over the canonical listing: DescribeListing adds it as /tasks/.
+        // The OpenAPI document would list this route as GET /tasks, over the canonical listing: DescribeAsync adds it as /tasks/.
         app.MapGet("/tasks/", ListAsync).WithMetadata(TrailingSlash.Required).ExcludeFromDescription();
         app.MapPost("/tasks/upload", UploadAsync)
             .WithSummary("001: upload a CSV to import")
@@ -65,9 +65,10 @@ public static class System001
 
     /// <summary>
     /// Adds <c>GET /tasks/</c> to the OpenAPI document, as a copy of the canonical listing's operation with 001's
-    /// description: the document keys paths without their trailing slash, so the route cannot describe itself.
+    /// description (the document keys paths without their trailing slash, so the route cannot describe itself), and
+    /// tags the canonical <c>GET /tasks/{id}</c>, which 001's README uses as it is, with 001's tag too.
     /// </summary>
-    public static Task DescribeListingAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
+    public static Task DescribeAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
         var served = context.ApplicationServices.GetRequiredService<EndpointDataSource>().Endpoints
             .Any(e => e.Metadata.GetMetadata<TrailingSlash>() is not null);
@@ -84,6 +85,11 @@ public static class System001
                 Parameters = [.. listing.Parameters?.Where(p => p.Name == "limit") ?? []],
             };
             document.Paths["/tasks/"] = new OpenApiPathItem { Operations = new() { [HttpMethod.Get] = operation } };
+            if (document.Paths.TryGetValue("/tasks/{id}", out var task) && task.Operations?.GetValueOrDefault(HttpMethod.Get) is { } get)
+            {
+                get.Tags ??= new HashSet<OpenApiTagReference>();
+                get.Tags.Add(new OpenApiTagReference("001 compatibility", document));
+            }
         }
 
         return Task.CompletedTask;

@@ -86,6 +86,9 @@ public sealed class OldSystemsTests(SwitchedOldSystemsFixture fixture) : IClassF
                 Assert.Equal(path is "/tasks/download" or "/tasks/{id}/pause" or "/tasks/{id}/stop" or "/tasks/{id}/resume", deprecated);
             }
 
+            // GET /tasks/{id} is the canonical route, which 001 uses as it is: listed under both tags.
+            Assert.Equal(["Tasks", "001 compatibility"], paths.GetProperty("/tasks/{id}").GetProperty("get").GetProperty("tags").EnumerateArray().Select(t => t.GetString()!));
+
             // The canonical listing keeps its own operation beside 001's.
             Assert.Equal(["Tasks"], paths.GetProperty("/tasks").GetProperty("get").GetProperty("tags").EnumerateArray().Select(t => t.GetString()!));
             Assert.Contains(paths.GetProperty("/tasks").GetProperty("get").GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "cursor");
