@@ -79,10 +79,9 @@ public static class System001
                 OperationId = null,
                 Summary = "001: the tasks, the ones still going first",
                 Description = "Only with the trailing slash, as 001 wrote it: running, then paused, then queued tasks, each newest first, " +
-                    "then the rest newest first; limit (1–500, default 50); no paging. Without the slash, GET /tasks is the canonical " +
-                    "listing (newest first, filters, cursor paging).",
+                    "then the rest newest first, up to limit (1–500, default 50), without paging; client and type filter as in GET /tasks. " +
+                    "With status or cursor it answers as GET /tasks does, the canonical listing (newest first, cursor paging).",
                 Tags = new HashSet<OpenApiTagReference> { new("001 compatibility", document) },
-                Parameters = [.. listing.Parameters?.Where(p => p.Name == "limit") ?? []],
             };
             document.Paths["/tasks/"] = new OpenApiPathItem { Operations = new() { [HttpMethod.Get] = operation } };
             if (document.Paths.TryGetValue("/tasks/{id}", out var task) && task.Operations?.GetValueOrDefault(HttpMethod.Get) is { } get)
@@ -95,15 +94,22 @@ public static class System001
         return Task.CompletedTask;
     }
 
-    public static async Task<IResult> ListAsync(TaskListing listing, string? limit)
+    public static async Task<IResult> ListAsync(TaskListing listing, string? client, string? type, string? status, string? limit, string? cursor)
     {
-        var (query, problem) = listing.Parse(type: null, status: null, limit, cursor: null);
+        if (status is not null || cursor is not null || (client is not null && !ClientNames.IsValid(client)))
+        {
+            // One status, or a later page: only the canonical order pages; a bad client is the canonical 400.
+            return await TaskEndpoints.ListAsync(listing, client, type, status, limit, cursor);
+        }
+
+        var (query, problem) = listing.Parse(type, status: null, limit, cursor: null);
         if (query is null)
         {
             return problem!;
         }
 
-        var pages = await Task.WhenAll(_going.Select(phase => listing.AcrossClientsAsync(query with { Phase = phase })).Append(listing.AcrossClientsAsync(query)));
+        var pages = await Task.WhenAll(_going.Select(phase => query with { Phase = phase }).Append(query)
+            .Select(q => client is null ? listing.AcrossClientsAsync(q) : listing.ForClientAsync(client, q)));
         var items = pages.SelectMany(page => page.Items).DistinctBy(item => item.Id).Take(query.Limit).ToList();
         return TypedResults.Ok(new TaskPage(items, Next: null));
     }

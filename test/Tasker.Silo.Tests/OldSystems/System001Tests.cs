@@ -104,6 +104,13 @@ public sealed class System001Tests(SlowExportFixture fixture) : IClassFixture<Sl
             Assert.Contains(newer, legacy.Ids());
             Assert.Equal(newer, canonical.Ids()[0]);
             Assert.Equal(canonical.Ids().Order(StringComparer.Ordinal), legacy.Ids().Order(StringComparer.Ordinal));
+
+            // Filters mean what they mean on GET /tasks; one status or a cursor is the canonical listing itself.
+            Assert.Equal([newer], (await _http.GetJsonAsync("/tasks/?client=newer")).Body.Ids());
+            Assert.Equal([exportId], (await _http.GetJsonAsync("/tasks/?client=001&type=csv-export&limit=1")).Body.Ids());
+            Assert.Equal((await _http.GetJsonAsync("/tasks?status=succeeded")).Body.Ids(), (await _http.GetJsonAsync("/tasks/?status=succeeded")).Body.Ids());
+            (await _http.SendRawAsync(HttpMethod.Get, "/tasks/?client=a%20b")).AssertProblem(HttpStatusCode.BadRequest, errorKey: "client");
+            (await _http.SendRawAsync(HttpMethod.Get, "/tasks/?limit=0")).AssertProblem(HttpStatusCode.BadRequest, errorKey: "limit");
         }
         finally
         {
