@@ -29,8 +29,7 @@ public static class ProcessEndpoints
 
     public static async Task<IResult> ListAsync(IGrainFactory grains, ProcessGate gate, TaskHandlerRegistry handlers)
     {
-        var table = await grains.GetGrain<IProcessRegistryGrain>(0).GetTableAsync();
-        gate.Accept(table);
+        var table = await ReadTableAsync(grains, gate);
         return TypedResults.Ok(table.Entries.Select(e => TaskViews.Process(e, handlers.Get(e.Type).Description)).ToList());
     }
 
@@ -41,8 +40,7 @@ public static class ProcessEndpoints
             return UnknownType(type, handlers);
         }
 
-        var table = await grains.GetGrain<IProcessRegistryGrain>(0).GetTableAsync();
-        gate.Accept(table);
+        var table = await ReadTableAsync(grains, gate);
         return TypedResults.Ok(TaskViews.Process(table.Entries.First(e => e.Type == type), handler.Description));
     }
 
@@ -103,6 +101,14 @@ public static class ProcessEndpoints
             _ => (null, $"must be active or suspended, not '{text}'"),
         };
         return status is not null;
+    }
+
+    /// <summary>Every type's status from the registry, which also refreshes this silo's copy of the table.</summary>
+    public static async Task<ProcessTable> ReadTableAsync(IGrainFactory grains, ProcessGate gate)
+    {
+        var table = await grains.GetGrain<IProcessRegistryGrain>(0).GetTableAsync();
+        gate.Accept(table);
+        return table;
     }
 
     /// <summary>Sets a type's status in the registry, and this silo's copy of the table with it; returns the new table.</summary>

@@ -163,12 +163,8 @@ public static class System000
         return TypedResults.Ok(new RequestsStatus(clientName, requests, page.Next, Success: true));
     }
 
-    public static async Task<IResult> GetProcessesStatusAsync(ProcessGate gate, IGrainFactory grains)
-    {
-        var table = await grains.GetGrain<IProcessRegistryGrain>(0).GetTableAsync();
-        gate.Accept(table);
-        return TypedResults.Ok(Statuses(table));
-    }
+    public static async Task<IResult> GetProcessesStatusAsync(ProcessGate gate, IGrainFactory grains) =>
+        TypedResults.Ok(Statuses(await ProcessEndpoints.ReadTableAsync(grains, gate)));
 
     public static async Task<IResult> SetProcessesStatusAsync(
         HttpRequest request, IGrainFactory grains, ProcessGate gate, TaskHandlerRegistry handlers, IOptions<FrontEndOptions> options,
