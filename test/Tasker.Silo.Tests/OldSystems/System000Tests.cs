@@ -106,6 +106,16 @@ public sealed class System000Tests(OldSystemsFixture fixture) : IClassFixture<Ol
     }
 
     [Fact]
+    public async Task Bodies_with_escaped_quotes_are_read_on_000s_routes_only()
+    {
+        var canonical = await _http.SendJsonAsync(HttpMethod.Post, "/tasks", """{\"type\":\"sum2\", \"client\":\"sh\", \"params\": {\"first\":1, \"second\":2}}""");
+        var sum = await _http.SendJsonAsync(HttpMethod.Post, "/sum", """{\"payload\": {\"num1\":1, \"num2\":2}}""");
+
+        canonical.AssertProblem(HttpStatusCode.BadRequest, code: "malformed-json");
+        sum.AssertProblem(HttpStatusCode.BadRequest, code: "malformed-json");
+    }
+
+    [Fact]
     public async Task Several_processes_are_set_at_once_and_back()
     {
         var set = await _http.SendJsonAsync(HttpMethod.Post, "/set_processes_status", """{"input":"suspended","surprise":"suspended"}""");
