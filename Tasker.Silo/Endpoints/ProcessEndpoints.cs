@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Options;
 using Tasker.Api;
 using Tasker.Handlers;
@@ -28,8 +29,7 @@ public static class ProcessEndpoints
 
     public static async Task<IResult> ListAsync(IGrainFactory grains, ProcessGate gate, TaskHandlerRegistry handlers)
     {
-        var table = await grains.GetGrain<IProcessRegistryGrain>(0).GetTableAsync();
-        gate.Accept(table);
+        var table = await ReadTableAsync(grains, gate);
         return TypedResults.Ok(table.Entries.Select(e => TaskViews.Process(e, handlers.Get(e.Type).Description)).ToList());
     }
 
@@ -40,8 +40,7 @@ public static class ProcessEndpoints
             return UnknownType(type, handlers);
         }
 
-        var table = await grains.GetGrain<IProcessRegistryGrain>(0).GetTableAsync();
-        gate.Accept(table);
+        var table = await ReadTableAsync(grains, gate);
         return TypedResults.Ok(TaskViews.Process(table.Entries.First(e => e.Type == type), handler.Description));
     }
 
@@ -67,14 +66,12 @@ public static class ProcessEndpoints
             JsonBody.RejectUnknownFields(root, _fields, errors, "a process update");
             var statusText = JsonBody.ReadString(root, "status", errors, required: true);
             var reason = JsonBody.ReadString(root, "reason", errors, required: false);
-            ProcessStatus? status = statusText?.ToLowerInvariant() switch
+            ProcessStatus? status = null;
+            if (statusText is not null && !TryParseUserStatus(statusText, out status, out var refusal))
             {
-                null => null,
-                "active" => ProcessStatus.Active,
-                "suspended" => ProcessStatus.Suspended,
-                "error" or "queue" => Refuse(errors, $"status '{statusText}' is set by Tasker itself; a user sets active or suspended"),
-                _ => Refuse(errors, $"status must be active or suspended, not '{statusText}'"),
-            };
+                errors["status"] = [$"status {refusal}"];
+            }
+
             if (reason is { Length: > MaxReasonLength })
             {
                 errors["reason"] = [$"reason must be at most {MaxReasonLength} characters"];
@@ -85,16 +82,41 @@ public static class ProcessEndpoints
                 return Problems.Invalid(errors, "The process update is invalid");
             }
 
-            var table = await grains.GetGrain<IProcessRegistryGrain>(0).SetStatusAsync(type, status.Value, reason);
-            gate.Accept(table);
+            var table = await SetStatusAsync(grains, gate, type, status.Value, reason);
             return TypedResults.Ok(TaskViews.Process(table.Entries.First(e => e.Type == type), handler.Description));
         }
     }
 
-    private static ProcessStatus? Refuse(Dictionary<string, string[]> errors, string message)
+    /// <summary>
+    /// Parses a status a user may set: active or suspended (any case). Otherwise false, with why, worded to follow the
+    /// field's name (e.g. "must be active or suspended, not 'paused'").
+    /// </summary>
+    public static bool TryParseUserStatus(string text, [NotNullWhen(true)] out ProcessStatus? status, [NotNullWhen(false)] out string? refusal)
     {
-        errors["status"] = [message];
-        return null;
+        (status, refusal) = text.ToLowerInvariant() switch
+        {
+            "active" => ((ProcessStatus?)ProcessStatus.Active, (string?)null),
+            "suspended" => (ProcessStatus.Suspended, null),
+            "error" or "queue" => (null, $"'{text}' is set by Tasker itself; a user sets active or suspended"),
+            _ => (null, $"must be active or suspended, not '{text}'"),
+        };
+        return status is not null;
+    }
+
+    /// <summary>Every type's status from the registry, which also refreshes this silo's copy of the table.</summary>
+    public static async Task<ProcessTable> ReadTableAsync(IGrainFactory grains, ProcessGate gate)
+    {
+        var table = await grains.GetGrain<IProcessRegistryGrain>(0).GetTableAsync();
+        gate.Accept(table);
+        return table;
+    }
+
+    /// <summary>Sets a type's status in the registry, and this silo's copy of the table with it; returns the new table.</summary>
+    public static async Task<ProcessTable> SetStatusAsync(IGrainFactory grains, ProcessGate gate, string type, ProcessStatus status, string? reason)
+    {
+        var table = await grains.GetGrain<IProcessRegistryGrain>(0).SetStatusAsync(type, status, reason);
+        gate.Accept(table);
+        return table;
     }
 
     private static IResult UnknownType(string type, TaskHandlerRegistry handlers) =>

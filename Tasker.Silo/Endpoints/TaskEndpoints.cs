@@ -13,7 +13,6 @@ namespace Tasker.Silo.Endpoints;
 /// <summary>The <c>/tasks</c> resource: submit, read, watch, control and delete tasks.</summary>
 public static class TaskEndpoints
 {
-    private const int MaxIdempotencyKeyLength = 200;
     private static readonly TimeSpan _maxWait = TimeSpan.FromSeconds(25);
 
     public static RouteGroupBuilder MapTaskEndpoints(this IEndpointRouteBuilder app)
@@ -75,9 +74,7 @@ public static class TaskEndpoints
         HttpRequest request,
         TaskRequestReader reader,
         UploadReader uploads,
-        ProcessGate gate,
-        IGrainFactory grains,
-        InstantTasks instantTasks,
+        TaskSubmitter submitter,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         CancellationToken cancellationToken)
     {
@@ -89,52 +86,16 @@ public static class TaskEndpoints
             return problem!;
         }
 
-        if (await gate.FindRefusalAsync(submission.Type) is { } suspended)
-        {
-            return Problems.Conflict("process-suspended", "Process suspended",
-                $"The process '{suspended.Type}' is suspended{Since(suspended)}{(suspended.Reason is { } reason ? $": {reason}" : "")}. New {suspended.Type} tasks are refused until it is active again.");
-        }
-
-        var id = TaskIds.New();
-        if (idempotencyKey is null && await instantTasks.TrySubmitAsync(id, submission) is { } done)
-        {
-            return Answer(done); // A short type, run here and written once; its grain is not even activated.
-        }
-
-        if (idempotencyKey is not null)
-        {
-            if (idempotencyKey.Length is 0 or > MaxIdempotencyKeyLength || idempotencyKey.Any(char.IsControl))
-            {
-                return Problems.BadRequest("invalid-idempotency-key", "Invalid Idempotency-Key",
-                    $"The Idempotency-Key header must be 1 to {MaxIdempotencyKeyLength} printable characters.");
-            }
-
-            // A retry meets the first task: SubmitAsync is idempotent, and completes whatever the first attempt left undone.
-            id = await grains.GetGrain<IIdempotencyGrain>($"{submission.Client}\n{idempotencyKey}").ClaimAsync(id);
-        }
-
-        var task = await grains.GetGrain<ITaskGrain>(id).SubmitAsync(submission);
-        if (idempotencyKey is not null && (task.Type != submission.Type || task.ParametersJson != submission.ParametersJson))
-        {
-            // The key's first request had another body (or a concurrent one claimed the id with it).
-            return IdempotencyKeyReused(idempotencyKey, task.Id);
-        }
-
-        return Answer(task);
+        var (task, refusal) = await submitter.SubmitAsync(submission, idempotencyKey);
+        return task is null ? refusal! : Answer(task);
     }
 
-    private static IResult IdempotencyKeyReused(string idempotencyKey, string firstId) =>
-        Problems.Conflict("idempotency-key-reused", "Idempotency-Key reused",
-            $"The Idempotency-Key '{idempotencyKey}' was first used for task {firstId}, a different request.");
-
-    private static IResult Answer(TaskSnapshot task)
+    /// <summary>The answer to a submission: 202 with the task and its Location, or 200 when the result cache answered.</summary>
+    public static IResult Answer(TaskSnapshot task)
     {
         var view = TaskViews.From(task);
         return task.Cached ? TypedResults.Ok(view) : TypedResults.Accepted(view.Links.Self, view);
     }
-
-    private static string Since(ProcessEntry entry) =>
-        entry.Since is { } since ? $" since {since.ToString("u", CultureInfo.InvariantCulture)}" : "";
 
     public static async Task<IResult> ListAsync(TaskListing listing, string? client, string? type, string? status, string? limit, string? cursor)
     {

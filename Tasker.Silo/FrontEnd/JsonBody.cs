@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Net.Http.Headers;
 
@@ -10,8 +11,12 @@ public static class JsonBody
     private static readonly JsonDocumentOptions _options = new() { MaxDepth = 32, AllowDuplicateProperties = false };
 
     /// <summary>The parsed document (caller disposes), or the problem to answer with.</summary>
+    /// <param name="acceptEscapedQuotes">
+    /// Also accept a body whose quotes are all written <c>\"</c>, as a shell sends <c>-d '{\"a\":1}'</c> (system 000's
+    /// README documents its requests so): a body that is not JSON as sent, but is once each <c>\"</c> is a quote.
+    /// </param>
     public static async Task<(JsonDocument? Document, IResult? Problem)> ReadObjectAsync(
-        HttpRequest request, long limit, string expected, CancellationToken cancellationToken)
+        HttpRequest request, long limit, string expected, CancellationToken cancellationToken, bool acceptEscapedQuotes = false)
     {
         if (!IsJson(request.ContentType))
         {
@@ -26,14 +31,15 @@ public static class JsonBody
                 $"The body is larger than the limit of {limit} bytes."));
         }
 
-        JsonDocument document;
-        try
+        var document = Parse(body.Value, out var error);
+        if (document is null && acceptEscapedQuotes && Unescaped(body.Value) is { } unescaped)
         {
-            document = JsonDocument.Parse(body.Value, _options);
+            document = Parse(unescaped, out _);
         }
-        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
+
+        if (document is null)
         {
-            return (null, Problems.BadRequest("malformed-json", "Malformed JSON", $"The body is not valid JSON: {exception.Message}"));
+            return (null, Problems.BadRequest("malformed-json", "Malformed JSON", $"The body is not valid JSON: {error}"));
         }
 
         if (!HasValidText(document.RootElement))
@@ -52,6 +58,33 @@ public static class JsonBody
 
         return (document, null);
     }
+
+    private static JsonDocument? Parse(ReadOnlyMemory<byte> body, out string? error)
+    {
+        try
+        {
+            error = null;
+            return JsonDocument.Parse(body, _options);
+        }
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
+        {
+            error = exception.Message;
+            return null;
+        }
+    }
+
+    /// <summary>The body with each <c>\"</c> made a quote, when it opens as an object whose first name is written so; else null.</summary>
+    private static byte[]? Unescaped(ReadOnlyMemory<byte> body)
+    {
+        var text = Encoding.UTF8.GetString(body.Span).Trim();
+        return text.StartsWith("{\\\"", StringComparison.Ordinal)
+            ? Encoding.UTF8.GetBytes(text.Replace("\\\"", "\"", StringComparison.Ordinal))
+            : null;
+    }
+
+    /// <summary>True when the request carries a body (a GET may, and some old systems' GETs do).</summary>
+    public static bool HasBody(HttpRequest request) =>
+        request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
 
     /// <summary>True for application/json and any +json media type.</summary>
     public static bool IsJson(string? contentType) =>

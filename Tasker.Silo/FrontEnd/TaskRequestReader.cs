@@ -35,15 +35,26 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
         var client = JsonBody.ReadString(root, "client", errors, required: true);
         var priorityText = JsonBody.ReadString(root, "priority", errors, required: false);
 
-        if (client is not null && !ClientNames.IsValid(client))
-        {
-            errors["client"] = [$"client must be {ClientNames.Rule}"];
-        }
-
         var priority = TaskPriority.Normal;
         if (priorityText is not null && !TryParsePriority(priorityText, out priority))
         {
             errors["priority"] = ["priority must be one of high, normal, low"];
+        }
+
+        var submission = Check(type, root.TryGetProperty("params", out var p) ? p : null, client, priority, errors);
+        return submission is null ? (null, Problems.Invalid(errors, "The task request is invalid")) : (submission, null);
+    }
+
+    /// <summary>
+    /// Checks a request's parts, however its body named them: the client name, the type, and the type's parameters
+    /// (absent: an empty object). Adds an error under <c>client</c>, <c>type</c> or <c>params.*</c> for each bad one;
+    /// returns the submission when <paramref name="errors"/> is still empty.
+    /// </summary>
+    public TaskSubmission? Check(string? type, JsonElement? parameters, string? client, TaskPriority priority, IDictionary<string, string[]> errors)
+    {
+        if (client is not null && !ClientNames.IsValid(client))
+        {
+            errors["client"] = [$"client must be {ClientNames.Rule}"];
         }
 
         string? parametersJson = null;
@@ -59,7 +70,7 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
             }
             else
             {
-                var check = handler.Validate(root.TryGetProperty("params", out var p) ? p : EmptyObject());
+                var check = handler.Validate(parameters ?? EmptyObject());
                 foreach (var (field, messages) in check.Errors)
                 {
                     errors[field] = messages;
@@ -69,12 +80,9 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
             }
         }
 
-        if (errors.Count > 0 || type is null || client is null || parametersJson is null)
-        {
-            return (null, Problems.Invalid(errors, "The task request is invalid"));
-        }
-
-        return (new TaskSubmission(type, parametersJson, client, priority), null);
+        return errors.Count > 0 || type is null || client is null || parametersJson is null
+            ? null
+            : new TaskSubmission(type, parametersJson, client, priority);
     }
 
     /// <summary>Parses high, normal or low (any case).</summary>

@@ -18,13 +18,21 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
 {
     private const int MaxFileNameLength = 255;
     private static readonly string[] _fields = ["type", "client", "priority", "max_bad_rows", "chunk_rows"];
+    private static readonly string[] _fieldsWithDefaultClient = ["priority", "max_bad_rows", "chunk_rows"];
 
     /// <summary>True for a multipart/form-data body.</summary>
     public static bool IsMultipart(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var media)
         && media.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
 
-    public async Task<(TaskSubmission? Submission, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    public Task<(TaskSubmission? Submission, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        ReadAsync(request, defaultClient: null, cancellationToken);
+
+    /// <summary>
+    /// Reads an upload; with <paramref name="defaultClient"/>, as the old systems' upload forms are, the form names neither
+    /// <c>type</c> (it can only be csv-import) nor <c>client</c> (it is that client).
+    /// </summary>
+    public async Task<(TaskSubmission? Submission, IResult? Problem)> ReadAsync(HttpRequest request, string? defaultClient, CancellationToken cancellationToken)
     {
         var limit = options.Value.MaxUploadBytes;
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
@@ -47,13 +55,14 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
         }
 
         var errors = new Dictionary<string, string[]>();
-        foreach (var key in form.Keys.Where(k => !_fields.Contains(k, StringComparer.Ordinal)))
+        var fields = defaultClient is null ? _fields : _fieldsWithDefaultClient;
+        foreach (var key in form.Keys.Where(k => !fields.Contains(k, StringComparer.Ordinal)))
         {
-            errors[key] = [$"{key} is not a field of an upload (expected: {string.Join(", ", _fields)}, and the file in a part named file)"];
+            errors[key] = [$"{key} is not a field of an upload (expected: {string.Join(", ", fields)}, and the file in a part named file)"];
         }
 
-        var type = Single(form, "type", errors, required: true);
-        var client = Single(form, "client", errors, required: true);
+        var type = defaultClient is null ? Single(form, "type", errors, required: true) : CsvImportHandler.TypeName;
+        var client = defaultClient ?? Single(form, "client", errors, required: true);
         var priorityText = Single(form, "priority", errors, required: false);
         if (type is not null && type != CsvImportHandler.TypeName)
         {

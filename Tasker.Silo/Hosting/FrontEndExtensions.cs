@@ -5,6 +5,7 @@ using Scalar.AspNetCore;
 using Tasker.Silo.Endpoints;
 using Tasker.Silo.FrontEnd;
 using Tasker.Silo.FrontEnd.Page;
+using Tasker.Silo.OldSystems;
 
 namespace Tasker.Silo.Hosting;
 
@@ -13,6 +14,9 @@ public static class FrontEndExtensions
 {
     /// <summary>The address served when neither ASPNETCORE_URLS nor --urls says otherwise: loopback only.</summary>
     public const string DefaultUrl = "http://127.0.0.1:5000";
+
+    /// <summary>The name of the OpenAPI document, served at <c>/openapi/v1.json</c>.</summary>
+    public const string OpenApiDocumentName = "v1";
 
     public static WebApplicationBuilder AddTaskerFrontEnd(this WebApplicationBuilder builder)
     {
@@ -34,6 +38,8 @@ public static class FrontEndExtensions
         services.AddSingleton<TaskRequestReader>();
         services.AddSingleton<UploadReader>();
         services.AddSingleton<TaskListing>();
+        services.AddSingleton<TaskSubmitter>();
+        services.AddOldSystems();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
         {
             c.ProblemDetails.Extensions.TryAdd("traceId", c.HttpContext.TraceIdentifier);
@@ -44,7 +50,7 @@ public static class FrontEndExtensions
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(Tasker.Tasks.TaskMetrics.MeterName, "Microsoft.Orleans")
             .AddPrometheusExporter());
-        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        services.AddOpenApi(OpenApiDocumentName, o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Tasker API";
             document.Info.Description = "Run tasks over HTTP on an Orleans cluster: submit, watch, pause, resume, cancel; client histories; process status.";
@@ -63,6 +69,7 @@ public static class FrontEndExtensions
         app.MapTaskEndpoints();
         app.MapClientEndpoints();
         app.MapProcessEndpoints();
+        app.MapOldSystems();
         app.MapHealthEndpoints();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapOpenApi();
