@@ -6,6 +6,7 @@ using Tasker.Api;
 using Tasker.Files;
 using Tasker.Handlers;
 using Tasker.Silo.FrontEnd;
+using Tasker.Silo.FrontEnd.Shell;
 using Tasker.Tasks;
 
 namespace Tasker.Silo.Endpoints;
@@ -78,6 +79,7 @@ public static class TaskEndpoints
         ProcessGate gate,
         IGrainFactory grains,
         InstantTasks instantTasks,
+        IShellSubmissionPolicy shellPolicy,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         CancellationToken cancellationToken)
     {
@@ -87,6 +89,11 @@ public static class TaskEndpoints
         if (submission is null)
         {
             return problem!;
+        }
+
+        if (submission.Type == Tasker.Shell.ShellHandler.TypeName && shellPolicy.Refuse(request.HttpContext) is { } refused)
+        {
+            return refused;
         }
 
         if (await gate.FindRefusalAsync(submission.Type) is { } suspended)

@@ -15,6 +15,7 @@ public sealed partial class TaskerExceptionHandler(IProblemDetailsService proble
         var (status, title, code, detail) = exception switch
         {
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", "bad-request", bad.Message),
+            Tasker.Shell.ShellQueueFullException full => (StatusCodes.Status429TooManyRequests, "Shell queue full", "shell-queue-full", full.Message),
             _ when IsUnavailability(exception) =>
                 (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "unavailable",
                     "Tasker cannot reach its storage or cluster right now; nothing was lost, retry shortly."),
@@ -30,7 +31,7 @@ public sealed partial class TaskerExceptionHandler(IProblemDetailsService proble
             Unhandled(logger, context.Request.Method, context.Request.Path, exception);
         }
 
-        if (status == StatusCodes.Status503ServiceUnavailable)
+        if (status is StatusCodes.Status503ServiceUnavailable or StatusCodes.Status429TooManyRequests)
         {
             context.Response.Headers.RetryAfter = "5";
         }
