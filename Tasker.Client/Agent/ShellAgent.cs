@@ -57,7 +57,7 @@ internal sealed class ShellAgent(AgentSettings settings, AgentApi api, AgentLog 
     private async Task RunTaskAsync(PickedTaskView task, CancellationToken stopping)
     {
         log.Info("task picked", ("agent", settings.Name), ("task", task.Id), ("attempt", task.Attempt), ("timeout_s", task.TimeoutSeconds));
-        log.Debug("command", ("task", task.Id), ("command", task.Command));
+        log.Debug("command", ("task", task.Id), ("command", task.Command), ("lease", task.Lease));
         var verdict = Running;
         using var kill = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         using var heartbeatsEnd = new CancellationTokenSource();
