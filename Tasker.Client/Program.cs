@@ -2,7 +2,7 @@ using Tasker.Client.CommandLine;
 
 namespace Tasker.Client;
 
-/// <summary>The <c>tasker</c> executable: the console around <see cref="Cli"/>, with Ctrl+C as cancellation.</summary>
+/// <summary>The <c>tasker</c> executable: the console around <see cref="Cli"/>, with Ctrl+C and SIGTERM as cancellation.</summary>
 internal static class Program
 {
     private static async Task<int> Main(string[] args)
@@ -15,6 +15,12 @@ internal static class Program
         }
 
         Console.CancelKeyPress += OnCancelKeyPress;
+        // SIGTERM (docker stop, kill): stop as cleanly as on Ctrl+C; an agent releases the task it holds.
+        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = true;
+            interrupt.Cancel();
+        });
         try
         {
             return await Cli.RunAsync(args, Console.Out, Console.Error, http: null, interrupt.Token);

@@ -11,4 +11,8 @@ public interface IProcessRegistryGrain : IGrainWithIntegerKey
     /// <summary>Sets a type's status with a reason; returns the new table.</summary>
     [Alias("SetStatus")]
     Task<ProcessTable> SetStatusAsync(string type, ProcessStatus status, string? reason);
+
+    /// <summary>Sets a type's status only while it is <paramref name="expected"/> (Tasker's own alarms never override a person's choice).</summary>
+    [Alias("ChangeStatus")]
+    Task<bool> ChangeStatusAsync(string type, ProcessStatus expected, ProcessStatus status, string? reason);
 }

@@ -37,6 +37,8 @@ public static class TaskerSiloBuilderExtensions
         silo.Services.AddTaskerChat();
         silo.Services.AddSingleton<ITaskHandler, ChatHandler>();
         silo.Services.AddSingleton<ITaskHandler, ConversationHandler>();
+        silo.Services.AddSingleton<ITaskHandler, Shell.ShellHandler>();
+        AddValidatedOptions<Shell.ShellOptions>(silo.Services, Shell.ShellOptions.SectionName);
         silo.Services.AddSingleton<TaskHandlerRegistry>();
         silo.Services.AddSingleton<InstantTasks>();
         AddValidatedOptions<FilesOptions>(silo.Services, FilesOptions.SectionName);

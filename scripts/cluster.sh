@@ -2,13 +2,15 @@
 # A whole Tasker cluster on one machine, without Docker: Redis and PostgreSQL from build/services.sh, and N silos
 # in cluster mode as background processes. Everything it keeps is under .cluster/ (gitignored).
 #
-#   scripts/cluster.sh up [N]   build Tasker.Silo (Release), start the services, start silos 1..N (default 2),
-#                               wait until each answers GET /health/live, print their URLs
-#   scripts/cluster.sh down     stop the silos, then the services (their data stay in .cluster/; rm -rf it to forget)
+#   scripts/cluster.sh up [N] [A]  build Tasker.Silo and Tasker.Client (Release), start the services, start silos
+#                               1..N (default 2), wait until each answers GET /health/live, then start A executor
+#                               agents (default 0; `tasker agent`, spread over the silos), print their URLs
+#   scripts/cluster.sh down     stop the agents, the silos, then the services (data stay in .cluster/; rm -rf it to forget)
 #   scripts/cluster.sh status   what runs
 #
 # Silo i: HTTP on http://127.0.0.1:(5000+i), silo port 11111+i, gateway port 30000+i, log .cluster/silo-i.log,
-# pid .cluster/silo-i.pid. Set TASKER_NO_BUILD=1 to use the build that is there, TASKER_HEALTH_TIMEOUT to wait
+# pid .cluster/silo-i.pid. With agents, the silos run with shell tasks enabled (they listen on loopback only) and an
+# agent token made once in .cluster/agent-token; agent j logs to .cluster/agent-j.log. Set TASKER_NO_BUILD=1 to use the build that is there, TASKER_HEALTH_TIMEOUT to wait
 # other than 60 s for a silo to answer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +19,7 @@ state=$root/.cluster
 services=$root/build/services.sh
 bin=$root/Tasker.Silo/bin/Release/net10.0
 dll=$bin/Tasker.Silo.dll
+agent_dll=$root/Tasker.Client/bin/Release/net10.0/tasker.dll
 health_timeout=${TASKER_HEALTH_TIMEOUT:-60} # seconds a silo has to answer GET /health/live
 
 say() { echo "cluster.sh: $*" >&2; }
@@ -26,7 +29,7 @@ die() {
 }
 
 usage() {
-  echo "usage: $0 up [N] | down | status" >&2
+  echo "usage: $0 up [N] [A] | down | status" >&2
   exit 64
 }
 
@@ -125,8 +128,9 @@ tail_log() {
 }
 
 up() {
-  local n=${1:-2} i pidfile port started=() failed=() deadline env_lines pidfiles
+  local n=${1:-2} agents=${2:-0} i pidfile port started=() failed=() deadline env_lines pidfiles token=""
   [[ "$n" =~ ^[1-9][0-9]?$ ]] || die "N must be a number from 1 to 99, not '$n'"
+  [[ "$agents" =~ ^[0-9][0-9]?$ ]] || die "A (agents) must be a number from 0 to 99, not '$agents'"
   command -v dotnet >/dev/null 2>&1 || die "dotnet is not on PATH"
   export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
@@ -134,8 +138,17 @@ up() {
     say "building Tasker.Silo (Release)"
     dotnet build Tasker.Silo/Tasker.Silo.csproj --configuration Release --nologo -v quiet >&2 ||
       die "the build failed"
+    if [ "$agents" -gt 0 ]; then
+      dotnet build Tasker.Client/Tasker.Client.csproj --configuration Release --nologo -v quiet >&2 || die "the build failed"
+    fi
   fi
   [ -f "$dll" ] || die "$dll is missing: build Tasker.Silo in Release first"
+  if [ "$agents" -gt 0 ]; then
+    [ -f "$agent_dll" ] || die "$agent_dll is missing: build Tasker.Client in Release first"
+    mkdir -p "$state"
+    [ -s "$state/agent-token" ] || (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$state/agent-token")
+    token=$(cat "$state/agent-token")
+  fi
 
   mkdir -p "$state" "$state/files"
   env_lines=$("$services" start "$state") || die "build/services.sh could not start Redis and PostgreSQL"
@@ -168,6 +181,9 @@ up() {
       export ASPNETCORE_URLS
       ASPNETCORE_URLS=$(silo_url "$i")
       export Tasker__Files__Path="$state/files"
+      if [ -n "$token" ]; then
+        export Tasker__Shell__Enabled=true Tasker__Agents__Token="$token"
+      fi
       exec setsid dotnet "$dll" </dev/null >"$state/silo-$i.log" 2>&1
     ) &
     echo $! >"$pidfile"
@@ -208,11 +224,33 @@ up() {
     exit 1
   fi
 
+  for ((i = 1; i <= agents; i++)); do
+    pidfile=$state/agent-$i.pid
+    if alive "$pidfile"; then
+      say "agent $i already runs (pid $(cat "$pidfile"))"
+      continue
+    fi
+    say "starting agent $i on $(silo_url $(((i - 1) % n + 1))) (log: .cluster/agent-$i.log)"
+    (
+      for fd in /proc/self/fd/*; do
+        fd=${fd##*/}
+        if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+      done
+      export TASKER_AGENT_TOKEN="$token" POLL_INTERVAL="${POLL_INTERVAL:-5s}" LOG_LEVEL="${LOG_LEVEL:-info}"
+      exec setsid dotnet "$agent_dll" agent --url "$(silo_url $(((i - 1) % n + 1)))" --name "agent-$i" </dev/null >"$state/agent-$i.log" 2>&1
+    ) &
+    echo $! >"$pidfile"
+    disown
+  done
+
   echo "Tasker cluster 'tasker' is up:"
   list_pidfiles
   for pidfile in "${pidfiles[@]}"; do
     i=$(silo_number "$pidfile")
     echo "  silo $i: $(silo_url "$i")  (pid $(cat "$pidfile"), log .cluster/silo-$i.log)"
+  done
+  for ((i = 1; i <= agents; i++)); do
+    echo "  agent $i: pid $(cat "$state/agent-$i.pid"), log .cluster/agent-$i.log"
   done
   echo "  Redis: $TASKER_REDIS"
   echo "  PostgreSQL: $TASKER_POSTGRES"
@@ -225,6 +263,11 @@ down() {
     say "nothing runs (no .cluster/)"
     return 0
   fi
+  shopt -s nullglob
+  local agent_pidfiles=("$state"/agent-*.pid)
+  shopt -u nullglob
+  # Agents first: each releases the task it holds while the silos still answer.
+  stop_silos ${agent_pidfiles[@]+"${agent_pidfiles[@]}"}
   list_pidfiles
   stop_silos ${pidfiles[@]+"${pidfiles[@]}"}
   "$services" stop "$state"
@@ -270,8 +313,8 @@ status() {
 
 case "${1:-}" in
   up)
-    [ "$#" -le 2 ] || usage
-    up "${2:-2}"
+    [ "$#" -le 3 ] || usage
+    up "${2:-2}" "${3:-0}"
     ;;
   down)
     [ "$#" -eq 1 ] || usage

@@ -20,6 +20,7 @@ public static class Cli
         new ControlVerb("pause", (client, id, ct) => client.PauseAsync(id, ct)),
         new ControlVerb("resume", (client, id, ct) => client.ResumeAsync(id, ct)),
         new ControlVerb("cancel", (client, id, ct) => client.CancelAsync(id, ct)),
+        new AgentVerb(),
     }.ToDictionary(v => v.Name, StringComparer.Ordinal);
 
     /// <summary>Runs one command and returns its exit code (see <see cref="ExitCodes"/>).</summary>
@@ -63,7 +64,7 @@ public static class Cli
             var client = http ?? owned!;
             client.BaseAddress ??= url;
             server = client.BaseAddress;
-            return await verb.RunAsync(arguments, new VerbContext(new TaskerClient(client), stdout, stderr, cancellationToken));
+            return await verb.RunAsync(arguments, new VerbContext(new TaskerClient(client), stdout, stderr, cancellationToken) { Http = client });
         }
         catch (UsageException usage)
         {

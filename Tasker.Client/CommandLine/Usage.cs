@@ -12,6 +12,9 @@ internal static class Usage
           wait <id> [--timeout SECONDS]     (default 60; progress on stderr, the task on stdout)
           list [--client NAME] [--type TYPE] [--status STATUS] [--limit N] [--cursor NEXT]
           pause <id> | resume <id> | cancel <id>
+          agent --token TOKEN [--name NAME] [--poll-interval 5s] [--log-level info]
+                 an executor agent: runs shell tasks one at a time until SIGTERM or Ctrl+C
+                 (env: TASKER_AGENT_TOKEN, TASKER_AGENT_NAME, POLL_INTERVAL, LOG_LEVEL)
           help
 
         --url      the Tasker server (default: $TASKER_URL, else http://127.0.0.1:5000)

@@ -33,6 +33,18 @@ public sealed class ProcessRegistryGrain(
         return Table();
     }
 
+    public async Task<bool> ChangeStatusAsync(string type, ProcessStatus expected, ProcessStatus status, string? reason)
+    {
+        var current = state.State.Entries.TryGetValue(type, out var entry) ? entry.Status : ProcessStatus.Active;
+        if (current != expected)
+        {
+            return false;
+        }
+
+        await SetStatusAsync(type, status, reason);
+        return true;
+    }
+
     private ProcessTable Table() => new(
         [.. handlers.Types.Select(type => state.State.Entries.TryGetValue(type, out var entry)
             ? entry

@@ -4,6 +4,7 @@ using Orleans.Placement;
 using Orleans.Storage;
 using Tasker.Caching;
 using Tasker.Handlers;
+using Tasker.Shell;
 
 namespace Tasker.Tasks;
 
@@ -15,11 +16,12 @@ namespace Tasker.Tasks;
 /// Placed on the silo that receives the request (prefer-local), so a submission costs no hop between silos.
 /// </summary>
 [PreferLocalPlacement]
-public sealed class TaskGrain(
+public sealed partial class TaskGrain(
     [PersistentState(TaskGrain.StateName, TaskerStorage.Name)] IPersistentState<TaskState> state,
     TaskHandlerRegistry handlers,
     InstantTasks instantTasks,
     IOptions<TaskerOptions> options,
+    IOptions<ShellOptions> shellOptions,
     ILogger<TaskGrain> logger) : Grain, ITaskGrain, IRemindable
 {
     /// <summary>The name the task's state is stored under (<see cref="InstantTasks"/> writes it too).</summary>
@@ -109,6 +111,9 @@ public sealed class TaskGrain(
             case IChunkedTaskHandler when handler.Cacheable && submission.ParentId is null:
                 await JoinCacheAsync();
                 break;
+            case ShellHandler:
+                await EnqueueShellAsync(); // Queued until an agent picks it; never run in a silo.
+                break;
             default:
                 BeginRun();
                 break;
@@ -158,6 +163,11 @@ public sealed class TaskGrain(
         if (S.Phase != TaskPhase.Running)
         {
             return Illegal("pause", "only a running task can be paused");
+        }
+
+        if (IsShell)
+        {
+            return Illegal("pause", "a shell command cannot be paused (docs/adr/013); cancel it instead");
         }
 
         StopDriver();
@@ -212,6 +222,11 @@ public sealed class TaskGrain(
 
         await CommitAsync();
         await ReleaseReminderAsync();
+        if (IsShell)
+        {
+            await ShellQueue().ForgetAsync(Id); // The agent hears of it at its next heartbeat and kills the command.
+        }
+
         if (wasLeading && handlers.Get(S.Type) is IChunkedTaskHandler chunked)
         {
             await chunked.ReleaseAsync(Id);
@@ -502,6 +517,11 @@ public sealed class TaskGrain(
 
     private void StartDriver()
     {
+        if (!handlers.TryGet(S.Type, out var handler) || handler is not IChunkedTaskHandler)
+        {
+            return; // Only chunked types run here; a running shell task runs on its agent.
+        }
+
         _driver ??= this.RegisterGrainTimer(RunChunkAsync, new GrainTimerCreationOptions
         {
             DueTime = TimeSpan.Zero,

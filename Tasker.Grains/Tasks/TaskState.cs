@@ -25,6 +25,10 @@ public sealed class TaskState
     [Id(16)] public string? LeaderId { get; set; }
     /// <summary>Counts the runs of this task; a run that started under an older epoch must not commit.</summary>
     [Id(17)] public long Epoch { get; set; }
+    /// <summary>A shell task's lease while an agent holds it: the fencing token every report must carry.</summary>
+    [Id(18)] public ShellLeaseState? Lease { get; set; }
+    /// <summary>Leases a shell task has been given (released ones not counted).</summary>
+    [Id(19)] public int Attempts { get; set; }
 
     /// <summary>A task just accepted from a submission: queued, nothing written yet.</summary>
     public static TaskState Accept(TaskSubmission submission) => new()
@@ -45,6 +49,7 @@ public sealed class TaskState
         Error = error;
         FinishedAt = DateTimeOffset.UtcNow;
         LeaderId = null;
+        Lease = null;
     }
 
     public TaskSnapshot ToSnapshot(string id) => new(
@@ -52,4 +57,13 @@ public sealed class TaskState
         CreatedAt, StartedAt, FinishedAt, Version, ParentId);
 
     public ClientTaskEntry ToHistoryEntry(string id) => new(id, Type, Phase, Cached, CreatedAt, FinishedAt);
+}
+
+/// <summary>The lease of a shell task: which agent holds it, its token, and until when.</summary>
+[GenerateSerializer, Alias("tasker.ShellLeaseState")]
+public sealed class ShellLeaseState
+{
+    [Id(0)] public string Agent { get; set; } = "";
+    [Id(1)] public string Token { get; set; } = "";
+    [Id(2)] public DateTimeOffset ExpiresAt { get; set; }
 }

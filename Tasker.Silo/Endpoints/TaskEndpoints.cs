@@ -6,6 +6,7 @@ using Tasker.Api;
 using Tasker.Files;
 using Tasker.Handlers;
 using Tasker.Silo.FrontEnd;
+using Tasker.Silo.FrontEnd.Shell;
 using Tasker.Tasks;
 
 namespace Tasker.Silo.Endpoints;
@@ -75,6 +76,7 @@ public static class TaskEndpoints
         TaskRequestReader reader,
         UploadReader uploads,
         TaskSubmitter submitter,
+        IShellSubmissionPolicy shellPolicy,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         CancellationToken cancellationToken)
     {
@@ -84,6 +86,11 @@ public static class TaskEndpoints
         if (submission is null)
         {
             return problem!;
+        }
+
+        if (submission.Type == Tasker.Shell.ShellHandler.TypeName && shellPolicy.Refuse(request.HttpContext) is { } refused)
+        {
+            return refused;
         }
 
         var (task, refusal) = await submitter.SubmitAsync(submission, idempotencyKey);

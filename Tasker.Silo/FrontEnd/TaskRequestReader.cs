@@ -8,7 +8,7 @@ namespace Tasker.Silo.FrontEnd;
 /// Reads and checks the body of <c>POST /tasks</c> by hand rather than by model binding, so that every way a
 /// body can be wrong (size, media type, syntax, JSON kinds, fields, parameters) becomes a 4xx that names it.
 /// </summary>
-public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<FrontEndOptions> options)
+public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<FrontEndOptions> options, IEnumerable<ITaskRequestShape> oldShapes)
 {
     private static readonly string[] _fields = ["type", "params", "client", "priority"];
 
@@ -29,6 +29,15 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
 
     private (TaskSubmission?, IResult?) Check(JsonElement root)
     {
+        foreach (var shape in oldShapes)
+        {
+            if (shape.TryTranslate(root, out var canonical))
+            {
+                root = canonical; // An old system's body, rewritten into the canonical one and checked as such.
+                break;
+            }
+        }
+
         var errors = new Dictionary<string, string[]>();
         JsonBody.RejectUnknownFields(root, _fields, errors, "a task request");
         var type = JsonBody.ReadString(root, "type", errors, required: true);
@@ -104,4 +113,14 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
         using var document = JsonDocument.Parse("{}");
         return document.RootElement.Clone();
     }
+}
+
+/// <summary>
+/// An old system's body of <c>POST /tasks</c> (see <c>OldSystems/</c>): recognised by its shape and rewritten into the
+/// canonical request, which is then checked like any other. Adapters add no logic of their own.
+/// </summary>
+public interface ITaskRequestShape
+{
+    /// <summary>True when <paramref name="body"/> has this old system's shape; <paramref name="canonical"/> is then the canonical request.</summary>
+    bool TryTranslate(JsonElement body, out JsonElement canonical);
 }

@@ -17,6 +17,7 @@ public sealed partial class TaskerExceptionHandler(IProblemDetailsService proble
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", "bad-request", bad.Message),
             IOException io when IsMalformedFraming(io) =>
                 (StatusCodes.Status400BadRequest, "Bad request", "bad-request", $"The request body could not be read: {io.Message}"),
+            Tasker.Shell.ShellQueueFullException full => (StatusCodes.Status429TooManyRequests, "Shell queue full", "shell-queue-full", full.Message),
             _ when IsUnavailability(exception) =>
                 (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "unavailable",
                     "Tasker cannot reach its storage or cluster right now; nothing was lost, retry shortly."),
@@ -32,7 +33,7 @@ public sealed partial class TaskerExceptionHandler(IProblemDetailsService proble
             Unhandled(logger, context.Request.Method, context.Request.Path, exception);
         }
 
-        if (status == StatusCodes.Status503ServiceUnavailable)
+        if (status is StatusCodes.Status503ServiceUnavailable or StatusCodes.Status429TooManyRequests)
         {
             context.Response.Headers.RetryAfter = "5";
         }

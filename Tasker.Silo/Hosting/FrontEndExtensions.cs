@@ -4,7 +4,9 @@ using Orleans.Dashboard;
 using Scalar.AspNetCore;
 using Tasker.Silo.Endpoints;
 using Tasker.Silo.FrontEnd;
+using Tasker.Silo.FrontEnd.Agents;
 using Tasker.Silo.FrontEnd.Page;
+using Tasker.Silo.FrontEnd.Shell;
 using Tasker.Silo.OldSystems;
 
 namespace Tasker.Silo.Hosting;
@@ -40,6 +42,10 @@ public static class FrontEndExtensions
         services.AddSingleton<TaskListing>();
         services.AddSingleton<TaskSubmitter>();
         services.AddOldSystems();
+        services.AddOptions<AgentsOptions>().BindConfiguration(AgentsOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AgentsOptions>, DataAnnotationsValidator<AgentsOptions>>();
+        services.AddSingleton<IShellSubmissionPolicy, LoopbackShellPolicy>();
+        services.AddSingleton<ITaskRequestShape, System004>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
         {
             c.ProblemDetails.Extensions.TryAdd("traceId", c.HttpContext.TraceIdentifier);
@@ -67,6 +73,7 @@ public static class FrontEndExtensions
         app.MapPageEndpoints();
 
         app.MapTaskEndpoints();
+        app.MapAgentEndpoints();
         app.MapClientEndpoints();
         app.MapProcessEndpoints();
         app.MapOldSystems();

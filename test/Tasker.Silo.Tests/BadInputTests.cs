@@ -686,7 +686,7 @@ public sealed class BadInputTests(TaskerApiFixture api)
     [Theory]
     [InlineData("bogus")]
     [InlineData("SUM2")]
-    [InlineData("shell")]
+    [InlineData("shell-command")] // "shell" is a type now (executor agents).
     public async Task Process_update_of_an_unknown_type_is_a_404_problem(string type)
     {
         var response = await _http.PutTextAsync($"/processes/{type}", """{"status":"active"}""");

@@ -16,4 +16,8 @@ internal interface IVerb
 }
 
 /// <summary>What every verb works with.</summary>
-internal sealed record VerbContext(TaskerClient Client, TextWriter Stdout, TextWriter Stderr, CancellationToken CancellationToken);
+internal sealed record VerbContext(TaskerClient Client, TextWriter Stdout, TextWriter Stderr, CancellationToken CancellationToken)
+{
+    /// <summary>The HTTP client the typed client uses, with the server as its base address (for the agent's own routes).</summary>
+    public required HttpClient Http { get; init; }
+}

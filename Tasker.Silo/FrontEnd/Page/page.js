@@ -1,4 +1,4 @@
-// Tasker's web page: the task list with live status, the submit form, and the processes.
+// Tasker's web page: the task list with live status, the submit form, the processes and the executor agents.
 // Plain DOM, no framework. Data from the API only ever reaches the page through textContent and attributes.
 "use strict";
 
@@ -31,6 +31,7 @@
     ],
     "chat": [{ name: "question", kind: "textarea", value: "" }, { name: "api_key", kind: "secret", optional: true }],
     "conversation": [{ name: "topic", kind: "text", value: "" }, { name: "n", kind: "int", value: "3", min: 1 }, { name: "api_key", kind: "secret", optional: true }],
+    "shell": [{ name: "command", kind: "textarea", value: "echo hello", hint: "run by an executor agent with /bin/sh -c" }, { name: "timeout_s", kind: "int", min: 1, optional: true, hint: "time limit in seconds" }],
   };
   const MULTIPART_TYPES = new Set(["csv-import"]);
 
@@ -147,6 +148,11 @@
     }
     if (task.type === "csv-export" && typeof r.rows === "number") {
       return `${r.rows.toLocaleString()} rows · ${bytes(r.bytes || 0)}`;
+    }
+    if (task.type === "shell" && "stdout" in r) {
+      const exit = r.timed_out ? "timed out" : (r.exit_code === null ? "killed" : `exit ${r.exit_code}`);
+      const line = (r.stdout || r.stderr || "").trim().split("\n")[0];
+      return `${exit}${line ? ` · ${compact(line, 40)}` : ""}${r.stdout_truncated || r.stderr_truncated ? " · truncated" : ""}`;
     }
     if (task.type === "csv-import" && typeof r.imported === "number") {
       return `${r.imported.toLocaleString()} of ${(r.rows || 0).toLocaleString()} rows imported${r.bad ? ` · ${r.bad} bad` : ""}`;
@@ -342,7 +348,7 @@
 
     if (state.expanded.has(item.id)) {
       row.extra.hidden = false;
-      row.details.textContent = JSON.stringify(task || item, null, 2);
+      row.details.textContent = task && task.type === "shell" ? shellDetails(task) : JSON.stringify(task || item, null, 2);
     } else {
       row.extra.hidden = true;
     }
@@ -570,6 +576,47 @@
     message.hidden = false;
   }
 
+  // A shell task's command and its output, as a terminal would show them (text only, never markup).
+  function shellDetails(task) {
+    const r = task.result || {};
+    const lines = [`$ ${task.params.command}`, ""];
+    if (task.result) {
+      lines.push(`--- stdout${r.stdout_truncated ? ` (cut at ${bytes(r.output_cap_bytes)})` : ""} ---`, r.stdout || "", `--- stderr${r.stderr_truncated ? ` (cut at ${bytes(r.output_cap_bytes)})` : ""} ---`, r.stderr || "", "---");
+      lines.push(`${r.timed_out ? "timed out" : `exit code ${r.exit_code}`} · agent ${r.agent} · attempt ${r.attempt} · ${r.duration_ms} ms`);
+    } else {
+      lines.push(task.status === "queued" ? "waiting for an agent…" : "running on an agent…");
+    }
+    if (task.error) {
+      lines.push(task.error);
+    }
+    return lines.join("\n");
+  }
+
+  // ---------- executor agents ----------
+
+  async function refreshAgents() {
+    try {
+      const result = await api("GET", "/agents");
+      if (result.ok) {
+        renderAgents(result.data);
+      }
+    } catch {
+      // the list says when Tasker does not answer
+    } finally {
+      setTimeout(refreshAgents, PROCESS_INTERVAL);
+    }
+  }
+
+  function renderAgents(view) {
+    $("agent-summary").textContent = `${view.queued} shell task(s) waiting · ${view.leased} running`;
+    $("agent-list").replaceChildren(...(view.agents.length === 0
+      ? [el("li", { className: "agent empty", text: "No agent has called yet. Start one: tasker agent --token …" })]
+      : view.agents.map((agent) => el("li", { className: "agent", "data-agent": agent.name },
+        el("span", { className: "agent-name mono", text: agent.name }),
+        el("span", { className: "agent-task mono", text: agent.currentTask ? `task …${agent.currentTask.slice(-8)}` : "idle", title: agent.currentTask || "" }),
+        el("span", { className: "agent-seen", text: relativeTime(agent.lastSeen), title: agent.lastSeen })))));
+  }
+
   // ---------- processes ----------
 
   async function refreshProcesses() {
@@ -683,6 +730,7 @@
     }, 10000);
 
     refreshProcesses();
+    refreshAgents();
     refreshList();
   }
 

@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Tasker.Client.Agent;
+
+namespace Tasker.Client.CommandLine.Verbs;
+
+/// <summary>
+/// <c>tasker agent --token T [--name N] [--poll-interval 5s]</c>: an executor agent that runs shell tasks one at a
+/// time until it is stopped (SIGTERM or Ctrl+C). Environment: <c>TASKER_AGENT_TOKEN</c>, <c>TASKER_AGENT_NAME</c>,
+/// <c>POLL_INTERVAL</c> and <c>LOG_LEVEL</c> (as system 004's agent had them); <c>TASKER_URL</c> for the server.
+/// </summary>
+internal sealed partial class AgentVerb : IVerb
+{
+    private static readonly TimeSpan _defaultPoll = TimeSpan.FromSeconds(5);
+
+    public string Name => "agent";
+
+    public IReadOnlyCollection<string> ValuedOptions => ["token", "name", "poll-interval", "log-level"];
+
+    public IReadOnlyCollection<string> Flags => [];
+
+    public async Task<int> RunAsync(Arguments arguments, VerbContext context)
+    {
+        arguments.AtMostPositionals(0);
+        var token = arguments.Option("token") ?? Environment.GetEnvironmentVariable("TASKER_AGENT_TOKEN");
+        if (string.IsNullOrWhiteSpace(token))
+        {
+            throw new UsageException("agent needs the agent token: --token or TASKER_AGENT_TOKEN (the server's Tasker__Agents__Token)");
+        }
+
+        var name = arguments.Option("name") ?? Environment.GetEnvironmentVariable("TASKER_AGENT_NAME") ?? DefaultName();
+        if (!AgentName().IsMatch(name))
+        {
+            throw new UsageException($"--name must be {ClientNames.Rule}, not '{name}'");
+        }
+
+        var pollText = arguments.Option("poll-interval") ?? Environment.GetEnvironmentVariable("POLL_INTERVAL");
+        var poll = pollText is null ? _defaultPoll : ParseInterval(pollText);
+        var levelText = arguments.Option("log-level") ?? Environment.GetEnvironmentVariable("LOG_LEVEL");
+        if (!AgentLog.TryParseLevel(levelText ?? "info", out var level))
+        {
+            throw new UsageException($"--log-level (LOG_LEVEL) must be debug, info, warn or error, not '{levelText}'");
+        }
+
+        var server = context.Http.BaseAddress!;
+        var log = new AgentLog(context.Stderr, level);
+        var agent = new ShellAgent(new AgentSettings(server, token, name, poll), new AgentApi(context.Http, server, token, name), log);
+        return await agent.RunAsync(context.CancellationToken) ? ExitCodes.Ok : ExitCodes.Error;
+    }
+
+    /// <summary>Parses <c>5s</c>, <c>500ms</c>, <c>1m</c> or a plain number of seconds; 0.1 s to 5 minutes.</summary>
+    public static TimeSpan ParseInterval(string text)
+    {
+        var match = Interval().Match(text.Trim());
+        if (match.Success && double.TryParse(match.Groups["n"].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+        {
+            var interval = match.Groups["unit"].Value switch
+            {
+                "ms" => TimeSpan.FromMilliseconds(number),
+                "m" => TimeSpan.FromMinutes(number),
+                _ => TimeSpan.FromSeconds(number),
+            };
+            if (interval >= TimeSpan.FromMilliseconds(100) && interval <= TimeSpan.FromMinutes(5))
+            {
+                return interval;
+            }
+        }
+
+        throw new UsageException($"--poll-interval (POLL_INTERVAL) must be like 5s, 500ms or 1m, from 100ms to 5m, not '{text}'");
+    }
+
+    private static string DefaultName()
+    {
+        var host = Regex.Replace(Environment.MachineName, "[^A-Za-z0-9_.@-]", "-", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        var name = string.Create(CultureInfo.InvariantCulture, $"{host}-{Environment.ProcessId}");
+        return name.Length > 64 ? name[^64..].TrimStart('-', '.', '_', '@') : name;
+    }
+
+    [GeneratedRegex(@"^(?<n>[0-9]+(\.[0-9]+)?)(?<unit>ms|s|m)?\z", RegexOptions.CultureInvariant)]
+    private static partial Regex Interval();
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex AgentName();
+}

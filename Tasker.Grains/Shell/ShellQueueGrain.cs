@@ -1,0 +1,371 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Tasker.Shell;
+
+/// <summary>
+/// The queue of shell tasks (docs/adr/013): which task an agent gets next (priority, then age) and when to ask a
+/// leased task whether its lease still holds. The tasks themselves hold their leases and decide; this grain holds
+/// ids and deadlines only, so a lost call here can delay a task but never lose or duplicate it: every id it hands
+/// out stays watched until its task says it has ended.
+/// </summary>
+public sealed class ShellQueueGrain(
+    [PersistentState("shell-queue", TaskerStorage.Name)] IPersistentState<ShellQueueState> state,
+    IOptions<ShellOptions> options,
+    IOptions<TaskerOptions> taskerOptions,
+    ILogger<ShellQueueGrain> logger) : Grain, IShellQueueGrain, IRemindable
+{
+    private const int MaxAgents = 1_000;
+    private const int MaxChecksPerSweep = 200;
+    private const string KeepReminder = "keep";
+
+    private readonly SortedSet<ShellQueueEntry> _queued = new(QueueOrder.Instance);
+    private readonly Dictionary<string, ShellQueueEntry> _byId = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AgentSighting> _agents = new(StringComparer.Ordinal);
+    private TaskCompletionSource _work = NewSignal();
+    private DateTimeOffset _lastPick = DateTimeOffset.UtcNow;
+    private bool _keepReminderHeld;
+
+    private ShellOptions Shell => options.Value;
+
+    private int Count => _queued.Count + state.State.Leased.Count;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        foreach (var entry in state.State.Queued)
+        {
+            Add(entry);
+        }
+
+        this.RegisterGrainTimer(SweepAsync, new GrainTimerCreationOptions
+        {
+            DueTime = Shell.SweepInterval,
+            Period = Shell.SweepInterval,
+            KeepAlive = true,
+        });
+        return Task.CompletedTask;
+    }
+
+    public async Task<bool> EnqueueAsync(string taskId, TaskPriority priority, DateTimeOffset createdAt)
+    {
+        if (_byId.ContainsKey(taskId))
+        {
+            return true;
+        }
+
+        var wasLeased = state.State.Leased.Remove(taskId);
+        if (!wasLeased && Count >= Shell.MaxQueued)
+        {
+            return false;
+        }
+
+        Add(new ShellQueueEntry(taskId, priority, createdAt, DateTimeOffset.UtcNow));
+        await WriteAsync();
+        Signal();
+        return true;
+    }
+
+    public async Task ReturnAsync(string taskId, TaskPriority priority, DateTimeOffset createdAt)
+    {
+        if (state.State.Leased.Remove(taskId) && !_byId.ContainsKey(taskId))
+        {
+            Add(new ShellQueueEntry(taskId, priority, createdAt, DateTimeOffset.UtcNow));
+            await WriteAsync();
+            Signal();
+        }
+    }
+
+    public async Task<ShellLeaseGrant?> PickAsync(string agent)
+    {
+        Seen(agent, null);
+        while (_queued.Min is { } first)
+        {
+            Remove(first);
+            // Watched from now on, and stored so before the task is asked: a pick that fails half way is found at the deadline.
+            state.State.Leased[first.TaskId] = DateTimeOffset.UtcNow + Shell.LeaseDuration;
+            await WriteAsync();
+
+            ShellLeaseGrant? grant;
+            try
+            {
+                grant = await GrainFactory.GetGrain<IShellTaskGrain>(first.TaskId).LeaseAsync(agent);
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                ShellLog.PickFailed(logger, first.TaskId, exception);
+                throw;
+            }
+
+            if (grant is null)
+            {
+                state.State.Leased.Remove(first.TaskId); // Cancelled or gone while it waited.
+                continue;
+            }
+
+            state.State.Leased[first.TaskId] = grant.LeaseExpiresAt;
+            _lastPick = DateTimeOffset.UtcNow;
+            Seen(agent, grant.TaskId);
+            if (state.State.AlarmRaised)
+            {
+                await SetAlarmAsync(false, "an agent picked a shell task");
+            }
+
+            return grant;
+        }
+
+        return null;
+    }
+
+    public async Task<bool> WaitForWorkAsync(TimeSpan timeout)
+    {
+        if (_queued.Count > 0)
+        {
+            return true;
+        }
+
+        try
+        {
+            await _work.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            // Nothing came.
+        }
+
+        return _queued.Count > 0;
+    }
+
+    public async Task ForgetAsync(string taskId)
+    {
+        var known = state.State.Leased.Remove(taskId);
+        if (_byId.TryGetValue(taskId, out var entry))
+        {
+            Remove(entry);
+            known = true;
+        }
+
+        foreach (var (name, sighting) in _agents.Where(a => a.Value.CurrentTaskId == taskId).ToList())
+        {
+            _agents[name] = sighting with { CurrentTaskId = null };
+        }
+
+        if (known)
+        {
+            await WriteAsync();
+        }
+    }
+
+    public Task SeenAsync(string agent, string? currentTaskId)
+    {
+        Seen(agent, currentTaskId);
+        return Task.CompletedTask;
+    }
+
+    public Task<ShellQueueView> ViewAsync() => Task.FromResult(new ShellQueueView(
+        _queued.Count,
+        state.State.Leased.Count,
+        [.. _agents.Values.OrderByDescending(a => a.LastSeen)]));
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask; // Activating is all it is for.
+
+    /// <summary>Asks the tasks whose lease deadline has passed, and raises or clears the queue alarm.</summary>
+    private async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        await HoldKeepReminderAsync();
+        var now = DateTimeOffset.UtcNow;
+        var due = state.State.Leased.Where(l => l.Value <= now).Select(l => l.Key).Take(MaxChecksPerSweep).ToList();
+        var changed = false;
+        foreach (var taskId in due)
+        {
+            LeaseCheck check;
+            try
+            {
+                check = await GrainFactory.GetGrain<IShellTaskGrain>(taskId).CheckLeaseAsync();
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                ShellLog.CheckFailed(logger, taskId, exception);
+                state.State.Leased[taskId] = now + Shell.SweepInterval * 5;
+                continue;
+            }
+
+            switch (check.Status)
+            {
+                case LeaseCheckStatus.Renewed:
+                    state.State.Leased[taskId] = check.Deadline ?? now + Shell.LeaseDuration;
+                    break;
+                case LeaseCheckStatus.Requeued:
+                    state.State.Leased.Remove(taskId);
+                    if (!_byId.ContainsKey(taskId))
+                    {
+                        Add(new ShellQueueEntry(taskId, check.Priority, check.CreatedAt, now));
+                    }
+
+                    changed = true;
+                    break;
+                default:
+                    state.State.Leased.Remove(taskId);
+                    changed = true;
+                    break;
+            }
+        }
+
+        if (changed)
+        {
+            await WriteAsync();
+            Signal();
+        }
+
+        await SoundAlarmAsync(now);
+    }
+
+    private async Task SoundAlarmAsync(DateTimeOffset now)
+    {
+        if (state.State.AlarmRaised && _queued.Count == 0)
+        {
+            await SetAlarmAsync(false, "no shell task waits any more");
+            return;
+        }
+
+        if (state.State.AlarmRaised || _queued.Count == 0 || now - _lastPick < Shell.QueueAlarm)
+        {
+            return;
+        }
+
+        var oldest = _queued.Min(e => e.QueuedAt);
+        if (now - oldest >= Shell.QueueAlarm)
+        {
+            await SetAlarmAsync(true, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{_queued.Count} shell task(s) waiting, the oldest for {(int)(now - oldest).TotalSeconds} s, and no agent has picked one for longer than {Shell.QueueAlarm.TotalSeconds} s (Tasker:Shell:QueueAlarm): are the agents running?"));
+        }
+    }
+
+    /// <summary>Turns the <c>shell</c> process to <c>queue</c> (raise) or back to <c>active</c>, never over a status a person set.</summary>
+    private async Task SetAlarmAsync(bool raise, string reason)
+    {
+        try
+        {
+            var registry = GrainFactory.GetGrain<IProcessRegistryGrain>(0);
+            await (raise
+                ? registry.ChangeStatusAsync(ShellHandler.TypeName, ProcessStatus.Active, ProcessStatus.Queue, reason)
+                : registry.ChangeStatusAsync(ShellHandler.TypeName, ProcessStatus.Queue, ProcessStatus.Active, reason));
+            state.State.AlarmRaised = raise;
+            await WriteAsync();
+            if (raise)
+            {
+                ShellLog.Alarm(logger, reason);
+            }
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            ShellLog.AlarmFailed(logger, exception); // The next sweep tries again.
+        }
+    }
+
+    /// <summary>A reminder brings this queue back after its silo is lost, so that leases are watched even before an agent calls.</summary>
+    private async Task HoldKeepReminderAsync()
+    {
+        if (_keepReminderHeld)
+        {
+            return;
+        }
+
+        try
+        {
+            var period = taskerOptions.Value.ReminderPeriod;
+            await this.RegisterOrUpdateReminder(KeepReminder, period, period);
+            _keepReminderHeld = true;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            ShellLog.AlarmFailed(logger, exception);
+        }
+    }
+
+    private async Task WriteAsync()
+    {
+        state.State.Queued = [.. _queued];
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Exception exception)
+        {
+            // This activation's view can no longer be trusted; the next one reads what was stored.
+            ShellLog.WriteFailed(logger, exception);
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    private void Add(ShellQueueEntry entry)
+    {
+        if (_byId.TryAdd(entry.TaskId, entry))
+        {
+            _queued.Add(entry);
+        }
+    }
+
+    private void Remove(ShellQueueEntry entry)
+    {
+        _queued.Remove(entry);
+        _byId.Remove(entry.TaskId);
+    }
+
+    private void Seen(string agent, string? currentTaskId)
+    {
+        if (!_agents.ContainsKey(agent) && _agents.Count >= MaxAgents)
+        {
+            _agents.Remove(_agents.MinBy(a => a.Value.LastSeen).Key);
+        }
+
+        _agents[agent] = new AgentSighting(agent, currentTaskId, DateTimeOffset.UtcNow);
+    }
+
+    private void Signal()
+    {
+        if (_queued.Count > 0)
+        {
+            var previous = _work;
+            _work = NewSignal();
+            previous.TrySetResult();
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>High before normal before low; then the earliest created; the id breaks ties.</summary>
+    private sealed class QueueOrder : IComparer<ShellQueueEntry>
+    {
+        public static readonly QueueOrder Instance = new();
+
+        public int Compare(ShellQueueEntry? x, ShellQueueEntry? y)
+        {
+            if (ReferenceEquals(x, y))
+            {
+                return 0;
+            }
+
+            if (x is null || y is null)
+            {
+                return x is null ? -1 : 1;
+            }
+
+            var byPriority = Rank(x.Priority).CompareTo(Rank(y.Priority));
+            if (byPriority != 0)
+            {
+                return byPriority;
+            }
+
+            var byAge = x.CreatedAt.CompareTo(y.CreatedAt);
+            return byAge != 0 ? byAge : string.CompareOrdinal(x.TaskId, y.TaskId);
+        }
+
+        private static int Rank(TaskPriority priority) => priority switch
+        {
+            TaskPriority.High => 0,
+            TaskPriority.Normal => 1,
+            _ => 2,
+        };
+    }
+}

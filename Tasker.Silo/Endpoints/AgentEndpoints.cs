@@ -1,0 +1,310 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Tasker.Api;
+using Tasker.Shell;
+using Tasker.Silo.FrontEnd;
+using Tasker.Silo.FrontEnd.Agents;
+
+namespace Tasker.Silo.Endpoints;
+
+/// <summary>
+/// The executor agents' routes (as system 004 had them): pick a shell task, heartbeat while it runs, finish or
+/// release it. Every call carries the agent token; every report carries the pick's lease (docs/adr/013).
+/// </summary>
+public static class AgentEndpoints
+{
+    public const string AgentHeader = "X-Agent-Name";
+    private const double MaxWaitSeconds = 30;
+    private static readonly TimeSpan _waitSlice = TimeSpan.FromSeconds(20); // Under the grain call timeout.
+    private static readonly string[] _leaseFields = ["lease"];
+    private static readonly string[] _finishFields = ["lease", "exitCode", "stdout", "stderr", "stdoutTruncated", "stderrTruncated", "timedOut", "durationMs", "error"];
+
+    public static IEndpointRouteBuilder MapAgentEndpoints(this IEndpointRouteBuilder app)
+    {
+        var agents = app.MapGroup("/tasks").WithTags("Agents").AddEndpointFilter<AgentTokenFilter>();
+        agents.MapGet("/pick", PickAsync)
+            .WithSummary("Pick the next shell task (executor agents)")
+            .WithDescription("Authorization: Bearer <agent token>. The queued shell task with the highest priority, then the earliest, leased to the agent named by the X-Agent-Name header or ?agent=. 204 when none; ?wait=N (0–30 s) waits for one.")
+            .Produces<PickedTaskView>()
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        agents.MapPost("/{id}/heartbeat", HeartbeatAsync)
+            .WithSummary("Renew a lease; learn of a cancellation (executor agents)")
+            .WithDescription("Body {\"lease\":...}. Renews the lease, then waits up to heartbeatSeconds for a cancellation: cancel: true means kill the command. 409 when the lease is not the current one.")
+            .Accepts<LeaseRequest>("application/json")
+            .Produces<HeartbeatView>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        agents.MapPost("/{id}/finish", FinishAsync)
+            .WithSummary("Report a shell task's outcome (executor agents)")
+            .WithDescription("Exit code, stdout and stderr (each kept up to Tasker:Shell:OutputCapBytes and marked truncated beyond), with the pick's lease. 409 when the lease is not the current one: nothing changes.")
+            .Accepts<FinishTaskRequest>("application/json")
+            .Produces<TaskView>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        agents.MapPost("/{id}/release", ReleaseAsync)
+            .WithSummary("Give a shell task back to the queue (an agent that stops)")
+            .Accepts<LeaseRequest>("application/json")
+            .Produces<TaskView>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        app.MapGet("/agents", ListAgentsAsync)
+            .WithTags("Agents")
+            .WithSummary("The executor agents heard from, and the shell queue")
+            .Produces<AgentsView>();
+        return app;
+    }
+
+    public static async Task<IResult> PickAsync(HttpContext context, string? agent, string? wait, IGrainFactory grains, IOptions<ShellOptions> shell, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var name = AgentName(context, agent, errors);
+        var seconds = 0.0;
+        if (wait is not null && (!double.TryParse(wait, NumberStyles.Float, CultureInfo.InvariantCulture, out seconds) || !(seconds >= 0 && seconds <= MaxWaitSeconds)))
+        {
+            errors["wait"] = [$"wait must be a number of seconds from 0 to {MaxWaitSeconds}"];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid(errors, "The pick is invalid");
+        }
+
+        var queue = grains.GetGrain<IShellQueueGrain>(0);
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(seconds);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            if (await queue.PickAsync(name!) is { } grant)
+            {
+                return TypedResults.Ok(View(grant, shell.Value));
+            }
+
+            var remaining = deadline - DateTimeOffset.UtcNow;
+            if (remaining <= TimeSpan.Zero)
+            {
+                break;
+            }
+
+            await queue.WaitForWorkAsync(remaining < _waitSlice ? remaining : _waitSlice);
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<IResult> HeartbeatAsync(
+        string id, HttpContext context, string? agent, IGrainFactory grains, IOptions<ShellOptions> shell, IOptions<FrontEndOptions> frontEnd, CancellationToken cancellationToken)
+    {
+        var (lease, problem) = await ReadLeaseAsync(context.Request, frontEnd.Value, cancellationToken);
+        if (lease is null)
+        {
+            return problem!;
+        }
+
+        if (!TaskIds.IsWellFormed(id))
+        {
+            return Problems.TaskNotFound(id);
+        }
+
+        var outcome = await grains.GetGrain<IShellTaskGrain>(id).HeartbeatAsync(lease);
+        if (outcome.Status != ShellCallStatus.Done)
+        {
+            return outcome.Status == ShellCallStatus.Cancelled ? TypedResults.Ok(new HeartbeatView(id, "cancelled", true, null)) : Refusal(id, outcome);
+        }
+
+        Seen(grains, context, agent, id);
+        // Wait for a cancellation for a while, so that it reaches the agent at once without busy heartbeats.
+        var task = await grains.GetGrain<ITaskGrain>(id).WatchAsync(outcome.Task!.Version, shell.Value.HeartbeatWait);
+        var cancelled = task is null || task.Phase == TaskPhase.Cancelled;
+        return TypedResults.Ok(new HeartbeatView(id, task?.Phase.ToWire() ?? "deleted", cancelled, cancelled ? null : outcome.LeaseExpiresAt));
+    }
+
+    public static async Task<IResult> FinishAsync(string id, HttpContext context, string? agent, IGrainFactory grains, IOptions<FrontEndOptions> frontEnd, CancellationToken cancellationToken)
+    {
+        var (document, problem) = await JsonBody.ReadObjectAsync(context.Request, frontEnd.Value.MaxRequestBodyBytes, "lease, exitCode, stdout and stderr", cancellationToken);
+        if (document is null)
+        {
+            return problem!;
+        }
+
+        string? lease;
+        ShellReport report;
+        using (document)
+        {
+            var root = document.RootElement;
+            var errors = new Dictionary<string, string[]>();
+            JsonBody.RejectUnknownFields(root, _finishFields, errors, "a finish report");
+            lease = JsonBody.ReadString(root, "lease", errors, required: true);
+            var exitCode = ReadInt(root, "exitCode", errors);
+            var stdout = ReadText(root, "stdout", errors);
+            var stderr = ReadText(root, "stderr", errors);
+            var startError = ReadText(root, "error", errors);
+            var durationMs = ReadInt(root, "durationMs", errors, long.MaxValue) ?? 0;
+            var timedOut = ReadBool(root, "timedOut", errors);
+            var stdoutTruncated = ReadBool(root, "stdoutTruncated", errors);
+            var stderrTruncated = ReadBool(root, "stderrTruncated", errors);
+            if (exitCode is null && !timedOut && startError is null && !errors.ContainsKey("exitCode"))
+            {
+                errors["exitCode"] = ["exitCode is required unless timedOut is true or error says why the command could not start"];
+            }
+
+            if (errors.Count > 0)
+            {
+                return Problems.Invalid(errors, "The finish report is invalid");
+            }
+
+            report = new ShellReport(
+                (int?)exitCode, stdout ?? "", stderr ?? "", stdoutTruncated, stderrTruncated, timedOut, durationMs, startError);
+        }
+
+        if (!TaskIds.IsWellFormed(id))
+        {
+            return Problems.TaskNotFound(id);
+        }
+
+        var outcome = await grains.GetGrain<IShellTaskGrain>(id).FinishAsync(lease!, report);
+        if (outcome.Status != ShellCallStatus.Done)
+        {
+            return Refusal(id, outcome);
+        }
+
+        Seen(grains, context, agent, null);
+        return TypedResults.Ok(TaskViews.From(outcome.Task!));
+    }
+
+    public static async Task<IResult> ReleaseAsync(string id, HttpContext context, string? agent, IGrainFactory grains, IOptions<FrontEndOptions> frontEnd, CancellationToken cancellationToken)
+    {
+        var (lease, problem) = await ReadLeaseAsync(context.Request, frontEnd.Value, cancellationToken);
+        if (lease is null)
+        {
+            return problem!;
+        }
+
+        if (!TaskIds.IsWellFormed(id))
+        {
+            return Problems.TaskNotFound(id);
+        }
+
+        var outcome = await grains.GetGrain<IShellTaskGrain>(id).ReleaseAsync(lease);
+        if (outcome.Status != ShellCallStatus.Done)
+        {
+            return Refusal(id, outcome);
+        }
+
+        Seen(grains, context, agent, null);
+        return TypedResults.Ok(TaskViews.From(outcome.Task!));
+    }
+
+    public static async Task<IResult> ListAgentsAsync(IGrainFactory grains)
+    {
+        var view = await grains.GetGrain<IShellQueueGrain>(0).ViewAsync();
+        return TypedResults.Ok(new AgentsView(view.Queued, view.Leased, [.. view.Agents.Select(a => new AgentView(a.Name, a.CurrentTaskId, a.LastSeen))]));
+    }
+
+    private static PickedTaskView View(ShellLeaseGrant grant, ShellOptions shell)
+    {
+        var self = TaskViews.Self(grant.TaskId);
+        return new PickedTaskView(
+            grant.TaskId, grant.Command, grant.TimeoutSeconds, grant.Lease, grant.LeaseExpiresAt, shell.HeartbeatWait.TotalSeconds, grant.Attempt, grant.Client, shell.OutputCapBytes,
+            new AgentTaskLinks($"{self}/heartbeat", $"{self}/finish", $"{self}/release"));
+    }
+
+    private static IResult Refusal(string id, ShellCallResult outcome) => outcome.Status switch
+    {
+        ShellCallStatus.NotFound => Problems.TaskNotFound(id),
+        ShellCallStatus.Cancelled => Problems.Conflict("task-cancelled", "The task was cancelled", $"Task {id} was cancelled; its report is not kept."),
+        _ => Problems.Conflict("stale-lease", "Not the current lease", $"Refused, nothing changed: {outcome.Reason ?? "the lease is not the current one"}."),
+    };
+
+    private static string? AgentName(HttpContext context, string? query, Dictionary<string, string[]> errors)
+    {
+        var name = query ?? context.Request.Headers[AgentHeader].FirstOrDefault() ?? "unnamed";
+        if (!ClientNames.IsValid(name))
+        {
+            errors["agent"] = [$"the agent name (X-Agent-Name or ?agent=) must be {ClientNames.Rule}"];
+            return null;
+        }
+
+        return name;
+    }
+
+    private static void Seen(IGrainFactory grains, HttpContext context, string? query, string? taskId)
+    {
+        var name = query ?? context.Request.Headers[AgentHeader].FirstOrDefault();
+        if (ClientNames.IsValid(name))
+        {
+            _ = grains.GetGrain<IShellQueueGrain>(0).SeenAsync(name!, taskId); // One-way.
+        }
+    }
+
+    private static async Task<(string? Lease, IResult? Problem)> ReadLeaseAsync(HttpRequest request, FrontEndOptions options, CancellationToken cancellationToken)
+    {
+        var (document, problem) = await JsonBody.ReadObjectAsync(request, options.MaxRequestBodyBytes, "the lease", cancellationToken);
+        if (document is null)
+        {
+            return (null, problem);
+        }
+
+        using (document)
+        {
+            var errors = new Dictionary<string, string[]>();
+            JsonBody.RejectUnknownFields(document.RootElement, _leaseFields, errors, "a lease request");
+            var lease = JsonBody.ReadString(document.RootElement, "lease", errors, required: true);
+            return errors.Count > 0 ? (null, Problems.Invalid(errors, "The request is invalid")) : (lease, null);
+        }
+    }
+
+    private static long? ReadInt(JsonElement root, string name, Dictionary<string, string[]> errors, long max = int.MaxValue)
+    {
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        var min = max == int.MaxValue ? int.MinValue : 0;
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var number) || number < min || number > max)
+        {
+            errors[name] = [$"{name} must be a whole number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}"];
+            return null;
+        }
+
+        return number;
+    }
+
+    private static string? ReadText(JsonElement root, string name, Dictionary<string, string[]> errors)
+    {
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors[name] = [$"{name} must be a string, not {JsonBody.Describe(value.ValueKind)}"];
+            return null;
+        }
+
+        return value.GetString();
+    }
+
+    private static bool ReadBool(JsonElement root, string name, Dictionary<string, string[]> errors)
+    {
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return false;
+        }
+
+        if (value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            errors[name] = [$"{name} must be true or false, not {JsonBody.Describe(value.ValueKind)}"];
+            return false;
+        }
+
+        return value.GetBoolean();
+    }
+}
