@@ -45,7 +45,6 @@ public static class FrontEndExtensions
         services.AddOptions<AgentsOptions>().BindConfiguration(AgentsOptions.SectionName).ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AgentsOptions>, DataAnnotationsValidator<AgentsOptions>>();
         services.AddSingleton<IShellSubmissionPolicy, LoopbackShellPolicy>();
-        services.AddSingleton<ITaskRequestShape, System004>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
         {
             c.ProblemDetails.Extensions.TryAdd("traceId", c.HttpContext.TraceIdentifier);

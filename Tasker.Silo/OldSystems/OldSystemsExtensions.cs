@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Tasker.Silo.FrontEnd;
 using Tasker.Silo.Hosting;
 
 namespace Tasker.Silo.OldSystems;
@@ -15,6 +16,7 @@ public static partial class OldSystemsExtensions
     public static IServiceCollection AddOldSystems(this IServiceCollection services)
     {
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, TrailingSlash.Policy>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskRequestShape, System004>()); // 004's requests are the canonical routes with another body.
         services.Configure<OpenApiOptions>(FrontEndExtensions.OpenApiDocumentName, o => o.AddDocumentTransformer(System001.DescribeAsync));
         return services;
     }

@@ -10,14 +10,17 @@ namespace Tasker.Silo.OldSystems;
 /// System 004, the "Task Executor" (seeds/004): <c>POST /tasks {"command":"echo hello"}</c>, with no type and no
 /// client, is a <c>shell</c> task of <c>Tasker:Shell:DefaultClient</c> (default <c>004</c>). Its other requests are
 /// Tasker's own routes unchanged: <c>GET /tasks</c>, <c>GET /tasks/{id}</c>, and the agents' <c>GET /tasks/pick</c>
-/// and <c>POST /tasks/{id}/finish</c> (with the agent token).
+/// and <c>POST /tasks/{id}/finish</c> (with the agent token). <c>Tasker__OldSystems__004__Enabled=false</c> turns
+/// the shape off: a body without a type is then refused as the canonical API refuses it.
 /// </summary>
-public sealed class System004(IOptions<ShellOptions> shell) : ITaskRequestShape
+public sealed class System004(IOptions<ShellOptions> shell, IConfiguration configuration) : ITaskRequestShape
 {
+    private readonly bool _enabled = configuration.GetSection($"{OldSystemOptions.SectionName}:004").Get<OldSystemOptions>()?.Enabled ?? true;
+
     public bool TryTranslate(JsonElement body, out JsonElement canonical)
     {
         canonical = default;
-        if (!body.TryGetProperty("command", out var command) || body.TryGetProperty("type", out _))
+        if (!_enabled || !body.TryGetProperty("command", out var command) || body.TryGetProperty("type", out _))
         {
             return false;
         }

@@ -15,7 +15,8 @@ public sealed class SwitchedOldSystemsFixture : OldSystemsFixture
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        builder.UseSetting("Tasker:OldSystems:001:Enabled", "false").UseSetting("Tasker:OldSystems:002:Client", Client002);
+        builder.UseSetting("Tasker:OldSystems:001:Enabled", "false").UseSetting("Tasker:OldSystems:002:Client", Client002)
+            .UseSetting("Tasker:OldSystems:004:Enabled", "false");
     }
 }
 
@@ -46,6 +47,15 @@ public sealed class OldSystemsTests(SwitchedOldSystemsFixture fixture) : IClassF
 
         var document = await OpenApiAsync();
         Assert.DoesNotContain("001 compatibility", document.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_004_turned_off_its_body_without_a_type_is_refused_as_the_canonical_API_refuses_it()
+    {
+        var answer = await _http.SendJsonAsync(HttpMethod.Post, "/tasks", """{"command":"echo hello"}""");
+
+        Assert.True(answer.Status == HttpStatusCode.BadRequest, answer.Body.GetRawText());
+        Assert.True(answer.Body.GetProperty("errors").TryGetProperty("type", out _), answer.Body.GetRawText());
     }
 
     [Fact]
