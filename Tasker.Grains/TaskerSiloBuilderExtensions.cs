@@ -25,6 +25,7 @@ public static class TaskerSiloBuilderExtensions
             .ValidateOnStart();
         silo.Services.AddSingleton<IValidateOptions<TaskerOptions>, DataAnnotationsValidator<TaskerOptions>>();
         configure?.Invoke(options);
+        silo.AddIncomingGrainCallFilter<Storage.StorageFailureFilter>();
 
         silo.Services.AddSingleton<ITaskHandler, Sum2Handler>();
         silo.Services.AddSingleton<ITaskHandler, Mult3Handler>();

@@ -345,7 +345,7 @@ public sealed partial class TaskGrain(
     }
 
     private static bool IsPassing(Exception exception) =>
-        exception is System.Data.Common.DbException { IsTransient: true } or TimeoutException or System.Net.Sockets.SocketException;
+        exception is System.Data.Common.DbException { IsTransient: true } or StorageUnavailableException or TimeoutException or System.Net.Sockets.SocketException;
 
     private async Task CompleteChunkAsync(ChunkOutcome outcome)
     {

@@ -1,0 +1,64 @@
+using System.Data.Common;
+using Orleans.Runtime.Hosting;
+using Orleans.Storage;
+using Orleans.TestingHost;
+
+namespace Tasker.Grains.Tests.Storage;
+
+/// <summary>
+/// A grain whose storage driver fails: the caller, in another process of the cluster, gets an exception it can read
+/// (<see cref="StorageUnavailableException"/>, which the front end answers with 503), not a codec failure.
+/// </summary>
+public sealed class StorageFailureFilterTests : IAsyncLifetime
+{
+    private InProcessTestCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.Options.ConfigureFileLogging = false;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.Services.AddGrainStorage(TaskerStorage.Name, (_, _) => new UnreachableDatabase());
+            silo.UseInMemoryReminderService();
+            silo.AddTaskerGrains();
+        });
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task A_drivers_failure_reaches_the_caller_as_StorageUnavailableException_naming_it()
+    {
+        var idempotency = _cluster.Client.GetGrain<IIdempotencyGrain>("storage-failure\nkey-1");
+
+        var failure = await Assert.ThrowsAsync<StorageUnavailableException>(() => idempotency.ClaimAsync(TaskIds.New()));
+
+        Assert.Contains(nameof(DriverFailure), failure.Message, StringComparison.Ordinal);
+        Assert.Contains("connection refused", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Driver_failures_are_found_inside_wrapping_exceptions_and_other_failures_are_left_alone()
+    {
+        var wrapped = new OrleansException("write failed", new InvalidOperationException("inner", new DriverFailure()));
+
+        Assert.IsType<DriverFailure>(Tasker.Storage.StorageFailureFilter.FindDriverFailure(wrapped));
+        Assert.Null(Tasker.Storage.StorageFailureFilter.FindDriverFailure(new InconsistentStateException("stale")));
+        Assert.Null(Tasker.Storage.StorageFailureFilter.FindDriverFailure(new ArgumentException("bad")));
+    }
+
+    /// <summary>What a database driver throws when its server is gone; its type has no Orleans codec.</summary>
+    private sealed class DriverFailure() : DbException("connection refused");
+
+    private sealed class UnreachableDatabase : IGrainStorage
+    {
+        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => Task.CompletedTask;
+
+        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => throw new DriverFailure();
+
+        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => throw new DriverFailure();
+    }
+}
