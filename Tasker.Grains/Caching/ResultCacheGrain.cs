@@ -23,6 +23,14 @@ public sealed class ResultCacheGrain(
             return new CacheAnswer(CacheLookupStatus.Hit, hit);
         }
 
+        if (S.LeaderId is not null && S.LeaderId != taskId && S.Followers.Contains(taskId) && !await LeaderIsComputingAsync(S.LeaderId))
+        {
+            // A follower asks again when its leader's word has not come for a reminder period. A leader whose first
+            // write failed (it never existed) or that ended without reporting (it failed between the two) will never
+            // report: this follower takes over rather than wait forever.
+            S.LeaderId = null;
+        }
+
         if (S.LeaderId is null || S.LeaderId == taskId)
         {
             S.Key = key;
@@ -79,6 +87,10 @@ public sealed class ResultCacheGrain(
             await GrainFactory.GetGrain<ITaskGrain>(follower).LeaderEndedAsync(answer);
         }
     }
+
+    /// <summary>True while the leader task exists and has not ended (running, paused or queued).</summary>
+    private async Task<bool> LeaderIsComputingAsync(string leaderId) =>
+        await GrainFactory.GetGrain<ITaskGrain>(leaderId).GetAsync() is { } leader && !leader.Phase.IsFinal(); // GetAsync interleaves: no deadlock with a leader completing here.
 
     private string? FreshResult(string key) =>
         S.ResultJson is not null && S.Key == key && DateTimeOffset.UtcNow - S.StoredAt < options.Value.CacheTtl ? S.ResultJson : null;

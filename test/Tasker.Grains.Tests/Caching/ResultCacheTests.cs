@@ -46,6 +46,30 @@ public sealed class ResultCacheTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_follower_whose_leader_never_existed_takes_over_and_succeeds()
+    {
+        // The cache elected a leader whose first write then failed: no such task will ever report back.
+        var n = Random.Shared.Next(100, 999);
+        var submission = new TaskSubmission("sequence", $$"""{"n":{{n}}}""", "cache-ghost", TaskPriority.Normal);
+        var cache = fixture.Grains.GetGrain<IResultCacheGrain>(Tasker.Caching.ResultCacheKey.For(submission.Type, submission.ParametersJson));
+        Assert.Equal(CacheLookupStatus.Lead, (await cache.JoinAsync(submission.Type, submission.ParametersJson, TaskIds.New())).Status);
+
+        var follower = fixture.Grains.GetGrain<ITaskGrain>(TaskIds.New());
+        var task = await follower.SubmitAsync(submission);
+        Assert.Equal(TaskPhase.Queued, task.Phase);
+
+        var deadline = DateTime.UtcNow.AddSeconds(30); // The fixture's reminder period is 2 s.
+        while (!task!.Phase.IsFinal())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the follower still waits for a leader that does not exist; last seen {task}");
+            task = await follower.WatchAsync(task.Version, TimeSpan.FromSeconds(2));
+        }
+
+        Assert.Equal(TaskPhase.Succeeded, task.Phase);
+        Assert.Equal(((long)n * (n + 1) / 2).ToString(System.Globalization.CultureInfo.InvariantCulture), task.ResultJson);
+    }
+
+    [Fact]
     public async Task A_finished_long_computation_answers_later_requests_as_cache_hits()
     {
         var submission = new TaskSubmission("sequence", $$"""{"n":{{Random.Shared.Next(10, 99)}}}""", "cache-long", TaskPriority.Normal);
