@@ -217,7 +217,7 @@ public sealed partial class TaskGrain(
         S.Finish(TaskPhase.Cancelled, error: "cancelled on request");
         if (wasLeading)
         {
-            await ReportToCacheAsync();
+            await ReportToCacheOrDropAsync();
         }
 
         await CommitAsync();
@@ -367,7 +367,7 @@ public sealed partial class TaskGrain(
         }
 
         // The cache learns first, so that anyone who sees this task end also finds its result cached.
-        await ReportToCacheAsync();
+        await ReportToCacheOrDropAsync();
         await CommitAsync();
         await ReleaseReminderAsync();
         await AfterPhaseChangeAsync();
@@ -496,6 +496,25 @@ public sealed partial class TaskGrain(
         {
             // Children are not listed in the client's history; their parent is.
             await GrainFactory.GetGrain<IClientGrain>(S.Client).RecordAsync(S.ToHistoryEntry(Id));
+        }
+    }
+
+    /// <summary>
+    /// Reports to the cache between a change of state and its commit. If the report fails, this activation's state is
+    /// ahead of storage: the activation is dropped, so the next call or reminder reads the stored state again
+    /// (docs/adr/014), instead of living on with a change that storage never saw.
+    /// </summary>
+    private async Task ReportToCacheOrDropAsync()
+    {
+        try
+        {
+            await ReportToCacheAsync();
+        }
+        catch
+        {
+            StopDriver();
+            DeactivateOnIdle();
+            throw;
         }
     }
 

@@ -1,0 +1,112 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+
+namespace Tasker.Grains.Tests.Tasks;
+
+/// <summary>
+/// A call that fails between a task's change of state and its commit (the result cache, once) must not leave the
+/// activation ahead of storage: the task goes on from what storage holds and reaches its end.
+/// </summary>
+public sealed class FailureAfterChangeTests : IAsyncLifetime
+{
+    private InProcessTestCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.Options.ConfigureFileLogging = false;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(TaskerStorage.Name);
+            silo.UseInMemoryReminderService();
+            silo.Services.Configure<Tasker.Records.DataSetOptions>(d => d.Rows = 0);
+            silo.AddIncomingGrainCallFilter<FailCacheReportOnce>();
+            silo.AddTaskerGrains(o => o.Configure(t =>
+            {
+                t.ChunkBudget = TimeSpan.FromMilliseconds(20);
+                t.ReminderPeriod = TimeSpan.FromSeconds(2);
+            }));
+        });
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task A_failed_cache_report_when_a_task_ends_drops_the_activation_and_the_task_still_ends_succeeded()
+    {
+        var n = Random.Shared.Next(100, 999);
+        var grain = _cluster.Client.GetGrain<ITaskGrain>(TaskIds.New());
+        FailCacheReportOnce.Arm();
+
+        var task = await grain.SubmitAsync(new TaskSubmission("sequence", $$"""{"n":{{n}}}""", "fail-after-change", TaskPriority.Normal));
+        task = await UntilFinalAsync(grain, task);
+
+        Assert.True(FailCacheReportOnce.Fired, "the cache report was never refused: the test proved nothing");
+        Assert.Equal(TaskPhase.Succeeded, task.Phase);
+        Assert.Equal(((long)n * (n + 1) / 2).ToString(System.Globalization.CultureInfo.InvariantCulture), task.ResultJson);
+    }
+
+    [Fact]
+    public async Task A_cancel_whose_cache_report_fails_changes_nothing_and_a_retried_cancel_succeeds()
+    {
+        var grain = _cluster.Client.GetGrain<ITaskGrain>(TaskIds.New());
+        var task = await grain.SubmitAsync(new TaskSubmission("sequence", """{"n":1000000}""", "fail-after-change", TaskPriority.Normal));
+        Assert.Equal(TaskPhase.Running, task.Phase);
+        FailCacheReportOnce.Arm();
+
+        await Assert.ThrowsAnyAsync<Exception>(() => grain.CancelAsync());
+        Assert.True(FailCacheReportOnce.Fired);
+
+        // Storage never saw the cancel: the task is running, and a retried cancel ends it.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        TaskCommandResult cancelled;
+        while ((cancelled = await grain.CancelAsync()).Status != TaskCommandStatus.Done)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the retried cancel was refused: {cancelled}");
+            await Task.Delay(200);
+        }
+
+        task = await UntilFinalAsync(grain, (await grain.GetAsync())!);
+        Assert.Equal(TaskPhase.Cancelled, task.Phase);
+    }
+
+    private static async Task<TaskSnapshot> UntilFinalAsync(ITaskGrain grain, TaskSnapshot task)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30); // Reminders every 2 s bring a dropped activation back.
+        while (!task.Phase.IsFinal())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the task never ended; last seen {task}");
+            task = (await grain.WatchAsync(task.Version, TimeSpan.FromSeconds(2)))!;
+        }
+
+        return task;
+    }
+
+    /// <summary>When armed, refuses the next report of an outcome to the result cache, once.</summary>
+    public sealed class FailCacheReportOnce : IIncomingGrainCallFilter
+    {
+        private static readonly ConcurrentQueue<bool> _armed = new();
+
+        public static bool Fired { get; private set; }
+
+        public static void Arm()
+        {
+            Fired = false;
+            _armed.Enqueue(true);
+        }
+
+        public async Task Invoke(IIncomingGrainCallContext context)
+        {
+            if (context.InterfaceMethod.Name == nameof(IResultCacheGrain.CompleteAsync) && _armed.TryDequeue(out _))
+            {
+                Fired = true;
+                throw new InvalidOperationException("the result cache refused this report (test)");
+            }
+
+            await context.Invoke();
+        }
+    }
+}
