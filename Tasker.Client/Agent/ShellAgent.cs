@@ -16,6 +16,7 @@ internal sealed class ShellAgent(AgentSettings settings, AgentApi api, AgentLog 
     private const int Cancelled = 1;
     private const int LeaseLost = 2;
     private static readonly TimeSpan _minHeartbeatSpacing = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan _firstHeartbeatAfter = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Works until <paramref name="stopping"/>; true on a clean stop, false when the server refuses this agent's token.</summary>
     public async Task<bool> RunAsync(CancellationToken stopping)
@@ -96,6 +97,8 @@ internal sealed class ShellAgent(AgentSettings settings, AgentApi api, AgentLog 
     /// <summary>Renews the lease until <paramref name="end"/>; calls <paramref name="stop"/> on a cancellation or a lost lease.</summary>
     private async Task HeartbeatAsync(PickedTaskView task, Action<int> stop, CancellationToken end)
     {
+        // The pick's lease holds for a while: a command that ends quickly costs no heartbeat at all.
+        await PauseAsync(_firstHeartbeatAfter, end);
         while (!end.IsCancellationRequested)
         {
             var started = DateTimeOffset.UtcNow;

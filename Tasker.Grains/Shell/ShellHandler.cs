@@ -46,4 +46,21 @@ public sealed class ShellHandler(IOptions<ShellOptions> options) : ITaskHandler
 }
 
 /// <summary>The shell queue is at its bound (<see cref="ShellOptions.MaxQueued"/>): the submission is refused, nothing is stored.</summary>
-public sealed class ShellQueueFullException(string message) : Exception(message);
+/// <remarks>Serializable: it crosses silos from the task grain to the front end that took the request.</remarks>
+[GenerateSerializer, Alias("tasker.ShellQueueFullException")]
+public sealed class ShellQueueFullException : Exception
+{
+    public ShellQueueFullException()
+    {
+    }
+
+    public ShellQueueFullException(string message)
+        : base(message)
+    {
+    }
+
+    public ShellQueueFullException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

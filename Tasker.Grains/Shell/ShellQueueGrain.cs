@@ -135,13 +135,14 @@ public sealed class ShellQueueGrain(
         return _queued.Count > 0;
     }
 
-    public async Task ForgetAsync(string taskId)
+    public Task ForgetAsync(string taskId)
     {
-        var known = state.State.Leased.Remove(taskId);
+        // Not written now: the next write carries it, and should this activation be lost first, the stored entry is
+        // harmless (a pick finds the task not leasable, a lease check finds it gone). One write less per finished task.
+        state.State.Leased.Remove(taskId);
         if (_byId.TryGetValue(taskId, out var entry))
         {
             Remove(entry);
-            known = true;
         }
 
         foreach (var (name, sighting) in _agents.Where(a => a.Value.CurrentTaskId == taskId).ToList())
@@ -149,10 +150,7 @@ public sealed class ShellQueueGrain(
             _agents[name] = sighting with { CurrentTaskId = null };
         }
 
-        if (known)
-        {
-            await WriteAsync();
-        }
+        return Task.CompletedTask;
     }
 
     public Task SeenAsync(string agent, string? currentTaskId)

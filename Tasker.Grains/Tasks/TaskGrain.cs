@@ -44,7 +44,7 @@ public sealed partial class TaskGrain(
         if (S.Exists)
         {
             _published = ToSnapshot();
-            if (S.Phase == TaskPhase.Running)
+            if (S.Phase == TaskPhase.Running && !IsShell) // A running shell task runs on its agent, not here.
             {
                 TaskGrainLog.Resumed(logger, Id, S.Client, S.Checkpoint.Position);
                 StartDriver();

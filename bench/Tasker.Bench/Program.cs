@@ -17,6 +17,13 @@ try
         return args.Length == 2 ? Report.Print(args[1], Console.Out) : Fail("report needs one results directory");
     }
 
+    if (args[0] == "shell-hangfire")
+    {
+        // bench/shell.sh: the Hangfire peer of shell tasks on agents. Arguments: jobs, workers.
+        Console.WriteLine(ShellJobScenario.Run(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture)));
+        return 0;
+    }
+
     var options = BenchArguments.Parse(args[0], args[1..]);
     if (options.System == "long")
     {

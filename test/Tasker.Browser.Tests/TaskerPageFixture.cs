@@ -73,12 +73,17 @@ public sealed class TaskerPageFixture : WebApplicationFactory<Program>, IAsyncLi
         await base.DisposeAsync();
     }
 
+    /// <summary>The token the shell page test's stand-in agent presents.</summary>
+    public const string AgentToken = "page-agent-token-0123456789";
+
     /// <summary>Rows of the fake data set: enough for an export that runs for seconds, in chunks of 10.</summary>
     public const int DataSetRows = 20_000;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder) =>
         builder.UseQuickEmbeddedSilo()
-            .UseSetting("Tasker:DataSet:Rows", DataSetRows.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            .UseSetting("Tasker:DataSet:Rows", DataSetRows.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .UseSetting("Tasker:Shell:Enabled", "true") // The server listens on loopback only, so shell tasks are allowed.
+            .UseSetting("Tasker:Agents:Token", AgentToken);
 }
 
 [CollectionDefinition(Name)]

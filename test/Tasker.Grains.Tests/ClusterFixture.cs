@@ -11,6 +11,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
+    /// <summary>Shell tasks queued or leased at once in this cluster (only the shell queue tests use the queue).</summary>
+    public const int ShellQueueLimit = 5;
+
     public IGrainFactory Grains => Cluster.Client;
 
     public async Task InitializeAsync()
@@ -27,6 +30,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<IHistoryStore>(history);
             silo.Services.AddSingleton<IRecordStore>(records);
             silo.Services.Configure<DataSetOptions>(d => d.Rows = 0);
+            silo.Services.Configure<Tasker.Shell.ShellOptions>(o => o.MaxQueued = ShellQueueLimit);
             silo.AddTaskerGrains(o => o.Configure(t =>
             {
                 t.ChunkBudget = TimeSpan.FromMilliseconds(20);

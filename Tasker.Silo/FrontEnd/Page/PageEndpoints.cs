@@ -22,6 +22,7 @@ public static class PageEndpoints
     {
         ["tasks"] = "/tasks",
         ["processes"] = "/processes",
+        ["agents"] = "/agents",
         ["openapi"] = "/openapi/v1.json",
         ["reference"] = "/scalar/v1",
         ["dashboard"] = "/dashboard/",

@@ -1,0 +1,71 @@
+using Tasker.Shell;
+
+namespace Tasker.Grains.Tests.Shell;
+
+/// <summary>The shell queue grain and the task grain's leases, on a two-silo test cluster.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ShellQueueTests(ClusterFixture fixture)
+{
+    private readonly IGrainFactory _grains = fixture.Grains;
+
+    private static TaskSubmission Shell(string command) =>
+        new("shell", $$"""{"command":"{{command}}","timeout_s":60}""", "grain-shell", TaskPriority.Normal);
+
+    private static ShellReport Report(int exitCode) => new(exitCode, "", "", false, false, false, 1);
+
+    [Fact]
+    public async Task The_queue_refuses_a_task_beyond_its_bound_stores_nothing_of_it_and_takes_one_again_when_room_is_made()
+    {
+        var queue = _grains.GetGrain<IShellQueueGrain>(0);
+        var accepted = new List<string>();
+        for (var i = 0; i < ClusterFixture.ShellQueueLimit; i++)
+        {
+            var id = TaskIds.New();
+            var task = await _grains.GetGrain<ITaskGrain>(id).SubmitAsync(Shell($"echo {i}"));
+            Assert.Equal(TaskPhase.Queued, task.Phase);
+            accepted.Add(id);
+        }
+
+        var refusedId = TaskIds.New();
+        await Assert.ThrowsAsync<ShellQueueFullException>(() => _grains.GetGrain<ITaskGrain>(refusedId).SubmitAsync(Shell("echo late")));
+        Assert.Null(await _grains.GetGrain<ITaskGrain>(refusedId).GetAsync());
+
+        // A leased task still counts against the bound; a finished one does not.
+        var grant = await queue.PickAsync("grain-test");
+        Assert.NotNull(grant);
+        await Assert.ThrowsAsync<ShellQueueFullException>(() => _grains.GetGrain<ITaskGrain>(TaskIds.New()).SubmitAsync(Shell("echo late")));
+        Assert.Equal(ShellCallStatus.Done, (await _grains.GetGrain<IShellTaskGrain>(grant.TaskId).FinishAsync(grant.Lease, Report(0))).Status);
+        var roomId = TaskIds.New();
+        Assert.Equal(TaskPhase.Queued, (await _grains.GetGrain<ITaskGrain>(roomId).SubmitAsync(Shell("echo room"))).Phase);
+        accepted.Add(roomId);
+
+        // Leave the queue empty for the next test: every queued task is picked and finished, in creation order.
+        var order = new List<string>();
+        while (await queue.PickAsync("grain-test") is { } next)
+        {
+            order.Add(next.TaskId);
+            await _grains.GetGrain<IShellTaskGrain>(next.TaskId).FinishAsync(next.Lease, Report(0));
+        }
+
+        Assert.Equal(accepted.Where(id => id != grant.TaskId), order);
+    }
+
+    [Fact]
+    public async Task A_lease_can_finish_once_and_a_forged_or_repeated_one_changes_nothing()
+    {
+        var id = TaskIds.New();
+        await _grains.GetGrain<ITaskGrain>(id).SubmitAsync(Shell("echo once"));
+        var grant = await _grains.GetGrain<IShellQueueGrain>(0).PickAsync("grain-test");
+        Assert.Equal(id, grant!.TaskId);
+        var shell = _grains.GetGrain<IShellTaskGrain>(id);
+
+        Assert.Equal(ShellCallStatus.StaleLease, (await shell.FinishAsync(grant.Lease + "x", Report(0))).Status);
+        Assert.Equal(TaskPhase.Running, (await _grains.GetGrain<ITaskGrain>(id).GetAsync())!.Phase);
+        var first = await shell.FinishAsync(grant.Lease, Report(7));
+        Assert.Equal(ShellCallStatus.Done, first.Status);
+        Assert.Equal(TaskPhase.Failed, first.Task!.Phase);
+        var again = await shell.FinishAsync(grant.Lease, Report(0));
+        Assert.Equal(ShellCallStatus.StaleLease, again.Status);
+        Assert.Equal(first.Task.Version, (await _grains.GetGrain<ITaskGrain>(id).GetAsync())!.Version);
+    }
+}
