@@ -29,7 +29,17 @@ public sealed class ProcessRegistryGrain(
 
         state.State.Entries[type] = new ProcessEntry(type, status, reason, DateTimeOffset.UtcNow);
         state.State.Version++;
-        await state.WriteStateAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // Memory must not keep a status that storage never saw (docs/adr/014): the next call reads storage again.
+            DeactivateOnIdle();
+            throw;
+        }
+
         return Table();
     }
 
