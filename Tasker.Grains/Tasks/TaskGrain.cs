@@ -15,7 +15,7 @@ namespace Tasker.Tasks;
 /// Placed on the silo that receives the request (prefer-local), so a submission costs no hop between silos.
 /// </summary>
 [PreferLocalPlacement]
-public sealed class TaskGrain(
+public sealed partial class TaskGrain(
     [PersistentState(TaskGrain.StateName, TaskerStorage.Name)] IPersistentState<TaskState> state,
     TaskHandlerRegistry handlers,
     InstantTasks instantTasks,

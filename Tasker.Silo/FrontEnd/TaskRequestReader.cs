@@ -23,16 +23,16 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
 
         using (document)
         {
-            return Check(document.RootElement);
+            return Check(request, document.RootElement);
         }
     }
 
-    private (TaskSubmission?, IResult?) Check(JsonElement root)
+    private (TaskSubmission?, IResult?) Check(HttpRequest request, JsonElement root)
     {
         var errors = new Dictionary<string, string[]>();
         JsonBody.RejectUnknownFields(root, _fields, errors, "a task request");
         var type = JsonBody.ReadString(root, "type", errors, required: true);
-        var client = JsonBody.ReadString(root, "client", errors, required: true);
+        var client = JsonBody.ReadString(root, "client", errors, required: Auth.Submitters.ClientRequired(request));
         var priorityText = JsonBody.ReadString(root, "priority", errors, required: false);
 
         if (client is not null && !ClientNames.IsValid(client))
@@ -45,6 +45,8 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
         {
             errors["priority"] = ["priority must be one of high, normal, low"];
         }
+
+        client = Auth.Submitters.Resolve(request, client, priority, errors);
 
         string? parametersJson = null;
         if (type is not null)

@@ -53,7 +53,7 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
         }
 
         var type = Single(form, "type", errors, required: true);
-        var client = Single(form, "client", errors, required: true);
+        var client = Single(form, "client", errors, required: Auth.Submitters.ClientRequired(request));
         var priorityText = Single(form, "priority", errors, required: false);
         if (type is not null && type != CsvImportHandler.TypeName)
         {
@@ -70,6 +70,8 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
         {
             errors["priority"] = ["priority must be one of high, normal, low"];
         }
+
+        client = Auth.Submitters.Resolve(request, client, priority, errors);
 
         var uploads = form.Files.GetFiles("file");
         foreach (var other in form.Files.Where(f => f.Name != "file"))

@@ -21,6 +21,7 @@ public static class FrontEndExtensions
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        builder.AddTaskerAuth();
         var services = builder.Services;
         services.AddOptions<FrontEndOptions>()
             .BindConfiguration(FrontEndOptions.SectionName)
@@ -57,17 +58,19 @@ public static class FrontEndExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseTaskerAuth();
 
         app.MapPageEndpoints();
 
         app.MapTaskEndpoints();
         app.MapClientEndpoints();
         app.MapProcessEndpoints();
+        app.MapUserEndpoints();
         app.MapHealthEndpoints();
-        app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapOpenApi();
-        app.MapScalarApiReference(o => o.WithTitle("Tasker API reference"));
-        app.MapOrleansDashboard(routePrefix: "/dashboard").ExcludeFromDescription();
+        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference(o => o.WithTitle("Tasker API reference")).AllowAnonymous();
+        app.MapOrleansDashboard(routePrefix: "/dashboard").ExcludeFromDescription().RequireAuthorization(AuthExtensions.AdminPolicy);
         return app;
     }
 }

@@ -1,0 +1,117 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Tasker.Silo.Auth;
+
+/// <summary>Users and authentication. Bound from <c>Tasker:Auth</c> (<c>Tasker__Auth__Enabled</c>, ...).</summary>
+public sealed class AuthOptions : IValidatableObject
+{
+    public const string SectionName = "Tasker:Auth";
+
+    /// <summary>
+    /// Whether every route but health, metrics and the API description needs a signed-in user. Default: false in
+    /// embedded mode (which then listens on loopback only), true in cluster mode (false there is logged as a warning).
+    /// </summary>
+    public bool? Enabled { get; set; }
+
+    /// <summary>The first admin, created or repaired at start-up. Default "admin".</summary>
+    public string AdminName { get; set; } = "admin";
+
+    /// <summary>The first admin's password (at least 8 characters); never logged.</summary>
+    public string? AdminPassword { get; set; }
+
+    /// <summary>An API key for the first admin (at least 16 characters), accepted as given; never logged.</summary>
+    public string? AdminApiKey { get; set; }
+
+    /// <summary>Creates the old system 003's users test:test (free), user1:user1 (paid), flashnot:zxc (paid, admin). Default false.</summary>
+    public bool DemoUsers { get; set; }
+
+    /// <summary>How long a silo trusts a successful verification of the same credentials. Default 30 seconds.</summary>
+    public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Origins browsers may call from (CORS); "*" (the default) is any origin. Credentials travel in headers, never cookies.</summary>
+    public string[] CorsOrigins { get; set; } = ["*"];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!ClientNames.IsValid(AdminName))
+        {
+            yield return new ValidationResult($"Tasker:Auth:AdminName must be {ClientNames.Rule}.", [nameof(AdminName)]);
+        }
+
+        if (AdminPassword is { } password && !Passwords.IsAcceptable(password))
+        {
+            yield return new ValidationResult($"Tasker:Auth:AdminPassword must be {Passwords.Rule}.", [nameof(AdminPassword)]);
+        }
+
+        if (AdminApiKey is { } key && (key.Length is < 16 or > 200 || key.Any(char.IsWhiteSpace)))
+        {
+            yield return new ValidationResult("Tasker:Auth:AdminApiKey must be 16 to 200 characters without spaces.", [nameof(AdminApiKey)]);
+        }
+
+        if (CacheTtl < TimeSpan.Zero || CacheTtl > TimeSpan.FromMinutes(10))
+        {
+            yield return new ValidationResult("Tasker:Auth:CacheTtl must be between 0 and 10 minutes.", [nameof(CacheTtl)]);
+        }
+
+        if (CorsOrigins.Any(o => o != "*" && !(Uri.TryCreate(o, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")))
+        {
+            yield return new ValidationResult("Tasker:Auth:CorsOrigins must be \"*\" or absolute http(s) origins.", [nameof(CorsOrigins)]);
+        }
+    }
+}
+
+/// <summary>The limits of one tier. Bound from <c>Tasker:Tiers:&lt;name&gt;</c>.</summary>
+public sealed class TierOptions
+{
+    /// <summary>Long tasks of one user running at once.</summary>
+    [Range(1, 10_000)]
+    public int MaxRunning { get; set; } = 1;
+
+    /// <summary>The highest priority the tier may ask for: low, normal or high.</summary>
+    [RegularExpression("^(low|normal|high)$")]
+    public string MaxPriority { get; set; } = "normal";
+
+    /// <summary>Requests per second of one user (every request counts).</summary>
+    [Range(1, 1_000_000)]
+    public int RequestsPerSecond { get; set; } = 50;
+}
+
+/// <summary>The tiers users are in, by name. Bound from <c>Tasker:Tiers</c>; free and paid exist unless configured otherwise.</summary>
+public sealed class TiersOptions : IValidatableObject
+{
+    public const string SectionName = "Tasker:Tiers";
+
+    /// <summary>The tier of users created without one.</summary>
+    public const string DefaultTier = "free";
+
+    public Dictionary<string, TierOptions> Tiers { get; } = new(StringComparer.Ordinal)
+    {
+        ["free"] = new TierOptions { MaxRunning = 1, MaxPriority = "normal", RequestsPerSecond = 50 },
+        ["paid"] = new TierOptions { MaxRunning = 2, MaxPriority = "high", RequestsPerSecond = 200 },
+    };
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!Tiers.ContainsKey(DefaultTier))
+        {
+            yield return new ValidationResult($"Tasker:Tiers must keep the tier '{DefaultTier}'.", [nameof(Tiers)]);
+        }
+
+        foreach (var (name, tier) in Tiers)
+        {
+            var results = new List<ValidationResult>();
+            if (!ClientNames.IsValid(name))
+            {
+                yield return new ValidationResult($"Tasker:Tiers: the tier name '{name}' must be {ClientNames.Rule}.", [nameof(Tiers)]);
+            }
+
+            if (!Validator.TryValidateObject(tier, new ValidationContext(tier), results, validateAllProperties: true))
+            {
+                foreach (var result in results)
+                {
+                    yield return new ValidationResult($"Tasker:Tiers:{name}: {result.ErrorMessage}", [nameof(Tiers)]);
+                }
+            }
+        }
+    }
+}

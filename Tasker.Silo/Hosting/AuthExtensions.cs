@@ -1,0 +1,119 @@
+using System.Net;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
+using Tasker.Silo.Auth;
+
+namespace Tasker.Silo.Hosting;
+
+/// <summary>Users, authentication, authorization and CORS of the front end (docs/adr/013).</summary>
+public static class AuthExtensions
+{
+    /// <summary>Only admins: user management, process status, the Orleans dashboard. Everyone when authentication is off.</summary>
+    public const string AdminPolicy = "admin";
+
+    /// <summary>Any signed-in user, even when authentication is off (the old system 003's routes always ask).</summary>
+    public const string SignedInPolicy = "signed-in";
+
+    public static WebApplicationBuilder AddTaskerAuth(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var mode = TaskerModes.Detect(configuration);
+        var explicitSetting = configuration.GetValue<bool?>($"{AuthOptions.SectionName}:Enabled");
+        var enabled = explicitSetting ?? mode == TaskerMode.Cluster;
+        if (mode == TaskerMode.Embedded && !enabled && BeyondLoopback(configuration) is { } address)
+        {
+            throw new TaskerConfigurationException(
+                $"embedded mode without authentication listens on loopback only, and '{address}' is not loopback: listen on 127.0.0.1 or set Tasker__Auth__Enabled=true with Tasker__Auth__AdminPassword.");
+        }
+
+        var services = builder.Services;
+        services.AddSingleton(new AuthMode(enabled, mode == TaskerMode.Cluster && explicitSetting == false));
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuthOptions>, DataAnnotationsValidator<AuthOptions>>();
+        services.AddOptions<TiersOptions>()
+            .Configure<IConfiguration>((tiers, config) =>
+            {
+                foreach (var section in config.GetSection(TiersOptions.SectionName).GetChildren())
+                {
+                    if (!tiers.Tiers.TryGetValue(section.Key, out var tier))
+                    {
+                        tiers.Tiers[section.Key] = tier = new TierOptions();
+                    }
+
+                    section.Bind(tier);
+                }
+            })
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TiersOptions>, DataAnnotationsValidator<TiersOptions>>();
+
+        services.AddMemoryCache();
+        services.AddSingleton<CredentialVerifier>();
+        services.AddHostedService<UserBootstrap>();
+        services.AddAuthentication(TaskerAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, TaskerAuthenticationHandler>(TaskerAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AdminPolicy, policy => policy.RequireAssertion(context => !enabled || context.User.IsInRole(UserRoles.Admin)))
+            .AddPolicy(SignedInPolicy, policy => policy.RequireAuthenticatedUser())
+            .SetFallbackPolicy(enabled ? new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build() : null);
+
+        var origins = configuration.GetSection($"{AuthOptions.SectionName}:{nameof(AuthOptions.CorsOrigins)}").Get<string[]>() is { Length: > 0 } configured
+            ? configured
+            : ["*"];
+        services.AddCors(cors => cors.AddDefaultPolicy(policy =>
+        {
+            _ = origins.Contains("*") ? policy.AllowAnyOrigin() : policy.WithOrigins(origins);
+            policy.AllowAnyMethod()
+                .WithHeaders("Authorization", "X-Api-Key", "Content-Type", "Idempotency-Key", "Accept")
+                .WithExposedHeaders("Location", "Retry-After", "WWW-Authenticate");
+        }));
+        return builder;
+    }
+
+    /// <summary>CORS, authentication, authorization, and the caller of every grain call made for the request.</summary>
+    public static WebApplication UseTaskerAuth(this WebApplication app)
+    {
+        app.UseCors();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.Use(async (context, next) =>
+        {
+            // Grains that hold a user's data check this caller at their boundary (Caller.Current); see docs/adr/013.
+            Caller.Set(AuthenticatedUser.CallerOf(context.User));
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                Caller.Set(null);
+            }
+        });
+        return app;
+    }
+
+    /// <summary>The first address HTTP would listen on that is not loopback, or null when all are.</summary>
+    public static string? BeyondLoopback(IConfiguration configuration)
+    {
+        foreach (var key in new[] { "http_ports", "https_ports" })
+        {
+            if (configuration[key] is { Length: > 0 } ports)
+            {
+                return $"*:{ports}"; // ASPNETCORE_HTTP_PORTS binds every address.
+            }
+        }
+
+        var urls = configuration["urls"] is { Length: > 0 } configured ? configured : FrontEndExtensions.DefaultUrl;
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var host = BindingAddress.Parse(url).Host;
+            var loopback = host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+                || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+            if (!loopback)
+            {
+                return url;
+            }
+        }
+
+        return null;
+    }
+}
