@@ -90,6 +90,13 @@ public static class TaskEndpoints
             return problem!;
         }
 
+        return await SubmitCheckedAsync(submission, idempotencyKey, gate, grains, instantTasks);
+    }
+
+    /// <summary>Submits a task read and checked by the caller (also the old systems' adapters): 202, 200 when cached, or the problem.</summary>
+    public static async Task<IResult> SubmitCheckedAsync(
+        TaskSubmission submission, string? idempotencyKey, ProcessGate gate, IGrainFactory grains, InstantTasks instantTasks)
+    {
         if (await gate.FindRefusalAsync(submission.Type) is { } suspended)
         {
             return Problems.Conflict("process-suspended", "Process suspended",

@@ -17,17 +17,10 @@ public static class AuthExtensions
     public static WebApplicationBuilder AddTaskerAuth(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        var mode = TaskerModes.Detect(configuration);
-        var explicitSetting = configuration.GetValue<bool?>($"{AuthOptions.SectionName}:Enabled");
-        var enabled = explicitSetting ?? mode == TaskerMode.Cluster;
-        if (mode == TaskerMode.Embedded && !enabled && BeyondLoopback(configuration) is { } address)
-        {
-            throw new TaskerConfigurationException(
-                $"embedded mode without authentication listens on loopback only, and '{address}' is not loopback: listen on 127.0.0.1 or set Tasker__Auth__Enabled=true with Tasker__Auth__AdminPassword.");
-        }
-
+        var authMode = ResolveMode(configuration);
+        var enabled = authMode.Enabled;
         var services = builder.Services;
-        services.AddSingleton(new AuthMode(enabled, mode == TaskerMode.Cluster && explicitSetting == false));
+        services.AddSingleton(authMode);
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AuthOptions>, DataAnnotationsValidator<AuthOptions>>();
         services.AddOptions<TiersOptions>()
@@ -67,6 +60,24 @@ public static class AuthExtensions
                 .WithExposedHeaders("Location", "Retry-After", "WWW-Authenticate");
         }));
         return builder;
+    }
+
+    /// <summary>
+    /// Whether authentication is on: <c>Tasker:Auth:Enabled</c>, else off in embedded mode and on in cluster mode.
+    /// Refuses embedded mode without authentication on an address beyond loopback.
+    /// </summary>
+    public static AuthMode ResolveMode(IConfiguration configuration)
+    {
+        var mode = TaskerModes.Detect(configuration);
+        var explicitSetting = configuration.GetValue<bool?>($"{AuthOptions.SectionName}:Enabled");
+        var enabled = explicitSetting ?? mode == TaskerMode.Cluster;
+        if (mode == TaskerMode.Embedded && !enabled && BeyondLoopback(configuration) is { } address)
+        {
+            throw new TaskerConfigurationException(
+                $"embedded mode without authentication listens on loopback only, and '{address}' is not loopback: listen on 127.0.0.1 or set Tasker__Auth__Enabled=true with Tasker__Auth__AdminPassword.");
+        }
+
+        return new AuthMode(enabled, mode == TaskerMode.Cluster && explicitSetting == false);
     }
 
     /// <summary>CORS, authentication, authorization, and the caller of every grain call made for the request.</summary>

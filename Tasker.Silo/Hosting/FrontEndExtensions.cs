@@ -5,6 +5,7 @@ using Scalar.AspNetCore;
 using Tasker.Silo.Endpoints;
 using Tasker.Silo.FrontEnd;
 using Tasker.Silo.FrontEnd.Page;
+using Tasker.Silo.OldSystems;
 
 namespace Tasker.Silo.Hosting;
 
@@ -66,6 +67,7 @@ public static class FrontEndExtensions
         app.MapClientEndpoints();
         app.MapProcessEndpoints();
         app.MapUserEndpoints();
+        app.MapSystem003();
         app.MapHealthEndpoints();
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         app.MapOpenApi().AllowAnonymous();
