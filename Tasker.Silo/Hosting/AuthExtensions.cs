@@ -1,4 +1,5 @@
 using System.Net;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using Tasker.Silo.Auth;
@@ -49,6 +50,33 @@ public static class AuthExtensions
             .AddPolicy(SignedInPolicy, policy => policy.RequireAuthenticatedUser())
             .SetFallbackPolicy(enabled ? new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build() : null);
 
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            {
+                if (AuthenticatedUser.CallerOf(context.User) is not { } caller)
+                {
+                    return RateLimitPartition.GetNoLimiter(""); // Anonymous only when authentication is off: loopback.
+                }
+
+                var tierName = AuthenticatedUser.TierOf(context.User) ?? TiersOptions.DefaultTier;
+                return RateLimitPartition.GetTokenBucketLimiter($"{caller.Name}\n{tierName}", _ =>
+                {
+                    var tiers = context.RequestServices.GetRequiredService<IOptions<TiersOptions>>().Value.Tiers;
+                    var perSecond = (tiers.TryGetValue(tierName, out var tier) ? tier : tiers[TiersOptions.DefaultTier]).RequestsPerSecond;
+                    return new TokenBucketRateLimiterOptions
+                    {
+                        TokenLimit = perSecond,
+                        TokensPerPeriod = perSecond,
+                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                        QueueLimit = 0,
+                        AutoReplenishment = true,
+                    };
+                });
+            });
+            limiter.OnRejected = (rejected, cancellationToken) => TooManyRequestsAsync(rejected.HttpContext, rejected.Lease, cancellationToken);
+        });
+
         var origins = configuration.GetSection($"{AuthOptions.SectionName}:{nameof(AuthOptions.CorsOrigins)}").Get<string[]>() is { Length: > 0 } configured
             ? configured
             : ["*"];
@@ -86,6 +114,7 @@ public static class AuthExtensions
         app.UseCors();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.Use(async (context, next) =>
         {
             // Grains that hold a user's data check this caller at their boundary (Caller.Current); see docs/adr/013.
@@ -100,6 +129,25 @@ public static class AuthExtensions
             }
         });
         return app;
+    }
+
+    private static async ValueTask TooManyRequestsAsync(HttpContext context, RateLimitLease lease, CancellationToken cancellationToken)
+    {
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
+        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var tier = AuthenticatedUser.TierOf(context.User);
+        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status429TooManyRequests,
+                Title = "Too many requests",
+                Detail = $"User '{context.User.Identity?.Name}' sent more requests per second than tier {tier} allows; retry after {retryAfter} s.",
+                Extensions = { ["code"] = "rate-limited" },
+            },
+        });
     }
 
     /// <summary>The first address HTTP would listen on that is not loopback, or null when all are.</summary>

@@ -28,8 +28,7 @@ public static class System003
         group.MapPost("/", SubmitAsync)
             .WithName("system003Submit")
             .WithSummary("003: create input tasks from a form")
-            .WithDescription("Form field input_param (one task) or input_param[] repeated (one task per value). 202 with the task, or with a list of tasks for input_param[].")
-            .Accepts<IFormCollection>("application/x-www-form-urlencoded", "multipart/form-data")
+            .WithDescription("A form (application/x-www-form-urlencoded or multipart/form-data): input_param (one task) or input_param[] repeated (one task per value). 202 with the task, or with a list of tasks for input_param[].")
             .Produces<TaskView>(StatusCodes.Status202Accepted)
             .Produces<IReadOnlyList<TaskView>>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem();
