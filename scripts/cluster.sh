@@ -10,6 +10,10 @@
 # Silo i: HTTP on http://127.0.0.1:(5000+i), silo port 11111+i, gateway port 30000+i, log .cluster/silo-i.log,
 # pid .cluster/silo-i.pid. Set TASKER_NO_BUILD=1 to use the build that is there, TASKER_HEALTH_TIMEOUT to wait
 # other than 60 s for a silo to answer.
+#
+# Authentication is on in cluster mode. The first admin is "admin" (TASKER_ADMIN_NAME) with the password
+# TASKER_ADMIN_PASSWORD and/or the API key TASKER_ADMIN_API_KEY; with neither set, a random password is made once
+# and kept in .cluster/admin-password (mode 600), so that the same one works after a restart.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -138,6 +142,13 @@ up() {
   [ -f "$dll" ] || die "$dll is missing: build Tasker.Silo in Release first"
 
   mkdir -p "$state" "$state/files"
+  if [ -z "${TASKER_ADMIN_PASSWORD:-}${TASKER_ADMIN_API_KEY:-}" ]; then
+    if [ ! -s "$state/admin-password" ]; then
+      (umask 077 && head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$state/admin-password")
+      say "made an admin password: .cluster/admin-password"
+    fi
+    TASKER_ADMIN_PASSWORD=$(cat "$state/admin-password")
+  fi
   env_lines=$("$services" start "$state") || die "build/services.sh could not start Redis and PostgreSQL"
   eval "$env_lines"
   : "${TASKER_REDIS:?services.sh printed no TASKER_REDIS}" "${TASKER_POSTGRES:?services.sh printed no TASKER_POSTGRES}"
@@ -168,6 +179,8 @@ up() {
       export ASPNETCORE_URLS
       ASPNETCORE_URLS=$(silo_url "$i")
       export Tasker__Files__Path="$state/files"
+      export Tasker__Auth__AdminName="${TASKER_ADMIN_NAME:-admin}"
+      export Tasker__Auth__AdminPassword="${TASKER_ADMIN_PASSWORD:-}" Tasker__Auth__AdminApiKey="${TASKER_ADMIN_API_KEY:-}"
       exec setsid dotnet "$dll" </dev/null >"$state/silo-$i.log" 2>&1
     ) &
     echo $! >"$pidfile"
@@ -216,6 +229,7 @@ up() {
   done
   echo "  Redis: $TASKER_REDIS"
   echo "  PostgreSQL: $TASKER_POSTGRES"
+  echo "  Admin: ${TASKER_ADMIN_NAME:-admin}$([ -s "$state/admin-password" ] && [ -z "${TASKER_ADMIN_API_KEY:-}" ] && echo ", password in .cluster/admin-password")"
   echo "Try: curl -s $(silo_url 1)/health/ready    Stop: scripts/cluster.sh down"
 }
 

@@ -16,10 +16,10 @@ public sealed class AuthOptions : IValidatableObject
     /// <summary>The first admin, created or repaired at start-up. Default "admin".</summary>
     public string AdminName { get; set; } = "admin";
 
-    /// <summary>The first admin's password (at least 8 characters); never logged.</summary>
+    /// <summary>The first admin's password (at least 8 characters; empty is the same as unset); never logged.</summary>
     public string? AdminPassword { get; set; }
 
-    /// <summary>An API key for the first admin (at least 16 characters), accepted as given; never logged.</summary>
+    /// <summary>An API key for the first admin (at least 16 characters, accepted as given; empty is the same as unset); never logged.</summary>
     public string? AdminApiKey { get; set; }
 
     /// <summary>Creates the old system 003's users test:test (free), user1:user1 (paid), flashnot:zxc (paid, admin). Default false.</summary>
@@ -38,12 +38,12 @@ public sealed class AuthOptions : IValidatableObject
             yield return new ValidationResult($"Tasker:Auth:AdminName must be {ClientNames.Rule}.", [nameof(AdminName)]);
         }
 
-        if (AdminPassword is { } password && !Passwords.IsAcceptable(password))
+        if (AdminPassword is { Length: > 0 } password && !Passwords.IsAcceptable(password))
         {
             yield return new ValidationResult($"Tasker:Auth:AdminPassword must be {Passwords.Rule}.", [nameof(AdminPassword)]);
         }
 
-        if (AdminApiKey is { } key && (key.Length is < 16 or > 200 || key.Any(char.IsWhiteSpace)))
+        if (AdminApiKey is { Length: > 0 } key && (key.Length is < 16 or > 200 || key.Any(char.IsWhiteSpace)))
         {
             yield return new ValidationResult("Tasker:Auth:AdminApiKey must be 16 to 200 characters without spaces.", [nameof(AdminApiKey)]);
         }

@@ -26,10 +26,11 @@ public sealed partial class UserBootstrap(
             AuthOffInCluster(logger);
         }
 
-        if (auth.AdminPassword is not null || auth.AdminApiKey is not null)
+        var adminPassword = string.IsNullOrEmpty(auth.AdminPassword) ? null : auth.AdminPassword;
+        if (adminPassword is not null || !string.IsNullOrEmpty(auth.AdminApiKey))
         {
-            await EnsureUserAsync(auth.AdminName, auth.AdminPassword, TiersOptions.DefaultTier, [UserRoles.Admin], keepTier: true);
-            if (auth.AdminApiKey is { } key)
+            await EnsureUserAsync(auth.AdminName, adminPassword, TiersOptions.DefaultTier, [UserRoles.Admin], keepTier: true);
+            if (auth.AdminApiKey is { Length: > 0 } key)
             {
                 await EnsureConfiguredKeyAsync(auth.AdminName, key);
             }

@@ -54,9 +54,10 @@ public static class AuthExtensions
         {
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
-                if (AuthenticatedUser.CallerOf(context.User) is not { } caller)
+                if (AuthenticatedUser.CallerOf(context.User) is not { IsAdmin: false } caller)
                 {
-                    return RateLimitPartition.GetNoLimiter(""); // Anonymous only when authentication is off: loopback.
+                    // Anonymous only when authentication is off (loopback); admins are the operators.
+                    return RateLimitPartition.GetNoLimiter("");
                 }
 
                 var tierName = AuthenticatedUser.TierOf(context.User) ?? TiersOptions.DefaultTier;

@@ -67,6 +67,8 @@ public static class TaskerScenario
             ["Tasker__Files__Path"] = Directory.CreateDirectory(Path.Combine(options.WorkDirectory, "files")).FullName,
             ["ConnectionStrings__Redis"] = servers?.Redis,
             ["ConnectionStrings__Postgres"] = servers?.Postgres,
+            // The figures so far are without authentication; cluster mode now defaults to it (--silo-env overrides).
+            ["Tasker__Auth__Enabled"] = "false",
         };
         foreach (var (key, value) in options.SiloEnvironment)
         {
