@@ -15,9 +15,10 @@ public sealed partial class TaskGrain : IIncomingGrainCallFilter
         }
 
         var method = context.InterfaceMethod.Name;
-        if (method == nameof(ITaskGrain.LeaderEndedAsync))
+        if (method is nameof(ITaskGrain.LeaderEndedAsync) or nameof(ITaskGrain.SlotGrantedAsync))
         {
-            // The result cache calls here on behalf of whoever ended the leader; what follows is this task's own business.
+            // The result cache or the slots grain calls here on behalf of whoever ended another task; what follows is
+            // this task's own business.
             Caller.Set(null);
             return context.Invoke();
         }

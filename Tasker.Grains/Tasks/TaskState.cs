@@ -25,6 +25,8 @@ public sealed class TaskState
     [Id(16)] public string? LeaderId { get; set; }
     /// <summary>Counts the runs of this task; a run that started under an older epoch must not commit.</summary>
     [Id(17)] public long Epoch { get; set; }
+    /// <summary>Whether this task holds or waits for one of its user's running slots (docs/adr/013). Id 30: clear of others' additions.</summary>
+    [Id(30)] public SlotClaim Slot { get; set; }
 
     /// <summary>A task just accepted from a submission: queued, nothing written yet.</summary>
     public static TaskState Accept(TaskSubmission submission) => new()
@@ -52,4 +54,16 @@ public sealed class TaskState
         CreatedAt, StartedAt, FinishedAt, Version, ParentId);
 
     public ClientTaskEntry ToHistoryEntry(string id) => new(id, Type, Phase, Cached, CreatedAt, FinishedAt);
+}
+
+/// <summary>A long task's claim on its user's running slots.</summary>
+[GenerateSerializer, Alias("tasker.SlotClaim")]
+public enum SlotClaim
+{
+    /// <summary>No claim: a short task, a child, or one that has ended.</summary>
+    None = 0,
+    /// <summary>Queued until a slot frees.</summary>
+    Waiting = 1,
+    /// <summary>Holds a slot (while running or paused).</summary>
+    Holding = 2,
 }

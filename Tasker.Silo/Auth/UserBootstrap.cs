@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Tasker.Users;
 
 namespace Tasker.Silo.Auth;
 

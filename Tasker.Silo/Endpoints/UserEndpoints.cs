@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Tasker.Silo.Auth;
+using Tasker.Users;
 using Tasker.Silo.FrontEnd;
 using Tasker.Silo.Hosting;
 

@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using Tasker.Silo.Auth;
+using Tasker.Users;
 
 namespace Tasker.Silo.Hosting;
 
@@ -24,21 +25,6 @@ public static class AuthExtensions
         services.AddSingleton(authMode);
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AuthOptions>, DataAnnotationsValidator<AuthOptions>>();
-        services.AddOptions<TiersOptions>()
-            .Configure<IConfiguration>((tiers, config) =>
-            {
-                foreach (var section in config.GetSection(TiersOptions.SectionName).GetChildren())
-                {
-                    if (!tiers.Tiers.TryGetValue(section.Key, out var tier))
-                    {
-                        tiers.Tiers[section.Key] = tier = new TierOptions();
-                    }
-
-                    section.Bind(tier);
-                }
-            })
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<TiersOptions>, DataAnnotationsValidator<TiersOptions>>();
 
         services.AddMemoryCache();
         services.AddSingleton<CredentialVerifier>();
