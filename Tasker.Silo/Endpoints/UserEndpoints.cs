@@ -17,20 +17,18 @@ public static class UserEndpoints
     public static RouteGroupBuilder MapUserEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/users").WithTags("Users").RequireAuthorization(AuthExtensions.AdminPolicy);
-        group.MapGet("/", ListAsync).WithName("listUsers").WithSummary("List users").Produces<IReadOnlyList<UserView>>();
-        group.MapGet("/{name}", GetAsync).WithName("getUser").WithSummary("Get a user").Produces<UserView>().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/", ListAsync).WithSummary("List users").Produces<IReadOnlyList<UserView>>();
+        group.MapGet("/{name}", GetAsync).WithSummary("Get a user").Produces<UserView>().ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPut("/{name}", PutAsync)
-            .WithName("putUser")
             .WithSummary("Create or update a user")
             .WithDescription("tier (a configured tier; default free), roles (admin, shell), password (8–200 characters; omitted keeps the current one). 201 when created, 200 when updated.")
             .Accepts<PutUserRequest>("application/json")
             .Produces<UserView>(StatusCodes.Status201Created)
             .Produces<UserView>()
             .ProducesValidationProblem();
-        group.MapDelete("/{name}", DeleteAsync).WithName("deleteUser").WithSummary("Delete a user and revoke its keys")
+        group.MapDelete("/{name}", DeleteAsync).WithSummary("Delete a user and revoke its keys")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{name}/keys", AddKeyAsync)
-            .WithName("createApiKey")
             .WithSummary("Make an API key for a user")
             .WithDescription("The key is in this answer only: Tasker keeps its hash. Optional body: {\"label\": \"...\"}.")
             .Accepts<NewApiKeyRequest>("application/json")
@@ -38,7 +36,7 @@ public static class UserEndpoints
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapDelete("/{name}/keys/{keyId}", RemoveKeyAsync).WithName("revokeApiKey").WithSummary("Revoke an API key")
+        group.MapDelete("/{name}/keys/{keyId}", RemoveKeyAsync).WithSummary("Revoke an API key")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }

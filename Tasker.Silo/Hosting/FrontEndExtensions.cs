@@ -51,7 +51,7 @@ public static class FrontEndExtensions
             document.Info.Title = "Tasker API";
             document.Info.Description = "Run tasks over HTTP on an Orleans cluster: submit, watch, pause, resume, cancel; client histories; process status.";
             return Task.CompletedTask;
-        }));
+        }).AddTaskerConventions());
         return builder;
     }
 
