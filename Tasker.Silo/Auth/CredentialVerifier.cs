@@ -13,6 +13,8 @@ namespace Tasker.Silo.Auth;
 /// </summary>
 public sealed class CredentialVerifier(IGrainFactory grains, IMemoryCache cache, IOptions<AuthOptions> options)
 {
+    private static readonly Lazy<string> _decoyHash = new(() => Passwords.Hash("decoy", Convert.ToHexString(RandomNumberGenerator.GetBytes(16))));
+
     public async Task<AuthenticatedUser?> VerifyAsync(PresentedCredentials credentials)
     {
         var cacheKey = CacheKey(credentials);
@@ -39,6 +41,8 @@ public sealed class CredentialVerifier(IGrainFactory grains, IMemoryCache cache,
     {
         if (!ClientNames.IsValid(name) || await grains.GetGrain<IUserGrain>(name).GetAsync() is not { PasswordHash: { } hash } user)
         {
+            // As slow as a wrong password, so that the time taken does not tell which user names exist.
+            Passwords.Verify(name, _decoyHash.Value, password);
             return null;
         }
 
