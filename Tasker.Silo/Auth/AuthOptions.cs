@@ -28,8 +28,8 @@ public sealed class AuthOptions : IValidatableObject
     /// <summary>How long a silo trusts a successful verification of the same credentials. Default 30 seconds.</summary>
     public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Origins browsers may call from (CORS); "*" (the default) is any origin. Credentials travel in headers, never cookies.</summary>
-    public string[] CorsOrigins { get; set; } = ["*"];
+    /// <summary>Origins browsers may call from (CORS); unset or "*" is any origin. Credentials travel in headers, never cookies.</summary>
+    public string[]? CorsOrigins { get; set; }
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -53,7 +53,7 @@ public sealed class AuthOptions : IValidatableObject
             yield return new ValidationResult("Tasker:Auth:CacheTtl must be between 0 and 10 minutes.", [nameof(CacheTtl)]);
         }
 
-        if (CorsOrigins.Any(o => o != "*" && !(Uri.TryCreate(o, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")))
+        if ((CorsOrigins ?? []).Any(o => o != "*" && !(Uri.TryCreate(o, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")))
         {
             yield return new ValidationResult("Tasker:Auth:CorsOrigins must be \"*\" or absolute http(s) origins.", [nameof(CorsOrigins)]);
         }
