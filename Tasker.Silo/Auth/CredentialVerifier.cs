@@ -11,30 +11,44 @@ namespace Tasker.Silo.Auth;
 /// credentials (never the credentials). Failures are not remembered. A changed password, a revoked key or a
 /// deleted user takes effect on every silo within that time.
 /// </summary>
-public sealed class CredentialVerifier(IGrainFactory grains, IMemoryCache cache, IOptions<AuthOptions> options)
+public sealed class CredentialVerifier(IGrainFactory grains, IMemoryCache cache, SignInThrottle throttle, IOptions<AuthOptions> options)
 {
     private static readonly Lazy<string> _decoyHash = new(() => Passwords.Hash("decoy", Convert.ToHexString(RandomNumberGenerator.GetBytes(16))));
 
-    public async Task<AuthenticatedUser?> VerifyAsync(PresentedCredentials credentials)
+    /// <summary>
+    /// The user the credentials sign in, or null; when the address has failed too often for that user name (or for
+    /// keys) lately, null and how long until it may try again, without checking (see <see cref="SignInThrottle"/>).
+    /// </summary>
+    public async Task<(AuthenticatedUser? User, TimeSpan? RetryAfter)> VerifyAsync(PresentedCredentials credentials, string address)
     {
         var cacheKey = CacheKey(credentials);
         if (cache.TryGetValue(cacheKey, out AuthenticatedUser? known) && known is not null)
         {
-            return known;
+            return (known, null);
+        }
+
+        var throttleKey = $"{address}\n{(credentials is PresentedCredentials.Basic basic ? basic.User : "api key")}";
+        if (throttle.RetryAfter(throttleKey) is { } wait)
+        {
+            return (null, wait);
         }
 
         var user = credentials switch
         {
-            PresentedCredentials.Basic basic => await VerifyPasswordAsync(basic.User, basic.Password),
+            PresentedCredentials.Basic basicCredentials => await VerifyPasswordAsync(basicCredentials.User, basicCredentials.Password),
             PresentedCredentials.ApiKey key => await VerifyKeyAsync(key.Key),
             _ => null,
         };
-        if (user is not null && options.Value.CacheTtl > TimeSpan.Zero)
+        if (user is null)
+        {
+            throttle.Failed(throttleKey);
+        }
+        else if (options.Value.CacheTtl > TimeSpan.Zero)
         {
             cache.Set(cacheKey, user, options.Value.CacheTtl);
         }
 
-        return user;
+        return (user, null);
     }
 
     private async Task<AuthenticatedUser?> VerifyPasswordAsync(string name, string password)

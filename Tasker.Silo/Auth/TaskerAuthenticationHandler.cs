@@ -19,6 +19,7 @@ public sealed class TaskerAuthenticationHandler(
     public const string SchemeName = "Tasker";
 
     private const string FailureKey = "tasker-auth-failure";
+    private const string ThrottledKey = "tasker-auth-throttled";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -30,9 +31,17 @@ public sealed class TaskerAuthenticationHandler(
                 Context.Items[FailureKey] = malformed.Reason;
                 return AuthenticateResult.Fail(malformed.Reason);
             case { } credentials:
-                if (await verifier.VerifyAsync(credentials) is { } user)
+                var address = Context.Connection.RemoteIpAddress?.ToString() ?? "";
+                var (user, wait) = await verifier.VerifyAsync(credentials, address);
+                if (user is not null)
                 {
                     return AuthenticateResult.Success(new AuthenticationTicket(user.ToPrincipal(SchemeName), SchemeName));
+                }
+
+                if (wait is not null)
+                {
+                    Context.Items[ThrottledKey] = wait;
+                    return AuthenticateResult.Fail("too many failed sign-ins");
                 }
 
                 Context.Items[FailureKey] = "the user name and password, or the API key, are not valid";
@@ -42,6 +51,16 @@ public sealed class TaskerAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items[ThrottledKey] is TimeSpan wait)
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await WriteProblemAsync(StatusCodes.Status429TooManyRequests, "Too many failed sign-ins", "sign-in-throttled",
+                $"Too many failed sign-ins from this address; try again in {seconds} s.");
+            return;
+        }
+
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.Append("WWW-Authenticate", "Basic realm=\"Tasker\", charset=\"UTF-8\"");
         Response.Headers.Append("WWW-Authenticate", "Bearer realm=\"Tasker\"");
