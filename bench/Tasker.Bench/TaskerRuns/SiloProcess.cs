@@ -46,7 +46,7 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>Starts a silo with <paramref name="environment"/> added to this process's and waits until it is live.</summary>
     public static async Task<SiloProcess> StartAsync(string name, string work, IReadOnlyDictionary<string, string?> environment)
     {
-        var bin = Path.Combine(Repository.Root, "src", "Tasker.Silo", "bin", "Release", "net10.0");
+        var bin = Path.Combine(Repository.Root, "Tasker.Silo", "bin", "Release", "net10.0");
         var dll = Path.Combine(bin, "Tasker.Silo.dll");
         if (!File.Exists(dll))
         {
