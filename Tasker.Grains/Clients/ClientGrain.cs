@@ -28,7 +28,7 @@ public sealed class ClientGrain(IHistoryStore store) : Grain, IClientGrain, IInc
     public Task ForgetAsync(string taskId) => store.ForgetAsync(this.GetPrimaryKeyString(), taskId);
 
     /// <summary>
-    /// Isolation at the grain boundary (docs/adr/013): a signed-in caller other than this client (and not an admin)
+    /// Isolation at the grain boundary (docs/adr/015): a signed-in caller other than this client (and not an admin)
     /// reads an empty history. Recording and forgetting are done by task grains for their own client.
     /// </summary>
     public Task Invoke(IIncomingGrainCallContext context)

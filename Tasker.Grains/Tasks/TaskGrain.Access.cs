@@ -1,7 +1,7 @@
 namespace Tasker.Tasks;
 
 /// <summary>
-/// Per-user isolation at the grain boundary (docs/adr/013): a call made for a signed-in caller (<see cref="Caller.Current"/>)
+/// Per-user isolation at the grain boundary (docs/adr/015): a call made for a signed-in caller (<see cref="Caller.Current"/>)
 /// that is not an admin and not the task's client finds no task, exactly as for an id that does not exist, so ids
 /// leak nothing. Default deny: a method added to <see cref="ITaskGrain"/> is refused to other users until it is listed here.
 /// </summary>

@@ -4,7 +4,7 @@ using Tasker.Handlers;
 namespace Tasker.Tasks;
 
 /// <summary>
-/// Tier limits on long tasks (docs/adr/013): a long task that is not a child takes one of its client's running slots
+/// Tier limits on long tasks (docs/adr/015): a long task that is not a child takes one of its client's running slots
 /// before it runs, or waits queued (holding its reminder) until the slots grain grants it one; it gives the slot
 /// back when it ends. Short instant types and children never ask.
 /// </summary>

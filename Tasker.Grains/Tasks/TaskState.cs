@@ -25,7 +25,7 @@ public sealed class TaskState
     [Id(16)] public string? LeaderId { get; set; }
     /// <summary>Counts the runs of this task; a run that started under an older epoch must not commit.</summary>
     [Id(17)] public long Epoch { get; set; }
-    /// <summary>Whether this task holds or waits for one of its user's running slots (docs/adr/013). Id 30: clear of others' additions.</summary>
+    /// <summary>Whether this task holds or waits for one of its user's running slots (docs/adr/015). Id 30: clear of others' additions.</summary>
     [Id(30)] public SlotClaim Slot { get; set; }
 
     /// <summary>A task just accepted from a submission: queued, nothing written yet.</summary>

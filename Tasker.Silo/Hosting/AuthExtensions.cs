@@ -7,7 +7,7 @@ using Tasker.Users;
 
 namespace Tasker.Silo.Hosting;
 
-/// <summary>Users, authentication, authorization and CORS of the front end (docs/adr/013).</summary>
+/// <summary>Users, authentication, authorization and CORS of the front end (docs/adr/015).</summary>
 public static class AuthExtensions
 {
     /// <summary>Only admins: user management, process status, the Orleans dashboard. Everyone when authentication is off.</summary>
@@ -105,7 +105,7 @@ public static class AuthExtensions
         app.UseRateLimiter();
         app.Use(async (context, next) =>
         {
-            // Grains that hold a user's data check this caller at their boundary (Caller.Current); see docs/adr/013.
+            // Grains that hold a user's data check this caller at their boundary (Caller.Current); see docs/adr/015.
             Caller.Set(AuthenticatedUser.CallerOf(context.User));
             try
             {

@@ -24,7 +24,15 @@ public static class System003
 
     public static RouteGroupBuilder MapSystem003(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/task").WithTags("Old system 003").RequireAuthorization(AuthExtensions.SignedInPolicy);
+        var routes = app.MapGroup("").WithTags("Old system 003");
+        Map(routes);
+        return routes;
+    }
+
+    /// <summary>Maps 003's routes into <paramref name="routes"/> (the old systems' registration calls this, one line per system).</summary>
+    public static void Map(RouteGroupBuilder routes)
+    {
+        var group = routes.MapGroup("/api/v1/task").RequireAuthorization(AuthExtensions.SignedInPolicy);
         group.MapPost("/", SubmitAsync)
             .WithName("system003Submit")
             .WithSummary("003: create input tasks from a form")
@@ -40,7 +48,6 @@ public static class System003
         group.MapGet("/{id}/result", TaskEndpoints.GetResultAsync)
             .WithName("system003Result").WithSummary("003: a task's result").Produces<TaskResultView>()
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        return group;
     }
 
     public static Task<IResult> ListAsync(TaskListing listing, ClaimsPrincipal user, string? limit, string? cursor) =>
