@@ -43,4 +43,8 @@ public interface ITaskGrain : IGrainWithStringKey
     /// <summary>Called by the result cache when the computation this task follows has ended.</summary>
     [Alias("LeaderEnded"), OneWay]
     Task LeaderEndedAsync(CacheAnswer answer);
+
+    /// <summary>Called by the client's slots grain when this waiting task may start (its tier's limit has room).</summary>
+    [Alias("SlotGranted"), OneWay]
+    Task SlotGrantedAsync();
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -7,6 +8,7 @@ using Tasker.Chat;
 using Tasker.Handlers;
 using Tasker.Records;
 using Tasker.Tasks;
+using Tasker.Users;
 
 namespace Tasker;
 
@@ -44,6 +46,22 @@ public static class TaskerSiloBuilderExtensions
         silo.Services.AddSingleton<InstantTasks>();
         AddValidatedOptions<FilesOptions>(silo.Services, FilesOptions.SectionName);
         AddValidatedOptions<DataSetOptions>(silo.Services, DataSetOptions.SectionName);
+        // Tiers (Tasker:Tiers:<name>): configured ones are added to, or change, the built-in free and paid.
+        silo.Services.AddOptions<TiersOptions>()
+            .Configure<IConfiguration>((tiers, config) =>
+            {
+                foreach (var section in config.GetSection(TiersOptions.SectionName).GetChildren())
+                {
+                    if (!tiers.Tiers.TryGetValue(section.Key, out var tier))
+                    {
+                        tiers.Tiers[section.Key] = tier = new TierOptions();
+                    }
+
+                    section.Bind(tier);
+                }
+            })
+            .ValidateOnStart();
+        silo.Services.AddSingleton<IValidateOptions<TiersOptions>, DataAnnotationsValidator<TiersOptions>>();
         silo.Services.AddSingleton<TaskFiles>();
         silo.Services.TryAddSingleton<IRecordStore, InMemoryRecordStore>(); // Cluster mode registers its tables first.
         silo.Services.TryAddSingleton<IHistoryStore, InMemoryHistoryStore>();

@@ -79,6 +79,18 @@ if [ "$build_status" -eq 0 ]; then
   fi
 fi
 
+# The served OpenAPI document passes Redocly's recommended rules (build/openapi-lint.sh); it counts as one test.
+if [ "$build_status" -eq 0 ]; then
+  if ./build/openapi-lint.sh >"$results/openapi-lint.log" 2>&1; then
+    passed=$((passed + 1))
+    echo "openapi lint: passed" >&2
+  else
+    failed=$((failed + 1))
+    echo "openapi lint: FAILED; the end of its log:" >&2
+    tail -n 40 "$results/openapi-lint.log" >&2
+  fi
+fi
+
 if [ "$build_status" -ne 0 ]; then
   echo "build failed" >&2
 fi

@@ -12,6 +12,10 @@
 # pid .cluster/silo-i.pid. With agents, the silos run with shell tasks enabled (they listen on loopback only) and an
 # agent token made once in .cluster/agent-token; agent j logs to .cluster/agent-j.log. Set TASKER_NO_BUILD=1 to use the build that is there, TASKER_HEALTH_TIMEOUT to wait
 # other than 60 s for a silo to answer.
+#
+# Authentication is on in cluster mode. The first admin is "admin" (TASKER_ADMIN_NAME) with the password
+# TASKER_ADMIN_PASSWORD and/or the API key TASKER_ADMIN_API_KEY; with neither set, a random password is made once
+# and kept in .cluster/admin-password (mode 600), so that the same one works after a restart.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -151,6 +155,13 @@ up() {
   fi
 
   mkdir -p "$state" "$state/files"
+  if [ -z "${TASKER_ADMIN_PASSWORD:-}${TASKER_ADMIN_API_KEY:-}" ]; then
+    if [ ! -s "$state/admin-password" ]; then
+      (umask 077 && head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$state/admin-password")
+      say "made an admin password: .cluster/admin-password"
+    fi
+    TASKER_ADMIN_PASSWORD=$(cat "$state/admin-password")
+  fi
   env_lines=$("$services" start "$state") || die "build/services.sh could not start Redis and PostgreSQL"
   eval "$env_lines"
   : "${TASKER_REDIS:?services.sh printed no TASKER_REDIS}" "${TASKER_POSTGRES:?services.sh printed no TASKER_POSTGRES}"
@@ -184,6 +195,8 @@ up() {
       if [ -n "$token" ]; then
         export Tasker__Shell__Enabled=true Tasker__Agents__Token="$token"
       fi
+      export Tasker__Auth__AdminName="${TASKER_ADMIN_NAME:-admin}"
+      export Tasker__Auth__AdminPassword="${TASKER_ADMIN_PASSWORD:-}" Tasker__Auth__AdminApiKey="${TASKER_ADMIN_API_KEY:-}"
       exec setsid dotnet "$dll" </dev/null >"$state/silo-$i.log" 2>&1
     ) &
     echo $! >"$pidfile"
@@ -254,6 +267,7 @@ up() {
   done
   echo "  Redis: $TASKER_REDIS"
   echo "  PostgreSQL: $TASKER_POSTGRES"
+  echo "  Admin: ${TASKER_ADMIN_NAME:-admin}$([ -s "$state/admin-password" ] && [ -z "${TASKER_ADMIN_API_KEY:-}" ] && echo ", password in .cluster/admin-password")"
   echo "Try: curl -s $(silo_url 1)/health/ready    Stop: scripts/cluster.sh down"
 }
 

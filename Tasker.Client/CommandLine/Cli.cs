@@ -63,6 +63,11 @@ public static class Cli
             using var owned = http is null ? new HttpClient() : null;
             var client = http ?? owned!;
             client.BaseAddress ??= url;
+            if (Environment.GetEnvironmentVariable("TASKER_API_KEY") is { Length: > 0 } apiKey && client.DefaultRequestHeaders.Authorization is null)
+            {
+                client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+            }
+
             server = client.BaseAddress;
             return await verb.RunAsync(arguments, new VerbContext(new TaskerClient(client), stdout, stderr, cancellationToken) { Http = client });
         }

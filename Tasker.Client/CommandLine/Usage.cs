@@ -18,6 +18,7 @@ internal static class Usage
           help
 
         --url      the Tasker server (default: $TASKER_URL, else http://127.0.0.1:5000)
+                   $TASKER_API_KEY, when set, signs every request in with that API key
         --param    a VALUE that is a JSON number is sent as a number, anything else as a string;
                    --param entries are applied over --params
         exit code  0 done (wait: succeeded), 1 the task failed or was cancelled,

@@ -115,11 +115,11 @@ public sealed partial class TaskGrain(
                 await EnqueueShellAsync(); // Queued until an agent picks it; never run in a silo.
                 break;
             default:
-                BeginRun();
+                await BeginRunInSlotAsync();
                 break;
         }
 
-        if (S.Phase == TaskPhase.Running)
+        if (S.Phase == TaskPhase.Running || S.Slot == SlotClaim.Waiting)
         {
             await HoldReminderAsync(); // Before the first write: a task is never stored running without its wake-up.
         }
@@ -287,6 +287,9 @@ public sealed partial class TaskGrain(
             case { Exists: true, Phase: TaskPhase.Queued, LeaderId: not null }:
                 await SettleFollowerAsync(await ResultCache().JoinAsync(S.Type, S.ParametersJson, Id));
                 break;
+            case { Exists: true, Phase: TaskPhase.Queued, Slot: SlotClaim.Waiting }:
+                await SlotGrantedAsync(); // Asks again: a grant notice may have been lost.
+                break;
             default:
                 await ReleaseReminderAsync();
                 break;
@@ -385,7 +388,7 @@ public sealed partial class TaskGrain(
 
         if (answer.Status == CacheLookupStatus.Lead)
         {
-            BeginRun();
+            await BeginRunInSlotAsync();
             return;
         }
 
@@ -403,7 +406,7 @@ public sealed partial class TaskGrain(
             case CacheLookupStatus.Lead:
                 await HoldReminderAsync();
                 S.LeaderId = null;
-                BeginRun();
+                await BeginRunInSlotAsync();
                 await CommitAsync();
                 break;
             default:
@@ -477,6 +480,7 @@ public sealed partial class TaskGrain(
     /// <summary>Updates the client's history after a phase change; a failure is logged, not allowed to fail the task.</summary>
     private async Task AfterPhaseChangeAsync()
     {
+        await ReleaseSlotIfEndedAsync();
         try
         {
             await RecordHistoryAsync();

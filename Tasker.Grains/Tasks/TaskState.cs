@@ -29,6 +29,8 @@ public sealed class TaskState
     [Id(18)] public ShellLeaseState? Lease { get; set; }
     /// <summary>Leases a shell task has been given (released ones not counted).</summary>
     [Id(19)] public int Attempts { get; set; }
+    /// <summary>Whether this task holds or waits for one of its user's running slots (docs/adr/015). Id 30: clear of others' additions.</summary>
+    [Id(30)] public SlotClaim Slot { get; set; }
 
     /// <summary>A task just accepted from a submission: queued, nothing written yet.</summary>
     public static TaskState Accept(TaskSubmission submission) => new()
@@ -66,4 +68,16 @@ public sealed class ShellLeaseState
     [Id(0)] public string Agent { get; set; } = "";
     [Id(1)] public string Token { get; set; } = "";
     [Id(2)] public DateTimeOffset ExpiresAt { get; set; }
+}
+
+/// <summary>A long task's claim on its user's running slots.</summary>
+[GenerateSerializer, Alias("tasker.SlotClaim")]
+public enum SlotClaim
+{
+    /// <summary>No claim: a short task, a child, or one that has ended.</summary>
+    None = 0,
+    /// <summary>Queued until a slot frees.</summary>
+    Waiting = 1,
+    /// <summary>Holds a slot (while running or paused).</summary>
+    Holding = 2,
 }

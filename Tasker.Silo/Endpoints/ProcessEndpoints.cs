@@ -20,6 +20,7 @@ public static class ProcessEndpoints
         group.MapPut("/{type}", SetAsync)
             .WithSummary("Suspend or activate a task type")
             .WithDescription("status: active or suspended (error and queue are set by Tasker itself); reason: optional, shown to refused clients.")
+            .RequireAuthorization(Hosting.AuthExtensions.AdminPolicy)
             .Accepts<SetProcessRequest>("application/json")
             .Produces<ProcessView>()
             .ProducesValidationProblem()

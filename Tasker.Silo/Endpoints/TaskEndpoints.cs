@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Mvc;
 using Tasker.Api;
 using Tasker.Files;
@@ -104,12 +105,18 @@ public static class TaskEndpoints
         return task.Cached ? TypedResults.Ok(view) : TypedResults.Accepted(view.Links.Self, view);
     }
 
-    public static async Task<IResult> ListAsync(TaskListing listing, string? client, string? type, string? status, string? limit, string? cursor)
+    public static async Task<IResult> ListAsync(TaskListing listing, ClaimsPrincipal user, string? client, string? type, string? status, string? limit, string? cursor)
     {
         var (query, problem) = listing.Parse(type, status, limit, cursor);
         if (query is null)
         {
             return problem!;
+        }
+
+        // A signed-in user who is not an admin lists its own tasks (other clients' histories read empty to it anyway).
+        if (Auth.AuthenticatedUser.CallerOf(user) is { IsAdmin: false } caller)
+        {
+            client ??= caller.Name;
         }
 
         if (client is null)

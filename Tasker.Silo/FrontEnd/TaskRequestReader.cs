@@ -23,11 +23,11 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
 
         using (document)
         {
-            return Check(document.RootElement);
+            return Check(request, document.RootElement);
         }
     }
 
-    private (TaskSubmission?, IResult?) Check(JsonElement root)
+    private (TaskSubmission?, IResult?) Check(HttpRequest request, JsonElement root)
     {
         foreach (var shape in oldShapes)
         {
@@ -41,7 +41,7 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
         var errors = new Dictionary<string, string[]>();
         JsonBody.RejectUnknownFields(root, _fields, errors, "a task request");
         var type = JsonBody.ReadString(root, "type", errors, required: true);
-        var client = JsonBody.ReadString(root, "client", errors, required: true);
+        var client = JsonBody.ReadString(root, "client", errors, required: Auth.Submitters.ClientRequired(request));
         var priorityText = JsonBody.ReadString(root, "priority", errors, required: false);
 
         var priority = TaskPriority.Normal;
@@ -50,21 +50,25 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
             errors["priority"] = ["priority must be one of high, normal, low"];
         }
 
-        var submission = Check(type, root.TryGetProperty("params", out var p) ? p : null, client, priority, errors);
+        var submission = Check(request, type, root.TryGetProperty("params", out var p) ? p : null, client, priority, errors);
         return submission is null ? (null, Problems.Invalid(errors, "The task request is invalid")) : (submission, null);
     }
 
     /// <summary>
     /// Checks a request's parts, however its body named them: the client name, the type, and the type's parameters
-    /// (absent: an empty object). Adds an error under <c>client</c>, <c>type</c> or <c>params.*</c> for each bad one;
-    /// returns the submission when <paramref name="errors"/> is still empty.
+    /// (absent: an empty object); with a signed-in caller, the client is the caller's own (docs/adr/015). Adds an
+    /// error under <c>client</c>, <c>priority</c>, <c>type</c> or <c>params.*</c> for each bad one; returns the
+    /// submission when <paramref name="errors"/> is still empty.
     /// </summary>
-    public TaskSubmission? Check(string? type, JsonElement? parameters, string? client, TaskPriority priority, IDictionary<string, string[]> errors)
+    public TaskSubmission? Check(
+        HttpRequest request, string? type, JsonElement? parameters, string? client, TaskPriority priority, IDictionary<string, string[]> errors)
     {
         if (client is not null && !ClientNames.IsValid(client))
         {
             errors["client"] = [$"client must be {ClientNames.Rule}"];
         }
+
+        client = Auth.Submitters.Resolve(request, client, priority, errors);
 
         string? parametersJson = null;
         if (type is not null)

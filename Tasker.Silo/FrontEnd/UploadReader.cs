@@ -62,7 +62,7 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
         }
 
         var type = defaultClient is null ? Single(form, "type", errors, required: true) : CsvImportHandler.TypeName;
-        var client = defaultClient ?? Single(form, "client", errors, required: true);
+        var client = defaultClient ?? Single(form, "client", errors, required: Auth.Submitters.ClientRequired(request));
         var priorityText = Single(form, "priority", errors, required: false);
         if (type is not null && type != CsvImportHandler.TypeName)
         {
@@ -79,6 +79,8 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
         {
             errors["priority"] = ["priority must be one of high, normal, low"];
         }
+
+        client = Auth.Submitters.Resolve(request, client, priority, errors);
 
         var uploads = form.Files.GetFiles("file");
         foreach (var other in form.Files.Where(f => f.Name != "file"))

@@ -27,6 +27,7 @@ public static class FrontEndExtensions
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        builder.AddTaskerAuth();
         var services = builder.Services;
         services.AddOptions<FrontEndOptions>()
             .BindConfiguration(FrontEndOptions.SectionName)
@@ -60,7 +61,7 @@ public static class FrontEndExtensions
             document.Info.Title = "Tasker API";
             document.Info.Description = "Run tasks over HTTP on an Orleans cluster: submit, watch, pause, resume, cancel; client histories; process status.";
             return Task.CompletedTask;
-        }));
+        }).AddTaskerConventions());
         return builder;
     }
 
@@ -68,6 +69,7 @@ public static class FrontEndExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseTaskerAuth();
 
         app.MapPageEndpoints();
 
@@ -76,11 +78,12 @@ public static class FrontEndExtensions
         app.MapClientEndpoints();
         app.MapProcessEndpoints();
         app.MapOldSystems();
+        app.MapUserEndpoints();
         app.MapHealthEndpoints();
-        app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapOpenApi();
-        app.MapScalarApiReference(o => o.WithTitle("Tasker API reference"));
-        app.MapOrleansDashboard(routePrefix: "/dashboard").ExcludeFromDescription();
+        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference(o => o.WithTitle("Tasker API reference")).AllowAnonymous();
+        app.MapOrleansDashboard(routePrefix: "/dashboard").ExcludeFromDescription().RequireAuthorization(AuthExtensions.AdminPolicy);
         return app;
     }
 }

@@ -26,6 +26,7 @@ public static partial class OldSystemsExtensions
         app.MapOldSystem("000", System000.Map);
         app.MapOldSystem("001", System001.Map);
         app.MapOldSystem("002", System002.Map);
+        app.MapOldSystem("003", System003.Map);
         return app;
     }
 

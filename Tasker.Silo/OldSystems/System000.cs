@@ -91,7 +91,7 @@ public static class System000
             var type = JsonBody.ReadString(root, "task", errors, required: true);
             var client = JsonBody.ReadString(root, "client_name", errors, required: true);
             var checkErrors = new Dictionary<string, string[]>();
-            var submission = reader.Check(type, root.TryGetProperty("params", out var p) ? p : null, client, TaskPriority.Normal, checkErrors);
+            var submission = reader.Check(request, type, root.TryGetProperty("params", out var p) ? p : null, client, TaskPriority.Normal, checkErrors);
             foreach (var (field, messages) in OldSystem.Rename(checkErrors, _names))
             {
                 errors[field] = messages;

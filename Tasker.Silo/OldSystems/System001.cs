@@ -157,7 +157,7 @@ public static class System001
         }
 
         var checkErrors = new Dictionary<string, string[]>();
-        var submission = reader.Check(CsvExportHandler.TypeName, JsonSerializer.SerializeToElement(parameters), OldSystem.ClientOf(context), TaskPriority.Normal, checkErrors);
+        var submission = reader.Check(context.Request, CsvExportHandler.TypeName, JsonSerializer.SerializeToElement(parameters), OldSystem.ClientOf(context), TaskPriority.Normal, checkErrors);
         foreach (var (field, messages) in OldSystem.Rename(checkErrors, _names))
         {
             errors[field] = messages;

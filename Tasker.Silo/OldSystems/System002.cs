@@ -84,7 +84,7 @@ public static class System002
             }
 
             var checkErrors = new Dictionary<string, string[]>();
-            var submission = reader.Check(type, Parameters(payload, renamed), OldSystem.ClientOf(context), TaskPriority.Normal, checkErrors);
+            var submission = reader.Check(context.Request, type, Parameters(payload, renamed), OldSystem.ClientOf(context), TaskPriority.Normal, checkErrors);
             var names = renamed.ToDictionary(r => $"params.{r.Value}", r => $"payload.{r.Key}");
             foreach (var (field, messages) in OldSystem.Rename(checkErrors, names, parameters: "payload"))
             {

@@ -27,6 +27,9 @@ public sealed class SiloProcess : IAsyncDisposable
             ["Orleans__AdvertisedIP"] = "127.0.0.1",
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{HttpPort}",
             ["Tasker__ReminderPeriod"] = "00:00:05",
+            // Cluster mode has authentication on by default: these tests act as the configured admin, who sees every client.
+            ["Tasker__Auth__AdminName"] = AdminName,
+            ["Tasker__Auth__AdminPassword"] = AdminPassword,
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Tasker"] = "Information",
         };
@@ -36,7 +39,12 @@ public sealed class SiloProcess : IAsyncDisposable
         }
 
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}"), Timeout = TimeSpan.FromSeconds(40) };
+        Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+            "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{AdminName}:{AdminPassword}")));
     }
+
+    public const string AdminName = "admin";
+    public const string AdminPassword = "cluster-tests-admin";
 
     public int HttpPort { get; }
 

@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using Tasker.Shell;
 
+using Tasker.Silo.Auth;
+
 namespace Tasker.Silo.FrontEnd.Shell;
 
 /// <summary>
@@ -18,10 +20,11 @@ public interface IShellSubmissionPolicy
 }
 
 /// <summary>
-/// Without authentication: shell tasks only when <c>Tasker:Shell:Enabled</c> is true and every address this server
-/// listens on is loopback, so that only people on this machine can reach them.
+/// Shell tasks only when <c>Tasker:Shell:Enabled</c> is true; then, with authentication on, only for users with the
+/// <c>shell</c> role; without authentication, only while every address this server listens on is loopback, so that
+/// only people on this machine can reach them.
 /// </summary>
-public sealed class LoopbackShellPolicy(IOptions<ShellOptions> options, IServer server, IConfiguration configuration) : IShellSubmissionPolicy
+public sealed class LoopbackShellPolicy(IOptions<ShellOptions> options, IServer server, IConfiguration configuration, AuthMode auth) : IShellSubmissionPolicy
 {
     public IResult? Refuse(HttpContext context)
     {
@@ -29,6 +32,14 @@ public sealed class LoopbackShellPolicy(IOptions<ShellOptions> options, IServer 
         {
             return Forbidden("shell-disabled", "Shell tasks are disabled",
                 "Shell tasks are off on this server: they run any command on the executor agents. An operator enables them with Tasker__Shell__Enabled=true.");
+        }
+
+        if (auth.Enabled)
+        {
+            return context.User.IsInRole(UserRoles.Shell)
+                ? null
+                : Forbidden("shell-role-required", "Shell tasks need the shell role",
+                    $"Only users with the '{UserRoles.Shell}' role may submit shell tasks; an admin grants it with PUT /users/{{name}} and roles [\"{UserRoles.Shell}\"].");
         }
 
         var exposed = Addresses().Where(address => !IsLoopback(address)).ToList();

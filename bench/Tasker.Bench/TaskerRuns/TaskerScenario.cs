@@ -67,6 +67,8 @@ public static class TaskerScenario
             ["Tasker__Files__Path"] = Directory.CreateDirectory(Path.Combine(options.WorkDirectory, "files")).FullName,
             ["ConnectionStrings__Redis"] = servers?.Redis,
             ["ConnectionStrings__Postgres"] = servers?.Postgres,
+            // The figures so far are without authentication; cluster mode now defaults to it (--silo-env overrides).
+            ["Tasker__Auth__Enabled"] = "false",
         };
         foreach (var (key, value) in options.SiloEnvironment)
         {
@@ -80,6 +82,16 @@ public static class TaskerScenario
     {
         var handlers = silos.Select(_ => new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan }).ToList();
         var https = silos.Select((s, i) => new HttpClient(handlers[i]) { BaseAddress = s.Url, Timeout = TimeSpan.FromSeconds(60) }).ToList();
+        foreach (var http in https)
+        {
+            // With authentication on (--silo-env), sign in as the configured admin: its API key when one is set, else basic.
+            http.DefaultRequestHeaders.Authorization = options.SiloEnvironment.TryGetValue("Tasker__Auth__AdminApiKey", out var key)
+                ? new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key)
+                : options.SiloEnvironment.TryGetValue("Tasker__Auth__AdminPassword", out var password)
+                    ? new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"admin:{password}")))
+                    : null;
+        }
+
         try
         {
             var clients = https.Select(h => new TaskerClient(h)).ToArray();

@@ -1,0 +1,59 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Tasker.Users;
+
+/// <summary>The limits of one tier. Bound from <c>Tasker:Tiers:&lt;name&gt;</c>.</summary>
+public sealed class TierOptions
+{
+    /// <summary>Long tasks of one user running at once.</summary>
+    [Range(1, 10_000)]
+    public int MaxRunning { get; set; } = 1;
+
+    /// <summary>The highest priority the tier may ask for: low, normal or high.</summary>
+    [RegularExpression("^(low|normal|high)$")]
+    public string MaxPriority { get; set; } = "normal";
+
+    /// <summary>Requests per second of one user (every request counts).</summary>
+    [Range(1, 1_000_000)]
+    public int RequestsPerSecond { get; set; } = 50;
+}
+
+/// <summary>The tiers users are in, by name. Bound from <c>Tasker:Tiers</c>; free and paid exist unless configured otherwise.</summary>
+public sealed class TiersOptions : IValidatableObject
+{
+    public const string SectionName = "Tasker:Tiers";
+
+    /// <summary>The tier of users created without one.</summary>
+    public const string DefaultTier = "free";
+
+    public Dictionary<string, TierOptions> Tiers { get; } = new(StringComparer.Ordinal)
+    {
+        ["free"] = new TierOptions { MaxRunning = 1, MaxPriority = "normal", RequestsPerSecond = 50 },
+        ["paid"] = new TierOptions { MaxRunning = 2, MaxPriority = "high", RequestsPerSecond = 200 },
+    };
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!Tiers.ContainsKey(DefaultTier))
+        {
+            yield return new ValidationResult($"Tasker:Tiers must keep the tier '{DefaultTier}'.", [nameof(Tiers)]);
+        }
+
+        foreach (var (name, tier) in Tiers)
+        {
+            var results = new List<ValidationResult>();
+            if (!ClientNames.IsValid(name))
+            {
+                yield return new ValidationResult($"Tasker:Tiers: the tier name '{name}' must be {ClientNames.Rule}.", [nameof(Tiers)]);
+            }
+
+            if (!Validator.TryValidateObject(tier, new ValidationContext(tier), results, validateAllProperties: true))
+            {
+                foreach (var result in results)
+                {
+                    yield return new ValidationResult($"Tasker:Tiers:{name}: {result.ErrorMessage}", [nameof(Tiers)]);
+                }
+            }
+        }
+    }
+}

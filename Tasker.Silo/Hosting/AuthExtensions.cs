@@ -1,0 +1,166 @@
+using System.Net;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
+using Tasker.Silo.Auth;
+using Tasker.Users;
+
+namespace Tasker.Silo.Hosting;
+
+/// <summary>Users, authentication, authorization and CORS of the front end (docs/adr/015).</summary>
+public static class AuthExtensions
+{
+    /// <summary>Only admins: user management, process status, the Orleans dashboard. Everyone when authentication is off.</summary>
+    public const string AdminPolicy = "admin";
+
+    /// <summary>Any signed-in user, even when authentication is off (the old system 003's routes always ask).</summary>
+    public const string SignedInPolicy = "signed-in";
+
+    public static WebApplicationBuilder AddTaskerAuth(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var authMode = ResolveMode(configuration);
+        var enabled = authMode.Enabled;
+        var services = builder.Services;
+        services.AddSingleton(authMode);
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuthOptions>, DataAnnotationsValidator<AuthOptions>>();
+
+        services.AddMemoryCache();
+        services.AddSingleton<CredentialVerifier>();
+        services.AddSingleton<SignInThrottle>();
+        services.AddHostedService<UserBootstrap>();
+        services.AddAuthentication(TaskerAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, TaskerAuthenticationHandler>(TaskerAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AdminPolicy, policy => policy.RequireAssertion(context => !enabled || context.User.IsInRole(UserRoles.Admin)))
+            .AddPolicy(SignedInPolicy, policy => policy.RequireAuthenticatedUser())
+            .SetFallbackPolicy(enabled ? new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build() : null);
+
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            {
+                if (AuthenticatedUser.CallerOf(context.User) is not { IsAdmin: false } caller)
+                {
+                    // Anonymous only when authentication is off (loopback); admins are the operators.
+                    return RateLimitPartition.GetNoLimiter("");
+                }
+
+                var tierName = AuthenticatedUser.TierOf(context.User) ?? TiersOptions.DefaultTier;
+                return RateLimitPartition.GetTokenBucketLimiter($"{caller.Name}\n{tierName}", _ =>
+                {
+                    var tiers = context.RequestServices.GetRequiredService<IOptions<TiersOptions>>().Value.Tiers;
+                    var perSecond = (tiers.TryGetValue(tierName, out var tier) ? tier : tiers[TiersOptions.DefaultTier]).RequestsPerSecond;
+                    return new TokenBucketRateLimiterOptions
+                    {
+                        TokenLimit = perSecond,
+                        TokensPerPeriod = perSecond,
+                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                        QueueLimit = 0,
+                        AutoReplenishment = true,
+                    };
+                });
+            });
+            limiter.OnRejected = (rejected, cancellationToken) => TooManyRequestsAsync(rejected.HttpContext, rejected.Lease, cancellationToken);
+        });
+
+        var origins = configuration.GetSection($"{AuthOptions.SectionName}:{nameof(AuthOptions.CorsOrigins)}").Get<string[]>() is { Length: > 0 } configured
+            ? configured
+            : ["*"];
+        services.AddCors(cors => cors.AddDefaultPolicy(policy =>
+        {
+            _ = origins.Contains("*") ? policy.AllowAnyOrigin() : policy.WithOrigins(origins);
+            policy.AllowAnyMethod()
+                .WithHeaders("Authorization", "X-Api-Key", "Content-Type", "Idempotency-Key", "Accept")
+                .WithExposedHeaders("Location", "Retry-After", "WWW-Authenticate");
+        }));
+        return builder;
+    }
+
+    /// <summary>
+    /// Whether authentication is on: <c>Tasker:Auth:Enabled</c>, else off in embedded mode and on in cluster mode.
+    /// Refuses embedded mode without authentication on an address beyond loopback.
+    /// </summary>
+    public static AuthMode ResolveMode(IConfiguration configuration)
+    {
+        var mode = TaskerModes.Detect(configuration);
+        var explicitSetting = configuration.GetValue<bool?>($"{AuthOptions.SectionName}:Enabled");
+        var enabled = explicitSetting ?? mode == TaskerMode.Cluster;
+        if (mode == TaskerMode.Embedded && !enabled && BeyondLoopback(configuration) is { } address)
+        {
+            throw new TaskerConfigurationException(
+                $"embedded mode without authentication listens on loopback only, and '{address}' is not loopback: listen on 127.0.0.1 or set Tasker__Auth__Enabled=true with Tasker__Auth__AdminPassword.");
+        }
+
+        return new AuthMode(enabled, mode == TaskerMode.Cluster && explicitSetting == false);
+    }
+
+    /// <summary>CORS, authentication, authorization, and the caller of every grain call made for the request.</summary>
+    public static WebApplication UseTaskerAuth(this WebApplication app)
+    {
+        app.UseCors();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.Use(async (context, next) =>
+        {
+            // Grains that hold a user's data check this caller at their boundary (Caller.Current); see docs/adr/015.
+            Caller.Set(AuthenticatedUser.CallerOf(context.User));
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                Caller.Set(null);
+            }
+        });
+        return app;
+    }
+
+    private static async ValueTask TooManyRequestsAsync(HttpContext context, RateLimitLease lease, CancellationToken cancellationToken)
+    {
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
+        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var tier = AuthenticatedUser.TierOf(context.User);
+        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status429TooManyRequests,
+                Title = "Too many requests",
+                Detail = $"User '{context.User.Identity?.Name}' sent more requests per second than tier {tier} allows; retry after {retryAfter} s.",
+                Extensions = { ["code"] = "rate-limited" },
+            },
+        });
+    }
+
+    /// <summary>The first address HTTP would listen on that is not loopback, or null when all are.</summary>
+    public static string? BeyondLoopback(IConfiguration configuration)
+    {
+        foreach (var key in new[] { "http_ports", "https_ports" })
+        {
+            if (configuration[key] is { Length: > 0 } ports)
+            {
+                return $"*:{ports}"; // ASPNETCORE_HTTP_PORTS binds every address.
+            }
+        }
+
+        var urls = configuration["urls"] is { Length: > 0 } configured ? configured : FrontEndExtensions.DefaultUrl;
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var host = BindingAddress.Parse(url).Host;
+            var loopback = host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+                || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+            if (!loopback)
+            {
+                return url;
+            }
+        }
+
+        return null;
+    }
+}

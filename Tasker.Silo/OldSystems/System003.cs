@@ -1,0 +1,107 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Tasker.Api;
+using Tasker.Handlers;
+using Tasker.Silo.Endpoints;
+using Tasker.Silo.FrontEnd;
+using Tasker.Silo.Hosting;
+using Tasker.Tasks;
+
+namespace Tasker.Silo.OldSystems;
+
+/// <summary>
+/// The old system 003 ("Ivelum task job"): <c>/api/v1/task/</c> with basic auth (always, even when authentication is
+/// off elsewhere) and form fields. A thin adapter onto the canonical routes: <c>input_param=...</c> submits one
+/// <c>input</c> task, <c>input_param[]=a&amp;input_param[]=b</c> one per value, for the signed-in user's client.
+/// </summary>
+public static class System003
+{
+    private const string Single = "input_param";
+    private const string Many = "input_param[]";
+    private const string InputType = "input";
+    private const int MaxTasksPerRequest = 1000;
+
+    /// <summary>Maps 003's routes into <paramref name="routes"/> (the old systems' registration calls this, one line per system).</summary>
+    public static void Map(RouteGroupBuilder routes)
+    {
+        var group = routes.MapGroup("/api/v1/task").RequireAuthorization(AuthExtensions.SignedInPolicy);
+        group.MapPost("/", SubmitAsync)
+            .WithName("system003Submit")
+            .WithSummary("003: create input tasks from a form")
+            .WithDescription("A form (application/x-www-form-urlencoded or multipart/form-data): input_param (one task) or input_param[] repeated (one task per value). 202 with the task, or with a list of tasks for input_param[].")
+            .Produces<TaskView>(StatusCodes.Status202Accepted)
+            .Produces<IReadOnlyList<TaskView>>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem();
+        group.MapGet("/", ListAsync).WithName("system003List").WithSummary("003: my tasks, newest first").Produces<TaskPage>();
+        group.MapGet("/{id}", (string id, IGrainFactory grains, IHostApplicationLifetime lifetime, HttpContext context) =>
+                TaskEndpoints.GetAsync(id, null, null, grains, lifetime, context))
+            .WithName("system003Get").WithSummary("003: a task").Produces<TaskView>().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{id}/status", TaskEndpoints.GetStatusAsync)
+            .WithName("system003Status").WithSummary("003: a task's status").Produces<TaskStatusView>().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{id}/result", TaskEndpoints.GetResultAsync)
+            .WithName("system003Result").WithSummary("003: a task's result").Produces<TaskResultView>()
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+    }
+
+    public static Task<IResult> ListAsync(TaskListing listing, ClaimsPrincipal user, string? limit, string? cursor) =>
+        TaskEndpoints.ListAsync(listing, user, user.Identity!.Name, null, null, limit, cursor);
+
+    public static async Task<IResult> SubmitAsync(
+        HttpRequest request, ClaimsPrincipal user, TaskHandlerRegistry handlers, TaskSubmitter submitter, CancellationToken cancellationToken)
+    {
+        if (!request.HasFormContentType)
+        {
+            return Problems.Invalid(new Dictionary<string, string[]> { [Single] = ["send input_param (or input_param[]) as a form: application/x-www-form-urlencoded"] }, "The task request is invalid");
+        }
+
+        var form = await request.ReadFormAsync(cancellationToken);
+        var values = form[Single].Concat(form[Many]).ToList();
+        var errors = new Dictionary<string, string[]>();
+        if (values.Count == 0)
+        {
+            errors[Single] = ["input_param is required (or input_param[] once per task)"];
+        }
+        else if (values.Count > MaxTasksPerRequest)
+        {
+            errors[Many] = [$"at most {MaxTasksPerRequest} values of input_param[] in one request"];
+            values.Clear();
+        }
+
+        var submissions = new List<TaskSubmission>();
+        for (var i = 0; i < values.Count; i++)
+        {
+            var field = form.ContainsKey(Many) && values.Count > 1 ? $"{Many[..^1]}{i}]" : Single;
+            using var parameters = JsonDocument.Parse(JsonSerializer.Serialize(new Dictionary<string, string?> { [Single] = values[i] }));
+            var check = handlers.Get(InputType).Validate(parameters.RootElement);
+            if (check.CanonicalJson is null)
+            {
+                errors[field] = [.. check.Errors.SelectMany(e => e.Value)];
+                continue;
+            }
+
+            submissions.Add(new TaskSubmission(InputType, check.CanonicalJson, user.Identity!.Name!, TaskPriority.Normal));
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid(errors, "The task request is invalid");
+        }
+
+        var accepted = new List<TaskSnapshot>();
+        foreach (var submission in submissions)
+        {
+            var (task, refusal) = await submitter.SubmitAsync(submission);
+            if (task is null)
+            {
+                return refusal!; // A refusal (a suspended process) answers for the whole request.
+            }
+
+            accepted.Add(task);
+        }
+
+        return form.ContainsKey(Many)
+            ? TypedResults.Json(accepted.Select(TaskViews.From).ToList(), statusCode: StatusCodes.Status202Accepted)
+            : TaskEndpoints.Answer(accepted[0]);
+    }
+}
