@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Options;
@@ -94,12 +95,18 @@ public static class System001
         return Task.CompletedTask;
     }
 
-    public static async Task<IResult> ListAsync(TaskListing listing, string? client, string? type, string? status, string? limit, string? cursor)
+    public static async Task<IResult> ListAsync(
+        TaskListing listing, ClaimsPrincipal user, string? client, string? type, string? status, string? limit, string? cursor)
     {
         if (status is not null || cursor is not null || (client is not null && !ClientNames.IsValid(client)))
         {
             // One status, or a later page: only the canonical order pages; a bad client is the canonical 400.
-            return await TaskEndpoints.ListAsync(listing, client, type, status, limit, cursor);
+            return await TaskEndpoints.ListAsync(listing, user, client, type, status, limit, cursor);
+        }
+
+        if (Auth.AuthenticatedUser.CallerOf(user) is { IsAdmin: false } caller)
+        {
+            client ??= caller.Name; // As on GET /tasks: a signed-in user who is not an admin lists its own tasks.
         }
 
         var (query, problem) = listing.Parse(type, status: null, limit, cursor: null);

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using Tasker.Shell;
-
 using Tasker.Silo.Auth;
 
 namespace Tasker.Silo.FrontEnd.Shell;
