@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Tasker.Numbers;
 using Tasker.Tasks;
@@ -14,10 +15,14 @@ namespace Tasker.Handlers;
 /// running total. So n terms take exactly n children, numbered <c>{id}.1</c> … <c>{id}.n</c> in the order they are
 /// made, and progress = children done. A checkpoint is a block's end (children done, running total), so the block
 /// structure, the child ids and each child's parameters follow from it alone: a chunk replayed after a failover
-/// meets the children it already made instead of new ones.
+/// meets the children it already made instead of new ones. A child is made and stored as a short task is
+/// (docs/adr/009): run here and written once as its grain's state, without activating its grain.
 /// </summary>
-public sealed class SequenceHandler(IOptions<TaskerOptions> options) : IChunkedTaskHandler
+public sealed class SequenceHandler(IOptions<TaskerOptions> options, IServiceProvider services) : IChunkedTaskHandler
 {
+    // Resolved when first used: InstantTasks needs the handler registry, which holds this handler.
+    private readonly Lazy<InstantTasks> _instantTasks = new(services.GetRequiredService<InstantTasks>);
+
     /// <summary>Terms per block; its first level makes half as many calls at once, which bounds the fan-out.</summary>
     public const int BlockSize = 512;
 
@@ -50,7 +55,7 @@ public sealed class SequenceHandler(IOptions<TaskerOptions> options) : IChunkedT
         while (done < n && clock.Elapsed < context.Budget)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var block = new Block(context, done);
+            var block = new Block(context, _instantTasks.Value, done);
             var terms = Enumerable.Range(1, (int)Math.Min(BlockSize, n - done)).Select(i => (decimal)(done + i)).ToList();
             var (sum, error) = await block.ReduceAsync(terms);
             if (error is null)
@@ -73,7 +78,7 @@ public sealed class SequenceHandler(IOptions<TaskerOptions> options) : IChunkedT
     }
 
     /// <summary>One block's children, numbered on from the children done before it.</summary>
-    private sealed class Block(ChunkContext context, long doneBefore)
+    private sealed class Block(ChunkContext context, InstantTasks instantTasks, long doneBefore)
     {
         private long _made = doneBefore;
 
@@ -109,17 +114,18 @@ public sealed class SequenceHandler(IOptions<TaskerOptions> options) : IChunkedT
         private async Task<(decimal Sum, string? Error)> ChildAsync(long ordinal, decimal first, decimal second)
         {
             var parameters = $"{{\"first\":{ExactDecimal.ToCanonical(first)},\"second\":{ExactDecimal.ToCanonical(second)}}}";
-            var child = context.Grains.GetGrain<ITaskGrain>(ChildId(context.TaskId, ordinal));
-            var outcome = await child.SubmitAsync(new TaskSubmission("sum2", parameters, context.Client, context.Priority, context.TaskId));
+            var childId = ChildId(context.TaskId, ordinal);
+            // Made and stored where this runs, without a call to the child's grain: it activates if someone asks for it.
+            var outcome = await instantTasks.SubmitChildAsync(childId, new TaskSubmission("sum2", parameters, context.Client, context.Priority, context.TaskId));
             if (outcome.ParametersJson != parameters)
             {
                 // A child made by an earlier version of this handler (a chain, not a tree) under the same id.
-                return (0m, $"child task {child.GetPrimaryKeyString()} was made with other parameters ({outcome.ParametersJson}); submit the sequence again");
+                return (0m, $"child task {childId} was made with other parameters ({outcome.ParametersJson}); submit the sequence again");
             }
 
             return outcome.Phase == TaskPhase.Succeeded && outcome.ResultJson is not null && ExactDecimal.TryParse(outcome.ResultJson, out var sum)
                 ? (sum, null)
-                : (0m, $"child task {child.GetPrimaryKeyString()} ended {outcome.Phase.ToWire()}: {outcome.Error}");
+                : (0m, $"child task {childId} ended {outcome.Phase.ToWire()}: {outcome.Error}");
         }
     }
 }

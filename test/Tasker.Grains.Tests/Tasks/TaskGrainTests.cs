@@ -190,4 +190,20 @@ public sealed class TaskGrainTests(ClusterFixture fixture)
         var second = SequenceHandler.BlockSize + 1;
         Assert.Equal($$"""{"first":{{second}},"second":{{second + 1}}}""", (await Task($"{id}.{second}").GetAsync())!.ParametersJson);
     }
+
+    [Fact]
+    public async Task Sequence_meets_a_child_stored_before_instead_of_overwriting_it()
+    {
+        var id = TaskIds.New();
+        var client = "grain-seq-" + Guid.NewGuid().ToString("N")[..8];
+        // A child under the first child's id, as an earlier run (or an older version of the handler) left it.
+        await Task($"{id}.1").SubmitAsync(new TaskSubmission("sum2", """{"first":0,"second":1}""", client, TaskPriority.Normal, id));
+
+        await Task(id).SubmitAsync(new TaskSubmission("sequence", """{"n":10}""", client, TaskPriority.Normal));
+
+        var done = await WaitAsync(Task(id), t => t.Phase.IsFinal());
+        Assert.Equal(TaskPhase.Failed, done.Phase);
+        Assert.Contains("made with other parameters", done.Error, StringComparison.Ordinal);
+        Assert.Equal("""{"first":0,"second":1}""", (await Task($"{id}.1").GetAsync())!.ParametersJson);
+    }
 }
