@@ -41,6 +41,7 @@ public static class TaskerSiloBuilderExtensions
         AddValidatedOptions<Shell.ShellOptions>(silo.Services, Shell.ShellOptions.SectionName);
         silo.Services.AddSingleton<TaskHandlerRegistry>();
         silo.Services.AddSingleton<InstantTasks>();
+        silo.Services.AddSingleton<Secrets.SecretParameters>(); // Its ISecretProtector comes from the host (docs/adr/016).
         AddValidatedOptions<FilesOptions>(silo.Services, FilesOptions.SectionName);
         AddValidatedOptions<DataSetOptions>(silo.Services, DataSetOptions.SectionName);
         silo.Services.AddSingleton<TaskFiles>();
