@@ -16,10 +16,13 @@ public static class SecretsExtensions
 
     /// <summary>
     /// Data Protection with the key ring in memory (embedded) or in Tasker's PostgreSQL (cluster, keyed by the service
-    /// id), and the <see cref="ISecretProtector"/> the handlers use.
+    /// id, encrypted under <see cref="SecretsOptions.RingKey"/> when set), and the <see cref="ISecretProtector"/> the
+    /// handlers use.
     /// </summary>
     public static IServiceCollection AddTaskerSecrets(this IServiceCollection services, TaskerMode mode)
     {
+        services.AddOptions<SecretsOptions>().BindConfiguration(SecretsOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SecretsOptions>, DataAnnotationsValidator<SecretsOptions>>();
         services.AddDataProtection().SetApplicationName(ApplicationName);
         if (mode == TaskerMode.Embedded)
         {
@@ -29,8 +32,14 @@ public static class SecretsExtensions
         else
         {
             services.AddOptions<KeyManagementOptions>()
-                .Configure<NpgsqlDataSource, IOptions<ClusterOptions>>((o, database, cluster) =>
-                    o.XmlRepository = new PostgresXmlRepository(database, cluster.Value.ServiceId));
+                .Configure<NpgsqlDataSource, IOptions<ClusterOptions>, IOptions<SecretsOptions>>((o, database, cluster, secrets) =>
+                {
+                    o.XmlRepository = new PostgresXmlRepository(database, cluster.Value.ServiceId);
+                    if (secrets.Value.RingKeyBytes() is { } ringKey)
+                    {
+                        o.XmlEncryptor = new RingKeyXmlEncryptor(ringKey);
+                    }
+                });
         }
 
         services.AddSingleton<ISecretProtector, DataProtectionSecrets>();

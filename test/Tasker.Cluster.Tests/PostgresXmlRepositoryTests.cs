@@ -1,7 +1,8 @@
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Orleans.Configuration;
+using Tasker.Silo.Hosting;
 using Tasker.Silo.Secrets;
 
 namespace Tasker.Cluster.Tests;
@@ -24,13 +25,16 @@ public sealed class PostgresXmlRepositoryTests(ClusterServers servers) : IAsyncL
 
     public async Task DisposeAsync() => await _database.DisposeAsync();
 
-    /// <summary>One silo's Data Protection, as AddTaskerSecrets wires it in cluster mode, over the shared ring.</summary>
-    private ServiceProvider Silo(string service)
+    /// <summary>One silo's Data Protection as AddTaskerSecrets wires it in cluster mode, over the shared ring.</summary>
+    private ServiceProvider Silo(string service, byte[]? ringKey = null)
     {
+        var settings = new Dictionary<string, string?> { ["Tasker:Secrets:RingKey"] = ringKey is null ? null : Convert.ToBase64String(ringKey) };
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddDataProtection().SetApplicationName(SecretsExtensions.ApplicationName);
-        services.Configure<KeyManagementOptions>(o => o.XmlRepository = new PostgresXmlRepository(_database, service));
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        services.AddSingleton(_database);
+        services.Configure<ClusterOptions>(o => o.ServiceId = service);
+        services.AddTaskerSecrets(TaskerMode.Cluster);
         services.AddSingleton<DataProtectionSecrets>();
         return services.BuildServiceProvider();
     }
@@ -61,6 +65,33 @@ public sealed class PostgresXmlRepositoryTests(ClusterServers servers) : IAsyncL
 
         Assert.Equal("from-a", b.GetRequiredService<DataProtectionSecrets>().Unprotect(fromA));
         Assert.Equal("from-b", a.GetRequiredService<DataProtectionSecrets>().Unprotect(fromB));
+    }
+
+    [Fact]
+    public async Task With_a_ring_key_the_stored_ring_is_encrypted_and_opens_only_with_that_key()
+    {
+        var ringKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        string sealedValue;
+        using (var first = Silo(_service, ringKey))
+        {
+            sealedValue = first.GetRequiredService<DataProtectionSecrets>().Protect("sk-ring-protected");
+        }
+
+        await using (var command = _database.CreateCommand("SELECT string_agg(xml, '') FROM tasker_data_protection_keys WHERE service_id = $1"))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _service });
+            var rows = (string)(await command.ExecuteScalarAsync())!;
+            Assert.Contains("taskerRingKeyEncrypted", rows, StringComparison.Ordinal);
+            Assert.DoesNotContain("unencrypted form", rows, StringComparison.Ordinal);
+        }
+
+        using (var sameKey = Silo(_service, ringKey))
+        {
+            Assert.Equal("sk-ring-protected", sameKey.GetRequiredService<DataProtectionSecrets>().Unprotect(sealedValue));
+        }
+
+        using var otherKey = Silo(_service, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => otherKey.GetRequiredService<DataProtectionSecrets>().Unprotect(sealedValue));
     }
 
     [Fact]
