@@ -43,6 +43,8 @@ public static class TaskerSiloBuilderExtensions
         silo.Services.AddSingleton<InstantTasks>();
         silo.Services.AddSingleton<Secrets.SecretParameters>(); // Its ISecretProtector comes from the host (docs/adr/016).
         AddValidatedOptions<FilesOptions>(silo.Services, FilesOptions.SectionName);
+        AddValidatedOptions<Processes.ProcessHealthOptions>(silo.Services, Processes.ProcessHealthOptions.SectionName);
+        silo.Services.AddHostedService<Processes.ProcessHealthWatcher>();
         AddValidatedOptions<DataSetOptions>(silo.Services, DataSetOptions.SectionName);
         silo.Services.AddSingleton<TaskFiles>();
         silo.Services.TryAddSingleton<IRecordStore, InMemoryRecordStore>(); // Cluster mode registers its tables first.
