@@ -174,22 +174,40 @@ public sealed class PostgresHistoryStore : IHistoryStore, IAsyncDisposable
     public async Task<ListingPage> QueryAllAsync(HistoryQuery query, CancellationToken cancellationToken = default)
     {
         // One range read of an index on (service, [phase or type,] task id), newest first; one more row than asked
-        // tells whether there is a next page.
-        await using var command = _database.CreateCommand("""
+        // tells whether there is a next page. Only the filters asked for are in the statement (fixed fragments, values
+        // as parameters), so that even a generic plan can use the filter's index instead of filtering a scan.
+        var conditions = new List<string> { "service_id = $1" };
+        var parameters = new List<NpgsqlParameter> { new NpgsqlParameter<string> { TypedValue = Service } };
+        if (query.Before is { } before)
+        {
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = before });
+            conditions.Add($"task_id < ${parameters.Count}");
+        }
+
+        if (query.Type is { } type)
+        {
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = type });
+            conditions.Add($"type = ${parameters.Count}");
+        }
+
+        if (query.Phase is { } phase)
+        {
+            parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)phase });
+            conditions.Add($"phase = ${parameters.Count}");
+        }
+
+        parameters.Add(new NpgsqlParameter<int> { TypedValue = query.Limit + 1 });
+        await using var command = _database.CreateCommand($"""
             SELECT client, task_id, type, phase, cached, created_at, finished_at, progress_done, progress_total, priority
               FROM tasker_history
-             WHERE service_id = $1
-               AND ($2::text IS NULL OR task_id < $2)
-               AND ($3::text IS NULL OR type = $3)
-               AND ($4::smallint IS NULL OR phase = $4)
+             WHERE {string.Join(" AND ", conditions)}
              ORDER BY task_id DESC
-             LIMIT $5
+             LIMIT ${parameters.Count}
             """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Service });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Before ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Type ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = query.Phase is { } phase ? (short)phase : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Smallint });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = query.Limit + 1 });
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(parameter);
+        }
 
         var items = new List<ListedTask>(query.Limit + 1);
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
