@@ -58,7 +58,10 @@ public sealed record TaskCommandResult(
     [property: Id(1)] TaskSnapshot? Task,
     [property: Id(2)] string? Reason = null);
 
-/// <summary>One line of a client's request history.</summary>
+/// <summary>
+/// One line of a client's request history: what a listing shows. Written at each phase change and, while the task
+/// runs, with its progress at most once a second, so that a listing needs no call per task.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("tasker.ClientTaskEntry")]
 public sealed record ClientTaskEntry(
     [property: Id(0)] string TaskId,
@@ -66,7 +69,9 @@ public sealed record ClientTaskEntry(
     [property: Id(2)] TaskPhase Phase,
     [property: Id(3)] bool Cached,
     [property: Id(4)] DateTimeOffset CreatedAt,
-    [property: Id(5)] DateTimeOffset? FinishedAt);
+    [property: Id(5)] DateTimeOffset? FinishedAt,
+    [property: Id(6)] TaskProgress? Progress = null,
+    [property: Id(7)] TaskPriority Priority = TaskPriority.Normal);
 
 /// <summary>A query over a client's history, newest first.</summary>
 /// <param name="Before">Cursor: only tasks whose id sorts before this one (ids grow with time).</param>

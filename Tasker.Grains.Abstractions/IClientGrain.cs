@@ -16,16 +16,3 @@ public interface IClientGrain : IGrainWithStringKey
     [Alias("Query")]
     Task<HistoryPage> QueryAsync(HistoryQuery query);
 }
-
-/// <summary>The names of the clients that have submitted tasks, bounded. Single instance, key 0.</summary>
-[Alias("tasker.IClientDirectoryGrain")]
-public interface IClientDirectoryGrain : IGrainWithIntegerKey
-{
-    /// <summary>Adds a client name (once per client, when its history starts).</summary>
-    [Alias("Register")]
-    Task RegisterAsync(string client);
-
-    /// <summary>The known client names, in the order they were first seen.</summary>
-    [Alias("List")]
-    Task<IReadOnlyList<string>> ListAsync();
-}

@@ -20,10 +20,6 @@ public sealed class TaskerOptions : IValidatableObject
     [Range(10, 100_000)]
     public int MaxHistoryPerClient { get; set; } = 1_000;
 
-    /// <summary>Client names kept in the client directory that <c>GET /tasks</c> reads across. Default 10,000.</summary>
-    [Range(1, 1_000_000)]
-    public int MaxClients { get; set; } = 10_000;
-
     /// <summary>How long a cached result answers identical requests. Default 1 day.</summary>
     public TimeSpan CacheTtl { get; set; } = TimeSpan.FromDays(1);
 

@@ -44,7 +44,10 @@ public static class TaskerSiloBuilderExtensions
         AddValidatedOptions<Shell.ShellOptions>(silo.Services, Shell.ShellOptions.SectionName);
         silo.Services.AddSingleton<TaskHandlerRegistry>();
         silo.Services.AddSingleton<InstantTasks>();
+        silo.Services.AddSingleton<Secrets.SecretParameters>(); // Its ISecretProtector comes from the host (docs/adr/018).
         AddValidatedOptions<FilesOptions>(silo.Services, FilesOptions.SectionName);
+        AddValidatedOptions<Processes.ProcessHealthOptions>(silo.Services, Processes.ProcessHealthOptions.SectionName);
+        silo.Services.AddHostedService<Processes.ProcessHealthWatcher>();
         AddValidatedOptions<DataSetOptions>(silo.Services, DataSetOptions.SectionName);
         // Tiers (Tasker:Tiers:<name>): configured ones are added to, or change, the built-in free and paid.
         silo.Services.AddOptions<TiersOptions>()

@@ -45,9 +45,12 @@ public sealed record TaskStatusView(string Id, string Status, ProgressView? Prog
 /// <summary>The answer of <c>GET /tasks/{id}/result</c> for a task that succeeded.</summary>
 public sealed record TaskResultView(string Id, string Status, JsonElement? Result, bool Cached);
 
-/// <summary>One line of a listing.</summary>
+/// <summary>One line of a listing: enough to show the task in a list without asking for it.</summary>
+/// <param name="Progress">The progress of a long task; while it runs, as of at most a second or so ago.</param>
+/// <param name="Priority"><c>high</c>, <c>normal</c> or <c>low</c>.</param>
 public sealed record TaskSummary(
-    string Id, string Type, string Client, string Status, bool Cached, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, string Self);
+    string Id, string Type, string Client, string Status, bool Cached, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, string Self,
+    ProgressView? Progress = null, string Priority = "normal");
 
 /// <summary>A page of a listing, newest first; pass <see cref="Next"/> as <c>cursor</c> for the next page.</summary>
 public sealed record TaskPage(IReadOnlyList<TaskSummary> Items, string? Next, long? TotalRecorded = null);

@@ -1,12 +1,13 @@
 using System.Text.Json;
 using Tasker.Handlers;
+using Tasker.Secrets;
 
 namespace Tasker.Chat;
 
 /// <summary>
 /// The <c>api_key</c> parameter of the chat types: required unless <see cref="ChatOptions.ApiKey"/> is configured, and
 /// shaped so that it can go into an Authorization header. It stays in the task's stored parameters (a task resumed on
-/// another silo needs it) and is redacted wherever a task is shown.
+/// another silo needs it), encrypted (<see cref="SecretParameters"/>), and is redacted wherever a task is shown.
 /// </summary>
 public static class ChatApiKey
 {
@@ -35,9 +36,9 @@ public static class ChatApiKey
         }
     }
 
-    /// <summary>The key the call uses: the request's own, else the configured one, else null.</summary>
-    public static string? Choose(JsonElement canonicalParameters, ChatOptions options) =>
+    /// <summary>The key the call uses: the request's own (decrypted), else the configured one, else null.</summary>
+    public static async Task<string?> ChooseAsync(JsonElement canonicalParameters, ChatOptions options, SecretParameters secrets) =>
         canonicalParameters.TryGetProperty(Parameter, out var key) && key.GetString() is { Length: > 0 } own
-            ? own
+            ? await secrets.OpenAsync(own)
             : options.ApiKey is { Length: > 0 } configured ? configured : null;
 }

@@ -11,19 +11,8 @@ namespace Tasker.Clients;
 public sealed class ClientGrain(IHistoryStore store) : Grain, IClientGrain, IIncomingGrainCallFilter
 {
     private const int MaxPageSize = 500;
-    private bool _registered;
 
-    public async Task RecordAsync(ClientTaskEntry entry)
-    {
-        var client = this.GetPrimaryKeyString();
-        await store.RecordAsync(client, entry);
-        if (!_registered)
-        {
-            // Once per activation; the directory ignores names it knows.
-            await GrainFactory.GetGrain<IClientDirectoryGrain>(0).RegisterAsync(client);
-            _registered = true;
-        }
-    }
+    public Task RecordAsync(ClientTaskEntry entry) => store.RecordAsync(this.GetPrimaryKeyString(), entry);
 
     public Task ForgetAsync(string taskId) => store.ForgetAsync(this.GetPrimaryKeyString(), taskId);
 

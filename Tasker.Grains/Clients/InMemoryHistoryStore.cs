@@ -1,126 +1,136 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 
 namespace Tasker.Clients;
 
-/// <summary>Embedded mode's histories: per client, a list sorted by task id descending, under the client's own lock.</summary>
+/// <summary>
+/// Embedded mode's histories: one id-ordered index of every line, and one per client, both trees, under one lock.
+/// A client's listing walks its own tree; a listing across clients walks the shared one (docs/adr/017), so neither
+/// costs more than the lines it reads, and recording a line costs a logarithm, whatever the number of clients.
+/// </summary>
 public sealed class InMemoryHistoryStore(IOptions<TaskerOptions> options) : IHistoryStore
 {
-    private readonly ConcurrentDictionary<string, History> _clients = new(StringComparer.Ordinal);
+    private static readonly IComparer<Line> _byId = Comparer<Line>.Create((a, b) => string.CompareOrdinal(a.TaskId, b.TaskId));
+
+    private readonly Lock _lock = new();
+    private readonly SortedSet<Line> _all = new(_byId);
+    private readonly Dictionary<string, History> _clients = new(StringComparer.Ordinal);
 
     public Task RecordAsync(string client, ClientTaskEntry entry, CancellationToken cancellationToken = default)
     {
-        _clients.GetOrAdd(client, _ => new History()).Record(entry, options.Value.MaxHistoryPerClient);
+        var cap = options.Value.MaxHistoryPerClient;
+        lock (_lock)
+        {
+            if (!_clients.TryGetValue(client, out var history))
+            {
+                history = new History();
+                _clients.Add(client, history);
+            }
+
+            if (history.Lines.TryGetValue(Line.Probe(entry.TaskId), out var known))
+            {
+                known.Entry = entry;
+                return Task.CompletedTask;
+            }
+
+            var line = new Line(client, entry);
+            history.Lines.Add(line);
+            _all.Add(line);
+            history.Recorded++;
+            while (history.Lines.Count > cap)
+            {
+                var oldest = history.Lines.Min!;
+                history.Lines.Remove(oldest);
+                _all.Remove(oldest);
+            }
+        }
+
         return Task.CompletedTask;
     }
 
     public Task ForgetAsync(string client, string taskId, CancellationToken cancellationToken = default)
     {
-        if (_clients.TryGetValue(client, out var history))
+        lock (_lock)
         {
-            history.Forget(taskId);
+            if (_clients.TryGetValue(client, out var history) && history.Lines.TryGetValue(Line.Probe(taskId), out var line))
+            {
+                history.Lines.Remove(line);
+                _all.Remove(line);
+            }
         }
 
         return Task.CompletedTask;
     }
 
-    public Task<HistoryPage> QueryAsync(string client, HistoryQuery query, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_clients.TryGetValue(client, out var history) ? history.Query(query) : new HistoryPage([], null, 0));
+    public Task<HistoryPage> QueryAsync(string client, HistoryQuery query, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            if (!_clients.TryGetValue(client, out var history))
+            {
+                return Task.FromResult(new HistoryPage([], null, 0));
+            }
+
+            var (lines, next) = Page(history.Lines, query);
+            return Task.FromResult(new HistoryPage([.. lines.Select(l => l.Entry)], next, history.Recorded));
+        }
+    }
+
+    public Task<ListingPage> QueryAllAsync(HistoryQuery query, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            var (lines, next) = Page(_all, query);
+            return Task.FromResult(new ListingPage([.. lines.Select(l => new ListedTask(l.Client, l.Entry))], next));
+        }
+    }
+
+    /// <summary>Up to a page of lines before the cursor, newest first, that pass the filters; the next cursor or null.</summary>
+    private static (List<Line> Lines, string? Next) Page(SortedSet<Line> lines, HistoryQuery query)
+    {
+        var page = new List<Line>(Math.Min(query.Limit, 64));
+        if (lines.Count == 0)
+        {
+            return (page, null);
+        }
+
+        var range = query.Before is { } before
+            ? (string.CompareOrdinal(before, lines.Min!.TaskId) <= 0 ? null : lines.GetViewBetween(lines.Min!, Line.Probe(before)))
+            : lines;
+        foreach (var line in range?.Reverse() ?? [])
+        {
+            if (line.TaskId == query.Before || !HistoryFilter.Matches(query, line.Entry))
+            {
+                continue;
+            }
+
+            if (page.Count == query.Limit)
+            {
+                return (page, page[^1].TaskId);
+            }
+
+            page.Add(line);
+        }
+
+        return (page, null);
+    }
 
     private sealed class History
     {
-        private readonly Lock _lock = new();
-        private readonly List<ClientTaskEntry> _entries = [];
-        private long _recorded;
+        public SortedSet<Line> Lines { get; } = new(_byId);
 
-        public void Record(ClientTaskEntry entry, int cap)
-        {
-            lock (_lock)
-            {
-                var at = FindIndex(entry.TaskId);
-                if (at >= 0)
-                {
-                    _entries[at] = entry;
-                    return;
-                }
+        public long Recorded { get; set; }
+    }
 
-                _entries.Insert(~at, entry);
-                _recorded++;
-                if (_entries.Count > cap)
-                {
-                    _entries.RemoveRange(cap, _entries.Count - cap);
-                }
-            }
-        }
+    /// <summary>A line in both trees; its entry changes in place (the trees order by the id, which never changes).</summary>
+    private sealed class Line(string client, ClientTaskEntry entry)
+    {
+        public string Client { get; } = client;
 
-        public void Forget(string taskId)
-        {
-            lock (_lock)
-            {
-                if (FindIndex(taskId) is var at and >= 0)
-                {
-                    _entries.RemoveAt(at);
-                }
-            }
-        }
+        public ClientTaskEntry Entry { get; set; } = entry;
 
-        public HistoryPage Query(HistoryQuery query)
-        {
-            lock (_lock)
-            {
-                var start = 0;
-                if (query.Before is { } before)
-                {
-                    var at = FindIndex(before);
-                    start = at >= 0 ? at + 1 : ~at;
-                }
+        public string TaskId => Entry.TaskId;
 
-                var page = new List<ClientTaskEntry>(query.Limit);
-                for (var i = start; i < _entries.Count; i++)
-                {
-                    var entry = _entries[i];
-                    if (!HistoryFilter.Matches(query, entry))
-                    {
-                        continue;
-                    }
-
-                    if (page.Count == query.Limit)
-                    {
-                        return new HistoryPage(page, page[^1].TaskId, _recorded);
-                    }
-
-                    page.Add(entry);
-                }
-
-                return new HistoryPage(page, null, _recorded);
-            }
-        }
-
-        /// <summary>Binary search in the id-descending list: the index, or the bitwise complement of where it would go.</summary>
-        private int FindIndex(string taskId)
-        {
-            int low = 0, high = _entries.Count - 1;
-            while (low <= high)
-            {
-                var mid = (low + high) / 2;
-                var order = string.CompareOrdinal(_entries[mid].TaskId, taskId);
-                if (order == 0)
-                {
-                    return mid;
-                }
-
-                if (order > 0)
-                {
-                    low = mid + 1;
-                }
-                else
-                {
-                    high = mid - 1;
-                }
-            }
-
-            return ~low;
-        }
+        public static Line Probe(string taskId) => new("", new ClientTaskEntry(taskId, "", default, false, default, null));
     }
 }
 

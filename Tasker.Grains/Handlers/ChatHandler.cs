@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tasker.Chat;
+using Tasker.Secrets;
 using Tasker.Tasks;
 
 namespace Tasker.Handlers;
@@ -11,7 +12,7 @@ namespace Tasker.Handlers;
 /// A long type of one unit, so the call runs on the task's timer, not inside the submitting request.
 /// The result is <c>{"answer": "..."}</c>. Not cacheable: the model is not deterministic.
 /// </summary>
-public sealed class ChatHandler(ChatClient chat, IOptions<ChatOptions> options, ILogger<ChatHandler> logger) : IChunkedTaskHandler
+public sealed class ChatHandler(ChatClient chat, IOptions<ChatOptions> options, SecretParameters secrets, ILogger<ChatHandler> logger) : IChunkedTaskHandler
 {
     public string Type => "chat";
 
@@ -32,7 +33,7 @@ public sealed class ChatHandler(ChatClient chat, IOptions<ChatOptions> options, 
     public async Task<ChunkOutcome> RunChunkAsync(ChunkContext context, CancellationToken cancellationToken)
     {
         var parameters = CanonicalParameters.Parse(context.ParametersJson);
-        if (ChatApiKey.Choose(parameters, options.Value) is not { } apiKey)
+        if (await ChatApiKey.ChooseAsync(parameters, options.Value, secrets) is not { } apiKey)
         {
             // Accepted with the configured key, which has since been removed.
             return Failed(context, ChatApiKey.Missing);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tasker.Chat;
+using Tasker.Secrets;
 using Tasker.Tasks;
 
 namespace Tasker.Handlers;
@@ -13,7 +14,7 @@ namespace Tasker.Handlers;
 /// <see cref="ChatOptions.MaxTurnLength"/>), from which a paused or failed-over task goes on.
 /// The result is <c>{"topic": "...", "turns": [{"n": 1, "text": "..."}, ...]}</c>. Not cacheable.
 /// </summary>
-public sealed class ConversationHandler(ChatClient chat, IOptions<ChatOptions> options, ILogger<ConversationHandler> logger) : IChunkedTaskHandler
+public sealed class ConversationHandler(ChatClient chat, IOptions<ChatOptions> options, SecretParameters secrets, ILogger<ConversationHandler> logger) : IChunkedTaskHandler
 {
     public string Type => "conversation";
 
@@ -46,7 +47,7 @@ public sealed class ConversationHandler(ChatClient chat, IOptions<ChatOptions> o
         var topic = CanonicalParameters.Text(parameters, "topic");
         var n = CanonicalParameters.Integer(parameters, "n");
         var turns = ReadTranscript(context.Checkpoint.Data);
-        if (ChatApiKey.Choose(parameters, options.Value) is not { } apiKey)
+        if (await ChatApiKey.ChooseAsync(parameters, options.Value, secrets) is not { } apiKey)
         {
             return new ChunkOutcome(context.Checkpoint, new TaskProgress(turns.Count, n), Error: ChatApiKey.Missing);
         }

@@ -60,14 +60,43 @@ public sealed class CsvExportHandler(IRecordStore store, TaskFiles files, IOptio
         var after = saved?.LastDay is { } day ? new RecordCursor(DateOnly.ParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture), saved.LastId) : null;
         var rows = await store.ReadAsync(from, till, after, chunkRows, cancellationToken);
 
-        var path = files.ExportInProgress(context.TaskId);
-        if (saved is not null && !RecoverFile(context.TaskId, path, saved.Bytes))
+        // Off the grain's turn: the file system calls and the fsync (docs: external tasks and grains); nothing in
+        // there touches the grain, and the file's length comes back to its turn.
+        var length = await Task.Run(() => WriteChunkAsync(context.TaskId, saved, rows), cancellationToken);
+        if (length is null)
         {
             return new ChunkOutcome(context.Checkpoint, new TaskProgress(context.Checkpoint.Position, total),
                 Error: $"the export file was lost after {context.Checkpoint.Position} rows (is Tasker:Files:Path shared by every silo?)");
         }
 
-        long length;
+        var written = context.Checkpoint.Position + rows.Count;
+        var progress = new TaskProgress(written, Math.Max(total, written));
+        var last = rows.Count > 0 ? rows[^1] : null;
+        var checkpoint = new TaskCheckpoint(written, Checkpoint.Write(new Checkpoint(
+            total,
+            length.Value,
+            last?.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? saved?.LastDay,
+            last?.Id ?? saved?.LastId ?? 0)));
+
+        if (rows.Count == chunkRows)
+        {
+            return new ChunkOutcome(checkpoint, progress);
+        }
+
+        await Task.Run(() => File.Move(files.ExportInProgress(context.TaskId), files.Export(context.TaskId), overwrite: true), cancellationToken);
+        var result = JsonSerializer.Serialize(new ExportResult(written, length.Value, FileLink(context.TaskId)), HandlerJson.Options);
+        return new ChunkOutcome(checkpoint, progress, ResultJson: result);
+    }
+
+    /// <summary>Appends the rows to the file in progress, on disk before it returns; its length, or null when it was lost.</summary>
+    private async Task<long?> WriteChunkAsync(string taskId, Checkpoint? saved, IReadOnlyList<DataRecord> rows)
+    {
+        var path = files.ExportInProgress(taskId);
+        if (saved is not null && !RecoverFile(taskId, path, saved.Bytes))
+        {
+            return null;
+        }
+
         await using (var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 1 << 16, useAsync: true))
         {
             // Whatever a dropped or interrupted chunk wrote past the checkpoint goes.
@@ -100,26 +129,8 @@ public sealed class CsvExportHandler(IRecordStore store, TaskFiles files, IOptio
 
             // On disk before the checkpoint says so.
             stream.Flush(flushToDisk: true);
-            length = stream.Length;
+            return stream.Length;
         }
-
-        var written = context.Checkpoint.Position + rows.Count;
-        var progress = new TaskProgress(written, Math.Max(total, written));
-        var last = rows.Count > 0 ? rows[^1] : null;
-        var checkpoint = new TaskCheckpoint(written, Checkpoint.Write(new Checkpoint(
-            total,
-            length,
-            last?.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? saved?.LastDay,
-            last?.Id ?? saved?.LastId ?? 0)));
-
-        if (rows.Count == chunkRows)
-        {
-            return new ChunkOutcome(checkpoint, progress);
-        }
-
-        File.Move(path, files.Export(context.TaskId), overwrite: true);
-        var result = JsonSerializer.Serialize(new ExportResult(written, length, FileLink(context.TaskId)), HandlerJson.Options);
-        return new ChunkOutcome(checkpoint, progress, ResultJson: result);
     }
 
     public Task ReleaseAsync(string taskId)

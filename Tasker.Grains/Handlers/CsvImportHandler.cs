@@ -14,7 +14,8 @@ namespace Tasker.Handlers;
 /// <c>csv-import</c>: stores the rows of an uploaded CSV (columns name, email, city, date, amount; others are ignored)
 /// in the data set, one chunk at a time. A bad row is reported by its line number and reason and skipped; more than
 /// <c>max_bad_rows</c> of them fail the task. Rows are stored under (task id, line), so a chunk run again after a
-/// pause or a failover stores nothing twice.
+/// pause or a failover stores nothing twice. Progress counts the file's bytes read (counting its rows first would read
+/// a whole upload, up to 200 MiB, in one chunk). File reading and parsing run off the grain's turn.
 /// </summary>
 public sealed class CsvImportHandler(IRecordStore store, TaskFiles files, IOptions<TaskerOptions> options) : IChunkedTaskHandler
 {
@@ -50,7 +51,7 @@ public sealed class CsvImportHandler(IRecordStore store, TaskFiles files, IOptio
         return reader.Complete();
     }
 
-    // The rows in the file are counted by the first chunk.
+    // Progress is in bytes of the file, whose size the first chunk learns.
     public TaskProgress Plan(string parametersJson) => new(0, 0);
 
     public async Task<ChunkOutcome> RunChunkAsync(ChunkContext context, CancellationToken cancellationToken)
@@ -59,15 +60,45 @@ public sealed class CsvImportHandler(IRecordStore store, TaskFiles files, IOptio
         var path = files.Upload(CanonicalParameters.Text(parameters, "upload"));
         var maxBad = CanonicalParameters.Integer(parameters, "max_bad_rows");
         var chunkRows = (int)CanonicalParameters.Integer(parameters, "chunk_rows");
-        if (!File.Exists(path))
+        // Off the grain's turn: the file system calls and the parsing of a chunk's rows (docs: external tasks and
+        // grains); nothing in here touches the grain, and the result comes back to its turn.
+        var read = await Task.Run(() => ReadChunkAsync(context, path, maxBad, chunkRows, cancellationToken), cancellationToken);
+        if (read.Error is { } error)
         {
-            return Fail(context, "the uploaded file is gone (is Tasker:Files:Path shared by every silo?)");
+            return Fail(context, error);
         }
 
+        var (batch, consumed, next, size) = (read.Batch!, read.Consumed, read.Next!, read.Size);
+        await store.AddAsync(context.TaskId, batch, cancellationToken);
+        if (read.Outcome is { } failed)
+        {
+            return failed; // Too many bad rows: the good ones before stay stored.
+        }
+
+        var checkpoint = new TaskCheckpoint(consumed, ImportCheckpoint.Write(next));
+        var progress = new TaskProgress(next.Bytes, Math.Max(size, next.Bytes));
+        if (consumed - context.Checkpoint.Position == chunkRows)
+        {
+            return new ChunkOutcome(checkpoint, progress);
+        }
+
+        var result = new ImportResult(CanonicalParameters.Text(parameters, "file_name"), consumed, next.Imported, next.Bad, next.BadRows);
+        return new ChunkOutcome(checkpoint, progress with { Done = progress.Total }, ResultJson: JsonSerializer.Serialize(result, HandlerJson.Options));
+    }
+
+    /// <summary>Reads and checks up to a chunk of rows from the checkpoint on; runs on the thread pool.</summary>
+    private static async Task<ChunkRead> ReadChunkAsync(ChunkContext context, string path, long maxBad, int chunkRows, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path))
+        {
+            return new ChunkRead("the uploaded file is gone (is Tasker:Files:Path shared by every silo?)");
+        }
+
+        var size = new FileInfo(path).Length;
         var state = ImportCheckpoint.Read(context.Checkpoint.Data) ?? await StartAsync(path, cancellationToken);
         if (state.Columns is null)
         {
-            return Fail(context, state.Problem ?? "the file has no header line");
+            return new ChunkRead(state.Problem ?? "the file has no header line");
         }
 
         var batch = new List<NewRecord>(chunkRows);
@@ -105,8 +136,8 @@ public sealed class CsvImportHandler(IRecordStore store, TaskFiles files, IOptio
 
                 if (badCount > maxBad)
                 {
-                    await store.AddAsync(context.TaskId, batch, cancellationToken);
-                    return Fail(context, $"more than {maxBad} bad rows (max_bad_rows), stopped at line {startLine}; {Describe(bad)}", consumed, state.Total);
+                    var failed = Fail(context, $"more than {maxBad} bad rows (max_bad_rows), stopped at line {startLine}; {Describe(bad)}", state.Bytes + parser.ByteCount, size);
+                    return new ChunkRead(null, batch, consumed, state, size, failed);
                 }
             }
 
@@ -114,21 +145,11 @@ public sealed class CsvImportHandler(IRecordStore store, TaskFiles files, IOptio
             bytes = state.Bytes + parser.ByteCount;
         }
 
-        await store.AddAsync(context.TaskId, batch, cancellationToken);
-        var imported = state.Imported + batch.Count;
-        var next = state with { Bytes = bytes, Line = line, Imported = imported, Bad = badCount, BadRows = bad };
-        var checkpoint = new TaskCheckpoint(consumed, ImportCheckpoint.Write(next));
-        var progress = new TaskProgress(consumed, Math.Max(state.Total, consumed));
-        if (consumed - context.Checkpoint.Position == chunkRows)
-        {
-            return new ChunkOutcome(checkpoint, progress);
-        }
-
-        var result = new ImportResult(CanonicalParameters.Text(parameters, "file_name"), consumed, imported, badCount, bad);
-        return new ChunkOutcome(checkpoint, progress, ResultJson: JsonSerializer.Serialize(result, HandlerJson.Options));
+        var next = state with { Bytes = bytes, Line = line, Imported = state.Imported + batch.Count, Bad = badCount, BadRows = bad };
+        return new ChunkRead(null, batch, consumed, next, size);
     }
 
-    /// <summary>Reads the header and counts the data rows (for progress), before the first chunk.</summary>
+    /// <summary>Reads the header line, before the first chunk.</summary>
     private static async Task<ImportCheckpoint> StartAsync(string path, CancellationToken cancellationToken)
     {
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
@@ -152,17 +173,8 @@ public sealed class CsvImportHandler(IRecordStore store, TaskFiles files, IOptio
                 $"the header line lacks the column(s) {string.Join(", ", missing)} (it has: {string.Join(", ", header)})");
         }
 
-        var headerBytes = bom + parser.ByteCount;
-        var headerLines = parser.RawRow;
-        long total = 0;
-        while (await parser.ReadAsync())
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            total++;
-        }
-
         int[] columns = [.. new[] { "name", "email", "city", "date", "amount" }.Select(c => Array.IndexOf(header, c))];
-        return new ImportCheckpoint(total, headerBytes, headerLines, columns, 0, 0, [], null);
+        return new ImportCheckpoint(0, bom + parser.ByteCount, parser.RawRow, columns, 0, 0, [], null);
     }
 
     /// <summary>A row to store, or why the line is bad. Columns: name, email, city (or -1), date, amount.</summary>
@@ -218,8 +230,12 @@ public sealed class CsvImportHandler(IRecordStore store, TaskFiles files, IOptio
     private static string Describe(IReadOnlyList<BadRow> bad) =>
         string.Join("; ", bad.Take(5).Select(b => $"line {b.Line}: {b.Reason}")) + (bad.Count > 5 ? "; …" : "");
 
-    private static ChunkOutcome Fail(ChunkContext context, string error, long? done = null, long total = 0) =>
-        new(context.Checkpoint, new TaskProgress(done ?? context.Checkpoint.Position, Math.Max(total, done ?? 0)), Error: error);
+    /// <summary>A failed chunk; progress in bytes, by default where the checkpoint stands.</summary>
+    private static ChunkOutcome Fail(ChunkContext context, string error, long? doneBytes = null, long sizeBytes = 0)
+    {
+        var done = doneBytes ?? ImportCheckpoint.Read(context.Checkpoint.Data)?.Bytes ?? 0;
+        return new(context.Checkpoint, new TaskProgress(done, Math.Max(sizeBytes, done)), Error: error);
+    }
 
     private static CsvConfiguration Configuration(Action onBadData) => new(CultureInfo.InvariantCulture)
     {
@@ -231,11 +247,20 @@ public sealed class CsvImportHandler(IRecordStore store, TaskFiles files, IOptio
 
     private sealed record BadRow(long Line, string Reason);
 
+    /// <summary>What a chunk read: an error, or the rows to store, where the next chunk starts and the file's size.</summary>
+    private sealed record ChunkRead(
+        string? Error,
+        List<NewRecord>? Batch = null,
+        long Consumed = 0,
+        ImportCheckpoint? Next = null,
+        long Size = 0,
+        ChunkOutcome? Outcome = null);
+
     private sealed record ImportResult(string FileName, long Rows, long Imported, long Bad, IReadOnlyList<BadRow> BadRows);
 
     /// <summary>
     /// Where the next chunk starts: the byte offset and line number after the last row read, the header's column
-    /// positions, and the counts so far.
+    /// positions, and the counts so far. Total is no longer used (rows were counted before the first chunk once).
     /// </summary>
     private sealed record ImportCheckpoint(
         long Total, long Bytes, long Line, int[]? Columns, long Imported, long Bad, IReadOnlyList<BadRow> BadRows, string? Problem)

@@ -39,6 +39,36 @@ public sealed class InstantTasks(IGrainFactory grains, TaskHandlerRegistry handl
         return task.ToSnapshot(id);
     }
 
+    /// <summary>
+    /// Makes a child task of a short type (a sequence's sum2) the way <see cref="TrySubmitAsync"/> makes a short task:
+    /// run inline and written once as its grain's state, without activating the grain. A child that is stored already
+    /// (a chunk replayed after a failover) is not made again: the stored one answers.
+    /// </summary>
+    public async Task<TaskSnapshot> SubmitChildAsync(string id, TaskSubmission submission)
+    {
+        if (submission.ParentId is null || handlers.Get(submission.Type) is not IInstantTaskHandler handler)
+        {
+            throw new ArgumentException("Only a child task of a short type is made here.", nameof(submission));
+        }
+
+        var task = TaskState.Accept(submission);
+        await RunAsync(id, task, handler);
+        task.Version = 1;
+        var grainId = grains.GetGrain<ITaskGrain>(id).GetGrainId();
+        try
+        {
+            // No ETag: the write only inserts, so it never overwrites a child made before.
+            await _storage.Value.WriteStateAsync(TaskGrain.StateName, grainId, new GrainState<TaskState>(task));
+            return task.ToSnapshot(id);
+        }
+        catch (InconsistentStateException)
+        {
+            var stored = new GrainState<TaskState>(new TaskState());
+            await _storage.Value.ReadStateAsync(TaskGrain.StateName, grainId, stored);
+            return stored.State is { Exists: true } existing ? existing.ToSnapshot(id) : throw new InvalidOperationException($"Task {id} could not be stored.");
+        }
+    }
+
     /// <summary>Runs a short task to its end: through the short types' cache when its type is cacheable, else inline.</summary>
     public async Task RunAsync(string id, TaskState task, IInstantTaskHandler handler)
     {

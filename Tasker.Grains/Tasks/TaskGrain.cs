@@ -29,11 +29,15 @@ public sealed partial class TaskGrain(
 
     private const string WakeReminder = "wake";
 
+    // A running task's history line shows its progress, refreshed no more often than this (docs/adr/017).
+    private static readonly TimeSpan _progressLineEvery = TimeSpan.FromSeconds(1);
+
     private IGrainTimer? _driver;
     private bool _countedRunning;
     private bool _countedQueued;
     private TaskSnapshot? _published;
     private TaskCompletionSource _changed = NewSignal();
+    private long _progressLineAt;
 
     private TaskState S => state.State;
 
@@ -355,6 +359,7 @@ public sealed partial class TaskGrain(
         if (!outcome.Finished)
         {
             await CommitAsync();
+            await RecordProgressLineAsync();
             return;
         }
 
@@ -492,6 +497,25 @@ public sealed partial class TaskGrain(
         }
 
         TaskEvents.Ended(logger, Id, S);
+    }
+
+    /// <summary>Refreshes the running task's history line with its progress, at most once a second; best effort.</summary>
+    private async Task RecordProgressLineAsync()
+    {
+        if (S.ParentId is not null || System.Diagnostics.Stopwatch.GetElapsedTime(_progressLineAt) < _progressLineEvery)
+        {
+            return;
+        }
+
+        _progressLineAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            await RecordHistoryAsync();
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            TaskGrainLog.HistoryFailed(logger, Id, S.Client, exception); // The next chunk's line will carry it.
+        }
     }
 
     private async Task RecordHistoryAsync()

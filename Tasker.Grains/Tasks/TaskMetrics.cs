@@ -10,9 +10,12 @@ public static class TaskMetrics
 {
     public const string MeterName = "Tasker";
 
+    /// <summary>The counter of ended tasks, tagged by type and outcome (ProcessHealthWatcher listens to it).</summary>
+    public const string CompletedName = "tasker.tasks.completed";
+
     private static readonly Meter _meter = new(MeterName);
     private static readonly Counter<long> _accepted = _meter.CreateCounter<long>("tasker.tasks.accepted", "{task}", "Tasks accepted");
-    private static readonly Counter<long> _completed = _meter.CreateCounter<long>("tasker.tasks.completed", "{task}", "Tasks that ended, by outcome");
+    private static readonly Counter<long> _completed = _meter.CreateCounter<long>(CompletedName, "{task}", "Tasks that ended, by outcome");
     private static readonly UpDownCounter<long> _running = _meter.CreateUpDownCounter<long>("tasker.tasks.running", "{task}", "Long tasks running on this silo");
     private static readonly UpDownCounter<long> _queued = _meter.CreateUpDownCounter<long>("tasker.tasks.queued", "{task}", "Tasks waiting on an identical computation, on this silo");
     private static readonly Histogram<double> _latency = _meter.CreateHistogram<double>(

@@ -58,7 +58,7 @@ public sealed class TaskState
         id, Type, Client, Phase, Priority, ParametersJson, Progress, ResultJson, Error, Cached,
         CreatedAt, StartedAt, FinishedAt, Version, ParentId);
 
-    public ClientTaskEntry ToHistoryEntry(string id) => new(id, Type, Phase, Cached, CreatedAt, FinishedAt);
+    public ClientTaskEntry ToHistoryEntry(string id) => new(id, Type, Phase, Cached, CreatedAt, FinishedAt, Progress, Priority);
 }
 
 /// <summary>The lease of a shell task: which agent holds it, its token, and until when.</summary>

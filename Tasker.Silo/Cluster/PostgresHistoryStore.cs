@@ -7,7 +7,8 @@ namespace Tasker.Silo.Cluster;
 
 /// <summary>
 /// The cluster's client histories: table <c>tasker_history</c>, a row per task keyed by (service, client, task id),
-/// and <c>tasker_history_clients</c> counting each client's lines ever recorded. Lines recorded at the same moment
+/// and <c>tasker_history_clients</c> counting each client's lines ever recorded. A listing across all clients is one
+/// indexed query of the same table (docs/adr/017). Lines recorded at the same moment
 /// are written by one statement (<see cref="GroupCommit{TItem, TResult}"/>).
 /// </summary>
 public sealed class PostgresHistoryStore : IHistoryStore, IAsyncDisposable
@@ -48,14 +49,20 @@ public sealed class PostgresHistoryStore : IHistoryStore, IAsyncDisposable
             .ToList();
         await using var command = _database.CreateCommand("""
             WITH input AS (
-                SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::smallint[], $6::boolean[], $7::timestamptz[], $8::timestamptz[])
-                    WITH ORDINALITY AS t(client, task_id, type, phase, cached, created_at, finished_at, ord)
+                SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::smallint[], $6::boolean[], $7::timestamptz[], $8::timestamptz[],
+                                    $9::bigint[], $10::bigint[], $11::smallint[])
+                    WITH ORDINALITY AS t(client, task_id, type, phase, cached, created_at, finished_at,
+                                         progress_done, progress_total, priority, ord)
             ),
             line AS (
-                INSERT INTO tasker_history (service_id, client, task_id, type, phase, cached, created_at, finished_at)
-                SELECT $1, client, task_id, type, phase, cached, created_at, finished_at FROM input ORDER BY ord
+                INSERT INTO tasker_history (service_id, client, task_id, type, phase, cached, created_at, finished_at,
+                                            progress_done, progress_total, priority)
+                SELECT $1, client, task_id, type, phase, cached, created_at, finished_at, progress_done, progress_total, priority
+                  FROM input ORDER BY ord
                 ON CONFLICT (service_id, client, task_id)
-                DO UPDATE SET phase = EXCLUDED.phase, cached = EXCLUDED.cached, finished_at = EXCLUDED.finished_at
+                DO UPDATE SET phase = EXCLUDED.phase, cached = EXCLUDED.cached, finished_at = EXCLUDED.finished_at,
+                              progress_done = EXCLUDED.progress_done, progress_total = EXCLUDED.progress_total,
+                              priority = EXCLUDED.priority
                 RETURNING client, (xmax = 0) AS added
             ),
             added AS (
@@ -81,6 +88,17 @@ public sealed class PostgresHistoryStore : IHistoryStore, IAsyncDisposable
             TypedValue = [.. lines.Select(l => l.Entry.FinishedAt?.ToUniversalTime())],
             NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.TimestampTz,
         });
+        command.Parameters.Add(new NpgsqlParameter<long?[]>
+        {
+            TypedValue = [.. lines.Select(l => l.Entry.Progress?.Done)],
+            NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint,
+        });
+        command.Parameters.Add(new NpgsqlParameter<long?[]>
+        {
+            TypedValue = [.. lines.Select(l => l.Entry.Progress?.Total)],
+            NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint,
+        });
+        command.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = [.. lines.Select(l => (short)l.Entry.Priority)] });
 
         var toTrim = new List<string>();
         await using (var reader = await command.ExecuteReaderAsync())
@@ -116,7 +134,7 @@ public sealed class PostgresHistoryStore : IHistoryStore, IAsyncDisposable
     {
         // One more row than asked tells whether there is a next page.
         await using var command = _database.CreateCommand("""
-            SELECT task_id, type, phase, cached, created_at, finished_at,
+            SELECT task_id, type, phase, cached, created_at, finished_at, progress_done, progress_total, priority,
                    (SELECT recorded FROM tasker_history_clients WHERE service_id = $1 AND client = $2)
               FROM tasker_history
              WHERE service_id = $1 AND client = $2
@@ -139,14 +157,8 @@ public sealed class PostgresHistoryStore : IHistoryStore, IAsyncDisposable
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                entries.Add(new ClientTaskEntry(
-                    reader.GetString(0),
-                    reader.GetString(1),
-                    (TaskPhase)reader.GetInt16(2),
-                    reader.GetBoolean(3),
-                    reader.GetFieldValue<DateTimeOffset>(4),
-                    reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5)));
-                recorded = reader.IsDBNull(6) ? 0 : reader.GetInt64(6);
+                entries.Add(ReadEntry(reader, 0));
+                recorded = reader.IsDBNull(9) ? 0 : reader.GetInt64(9);
             }
         }
 
@@ -158,6 +170,73 @@ public sealed class PostgresHistoryStore : IHistoryStore, IAsyncDisposable
         entries.RemoveAt(entries.Count - 1);
         return new HistoryPage(entries, entries[^1].TaskId, recorded);
     }
+
+    public async Task<ListingPage> QueryAllAsync(HistoryQuery query, CancellationToken cancellationToken = default)
+    {
+        // One range read of an index on (service, [phase or type,] task id), newest first; one more row than asked
+        // tells whether there is a next page. Only the filters asked for are in the statement (fixed fragments, values
+        // as parameters), so that even a generic plan can use the filter's index instead of filtering a scan.
+        var conditions = new List<string> { "service_id = $1" };
+        var parameters = new List<NpgsqlParameter> { new NpgsqlParameter<string> { TypedValue = Service } };
+        if (query.Before is { } before)
+        {
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = before });
+            conditions.Add($"task_id < ${parameters.Count}");
+        }
+
+        if (query.Type is { } type)
+        {
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = type });
+            conditions.Add($"type = ${parameters.Count}");
+        }
+
+        if (query.Phase is { } phase)
+        {
+            parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)phase });
+            conditions.Add($"phase = ${parameters.Count}");
+        }
+
+        parameters.Add(new NpgsqlParameter<int> { TypedValue = query.Limit + 1 });
+        await using var command = _database.CreateCommand($"""
+            SELECT client, task_id, type, phase, cached, created_at, finished_at, progress_done, progress_total, priority
+              FROM tasker_history
+             WHERE {string.Join(" AND ", conditions)}
+             ORDER BY task_id DESC
+             LIMIT ${parameters.Count}
+            """);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(parameter);
+        }
+
+        var items = new List<ListedTask>(query.Limit + 1);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                items.Add(new ListedTask(reader.GetString(0), ReadEntry(reader, 1)));
+            }
+        }
+
+        if (items.Count <= query.Limit)
+        {
+            return new ListingPage(items, null);
+        }
+
+        items.RemoveAt(items.Count - 1);
+        return new ListingPage(items, items[^1].Entry.TaskId);
+    }
+
+    /// <summary>A line from the columns task_id, type, phase, cached, created_at, finished_at, progress_done, progress_total, priority.</summary>
+    private static ClientTaskEntry ReadEntry(NpgsqlDataReader reader, int at) => new(
+        reader.GetString(at),
+        reader.GetString(at + 1),
+        (TaskPhase)reader.GetInt16(at + 2),
+        reader.GetBoolean(at + 3),
+        reader.GetFieldValue<DateTimeOffset>(at + 4),
+        reader.IsDBNull(at + 5) ? null : reader.GetFieldValue<DateTimeOffset>(at + 5),
+        reader.IsDBNull(at + 6) || reader.IsDBNull(at + 7) ? null : new TaskProgress(reader.GetInt64(at + 6), reader.GetInt64(at + 7)),
+        (TaskPriority)reader.GetInt16(at + 8));
 
     private async Task TrimAsync(string client, CancellationToken cancellationToken)
     {

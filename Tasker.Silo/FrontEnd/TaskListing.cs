@@ -1,10 +1,11 @@
 using Tasker.Api;
+using Tasker.Clients;
 using Tasker.Handlers;
 
 namespace Tasker.Silo.FrontEnd;
 
 /// <summary>Listings of tasks from the clients' histories, with filters and cursor paging.</summary>
-public sealed class TaskListing(IGrainFactory grains, TaskHandlerRegistry handlers)
+public sealed class TaskListing(IGrainFactory grains, IHistoryStore history, TaskHandlerRegistry handlers)
 {
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
@@ -54,20 +55,10 @@ public sealed class TaskListing(IGrainFactory grains, TaskHandlerRegistry handle
         return new TaskPage([.. page.Entries.Select(e => TaskViews.Summary(e, client))], page.Next, page.TotalRecorded);
     }
 
-    /// <summary>
-    /// A page across every known client, merged newest first. Costs one call per client, so it serves people and
-    /// dashboards, not hot paths.
-    /// </summary>
+    /// <summary>A page across every client, newest first: one indexed query of the history store (docs/adr/017).</summary>
     public async Task<TaskPage> AcrossClientsAsync(HistoryQuery query)
     {
-        var clients = await grains.GetGrain<IClientDirectoryGrain>(0).ListAsync();
-        var pages = await Task.WhenAll(clients.Select(async client => (client, page: await grains.GetGrain<IClientGrain>(client).QueryAsync(query))));
-        var merged = pages
-            .SelectMany(p => p.page.Entries.Select(entry => TaskViews.Summary(entry, p.client)))
-            .OrderByDescending(s => s.Id, StringComparer.Ordinal)
-            .ToList();
-        var more = merged.Count > query.Limit || pages.Any(p => p.page.Next is not null);
-        var items = merged.Take(query.Limit).ToList();
-        return new TaskPage(items, more && items.Count > 0 ? items[^1].Id : null);
+        var page = await history.QueryAllAsync(query);
+        return new TaskPage([.. page.Items.Select(t => TaskViews.Summary(t.Entry, t.Client))], page.Next);
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Tasker.Secrets;
 using Tasker.Tasks;
 
 namespace Tasker.Silo.FrontEnd;
@@ -8,7 +9,7 @@ namespace Tasker.Silo.FrontEnd;
 /// Idempotency-Key, and otherwise hands the task to its grain. Every route that creates a task goes through here,
 /// the canonical <c>POST /tasks</c> and the old systems' routes alike.
 /// </summary>
-public sealed class TaskSubmitter(ProcessGate gate, IGrainFactory grains, InstantTasks instantTasks)
+public sealed class TaskSubmitter(ProcessGate gate, IGrainFactory grains, InstantTasks instantTasks, SecretParameters secrets)
 {
     private const int MaxIdempotencyKeyLength = 200;
 
@@ -20,6 +21,10 @@ public sealed class TaskSubmitter(ProcessGate gate, IGrainFactory grains, Instan
             return (null, Problems.Conflict("process-suspended", "Process suspended",
                 $"The process '{suspended.Type}' is suspended{Since(suspended)}{(suspended.Reason is { } reason ? $": {reason}" : "")}. New {suspended.Type} tasks are refused until it is active again."));
         }
+
+        // Secret parameters (a chat api_key) are stored encrypted: from here on the task holds only the sealed value.
+        var plain = submission;
+        submission = submission with { ParametersJson = secrets.Seal(submission.ParametersJson) };
 
         var id = TaskIds.New();
         if (idempotencyKey is null && await instantTasks.TrySubmitAsync(id, submission) is { } done)
@@ -40,7 +45,7 @@ public sealed class TaskSubmitter(ProcessGate gate, IGrainFactory grains, Instan
         }
 
         var task = await grains.GetGrain<ITaskGrain>(id).SubmitAsync(submission);
-        if (idempotencyKey is not null && (task.Type != submission.Type || task.ParametersJson != submission.ParametersJson))
+        if (idempotencyKey is not null && (task.Type != plain.Type || secrets.Reveal(task.ParametersJson) != plain.ParametersJson))
         {
             // The key's first request had another body (or a concurrent one claimed the id with it).
             return (null, Problems.Conflict("idempotency-key-reused", "Idempotency-Key reused",

@@ -36,7 +36,8 @@ public static class TaskViews
     public static TaskStatusView Status(TaskSnapshot task) => new(task.Id, task.Phase.ToWire(), Progress(task.Progress), task.Error);
 
     public static TaskSummary Summary(ClientTaskEntry entry, string client) =>
-        new(entry.TaskId, entry.Type, client, entry.Phase.ToWire(), entry.Cached, entry.CreatedAt, entry.FinishedAt, Self(entry.TaskId));
+        new(entry.TaskId, entry.Type, client, entry.Phase.ToWire(), entry.Cached, entry.CreatedAt, entry.FinishedAt, Self(entry.TaskId),
+            Progress(entry.Progress), entry.Priority.ToString().ToLowerInvariant());
 
     public static ProcessView Process(ProcessEntry entry, string description) =>
         new(entry.Type, entry.Status.ToString().ToLowerInvariant(), entry.Reason, entry.Since, description);

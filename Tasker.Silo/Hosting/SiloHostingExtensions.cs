@@ -9,6 +9,7 @@ using StackExchange.Redis;
 using Tasker.Clients;
 using Tasker.Records;
 using Tasker.Silo.Cluster;
+using Tasker.Silo.Secrets;
 
 namespace Tasker.Silo.Hosting;
 
@@ -83,6 +84,7 @@ public static partial class SiloHostingExtensions
             silo.AddDashboard();
         });
 
+        builder.Services.AddTaskerSecrets(mode);
         builder.Services.AddHostedService<ModeAnnouncer>();
         return builder;
     }

@@ -104,6 +104,54 @@ public sealed class WebPageTests(TaskerPageFixture fixture)
     }
 
     [Fact]
+    public async Task Running_tasks_show_their_progress_from_the_listing_alone_without_a_request_per_task()
+    {
+        var client = TaskerPageFixture.UniqueClient("listed");
+        using var api = fixture.Api();
+        var ids = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            ids.Add(await SubmitAsync(api, "count", client, new { to = 100_000, delay_ms = 20 }));
+        }
+
+        var page = await fixture.OpenPageAsync();
+        var perTask = new List<string>();
+        page.Request += (_, request) =>
+        {
+            var path = new Uri(request.Url).AbsolutePath;
+            if (ids.Any(id => path == $"/tasks/{id}"))
+            {
+                lock (perTask)
+                {
+                    perTask.Add(path);
+                }
+            }
+        };
+        await page.RouteAsync("**/tasks/*/events", route => route.AbortAsync()); // No streams: only the listing can move the bars.
+        await page.Locator("#filter-client").FillAsync(client);
+
+        foreach (var id in ids)
+        {
+            var row = page.TaskRow(id);
+            await PageDriver.Eventually(async () => await row.DoneAsync() > 0, _long, async () => $"{id}'s bar did not move: {await row.PercentAsync()} %");
+        }
+
+        var first = await page.TaskRow(ids[0]).DoneAsync();
+        await PageDriver.Eventually(async () => await page.TaskRow(ids[0]).DoneAsync() > first, _long, async () => $"the bar stayed at {first} steps");
+        lock (perTask)
+        {
+            Assert.Empty(perTask);
+        }
+
+        foreach (var id in ids)
+        {
+            (await api.PostAsync(new Uri($"tasks/{id}/cancel", UriKind.Relative), null)).EnsureSuccessStatusCode();
+        }
+
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Filters_narrow_the_list_to_the_chosen_client_type_and_status()
     {
         var alice = TaskerPageFixture.UniqueClient("alice");

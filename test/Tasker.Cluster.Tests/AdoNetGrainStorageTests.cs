@@ -4,6 +4,7 @@ using Orleans.Serialization;
 using Orleans.Storage;
 using Orleans.TestingHost;
 using Tasker.Silo.Cluster;
+using Tasker.Silo.Secrets;
 using Tasker.Tasks;
 
 namespace Tasker.Cluster.Tests;
@@ -27,6 +28,7 @@ public sealed class AdoNetGrainStorageTests(ClusterServers servers) : IAsyncLife
         {
             silo.AddTaskerPostgresStorage(servers.Postgres);
             silo.UseInMemoryReminderService();
+            silo.Services.AddTaskerSecrets(Tasker.Silo.Hosting.TaskerMode.Embedded);
             silo.AddTaskerGrains();
         });
         _cluster = builder.Build();

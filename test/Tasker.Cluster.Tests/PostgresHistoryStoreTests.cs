@@ -65,4 +65,37 @@ public sealed class PostgresHistoryStoreTests(ClusterServers servers) : IAsyncLi
         Assert.Equal(250, page.TotalRecorded);
         Assert.Equal(ids.Skip(190).Reverse(), page.Entries.Select(e => e.TaskId)); // 10 kept at the 200th, then 50 more.
     }
+
+    [Fact]
+    public async Task Listing_across_clients_is_one_query_newest_first_with_filters_cursor_and_progress()
+    {
+        await using var history = NewHistory();
+        var ids = Enumerable.Range(0, 40).Select(_ => TaskIds.New()).Order(StringComparer.Ordinal).ToList();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var phase = i % 4 == 0 ? TaskPhase.Running : TaskPhase.Succeeded;
+            await history.RecordAsync($"client-{i % 7}", Line(ids[i], phase) with { Progress = new TaskProgress(i, 40), Priority = TaskPriority.High });
+        }
+
+        var everything = await history.QueryAllAsync(new HistoryQuery(500));
+        Assert.Equal(Enumerable.Reverse(ids), everything.Items.Select(t => t.Entry.TaskId));
+        Assert.Null(everything.Next);
+        Assert.Equal("client-4", everything.Items.Single(t => t.Entry.TaskId == ids[39]).Client);
+        Assert.Equal(new TaskProgress(39, 40), everything.Items[0].Entry.Progress);
+        Assert.Equal(TaskPriority.High, everything.Items[0].Entry.Priority);
+
+        var running = new List<string>();
+        var query = new HistoryQuery(3, Phase: TaskPhase.Running, Type: "sum2");
+        for (var page = await history.QueryAllAsync(query); ; page = await history.QueryAllAsync(query with { Before = page.Next }))
+        {
+            running.AddRange(page.Items.Select(t => t.Entry.TaskId));
+            if (page.Next is null)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(ids.Where((_, i) => i % 4 == 0).Reverse(), running);
+        Assert.Empty((await history.QueryAllAsync(new HistoryQuery(10, Type: "mult3"))).Items);
+    }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
 using Orleans.TestingHost;
 using Tasker.Silo.Cluster;
+using Tasker.Silo.Secrets;
 using Tasker.Tasks;
 
 namespace Tasker.Cluster.Tests;
@@ -24,6 +25,7 @@ public sealed class StaleActivationTests(ClusterServers servers) : IAsyncLifetim
         {
             silo.AddTaskerPostgresStorage(servers.Postgres);
             silo.UseInMemoryReminderService();
+            silo.Services.AddTaskerSecrets(Tasker.Silo.Hosting.TaskerMode.Embedded);
             silo.AddTaskerGrains(o => o.Configure(t => t.ChunkBudget = TimeSpan.FromMilliseconds(50)));
         });
         _cluster = builder.Build();

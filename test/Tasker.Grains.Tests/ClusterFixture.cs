@@ -28,6 +28,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.AddMemoryGrainStorage(TaskerStorage.Name);
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<IHistoryStore>(history);
+            silo.Services.AddSingleton<Tasker.Secrets.ISecretProtector, MarkedSecrets>();
             silo.Services.AddSingleton<IRecordStore>(records);
             silo.Services.Configure<DataSetOptions>(d => d.Rows = 0);
             silo.Services.Configure<Tasker.Shell.ShellOptions>(o => o.MaxQueued = ShellQueueLimit);
@@ -49,4 +50,13 @@ public sealed class ClusterFixture : IAsyncLifetime
 public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "cluster";
+}
+
+/// <summary>The grain tests' stand-in for Data Protection (the silo's is tested in Tasker.Silo.Tests): reversible, marked.</summary>
+internal sealed class MarkedSecrets : Tasker.Secrets.ISecretProtector
+{
+    public string Protect(string plaintext) => "sealed:" + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(plaintext));
+
+    public string Unprotect(string protectedText) =>
+        System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(protectedText["sealed:".Length..]));
 }

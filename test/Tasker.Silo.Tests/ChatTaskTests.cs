@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tasker.Handlers;
 using Tasker.Testing;
@@ -269,6 +270,53 @@ public sealed class ChatTaskTests(ChatApiFixture api)
         Assert.NotNull(failure);
         Assert.Contains("ChatOptions: ", failure.ToString(), StringComparison.Ordinal);
         Assert.Contains(named, failure.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Chat_api_key_is_stored_encrypted_and_the_call_still_carries_it()
+    {
+        var id = await _http.SubmitAsync("chat", Chat("Where is the key?"), ApiTestExtensions.UniqueClient("sealed"));
+        await _http.WaitForStatusAsync(id, "succeeded"); // The fake endpoint answers only the valid key.
+
+        var stored = await StoredParametersAsync(id);
+        Assert.DoesNotContain(Key, stored, StringComparison.Ordinal);
+        Assert.DoesNotContain("0123456789", stored, StringComparison.Ordinal);
+        Assert.Contains("\"api_key\":\"dp1:", stored, StringComparison.Ordinal);
+        Assert.Contains("Where is the key?", stored, StringComparison.Ordinal); // Only the secret is sealed.
+    }
+
+    [Fact]
+    public async Task Conversation_api_key_is_stored_encrypted()
+    {
+        var id = await _http.SubmitAsync("conversation", Conversation("secrets", 2), ApiTestExtensions.UniqueClient("sealed"));
+        await _http.WaitForStatusAsync(id, "succeeded");
+
+        Assert.DoesNotContain(Key, await StoredParametersAsync(id), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Chat_retried_with_its_idempotency_key_and_the_same_key_returns_the_first_task()
+    {
+        var client = ApiTestExtensions.UniqueClient("sealed-retry");
+        var body = Chat("Asked twice?");
+        var first = await _http.PostTaskAsync("chat", body, client, idempotencyKey: "chat-once");
+        var second = await _http.PostTaskAsync("chat", body, client, idempotencyKey: "chat-once");
+
+        Assert.Equal(HttpStatusCode.Accepted, first.Status);
+        Assert.True(second.Status is HttpStatusCode.Accepted or HttpStatusCode.OK, $"the retry answered {(int)second.Status}: {second.Body}");
+        Assert.Equal(first.Body.GetProperty("id").GetString(), second.Body.GetProperty("id").GetString());
+    }
+
+    /// <summary>The task's parameters as its grain storage holds them: what a dump of the state would show.</summary>
+    private async Task<string> StoredParametersAsync(string id)
+    {
+        var storage = api.Services.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(TaskerStorage.Name);
+        var grainId = api.Services.GetRequiredService<IGrainFactory>().GetGrain<ITaskGrain>(id).GetGrainId();
+        var state = new GrainState<Tasker.Tasks.TaskState>(new Tasker.Tasks.TaskState());
+        await storage.ReadStateAsync(Tasker.Tasks.TaskGrain.StateName, grainId, state);
+        var task = state.State;
+        Assert.True(task is { Exists: true }, $"task {id} is not stored");
+        return task.ParametersJson;
     }
 
     private static string Chat(string question) => $$"""{"question":{{JsonSerializer.Serialize(question)}},"api_key":"{{Key}}"}""";

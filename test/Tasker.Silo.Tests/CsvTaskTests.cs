@@ -164,12 +164,29 @@ public sealed class CsvTaskTests(CsvApiFixture fixture) : IClassFixture<CsvApiFi
         var id = await UploadAsync(ImportFile(2032, 2000), ApiTestExtensions.UniqueClient("import"), chunkRows: 20);
         Assert.Equal(HttpStatusCode.OK, (await _http.CommandAsync(id, "pause")).Status);
         var paused = await _http.WaitForStatusAsync(id, "paused");
-        Assert.True(paused.Done() < 2000);
+        Assert.True(paused.Done() < paused.GetProperty("progress").GetProperty("total").GetInt64()); // Bytes of the file.
         Assert.Equal(HttpStatusCode.OK, (await _http.CommandAsync(id, "resume")).Status);
         var task = await _http.WaitForStatusAsync(id, "succeeded", TimeSpan.FromSeconds(60));
 
         Assert.Equal(2000, task.GetProperty("result").GetProperty("imported").GetInt64());
         Assert.Equal(2000, await CountExportedAsync(2032));
+    }
+
+    [Fact]
+    public async Task Import_progress_counts_the_bytes_of_the_file_up_to_its_size()
+    {
+        var csv = ImportFile(2033, 3000);
+        var size = System.Text.Encoding.UTF8.GetByteCount(csv);
+        var id = await UploadAsync(csv, ApiTestExtensions.UniqueClient("import"), chunkRows: 10);
+
+        // The first chunks read their rows only: the file is never read whole before the first checkpoint.
+        var early = await _http.WaitForAsync(id, t => t.Done() > 0 || t.Status() != "running");
+        Assert.Equal(size, early.GetProperty("progress").GetProperty("total").GetInt64());
+        Assert.True(early.Done() < size, $"the first progress seen was already {early.Done()} of {size} bytes");
+
+        var task = await _http.WaitForStatusAsync(id, "succeeded", TimeSpan.FromSeconds(60));
+        Assert.Equal(size, task.Done());
+        Assert.Equal(3000, task.GetProperty("result").GetProperty("imported").GetInt64());
     }
 
     [Fact]

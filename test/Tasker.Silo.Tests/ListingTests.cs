@@ -214,6 +214,60 @@ public sealed class ListingTests(TaskerApiFixture api)
     }
 
     [Fact]
+    public async Task Task_listing_rows_carry_the_progress_and_priority_of_a_running_task()
+    {
+        var client = ApiTestExtensions.UniqueClient("progress");
+        var id = await _http.SubmitCountAsync(client, 100_000, 5);
+        try
+        {
+            // The listing alone shows the task going on: no GET of the task itself.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+            JsonElement row;
+            do
+            {
+                await Task.Delay(200);
+                row = (await PageAsync("/tasks?status=running&type=count&limit=500")).Items().Single(i => i.GetProperty("id").GetString() == id);
+            }
+            while (row.GetProperty("progress").GetProperty("done").GetInt64() == 0 && DateTime.UtcNow < deadline);
+
+            Assert.True(row.GetProperty("progress").GetProperty("done").GetInt64() > 0, $"the row's progress never moved: {row}");
+            Assert.Equal(100_000, row.GetProperty("progress").GetProperty("total").GetInt64());
+            Assert.Equal("normal", row.GetProperty("priority").GetString());
+            Assert.Equal(client, row.GetProperty("client").GetString());
+        }
+        finally
+        {
+            await _http.CancelQuietlyAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task Task_listing_without_client_filters_by_status_and_type_across_clients()
+    {
+        var alice = ApiTestExtensions.UniqueClient("alice");
+        var bob = ApiTestExtensions.UniqueClient("bob");
+        var aliceCount = await _http.SubmitCountAsync(alice, 1_000_000, 10);
+        var bobCount = await _http.SubmitCountAsync(bob, 1_000_000, 10);
+        var bobSum = await _http.SubmitAsync("sum2", """{"first":7,"second":8}""", bob);
+        try
+        {
+            var running = (await PageAsync("/tasks?status=running&limit=500")).Ids();
+            Assert.Contains(aliceCount, running);
+            Assert.Contains(bobCount, running);
+            Assert.DoesNotContain(bobSum, running);
+
+            var sums = (await PageAsync("/tasks?type=sum2&limit=500")).Ids();
+            Assert.Contains(bobSum, sums);
+            Assert.DoesNotContain(bobCount, sums);
+        }
+        finally
+        {
+            await _http.CancelQuietlyAsync(aliceCount);
+            await _http.CancelQuietlyAsync(bobCount);
+        }
+    }
+
+    [Fact]
     public async Task Same_idempotency_key_and_body_return_the_same_task()
     {
         var client = ApiTestExtensions.UniqueClient("idem");

@@ -76,6 +76,18 @@ CREATE TABLE IF NOT EXISTS tasker_history
     CONSTRAINT tasker_history_pk PRIMARY KEY (service_id, client, task_id)
 );
 
+-- A line carries what a listing shows: the task's progress (written at most once a second while it runs) and its
+-- priority, so that a listing needs no call per task (docs/adr/017).
+ALTER TABLE tasker_history ADD COLUMN IF NOT EXISTS progress_done  bigint   NULL;
+ALTER TABLE tasker_history ADD COLUMN IF NOT EXISTS progress_total bigint   NULL;
+ALTER TABLE tasker_history ADD COLUMN IF NOT EXISTS priority       smallint NOT NULL DEFAULT 0;
+
+-- GET /tasks across all clients is one range read of these indexes, newest first (docs/adr/017): by id alone, or
+-- by the status or type filter, then id, so that a rare status (running among a million finished) is found at once.
+CREATE INDEX IF NOT EXISTS tasker_history_all ON tasker_history (service_id, task_id);
+CREATE INDEX IF NOT EXISTS tasker_history_all_phase ON tasker_history (service_id, phase, task_id);
+CREATE INDEX IF NOT EXISTS tasker_history_all_type ON tasker_history (service_id, type, task_id);
+
 -- Lines ever recorded per client, trimmed or not.
 CREATE TABLE IF NOT EXISTS tasker_history_clients
 (

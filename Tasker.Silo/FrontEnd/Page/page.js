@@ -226,14 +226,12 @@
     return detail && detail.version !== undefined && FINAL.has(detail.status) ? detail.status : item.status;
   }
 
-  // The listing has no progress or result: fetch each task that is not final, or not fetched since it ended.
+  // A listing row has status, progress and priority, but no result or error: fetch each task once, when it has
+  // ended (or if it ended before this page saw it), never again; tasks still going are kept current by the listing.
   async function fetchDetails() {
     const wanted = state.items.filter((item) => {
       const known = state.details.get(item.id);
-      if (state.watchers.has(item.id) && known) {
-        return false;  // its stream keeps it current
-      }
-      return !known || !FINAL.has(known.status);
+      return FINAL.has(item.status) && !(known && FINAL.has(known.status));
     });
     await Promise.all(wanted.map(async (item) => {
       const result = await api("GET", item.self);
@@ -310,14 +308,16 @@
     row.status.textContent = status;
     row.status.className = `status s-${status}`;
     row.cached.hidden = !item.cached;
-    const priority = task ? task.priority : "normal";
+    const priority = (task && task.priority) || item.priority || "normal";
     row.priority.textContent = priority;
     row.priority.className = `priority pr-${priority}`;
     row.priority.hidden = priority === "normal";
     row.created.textContent = relativeTime(item.createdAt);
     row.created.title = item.createdAt;
 
-    const progress = task && task.progress;
+    // The fresher of the listing's progress and the task's own (a stream or a fetch).
+    const own = task && task.progress;
+    const progress = own && (!item.progress || own.done >= item.progress.done) ? own : (item.progress || own);
     let percent = progress ? progress.percent : (status === "succeeded" ? 100 : 0);
     percent = Math.max(0, Math.min(100, Number(percent) || 0));
     row.fill.style.width = `${percent}%`;

@@ -63,13 +63,4 @@ public sealed class ClientGrainTests(ClusterFixture fixture)
         Assert.Equal(1, page.TotalRecorded);
         Assert.Empty((await client.QueryAsync(new HistoryQuery(10, Phase: TaskPhase.Running))).Entries);
     }
-
-    [Fact]
-    public async Task A_client_with_history_is_listed_in_the_directory()
-    {
-        var name = "history-dir-" + Guid.NewGuid().ToString("N")[..8];
-        await fixture.Grains.GetGrain<IClientGrain>(name).RecordAsync(Entry(TaskIds.New()));
-
-        Assert.Contains(name, await fixture.Grains.GetGrain<IClientDirectoryGrain>(0).ListAsync());
-    }
 }

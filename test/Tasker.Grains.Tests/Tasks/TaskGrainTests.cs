@@ -1,4 +1,5 @@
 using Orleans.Core.Internal;
+using Tasker.Handlers;
 
 namespace Tasker.Grains.Tests.Tasks;
 
@@ -163,10 +164,46 @@ public sealed class TaskGrainTests(ClusterFixture fixture)
         var done = await WaitAsync(grain, t => t.Phase.IsFinal());
         Assert.Equal("5050", done.ResultJson);
         var lastChild = await Task($"{id}.100").GetAsync();
-        Assert.Equal("5050", lastChild!.ResultJson);
+        Assert.Equal("5050", lastChild!.ResultJson); // The last child adds the whole tree's sum to the running total.
         Assert.Equal(id, lastChild.ParentId);
         var firstChild = await Task($"{id}.1").GetAsync();
-        Assert.Equal("""{"first":0,"second":1}""", firstChild!.ParametersJson);
+        Assert.Equal("""{"first":1,"second":2}""", firstChild!.ParametersJson); // The tree's first pair.
+        Assert.Null(await Task($"{id}.101").GetAsync());
         Assert.Equal(new TaskProgress(100, 100), done.Progress);
+    }
+
+    [Fact]
+    public async Task Sequence_over_several_blocks_makes_exactly_n_children_and_the_right_sum()
+    {
+        var id = TaskIds.New();
+        var grain = Task(id);
+        var n = (2 * SequenceHandler.BlockSize) + 7;
+        await grain.SubmitAsync(new TaskSubmission("sequence", $$"""{"n":{{n}}}""", "grain-seq-" + Guid.NewGuid().ToString("N")[..8], TaskPriority.Normal));
+
+        var done = await WaitAsync(grain, t => t.Phase.IsFinal());
+        var expected = ((long)n * (n + 1) / 2).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(expected, done.ResultJson);
+        Assert.Equal(new TaskProgress(n, n), done.Progress);
+        Assert.Equal(expected, (await Task($"{id}.{n}").GetAsync())!.ResultJson);
+        Assert.Null(await Task($"{id}.{n + 1}").GetAsync());
+        // The second block starts where the first ended: its first child adds the block's first two terms.
+        var second = SequenceHandler.BlockSize + 1;
+        Assert.Equal($$"""{"first":{{second}},"second":{{second + 1}}}""", (await Task($"{id}.{second}").GetAsync())!.ParametersJson);
+    }
+
+    [Fact]
+    public async Task Sequence_meets_a_child_stored_before_instead_of_overwriting_it()
+    {
+        var id = TaskIds.New();
+        var client = "grain-seq-" + Guid.NewGuid().ToString("N")[..8];
+        // A child under the first child's id, as an earlier run (or an older version of the handler) left it.
+        await Task($"{id}.1").SubmitAsync(new TaskSubmission("sum2", """{"first":0,"second":1}""", client, TaskPriority.Normal, id));
+
+        await Task(id).SubmitAsync(new TaskSubmission("sequence", """{"n":10}""", client, TaskPriority.Normal));
+
+        var done = await WaitAsync(Task(id), t => t.Phase.IsFinal());
+        Assert.Equal(TaskPhase.Failed, done.Phase);
+        Assert.Contains("made with other parameters", done.Error, StringComparison.Ordinal);
+        Assert.Equal("""{"first":0,"second":1}""", (await Task($"{id}.1").GetAsync())!.ParametersJson);
     }
 }

@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Configuration;
+using Tasker.Secrets;
+using Tasker.Silo.Hosting;
+
+namespace Tasker.Silo.Secrets;
+
+/// <summary>Wires Data Protection for secret task parameters (docs/adr/018).</summary>
+public static class SecretsExtensions
+{
+    /// <summary>The application name of the key ring: every silo of a service must use the same one.</summary>
+    public const string ApplicationName = "Tasker";
+
+    /// <summary>
+    /// Data Protection with the key ring in memory (embedded) or in Tasker's PostgreSQL (cluster, keyed by the service
+    /// id, encrypted under <see cref="SecretsOptions.RingKey"/> when set), and the <see cref="ISecretProtector"/> the
+    /// handlers use.
+    /// </summary>
+    public static IServiceCollection AddTaskerSecrets(this IServiceCollection services, TaskerMode mode)
+    {
+        services.AddOptions<SecretsOptions>().BindConfiguration(SecretsOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SecretsOptions>, DataAnnotationsValidator<SecretsOptions>>();
+        services.AddDataProtection().SetApplicationName(ApplicationName);
+        if (mode == TaskerMode.Embedded)
+        {
+            var ring = new InMemoryXmlRepository();
+            services.Configure<KeyManagementOptions>(o => o.XmlRepository = ring);
+        }
+        else
+        {
+            services.AddOptions<KeyManagementOptions>()
+                .Configure<NpgsqlDataSource, IOptions<ClusterOptions>, IOptions<SecretsOptions>>((o, database, cluster, secrets) =>
+                {
+                    o.XmlRepository = new PostgresXmlRepository(database, cluster.Value.ServiceId);
+                    if (secrets.Value.RingKeyBytes() is { } ringKey)
+                    {
+                        o.XmlEncryptor = new RingKeyXmlEncryptor(ringKey);
+                    }
+                });
+        }
+
+        services.AddSingleton<ISecretProtector, DataProtectionSecrets>();
+        return services;
+    }
+}

@@ -1,0 +1,107 @@
+using Microsoft.Extensions.Options;
+using Tasker.Clients;
+
+namespace Tasker.Grains.Tests.Clients;
+
+/// <summary>Embedded mode's history store on its own: one index across all clients, kept in step with each client's.</summary>
+public sealed class InMemoryHistoryStoreTests
+{
+    private static InMemoryHistoryStore NewStore(int cap = 1_000) => new(Options.Create(new TaskerOptions { MaxHistoryPerClient = cap }));
+
+    private static ClientTaskEntry Line(string id, TaskPhase phase = TaskPhase.Succeeded, string type = "sum2", TaskProgress? progress = null) =>
+        new(id, type, phase, false, DateTimeOffset.UtcNow, null, progress);
+
+    /// <summary>Ids made in one millisecond are not ordered among themselves: sorted, they are oldest first.</summary>
+    private static List<string> NewIds(int count) => [.. Enumerable.Range(0, count).Select(_ => TaskIds.New()).Order(StringComparer.Ordinal)];
+
+    [Fact]
+    public async Task Listing_across_clients_takes_every_client_however_many_and_is_newest_first()
+    {
+        var store = NewStore();
+        var ids = NewIds(25_000); // Well past the 10,000 clients the old directory refused beyond.
+        for (var i = 0; i < ids.Count; i++)
+        {
+            await store.RecordAsync($"client-{i}", Line(ids[i]));
+        }
+
+        var page = await store.QueryAllAsync(new HistoryQuery(500));
+
+        Assert.Equal(Enumerable.Reverse(ids).Take(500), page.Items.Select(t => t.Entry.TaskId));
+        Assert.Equal($"client-{ids.Count - 1}", page.Items[0].Client);
+        Assert.Equal(ids[^500], page.Next);
+    }
+
+    [Fact]
+    public async Task Listing_across_clients_pages_by_cursor_over_matching_lines_without_gaps_or_repeats()
+    {
+        var store = NewStore();
+        var ids = NewIds(60);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            await store.RecordAsync(i % 2 == 0 ? "even" : "odd", Line(ids[i], i % 3 == 0 ? TaskPhase.Running : TaskPhase.Succeeded, i % 5 == 0 ? "mult3" : "sum2"));
+        }
+
+        var query = new HistoryQuery(4, Phase: TaskPhase.Running, Type: "sum2");
+        var seen = new List<string>();
+        for (var page = await store.QueryAllAsync(query); ; page = await store.QueryAllAsync(query with { Before = page.Next }))
+        {
+            seen.AddRange(page.Items.Select(t => t.Entry.TaskId));
+            Assert.True(seen.Count <= 60, "the cursor never ends");
+            if (page.Next is null)
+            {
+                break;
+            }
+        }
+
+        var expected = ids.Where((_, i) => i % 3 == 0 && i % 5 != 0).Reverse();
+        Assert.Equal(expected, seen);
+    }
+
+    [Fact]
+    public async Task A_recorded_again_line_updates_its_phase_and_progress_in_both_listings()
+    {
+        var store = NewStore();
+        var id = TaskIds.New();
+        await store.RecordAsync("progress", Line(id, TaskPhase.Running, "count", new TaskProgress(0, 100)));
+        await store.RecordAsync("progress", Line(id, TaskPhase.Running, "count", new TaskProgress(40, 100)));
+
+        var all = Assert.Single((await store.QueryAllAsync(new HistoryQuery(10, Type: "count"))).Items);
+        var mine = Assert.Single((await store.QueryAsync("progress", new HistoryQuery(10))).Entries);
+        Assert.Equal(new TaskProgress(40, 100), all.Entry.Progress);
+        Assert.Equal(new TaskProgress(40, 100), mine.Progress);
+        Assert.Equal(1, (await store.QueryAsync("progress", new HistoryQuery(10))).TotalRecorded);
+    }
+
+    [Fact]
+    public async Task Trimmed_and_forgotten_lines_leave_the_listing_across_clients_too()
+    {
+        var store = NewStore(cap: 10);
+        var ids = NewIds(15);
+        foreach (var id in ids)
+        {
+            await store.RecordAsync("trimmed", Line(id));
+        }
+
+        await store.ForgetAsync("trimmed", ids[^1]);
+
+        var all = await store.QueryAllAsync(new HistoryQuery(100));
+        Assert.Equal(ids.Skip(5).SkipLast(1).Reverse(), all.Items.Select(t => t.Entry.TaskId));
+        Assert.Equal(15, (await store.QueryAsync("trimmed", new HistoryQuery(100))).TotalRecorded);
+    }
+
+    [Fact]
+    public async Task A_cursor_older_than_every_line_gives_an_empty_last_page()
+    {
+        var store = NewStore();
+        var ids = NewIds(3);
+        foreach (var id in ids.Skip(1))
+        {
+            await store.RecordAsync("old", Line(id));
+        }
+
+        var page = await store.QueryAllAsync(new HistoryQuery(10, Before: ids[0]));
+
+        Assert.Empty(page.Items);
+        Assert.Null(page.Next);
+    }
+}
