@@ -23,6 +23,11 @@ public sealed class TaskerAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
+        if (Context.GetEndpoint()?.Metadata.GetMetadata<FrontEnd.Agents.AgentRoute>() is not null)
+        {
+            return AuthenticateResult.NoResult(); // An agent's bearer token is the agent token, checked on its routes.
+        }
+
         switch (PresentedCredentials.Read(Request))
         {
             case null:

@@ -22,7 +22,8 @@ public static class AgentEndpoints
 
     public static IEndpointRouteBuilder MapAgentEndpoints(this IEndpointRouteBuilder app)
     {
-        var agents = app.MapGroup("/tasks").WithTags("Agents").AddEndpointFilter<AgentTokenFilter>();
+        var agents = app.MapGroup("/tasks").WithTags("Agents").AddEndpointFilter<AgentTokenFilter>()
+            .AllowAnonymous().WithMetadata(AgentRoute.Instance); // The agent token, not a user, authenticates these.
         agents.MapGet("/pick", PickAsync)
             .WithSummary("Pick the next shell task (executor agents)")
             .WithDescription("Authorization: Bearer <agent token>. The queued shell task with the highest priority, then the earliest, leased to the agent named by the X-Agent-Name header or ?agent=. 204 when none; ?wait=N (0–30 s) waits for one.")

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Http.Json;
 using System.Reflection;
 using System.Text;
 using Tasker.Client;
@@ -29,6 +30,13 @@ public sealed class ShellAgentsClusterTests(ClusterServers servers)
         await doomed.StartAsync();
         await survivor.StartAsync();
 
+        // Authentication is on in cluster mode: shell tasks need a user with the shell role.
+        const string ShellUser = "cluster-shell", ShellPassword = "cluster-shell-password";
+        using (var created = await doomed.Http.PutAsJsonAsync($"/users/{ShellUser}", new { tier = "paid", roles = new[] { "shell" }, password = ShellPassword }))
+        {
+            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        }
+
         var ledger = Path.Combine(Path.GetTempPath(), $"tasker-cluster-ledger-{clusterId}");
         try
         {
@@ -36,8 +44,11 @@ public sealed class ShellAgentsClusterTests(ClusterServers servers)
             var ids = new List<string>();
             for (var i = 0; i < 30; i++)
             {
-                var via = new TaskerClient((i % 2 == 0 ? doomed : survivor).Http);
-                var task = await via.SubmitAsync("shell", new { command = string.Create(CultureInfo.InvariantCulture, $"echo {i} >> {ledger}; sleep 0.2") }, "cluster-shell");
+                using var http = new HttpClient { BaseAddress = (i % 2 == 0 ? doomed : survivor).Http.BaseAddress };
+                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+                    "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{ShellUser}:{ShellPassword}")));
+                var task = await new TaskerClient(http).SubmitAsync(
+                    "shell", new { command = string.Create(CultureInfo.InvariantCulture, $"echo {i} >> {ledger}; sleep 0.2") }, ShellUser);
                 ids.Add(task.Id);
             }
 

@@ -37,9 +37,35 @@ public sealed class ShellRoleTests(ShellRoleTests.Fixture fixture) : IClassFixtu
         Assert.StartsWith("shelluser", task.RootElement.GetProperty("client").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Agents_call_their_routes_with_the_agent_token_alone_and_are_never_throttled_as_failed_sign_ins()
+    {
+        using var agent = fixture.CreateClient();
+        agent.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Fixture.AgentToken);
+        agent.DefaultRequestHeaders.Add("X-Agent-Name", "auth-on-agent");
+
+        // More picks than the failed sign-ins allowed per minute (30): the agent token is not a user's API key.
+        for (var i = 0; i < 40; i++)
+        {
+            using var pick = await agent.GetAsync("/tasks/pick");
+            Assert.True(pick.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.OK, $"pick {i}: {(int)pick.StatusCode} {await pick.Content.ReadAsStringAsync()}");
+            if (pick.StatusCode == HttpStatusCode.OK)
+            {
+                using var picked = JsonDocument.Parse(await pick.Content.ReadAsStringAsync());
+                var id = picked.RootElement.GetProperty("id").GetString();
+                var lease = picked.RootElement.GetProperty("lease").GetString();
+                using var finished = await agent.PostAsJsonAsync($"/tasks/{id}/finish", new { lease, exitCode = 0, stdout = "", stderr = "" });
+            }
+        }
+
+        using var userRoute = await agent.GetAsync("/tasks");
+        Assert.Equal(HttpStatusCode.Unauthorized, userRoute.StatusCode); // The agent token opens no user route.
+    }
+
     /// <summary>Authentication on, shell tasks enabled, an admin from configuration.</summary>
     public sealed class Fixture : WebApplicationFactory<Program>
     {
+        public const string AgentToken = "auth-on-agent-token-0123456789";
         private const string AdminName = "root";
         private const string AdminPassword = "root-password-1";
 
@@ -61,7 +87,8 @@ public sealed class ShellRoleTests(ShellRoleTests.Fixture fixture) : IClassFixtu
                 .UseSetting("Tasker:Auth:Enabled", "true")
                 .UseSetting("Tasker:Auth:AdminName", AdminName)
                 .UseSetting("Tasker:Auth:AdminPassword", AdminPassword)
-                .UseSetting("Tasker:Shell:Enabled", "true");
+                .UseSetting("Tasker:Shell:Enabled", "true")
+                .UseSetting("Tasker:Agents:Token", AgentToken);
 
         private HttpClient As(string user, string password)
         {
