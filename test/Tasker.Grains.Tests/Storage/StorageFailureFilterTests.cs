@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime.Hosting;
 using Orleans.Storage;
 using Orleans.TestingHost;
@@ -20,6 +21,7 @@ public sealed class StorageFailureFilterTests : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.Services.AddGrainStorage(TaskerStorage.Name, (_, _) => new UnreachableDatabase());
+            silo.Services.AddSingleton<Tasker.Secrets.ISecretProtector, MarkedSecrets>();
             silo.UseInMemoryReminderService();
             silo.AddTaskerGrains();
         });

@@ -22,6 +22,7 @@ public sealed class FailureAfterChangeTests : IAsyncLifetime
             silo.UseInMemoryReminderService();
             silo.Services.Configure<Tasker.Records.DataSetOptions>(d => d.Rows = 0);
             silo.AddIncomingGrainCallFilter<FailCacheReportOnce>();
+            silo.Services.AddSingleton<Tasker.Secrets.ISecretProtector, MarkedSecrets>();
             silo.AddTaskerGrains(o => o.Configure(t =>
             {
                 t.ChunkBudget = TimeSpan.FromMilliseconds(20);
