@@ -39,12 +39,22 @@ public sealed partial class TaskerExceptionHandler(IProblemDetailsService proble
         }
 
         context.Response.StatusCode = status;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
+        ProblemDetailsContext Problem() => new()
         {
             HttpContext = context,
             Exception = exception,
             ProblemDetails = { Status = status, Title = title, Detail = detail, Extensions = { ["code"] = code } },
-        });
+        };
+        if (await problems.TryWriteAsync(Problem()))
+        {
+            return true;
+        }
+
+        // The writer declines when the client's Accept admits no JSON (text/html, text/event-stream, a malformed
+        // value). Declining would make the middleware log an error and rethrow, a 500 for anything but Kestrel's own
+        // exceptions (found by the fuzzer); the answer is a problem whatever the client accepts, as the endpoints' are.
+        context.Request.Headers.Accept = default;
+        return await problems.TryWriteAsync(Problem());
     }
 
     /// <summary>
