@@ -79,6 +79,11 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
             ["Tasker__Shell__LeaseDuration"] = "00:00:06",
             ["Tasker__Files__Path"] = _files,
             ["Tasker__DataSet__Rows"] = "20000",
+            ["Tasker__MaxHistoryPerClient"] = "100000", // The checker reads every acknowledged task in its client's history.
+            // Small logs that keep what a post-mortem needs (the silo process keeps 200,000 characters of them).
+            ["Logging__LogLevel__Default"] = "Error",
+            ["Logging__LogLevel__Orleans"] = "Critical",
+            ["Logging__LogLevel__Tasker"] = "Warning",
         };
 
         public async Task<Report> RunAsync()
@@ -382,10 +387,17 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                     if (status == 200)
                     {
                         var view = JsonDocument.Parse(body).RootElement.Clone();
-                        if (view.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled")
+                        var now = view.GetProperty("status").GetString();
+                        if (now is "succeeded" or "failed" or "cancelled")
                         {
                             final = view;
                             break;
+                        }
+
+                        if (now == "paused" && _stormed.Contains(task.Id))
+                        {
+                            // A storm may have ended on a pause: resume it, as its user would.
+                            await SendAsync(reader, new HttpRequestMessage(HttpMethod.Post, $"/tasks/{task.Id}/resume"));
                         }
                     }
                     else if (status == 404)
