@@ -239,9 +239,16 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
         private async Task FaultsAsync(CancellationToken stop)
         {
             await Delay(TimeSpan.FromSeconds(8), stop);
+            var deck = new Queue<int>();
             while (!stop.IsCancellationRequested)
             {
-                var kind = _faults.Next(6);
+                if (deck.Count == 0)
+                {
+                    // Every kind once per round of six, in a seeded order: even a short run meets each of them.
+                    deck = new Queue<int>(Enumerable.Range(0, 6).OrderBy(_ => _faults.Next()));
+                }
+
+                var kind = deck.Dequeue();
                 var from = DateTime.UtcNow;
                 var name = kind switch { 0 => "kill -9 silo", 1 => "SIGTERM silo", 2 => "kill -9 agent", 3 => "Redis down", 4 => "PostgreSQL down", _ => "pause/resume/cancel storm" };
                 log($"fault: {name}");
@@ -306,7 +313,7 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                 }
 
                 _lastFaultEnded = DateTime.UtcNow;
-                await Delay(TimeSpan.FromSeconds(_faults.Next(8, 20)), stop);
+                await Delay(TimeSpan.FromSeconds(_faults.Next(6, 15)), stop);
             }
         }
 
