@@ -74,6 +74,9 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
 
         private Dictionary<string, string> Settings() => new()
         {
+            // build/services.sh runs PostgreSQL with synchronous_commit off (fast throwaway tests): a crash (stop -m
+            // immediate) then loses commits it had acknowledged. A production server keeps them, and so must this one.
+            ["ConnectionStrings__Postgres"] = servers.Postgres.TrimEnd(';') + ";Options=-c synchronous_commit=on",
             ["Tasker__Shell__Enabled"] = "true",
             ["Tasker__Agents__Token"] = AgentToken,
             ["Tasker__Shell__LeaseDuration"] = "00:00:06",
