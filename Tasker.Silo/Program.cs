@@ -5,6 +5,7 @@ using Tasker.Silo.Hosting;
 try
 {
     var builder = WebApplication.CreateBuilder(args);
+    builder.AddTaskerObservability();
     builder.AddTaskerSilo();
     builder.AddTaskerFrontEnd();
 

@@ -8,6 +8,8 @@
 #   build/services.sh stop <dir>         stop both (nothing running: nothing to do)
 #   build/services.sh stop-redis <dir>   stop only Redis (tests that cut Redis off for a while)
 #   build/services.sh start-redis <dir>  start Redis again, empty, on the port it had; prints the TASKER_REDIS line
+#   build/services.sh stop-postgres <dir>   stop only PostgreSQL, immediately (a crash: the chaos soak)
+#   build/services.sh start-postgres <dir>  start PostgreSQL again, with its data, on the port it had when free
 #
 # Everything else goes to stderr. Ports: REDIS_PORT and POSTGRES_PORT when set, else the first free ones from
 # 6390 and 55432; a directory keeps its ports across stop/start while they stay free.
@@ -24,7 +26,7 @@ set -euo pipefail
 exec 3>&1 1>&2
 
 usage() {
-  echo "usage: $0 start|stop|start-redis|stop-redis <dir>"
+  echo "usage: $0 start|stop|start-redis|stop-redis|start-postgres|stop-postgres <dir>"
   exit 64
 }
 
@@ -36,9 +38,9 @@ die() {
 
 [ "$#" -eq 2 ] || usage
 verb=$1
-case "$verb" in start | stop | start-redis | stop-redis) ;; *) usage ;; esac
+case "$verb" in start | stop | start-redis | stop-redis | start-postgres | stop-postgres) ;; *) usage ;; esac
 
-if [ "$verb" = stop ] || [ "$verb" = stop-redis ]; then
+if [ "$verb" = stop ] || [ "$verb" = stop-redis ] || [ "$verb" = stop-postgres ]; then
   if [ ! -d "$2" ]; then
     say "$2 does not exist: nothing to stop"
     exit 0
@@ -417,6 +419,7 @@ SQL
 }
 
 stop_pg() {
+  local mode=${1:-fast}
   if [ ! -e "$pg_home" ]; then
     say "PostgreSQL is not running"
     return 0
@@ -428,8 +431,8 @@ stop_pg() {
     say "PostgreSQL is not running"
     return 0
   fi
-  say "stopping PostgreSQL ($pg_data)"
-  as_pg "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w -t 60 stop </dev/null >/dev/null ||
+  say "stopping PostgreSQL ($pg_data, $mode)"
+  as_pg "$pg_bin/pg_ctl" -D "$pg_data" -m "$mode" -w -t 60 stop </dev/null >/dev/null ||
     as_pg "$pg_bin/pg_ctl" -D "$pg_data" -m immediate -w -t 30 stop </dev/null >/dev/null
 }
 
@@ -458,5 +461,12 @@ case "$verb" in
     ;;
   stop-redis)
     stop_redis
+    ;;
+  start-postgres)
+    ensure_pg
+    echo "export TASKER_POSTGRES='Host=127.0.0.1;Port=$pg_port;Username=tasker;Password=tasker;Database=tasker'" >&3
+    ;;
+  stop-postgres)
+    stop_pg immediate
     ;;
 esac

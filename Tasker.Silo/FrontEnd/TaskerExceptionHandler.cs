@@ -39,12 +39,22 @@ public sealed partial class TaskerExceptionHandler(IProblemDetailsService proble
         }
 
         context.Response.StatusCode = status;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
+        ProblemDetailsContext Problem() => new()
         {
             HttpContext = context,
             Exception = exception,
             ProblemDetails = { Status = status, Title = title, Detail = detail, Extensions = { ["code"] = code } },
-        });
+        };
+        if (await problems.TryWriteAsync(Problem()))
+        {
+            return true;
+        }
+
+        // The writer declines when the client's Accept admits no JSON (text/html, text/event-stream, a malformed
+        // value). Declining would make the middleware log an error and rethrow, a 500 for anything but Kestrel's own
+        // exceptions (found by the fuzzer); the answer is a problem whatever the client accepts, as the endpoints' are.
+        context.Request.Headers.Accept = default;
+        return await problems.TryWriteAsync(Problem());
     }
 
     /// <summary>
@@ -53,6 +63,9 @@ public sealed partial class TaskerExceptionHandler(IProblemDetailsService proble
     /// </summary>
     private static bool IsMalformedFraming(IOException exception) =>
         exception.TargetSite?.DeclaringType?.FullName?.StartsWith("Microsoft.AspNetCore.Server.Kestrel.", StringComparison.Ordinal) == true;
+
+    /// <summary>The namespaces of the exceptions that say a server (PostgreSQL, Redis) or the network is away.</summary>
+    private static readonly string[] _unavailableTypePrefixes = ["Npgsql.", "StackExchange.Redis.", "System.Net.Sockets.", "System.TimeoutException"];
 
     /// <summary>
     /// True when the failure is the cluster's or a server's absence, not a bug: storage or Redis down, a silo gone,
@@ -64,6 +77,11 @@ public sealed partial class TaskerExceptionHandler(IProblemDetailsService proble
         // Orleans' own failures (silo gone, connection lost, message rejected or forwarded in vain) are the cluster's state.
         OrleansException => true,
         System.Data.Common.DbException or RedisException or System.Net.Sockets.SocketException or ReminderException => true,
+        // A grain on another silo failed for one of those reasons, but Orleans could not carry that exception's type
+        // back (it has no codec for Npgsql's or Redis' exceptions): the reply names the type instead (found by the soak).
+        Orleans.Serialization.CodecNotFoundException codec => _unavailableTypePrefixes.Any(p => codec.Message.Contains(" " + p, StringComparison.Ordinal)),
+        Orleans.Serialization.UnavailableExceptionFallbackException fallback =>
+            _unavailableTypePrefixes.Any(p => fallback.ExceptionType?.StartsWith(p, StringComparison.Ordinal) == true),
         // The Redis reminder table's own exception type (public API gives no base to match) wraps a lost connection.
         _ when exception.GetType().FullName?.StartsWith("Orleans.Reminders.Redis.", StringComparison.Ordinal) == true => true,
         AggregateException aggregate => aggregate.InnerExceptions.Any(IsUnavailability),

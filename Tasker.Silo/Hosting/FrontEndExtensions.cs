@@ -48,7 +48,8 @@ public static class FrontEndExtensions
         services.AddSingleton<IShellSubmissionPolicy, LoopbackShellPolicy>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
         {
-            c.ProblemDetails.Extensions.TryAdd("traceId", c.HttpContext.TraceIdentifier);
+            // The W3C trace id: the one in the request's log lines and in its exported trace.
+            c.ProblemDetails.Extensions["traceId"] = System.Diagnostics.Activity.Current?.TraceId.ToHexString() ?? c.HttpContext.TraceIdentifier;
             Problems.Complete(c);
         });
         services.AddExceptionHandler<TaskerExceptionHandler>();

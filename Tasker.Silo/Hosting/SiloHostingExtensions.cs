@@ -39,6 +39,10 @@ public static partial class SiloHostingExtensions
 
         builder.UseOrleans(silo =>
         {
+            // A grain call carries the caller's trace (traceparent in its request context), also to other silos, so
+            // that the grain's log lines carry the request's trace id (docs/adr/016).
+            silo.AddActivityPropagation();
+
             silo.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = host.ClusterId;

@@ -72,6 +72,11 @@ public sealed class ClusterServers : IAsyncLifetime
 
     public Task StartRedisAsync() => ServicesAsync("start-redis", ServicesDirectory);
 
+    /// <summary>Stops PostgreSQL immediately (as a crash would); <see cref="StartPostgresAsync"/> brings it back with its data.</summary>
+    public Task StopPostgresAsync() => ServicesAsync("stop-postgres", ServicesDirectory);
+
+    public Task StartPostgresAsync() => ServicesAsync("start-postgres", ServicesDirectory);
+
     private static async Task<string> ServicesAsync(string verb, string directory)
     {
         var start = new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot, "build", "services.sh"), verb, directory])

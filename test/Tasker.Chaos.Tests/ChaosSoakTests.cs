@@ -1,0 +1,576 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using Tasker.Cluster.Tests;
+using Xunit.Abstractions;
+
+namespace Tasker.Chaos.Tests;
+
+/// <summary>
+/// A Jepsen-style soak: 3 silos in cluster mode (real Redis and PostgreSQL), 2 executor agents, a mixed load from 3
+/// clients, and seeded random faults (kill -9 and SIGTERM of silos, kill -9 of agents, Redis and PostgreSQL down for
+/// 5–15 s, pause/resume/cancel storms). Then a checker over every answer the clients got.
+/// <c>TASKER_CHAOS_SEED</c> and <c>TASKER_CHAOS_MINUTES</c> (default 15 and 3) set the run; the seed is printed.
+/// </summary>
+[Collection(ServersCollection.Name)]
+public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper output)
+{
+    private const string AgentToken = "chaos-agent-token-0123456789";
+    private static readonly string[] _clients = ["chaos-a", "chaos-b", "chaos-c"];
+
+    [Fact]
+    public async Task Under_random_faults_no_acknowledged_task_is_lost_or_wrong_and_no_answer_is_a_500()
+    {
+        var seed = int.Parse(Environment.GetEnvironmentVariable("TASKER_CHAOS_SEED") ?? "15", CultureInfo.InvariantCulture);
+        var minutes = double.Parse(Environment.GetEnvironmentVariable("TASKER_CHAOS_MINUTES") ?? "3", CultureInfo.InvariantCulture);
+        var progress = Path.Combine(Path.GetTempPath(), $"tasker-chaos-{seed}.log");
+        File.WriteAllText(progress, "");
+        var run = new SoakRun(servers, seed, TimeSpan.FromMinutes(minutes), line =>
+        {
+            output.WriteLine(line);
+            lock (progress)
+            {
+                File.AppendAllText(progress, $"{DateTime.UtcNow:HH:mm:ss} {line}\n");
+            }
+        });
+        var report = await run.RunAsync();
+        output.WriteLine(report.Figures);
+
+        var grouped = report.Violations.GroupBy(v => v.Kind).Select(g => $"{g.Key}: {g.Count()}\n  " + string.Join("\n  ", g.Take(6).Select(v => v.Text)));
+        Assert.True(report.Violations.Count == 0, $"seed {seed}: {report.Violations.Count} violations\n" + string.Join("\n", grouped) + "\n\n" + report.Figures);
+    }
+
+    /// <summary>One answer a client got (status 0: no answer, e.g. a refused connection or a timeout).</summary>
+    private sealed record Answer(DateTime At, string Operation, int Status, bool RetryAfter, string Detail);
+
+    /// <summary>A task the cluster acknowledged with an id, and what it must end as.</summary>
+    private sealed record Acknowledged(string Id, string Client, string Type, string? ExpectedResult, string? Token);
+
+    /// <summary>The verdict: figures for the README and every broken promise.</summary>
+    private sealed record Report(string Figures, List<Violation> Violations);
+
+    /// <summary>A broken promise: its kind (for the summary) and what happened.</summary>
+    private sealed record Violation(string Kind, string Text);
+
+    private sealed class SoakRun(ClusterServers servers, int seed, TimeSpan duration, Action<string> log)
+    {
+        private readonly Random _faults = new(seed);
+        private readonly ConcurrentQueue<Answer> _answers = new();
+        private readonly ConcurrentQueue<Acknowledged> _acknowledged = new();
+        private readonly ConcurrentDictionary<string, int> _faultCounts = new();
+        private readonly ConcurrentBag<string> _stormed = new();
+        private readonly List<(DateTime From, DateTime To)> _faultWindows = [];
+        private readonly string _clusterId = "chaos" + seed.ToString(CultureInfo.InvariantCulture) + Guid.NewGuid().ToString("N")[..6];
+        private readonly string _ledger = Path.Combine(Path.GetTempPath(), $"tasker-chaos-ledger-{Guid.NewGuid():N}");
+        private readonly string _files = Directory.CreateTempSubdirectory("tasker-chaos-files-").FullName;
+        private SiloProcess?[] _silos = [];
+        private readonly AgentProcess?[] _agents = new AgentProcess?[2];
+        private DateTime _lastFaultEnded = DateTime.MinValue;
+
+        private Dictionary<string, string> Settings() => new()
+        {
+            // build/services.sh runs PostgreSQL with synchronous_commit off (fast throwaway tests): a crash (stop -m
+            // immediate) then loses commits it had acknowledged. A production server keeps them, and so must this one.
+            ["ConnectionStrings__Postgres"] = servers.Postgres.TrimEnd(';') + ";Options=-c synchronous_commit=on",
+            ["Tasker__Shell__Enabled"] = "true",
+            ["Tasker__Agents__Token"] = AgentToken,
+            ["Tasker__Shell__LeaseDuration"] = "00:00:06",
+            ["Tasker__Files__Path"] = _files,
+            ["Tasker__DataSet__Rows"] = "20000",
+            ["Tasker__MaxHistoryPerClient"] = "100000", // The checker reads every acknowledged task in its client's history.
+            // Small logs that keep what a post-mortem needs (the silo process keeps 200,000 characters of them).
+            ["Logging__LogLevel__Default"] = "Error",
+            ["Logging__LogLevel__Orleans"] = "Critical",
+            ["Logging__LogLevel__Tasker"] = "Warning",
+        };
+
+        public async Task<Report> RunAsync()
+        {
+            log($"chaos soak: seed {seed} (replay: TASKER_CHAOS_SEED={seed}), {duration.TotalMinutes} min, cluster {_clusterId}");
+            File.WriteAllText(_ledger, "");
+            _silos = [.. Enumerable.Range(0, 3).Select(_ => new SiloProcess(servers, _clusterId, Settings()))];
+            try
+            {
+                foreach (var silo in _silos)
+                {
+                    await silo!.StartAsync();
+                }
+
+                for (var i = 0; i < _agents.Length; i++)
+                {
+                    _agents[i] = new AgentProcess(_silos[i]!.HttpPort, $"chaos-agent-{i}");
+                }
+
+                var clock = Stopwatch.StartNew();
+                using var stop = new CancellationTokenSource(duration);
+                var load = _clients.Select((client, i) => Task.Run(() => LoadAsync(client, new Random(seed * 31 + i), stop.Token))).ToList();
+                var faults = Task.Run(() => FaultsAsync(stop.Token));
+                await Task.WhenAll([.. load, faults]);
+                log($"load and faults over after {clock.Elapsed.TotalSeconds:0} s; checking");
+                return await CheckAsync();
+            }
+            finally
+            {
+                foreach (var agent in _agents)
+                {
+                    if (agent is not null)
+                    {
+                        await agent.DisposeAsync();
+                    }
+                }
+
+                for (var i = 0; i < _silos.Length; i++)
+                {
+                    if (_silos[i] is { } silo)
+                    {
+                        // Kept for the post-mortem of a failed run: the warnings and errors of each silo still running.
+                        File.WriteAllText(Path.Combine(Path.GetTempPath(), $"tasker-chaos-{seed}-silo{i}.log"), silo.Log);
+                        await silo.DisposeAsync();
+                    }
+                }
+
+                File.Delete(_ledger);
+                Directory.Delete(_files, recursive: true);
+            }
+        }
+
+        // ------------------------------------------------------------------------------------------------ load --
+
+        private async Task LoadAsync(string client, Random random, CancellationToken stop)
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var kind = random.Next(100);
+                var token = Guid.NewGuid().ToString("N");
+                var (type, parameters, expected) = kind switch
+                {
+                    < 40 => Sum(random),
+                    < 55 => Sequence(random),
+                    < 70 => Count(random),
+                    < 75 => ("csv-export", (object)new { from = "2012-01-01", till = "2012-03-31", chunk_rows = 500 }, null),
+                    _ => ("shell", new { command = $"echo {token} >> {_ledger}", timeout_s = 30 }, null),
+                };
+                var key = random.Next(2) == 0 ? $"{client}-{token}" : null;
+                await SubmitAsync(client, type, parameters, expected, type == "shell" ? token : null, key, random);
+                await Task.Delay(random.Next(20, 120), CancellationToken.None);
+            }
+        }
+
+        private static (string, object, string?) Sum(Random random)
+        {
+            var (a, b) = (random.Next(-1000, 1000), random.Next(-1000, 1000));
+            return ("sum2", new { first = a, second = b }, (a + b).ToString(CultureInfo.InvariantCulture));
+        }
+
+        private static (string, object, string?) Sequence(Random random)
+        {
+            var n = random.Next(2, 8);
+            return ("sequence", new { n }, (n * (n + 1) / 2).ToString(CultureInfo.InvariantCulture));
+        }
+
+        private static (string, object, string?) Count(Random random)
+        {
+            var to = random.Next(5, 40);
+            return ("count", new { to, delay_ms = 100 }, to.ToString(CultureInfo.InvariantCulture));
+        }
+
+        /// <summary>Submits through a random silo; with an Idempotency-Key, retries (elsewhere) until an answer that is not a 503.</summary>
+        private async Task SubmitAsync(string client, string type, object parameters, string? expected, string? token, string? key, Random random)
+        {
+            var tries = key is null ? 1 : 6;
+            for (var attempt = 0; attempt < tries; attempt++)
+            {
+                var silo = _silos[random.Next(_silos.Length)];
+                if (silo is null)
+                {
+                    await Task.Delay(200);
+                    continue;
+                }
+
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/tasks")
+                {
+                    Content = JsonContent.Create(new { type, @params = parameters, client }),
+                };
+                if (key is not null)
+                {
+                    request.Headers.Add("Idempotency-Key", key);
+                }
+
+                var (status, retryAfter, body) = await SendAsync(silo, request);
+                _answers.Enqueue(new Answer(DateTime.UtcNow, $"submit {type}", status, retryAfter, Shorten(body)));
+                if (status is 200 or 202)
+                {
+                    var id = JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
+                    _acknowledged.Enqueue(new Acknowledged(id, client, type, expected, token));
+                    return;
+                }
+
+                if (status is not (0 or 503))
+                {
+                    return;
+                }
+
+                await Task.Delay(500 + attempt * 500);
+            }
+        }
+
+        private static async Task<(int Status, bool RetryAfter, string Body)> SendAsync(SiloProcess silo, HttpRequestMessage request)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                using var response = await silo.Http.SendAsync(request, timeout.Token);
+                return ((int)response.StatusCode, response.Headers.RetryAfter is not null, await response.Content.ReadAsStringAsync(timeout.Token));
+            }
+            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or OperationCanceledException)
+            {
+                return (0, false, exception.GetType().Name + ": " + exception.Message);
+            }
+            catch (ObjectDisposedException)
+            {
+                return (0, false, "the silo's client was disposed (restarted)");
+            }
+        }
+
+        // ---------------------------------------------------------------------------------------------- faults --
+
+        private async Task FaultsAsync(CancellationToken stop)
+        {
+            await Delay(TimeSpan.FromSeconds(8), stop);
+            var deck = new Queue<int>();
+            while (!stop.IsCancellationRequested)
+            {
+                if (deck.Count == 0)
+                {
+                    // Every kind once per round of six, in a seeded order: even a short run meets each of them.
+                    deck = new Queue<int>(Enumerable.Range(0, 6).OrderBy(_ => _faults.Next()));
+                }
+
+                var kind = deck.Dequeue();
+                var from = DateTime.UtcNow;
+                var name = kind switch { 0 => "kill -9 silo", 1 => "SIGTERM silo", 2 => "kill -9 agent", 3 => "Redis down", 4 => "PostgreSQL down", _ => "pause/resume/cancel storm" };
+                log($"fault: {name}");
+                _faultCounts.AddOrUpdate(name, 1, (_, n) => n + 1);
+                switch (kind)
+                {
+                    case 0 or 1:
+                        var index = _faults.Next(_silos.Length);
+                        var silo = _silos[index]!;
+                        _silos[index] = null;
+                        if (kind == 0)
+                        {
+                            await silo.KillAsync();
+                        }
+                        else
+                        {
+                            await silo.StopAsync();
+                        }
+
+                        await Task.Delay(TimeSpan.FromSeconds(_faults.Next(2, 8)));
+                        await silo.DisposeAsync();
+                        var restarted = new SiloProcess(servers, _clusterId, Settings());
+                        await restarted.StartAsync(TimeSpan.FromSeconds(120));
+                        _silos[index] = restarted;
+
+                        // The restarted silo listens on another port: its agents follow it (an operator's load balancer would).
+                        for (var i = 0; i < _agents.Length; i++)
+                        {
+                            if (_agents[i] is { } agent && agent.SiloPort == silo.HttpPort)
+                            {
+                                await agent.DisposeAsync();
+                                _agents[i] = new AgentProcess(restarted.HttpPort, $"chaos-agent-{i}");
+                            }
+                        }
+
+                        break;
+                    case 2:
+                        var which = _faults.Next(_agents.Length);
+                        await _agents[which]!.DisposeAsync();
+                        await Task.Delay(TimeSpan.FromSeconds(_faults.Next(1, 5)));
+                        var target = _silos.FirstOrDefault(s => s is not null);
+                        _agents[which] = new AgentProcess(target?.HttpPort ?? 0, $"chaos-agent-{which}");
+                        break;
+                    case 3:
+                        await servers.StopRedisAsync();
+                        await Task.Delay(TimeSpan.FromSeconds(_faults.Next(5, 16)));
+                        await servers.StartRedisAsync();
+                        break;
+                    case 4:
+                        await servers.StopPostgresAsync();
+                        await Task.Delay(TimeSpan.FromSeconds(_faults.Next(5, 16)));
+                        await servers.StartPostgresAsync();
+                        break;
+                    default:
+                        await StormAsync();
+                        break;
+                }
+
+                lock (_faultWindows)
+                {
+                    _faultWindows.Add((from, DateTime.UtcNow));
+                }
+
+                _lastFaultEnded = DateTime.UtcNow;
+                await Delay(TimeSpan.FromSeconds(_faults.Next(6, 15)), stop);
+            }
+        }
+
+        private async Task StormAsync()
+        {
+            var counts = _acknowledged.Where(a => a.Type == "count").TakeLast(12).ToList();
+            foreach (var task in counts)
+            {
+                _stormed.Add(task.Id);
+                foreach (var verb in new[] { "pause", "resume", "cancel" }.OrderBy(_ => _faults.Next()).Take(_faults.Next(1, 4)))
+                {
+                    var silo = _silos.FirstOrDefault(s => s is not null);
+                    if (silo is null)
+                    {
+                        continue;
+                    }
+
+                    using var request = new HttpRequestMessage(HttpMethod.Post, $"/tasks/{task.Id}/{verb}");
+                    var (status, retryAfter, body) = await SendAsync(silo, request);
+                    _answers.Enqueue(new Answer(DateTime.UtcNow, verb, status, retryAfter, Shorten(body)));
+                }
+            }
+        }
+
+        private static async Task Delay(TimeSpan delay, CancellationToken stop)
+        {
+            try
+            {
+                await Task.Delay(delay, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                // The run is over.
+            }
+        }
+
+        // --------------------------------------------------------------------------------------------- checker --
+
+        private async Task<Report> CheckAsync()
+        {
+            var violations = new ConcurrentQueue<Violation>();
+
+            // The cluster serves again within 60 s of the last fault.
+            var recovery = Stopwatch.StartNew();
+            var serving = false;
+            while (recovery.Elapsed < TimeSpan.FromSeconds(60) && !serving)
+            {
+                var ready = await Task.WhenAll(_silos.Select(async s => s is not null && (await SendAsync(s, new HttpRequestMessage(HttpMethod.Get, "/health/ready"))).Status == 200));
+                serving = ready.All(r => r);
+                if (!serving)
+                {
+                    await Task.Delay(500);
+                }
+            }
+
+            var recovered = recovery.Elapsed;
+            log($"serving again after {recovered.TotalSeconds:0.0} s");
+            if (!serving)
+            {
+                violations.Enqueue(new("not serving", "the cluster did not serve again within 60 s of the end of the run"));
+            }
+
+            var ledger = File.ReadAllLines(_ledger).GroupBy(l => l.Trim()).ToDictionary(g => g.Key, g => g.Count());
+            var acknowledged = _acknowledged.ToList();
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(180);
+            var doubled = 0;
+            var readers = _silos.Where(s => s is not null).ToArray();
+            await Parallel.ForEachAsync(acknowledged.Select((task, i) => (task, i)), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (item, _) =>
+            {
+                var (task, i) = item;
+                JsonElement? final = null;
+                var last = "";
+                while (DateTime.UtcNow < deadline)
+                {
+                    var reader = readers[(i + last.Length) % readers.Length]!;
+                    var (status, _, body) = await SendAsync(reader, new HttpRequestMessage(HttpMethod.Get, $"/tasks/{task.Id}"));
+                    last = $"{status} {Shorten(body)}";
+                    if (status == 200)
+                    {
+                        var view = JsonDocument.Parse(body).RootElement.Clone();
+                        var now = view.GetProperty("status").GetString();
+                        if (now is "succeeded" or "failed" or "cancelled")
+                        {
+                            final = view;
+                            break;
+                        }
+
+                        if (now == "paused" && _stormed.Contains(task.Id))
+                        {
+                            // A storm may have ended on a pause: resume it, as its user would.
+                            await SendAsync(reader, new HttpRequestMessage(HttpMethod.Post, $"/tasks/{task.Id}/resume"));
+                        }
+                    }
+                    else if (status == 404)
+                    {
+                        violations.Enqueue(new("lost", $"{task.Type} task {task.Id} of {task.Client} was acknowledged and is now unknown (404)"));
+                        return;
+                    }
+
+                    await Task.Delay(500);
+                }
+
+                if (final is not { } done)
+                {
+                    violations.Enqueue(new("not final", $"{task.Type} task {task.Id} did not end within the checker's 180 s; last answer: {last}"));
+                    return;
+                }
+
+                var phase = done.GetProperty("status").GetString();
+                if (phase == "cancelled" && _stormed.Contains(task.Id))
+                {
+                    return;
+                }
+
+                if (phase != "succeeded")
+                {
+                    violations.Enqueue(new($"{task.Type} ended {phase}", $"{task.Type} task {task.Id} ended {phase}: {(done.TryGetProperty("error", out var e) ? e.ToString() : "")}"));
+                    return;
+                }
+
+                if (task.ExpectedResult is { } expected && done.GetProperty("result").GetRawText() != expected)
+                {
+                    violations.Enqueue(new("wrong result", $"{task.Type} task {task.Id}: result {done.GetProperty("result").GetRawText()}, expected {expected}"));
+                }
+
+                if (task.Token is { } token)
+                {
+                    var runs = ledger.GetValueOrDefault(token);
+                    if (runs == 0)
+                    {
+                        violations.Enqueue(new("shell never ran", $"shell task {task.Id} succeeded but its command never ran"));
+                    }
+
+                    if (runs > 1)
+                    {
+                        Interlocked.Increment(ref doubled);
+                    }
+                }
+            });
+
+            // Nothing acknowledged is missing from its client's history.
+            foreach (var client in _clients)
+            {
+                var history = await HistoryAsync(readers[0]!, client);
+                foreach (var task in acknowledged.Where(a => a.Client == client && !history.Contains(a.Id)))
+                {
+                    violations.Enqueue(new("missing from history", $"{task.Type} task {task.Id} is missing from the history of {client}"));
+                }
+            }
+
+            // Every answer: 2xx, a 4xx the client caused (409 for an illegal transition in a storm), or 503 with Retry-After.
+            var answers = _answers.ToList();
+            foreach (var answer in answers.Where(a => a.Status >= 500 && !(a.Status == 503 && a.RetryAfter)))
+            {
+                violations.Enqueue(new($"{answer.Status}", $"{answer.At:HH:mm:ss.fff} {answer.Operation}: {answer.Status}{(answer.RetryAfter ? "" : " without Retry-After")}: {answer.Detail}"));
+            }
+
+            foreach (var answer in answers.Where(a => a.Status is >= 400 and < 500 && !(a.Status == 409 && a.Operation is "pause" or "resume" or "cancel")))
+            {
+                violations.Enqueue(new($"unexpected {answer.Status}", $"{answer.At:HH:mm:ss.fff} {answer.Operation}: {answer.Detail}"));
+            }
+
+            var list = violations.ToList();
+            var figures = new StringBuilder()
+                .AppendLine(CultureInfo.InvariantCulture, $"seed {seed}, {duration.TotalMinutes} min, 3 silos, 2 agents, {_clients.Length} clients")
+                .AppendLine(CultureInfo.InvariantCulture, $"requests: {answers.Count}; acknowledged tasks: {acknowledged.Count} ({string.Join(", ", acknowledged.GroupBy(a => a.Type).Select(g => $"{g.Key} {g.Count()}"))})")
+                .AppendLine(CultureInfo.InvariantCulture, $"answers: {string.Join(", ", answers.GroupBy(a => a.Status).OrderBy(g => g.Key).Select(g => $"{(g.Key == 0 ? "none" : g.Key)}×{g.Count()}"))}")
+                .AppendLine(CultureInfo.InvariantCulture, $"faults: {string.Join(", ", _faultCounts.Select(f => $"{f.Key} {f.Value}"))}")
+                .AppendLine(CultureInfo.InvariantCulture, $"lost {list.Count(v => v.Kind == "lost")}, not final {list.Count(v => v.Kind == "not final")}, shell commands run more than once {doubled}, 5xx other than 503+Retry-After {answers.Count(a => a.Status >= 500 && !(a.Status == 503 && a.RetryAfter))}")
+                .AppendLine(CultureInfo.InvariantCulture, $"longest run of answers without a 2xx: {LongestOutage(answers).TotalSeconds:0.0} s; serving again {recovered.TotalSeconds:0.0} s after the run")
+                .ToString();
+            return new Report(figures, list);
+        }
+
+        private static async Task<HashSet<string>> HistoryAsync(SiloProcess silo, string client)
+        {
+            var ids = new HashSet<string>();
+            string? cursor = null;
+            do
+            {
+                var (status, _, body) = await SendAsync(silo, new HttpRequestMessage(HttpMethod.Get, $"/clients/{client}/tasks?limit=500{(cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor))}"));
+                if (status != 200)
+                {
+                    break;
+                }
+
+                var page = JsonDocument.Parse(body).RootElement;
+                foreach (var item in page.GetProperty("items").EnumerateArray())
+                {
+                    ids.Add(item.GetProperty("id").GetString()!);
+                }
+
+                cursor = page.TryGetProperty("next", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+            }
+            while (cursor is not null);
+            return ids;
+        }
+
+        private static TimeSpan LongestOutage(List<Answer> answers)
+        {
+            var longest = TimeSpan.Zero;
+            DateTime? since = null;
+            foreach (var answer in answers.OrderBy(a => a.At))
+            {
+                if (answer.Status is >= 200 and < 300)
+                {
+                    since = null;
+                }
+                else
+                {
+                    since ??= answer.At;
+                    longest = answer.At - since.Value > longest ? answer.At - since.Value : longest;
+                }
+            }
+
+            return longest;
+        }
+
+        private static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "…";
+    }
+
+    /// <summary>A <c>tasker agent</c> process; disposing it kills it (kill -9).</summary>
+    private sealed class AgentProcess : IAsyncDisposable
+    {
+        private readonly Process _process;
+
+        public AgentProcess(int siloPort, string name)
+        {
+            SiloPort = siloPort;
+            var assembly = Path.GetFullPath(typeof(AgentProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "AgentAssembly").Value!);
+            var start = new ProcessStartInfo("dotnet", [assembly, "agent", "--url", $"http://127.0.0.1:{siloPort}", "--name", name, "--poll-interval", "1s"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            start.Environment["TASKER_AGENT_TOKEN"] = AgentToken;
+            _process = Process.Start(start)!;
+            _process.OutputDataReceived += (_, _) => { };
+            _process.ErrorDataReceived += (_, _) => { };
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+        }
+
+        public int SiloPort { get; }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+
+            _process.Dispose();
+        }
+    }
+}
