@@ -35,4 +35,4 @@ for _ in $(seq 1 120); do
 done
 [ -s "$work/openapi.json" ] || { echo "openapi-lint: no OpenAPI document was served" >&2; exit 1; }
 
-"$redocly" lint --extends=recommended "$work/openapi.json"
+"$redocly" lint --config "$root/build/redocly.yaml" "$work/openapi.json"

@@ -15,6 +15,7 @@ public static class OpenApiConventions
     private const string Basic = "basic";
     private const string Bearer = "apiKeyBearer";
     private const string Header = "apiKeyHeader";
+    private const string AgentToken = "agentToken";
 
     private static readonly Dictionary<string, string> _tagDescriptions = new(StringComparer.Ordinal)
     {
@@ -46,6 +47,10 @@ public static class OpenApiConventions
             {
                 Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = "X-Api-Key", Description = "An API key in the X-Api-Key header.",
             };
+            document.Components.SecuritySchemes[AgentToken] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http, Scheme = "bearer", Description = "The executor agents' token (Tasker__Agents__Token); agents are not users.",
+            };
             foreach (var server in document.Servers ?? [])
             {
                 server.Url = server.Url?.TrimEnd('/');
@@ -65,6 +70,12 @@ public static class OpenApiConventions
         {
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;
             operation.OperationId ??= OperationId(context.Description.GroupName ?? operation.Tags?.FirstOrDefault()?.Name, metadata);
+            if (metadata.OfType<FrontEnd.Agents.AgentRoute>().Any())
+            {
+                operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(AgentToken, context.Document)] = [] }];
+                return Task.CompletedTask;
+            }
+
             if (metadata.OfType<IAllowAnonymous>().Any())
             {
                 return Task.CompletedTask;

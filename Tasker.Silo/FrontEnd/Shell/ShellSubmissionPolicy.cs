@@ -20,7 +20,7 @@ public interface IShellSubmissionPolicy
 
 /// <summary>
 /// Shell tasks only when <c>Tasker:Shell:Enabled</c> is true; then, with authentication on, only for users with the
-/// <c>shell</c> role; without authentication, only while every address this server listens on is loopback, so that
+/// <c>shell</c> role and admins; without authentication, only while every address this server listens on is loopback, so that
 /// only people on this machine can reach them.
 /// </summary>
 public sealed class LoopbackShellPolicy(IOptions<ShellOptions> options, IServer server, IConfiguration configuration, AuthMode auth) : IShellSubmissionPolicy
@@ -35,10 +35,11 @@ public sealed class LoopbackShellPolicy(IOptions<ShellOptions> options, IServer 
 
         if (auth.Enabled)
         {
-            return context.User.IsInRole(UserRoles.Shell)
+            // An admin may grant itself any role, so it holds them all.
+            return context.User.IsInRole(UserRoles.Shell) || context.User.IsInRole(UserRoles.Admin)
                 ? null
                 : Forbidden("shell-role-required", "Shell tasks need the shell role",
-                    $"Only users with the '{UserRoles.Shell}' role may submit shell tasks; an admin grants it with PUT /users/{{name}} and roles [\"{UserRoles.Shell}\"].");
+                    $"Only users with the '{UserRoles.Shell}' role (and admins) may submit shell tasks; an admin grants it with PUT /users/{{name}} and roles [\"{UserRoles.Shell}\"].");
         }
 
         var exposed = Addresses().Where(address => !IsLoopback(address)).ToList();
