@@ -9,9 +9,35 @@ namespace Tasker.Testing;
 /// <remarks>Compiled into each test project that needs it (linked from test/Shared).</remarks>
 public static class TestHosting
 {
-    /// <summary>A loopback port nothing listens on right now.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> _handedOut = new();
+
+    /// <summary>
+    /// A loopback port nothing listens on right now, outside the kernel's ephemeral range (32768–60999 by default):
+    /// a port picked there could be taken by an outgoing connection before the silo binds it ("address already in
+    /// use", seen in CI). Never the same port twice in one test process.
+    /// </summary>
     public static int FreePort()
     {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(20_000, 32_000);
+            if (!_handedOut.TryAdd(port, true))
+            {
+                continue;
+            }
+
+            try
+            {
+                using var probe = new TcpListener(IPAddress.Loopback, port);
+                probe.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: try another.
+            }
+        }
+
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
