@@ -280,9 +280,16 @@ public sealed class ShellExposureTests
         // remote code execution, are never reachable from the network without a signed-in user with the shell role.
         await using var silo = new SiloProcess(host: "0.0.0.0");
 
-        var refusal = await Assert.ThrowsAnyAsync<Exception>(() => silo.StartAsync());
+        await Assert.ThrowsAnyAsync<Exception>(() => silo.StartAsync());
 
-        Assert.Contains("listens on loopback only", refusal.Message, StringComparison.Ordinal);
-        Assert.Contains("0.0.0.0", refusal.Message, StringComparison.Ordinal);
+        // The process's output is read asynchronously: its last line may arrive just after it exited.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!silo.Log.Contains("listens on loopback only", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Contains("listens on loopback only", silo.Log, StringComparison.Ordinal);
+        Assert.Contains("0.0.0.0", silo.Log, StringComparison.Ordinal);
     }
 }
