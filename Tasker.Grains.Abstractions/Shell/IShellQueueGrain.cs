@@ -3,7 +3,7 @@ using Orleans.Concurrency;
 namespace Tasker.Shell;
 
 /// <summary>
-/// The queue of shell tasks waiting for an agent, by priority then age, and the deadlines of the leased ones.
+/// The queue of shell tasks waiting for an agent, by priority, then fairly between clients, then age, and the deadlines of the leased ones.
 /// Holds ids, never payloads; bounded. Single instance, key 0.
 /// </summary>
 [Alias("tasker.IShellQueueGrain")]
@@ -11,11 +11,11 @@ public interface IShellQueueGrain : IGrainWithIntegerKey
 {
     /// <summary>Queues a task (again); false when the queue is at its bound and refuses it.</summary>
     [Alias("Enqueue")]
-    Task<bool> EnqueueAsync(string taskId, TaskPriority priority, DateTimeOffset createdAt);
+    Task<bool> EnqueueAsync(string taskId, TaskPriority priority, DateTimeOffset createdAt, string client);
 
     /// <summary>Queues a leased task again at once (its agent released it). One-way: a task never waits on the queue.</summary>
     [Alias("Return"), OneWay]
-    Task ReturnAsync(string taskId, TaskPriority priority, DateTimeOffset createdAt);
+    Task ReturnAsync(string taskId, TaskPriority priority, DateTimeOffset createdAt, string client);
 
     /// <summary>Leases the first queued task to <paramref name="agent"/>; null when none is queued.</summary>
     [Alias("Pick")]

@@ -81,7 +81,8 @@ public sealed record LeaseCheck(
     [property: Id(0)] LeaseCheckStatus Status,
     [property: Id(1)] DateTimeOffset? Deadline = null,
     [property: Id(2)] TaskPriority Priority = TaskPriority.Normal,
-    [property: Id(3)] DateTimeOffset CreatedAt = default);
+    [property: Id(3)] DateTimeOffset CreatedAt = default,
+    [property: Id(4)] string Client = "");
 
 /// <summary>An agent the queue has heard from.</summary>
 /// <param name="CurrentTaskId">The task it holds now, or null when idle.</param>

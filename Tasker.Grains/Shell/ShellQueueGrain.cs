@@ -4,7 +4,8 @@ using Microsoft.Extensions.Options;
 namespace Tasker.Shell;
 
 /// <summary>
-/// The queue of shell tasks (docs/adr/013): which task an agent gets next (priority, then age) and when to ask a
+/// The queue of shell tasks (docs/adr/013): which task an agent gets next (priority, then the client served least
+/// recently, then age: <see cref="ShellWaitingLine"/>) and when to ask a
 /// leased task whether its lease still holds. The tasks themselves hold their leases and decide; this grain holds
 /// ids and deadlines only, so a lost call here can delay a task but never lose or duplicate it: every id it hands
 /// out stays watched until its task says it has ended.
@@ -19,8 +20,7 @@ public sealed class ShellQueueGrain(
     private const int MaxChecksPerSweep = 200;
     private const string KeepReminder = "keep";
 
-    private readonly SortedSet<ShellQueueEntry> _queued = new(QueueOrder.Instance);
-    private readonly Dictionary<string, ShellQueueEntry> _byId = new(StringComparer.Ordinal);
+    private readonly ShellWaitingLine _queued = new();
     private readonly Dictionary<string, AgentSighting> _agents = new(StringComparer.Ordinal);
     private TaskCompletionSource _work = NewSignal();
     private DateTimeOffset _lastPick = DateTimeOffset.UtcNow;
@@ -34,7 +34,7 @@ public sealed class ShellQueueGrain(
     {
         foreach (var entry in state.State.Queued)
         {
-            Add(entry);
+            _queued.Add(entry);
         }
 
         this.RegisterGrainTimer(SweepAsync, new GrainTimerCreationOptions
@@ -46,9 +46,9 @@ public sealed class ShellQueueGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<bool> EnqueueAsync(string taskId, TaskPriority priority, DateTimeOffset createdAt)
+    public async Task<bool> EnqueueAsync(string taskId, TaskPriority priority, DateTimeOffset createdAt, string client)
     {
-        if (_byId.ContainsKey(taskId))
+        if (_queued.Contains(taskId))
         {
             return true;
         }
@@ -59,17 +59,17 @@ public sealed class ShellQueueGrain(
             return false;
         }
 
-        Add(new ShellQueueEntry(taskId, priority, createdAt, DateTimeOffset.UtcNow));
+        _queued.Add(new ShellQueueEntry(taskId, priority, createdAt, DateTimeOffset.UtcNow, client));
         await WriteAsync();
         Signal();
         return true;
     }
 
-    public async Task ReturnAsync(string taskId, TaskPriority priority, DateTimeOffset createdAt)
+    public async Task ReturnAsync(string taskId, TaskPriority priority, DateTimeOffset createdAt, string client)
     {
-        if (state.State.Leased.Remove(taskId) && !_byId.ContainsKey(taskId))
+        if (state.State.Leased.Remove(taskId) && !_queued.Contains(taskId))
         {
-            Add(new ShellQueueEntry(taskId, priority, createdAt, DateTimeOffset.UtcNow));
+            _queued.Add(new ShellQueueEntry(taskId, priority, createdAt, DateTimeOffset.UtcNow, client));
             await WriteAsync();
             Signal();
         }
@@ -78,9 +78,8 @@ public sealed class ShellQueueGrain(
     public async Task<ShellLeaseGrant?> PickAsync(string agent)
     {
         Seen(agent, null);
-        while (_queued.Min is { } first)
+        while (_queued.Take() is { } first)
         {
-            Remove(first);
             // Watched from now on, and stored so before the task is asked: a pick that fails half way is found at the deadline.
             state.State.Leased[first.TaskId] = DateTimeOffset.UtcNow + Shell.LeaseDuration;
             await WriteAsync();
@@ -140,10 +139,7 @@ public sealed class ShellQueueGrain(
         // Not written now: the next write carries it, and should this activation be lost first, the stored entry is
         // harmless (a pick finds the task not leasable, a lease check finds it gone). One write less per finished task.
         state.State.Leased.Remove(taskId);
-        if (_byId.TryGetValue(taskId, out var entry))
-        {
-            Remove(entry);
-        }
+        _queued.Remove(taskId);
 
         foreach (var (name, sighting) in _agents.Where(a => a.Value.CurrentTaskId == taskId).ToList())
         {
@@ -194,10 +190,7 @@ public sealed class ShellQueueGrain(
                     break;
                 case LeaseCheckStatus.Requeued:
                     state.State.Leased.Remove(taskId);
-                    if (!_byId.ContainsKey(taskId))
-                    {
-                        Add(new ShellQueueEntry(taskId, check.Priority, check.CreatedAt, now));
-                    }
+                    _queued.Add(new ShellQueueEntry(taskId, check.Priority, check.CreatedAt, now, check.Client));
 
                     changed = true;
                     break;
@@ -230,7 +223,7 @@ public sealed class ShellQueueGrain(
             return;
         }
 
-        var oldest = _queued.Min(e => e.QueuedAt);
+        var oldest = _queued.Entries.Min(e => e.QueuedAt);
         if (now - oldest >= Shell.QueueAlarm)
         {
             await SetAlarmAsync(true, string.Create(System.Globalization.CultureInfo.InvariantCulture,
@@ -282,7 +275,7 @@ public sealed class ShellQueueGrain(
 
     private async Task WriteAsync()
     {
-        state.State.Queued = [.. _queued];
+        state.State.Queued = [.. _queued.Entries];
         try
         {
             await state.WriteStateAsync();
@@ -294,20 +287,6 @@ public sealed class ShellQueueGrain(
             DeactivateOnIdle();
             throw;
         }
-    }
-
-    private void Add(ShellQueueEntry entry)
-    {
-        if (_byId.TryAdd(entry.TaskId, entry))
-        {
-            _queued.Add(entry);
-        }
-    }
-
-    private void Remove(ShellQueueEntry entry)
-    {
-        _queued.Remove(entry);
-        _byId.Remove(entry.TaskId);
     }
 
     private void Seen(string agent, string? currentTaskId)
@@ -331,39 +310,4 @@ public sealed class ShellQueueGrain(
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>High before normal before low; then the earliest created; the id breaks ties.</summary>
-    private sealed class QueueOrder : IComparer<ShellQueueEntry>
-    {
-        public static readonly QueueOrder Instance = new();
-
-        public int Compare(ShellQueueEntry? x, ShellQueueEntry? y)
-        {
-            if (ReferenceEquals(x, y))
-            {
-                return 0;
-            }
-
-            if (x is null || y is null)
-            {
-                return x is null ? -1 : 1;
-            }
-
-            var byPriority = Rank(x.Priority).CompareTo(Rank(y.Priority));
-            if (byPriority != 0)
-            {
-                return byPriority;
-            }
-
-            var byAge = x.CreatedAt.CompareTo(y.CreatedAt);
-            return byAge != 0 ? byAge : string.CompareOrdinal(x.TaskId, y.TaskId);
-        }
-
-        private static int Rank(TaskPriority priority) => priority switch
-        {
-            TaskPriority.High => 0,
-            TaskPriority.Normal => 1,
-            _ => 2,
-        };
-    }
 }

@@ -14,10 +14,12 @@ public sealed class ShellQueueState
     [Id(2)] public bool AlarmRaised { get; set; }
 }
 
-/// <summary>One waiting task: its order (priority, then creation) and since when it waits.</summary>
+/// <summary>One waiting task: what orders it (priority, client, creation) and since when it waits.</summary>
+/// <param name="Client">Its client, for fairness between clients; null in entries stored before it was kept.</param>
 [GenerateSerializer, Immutable, Alias("tasker.ShellQueueEntry")]
 public sealed record ShellQueueEntry(
     [property: Id(0)] string TaskId,
     [property: Id(1)] TaskPriority Priority,
     [property: Id(2)] DateTimeOffset CreatedAt,
-    [property: Id(3)] DateTimeOffset QueuedAt);
+    [property: Id(3)] DateTimeOffset QueuedAt,
+    [property: Id(4)] string? Client = null);

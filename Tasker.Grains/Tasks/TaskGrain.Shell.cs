@@ -24,7 +24,7 @@ public sealed partial class TaskGrain : IShellTaskGrain
     /// </summary>
     private async Task EnqueueShellAsync()
     {
-        if (!await ShellQueue().EnqueueAsync(Id, S.Priority, S.CreatedAt))
+        if (!await ShellQueue().EnqueueAsync(Id, S.Priority, S.CreatedAt, S.Client))
         {
             throw new ShellQueueFullException(
                 $"The shell queue is full ({Shell.MaxQueued} tasks queued or running, Tasker:Shell:MaxQueued); retry later.");
@@ -139,7 +139,7 @@ public sealed partial class TaskGrain : IShellTaskGrain
         ShellLog.Released(logger, Id, S.Client, agent);
         // One-way, so that this task never waits on the queue while the queue may be asking it about its lease.
         // Should the message be lost, the queue still watches the old lease's deadline and finds the task queued then.
-        await ShellQueue().ReturnAsync(Id, S.Priority, S.CreatedAt);
+        await ShellQueue().ReturnAsync(Id, S.Priority, S.CreatedAt, S.Client);
         return new ShellCallResult(ShellCallStatus.Done, Task: _published);
     }
 
@@ -153,7 +153,7 @@ public sealed partial class TaskGrain : IShellTaskGrain
         if (S.Phase == TaskPhase.Queued)
         {
             // The pick that took it from the queue never reached this task (or its write failed): offer it again.
-            return new LeaseCheck(LeaseCheckStatus.Requeued, Priority: S.Priority, CreatedAt: S.CreatedAt);
+            return new LeaseCheck(LeaseCheckStatus.Requeued, Priority: S.Priority, CreatedAt: S.CreatedAt, Client: S.Client);
         }
 
         if (S.Lease is { } lease && lease.ExpiresAt > DateTimeOffset.UtcNow)
@@ -176,7 +176,7 @@ public sealed partial class TaskGrain : IShellTaskGrain
         await CommitAsync();
         await AfterPhaseChangeAsync();
         ShellLog.LeaseExpired(logger, Id, S.Client, agent, S.Attempts, Shell.MaxAttempts, "queued again");
-        return new LeaseCheck(LeaseCheckStatus.Requeued, Priority: S.Priority, CreatedAt: S.CreatedAt);
+        return new LeaseCheck(LeaseCheckStatus.Requeued, Priority: S.Priority, CreatedAt: S.CreatedAt, Client: S.Client);
     }
 
     /// <summary>Null when <paramref name="lease"/> is the running task's current lease, else the refusal.</summary>
