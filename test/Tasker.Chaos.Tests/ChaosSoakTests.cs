@@ -13,7 +13,7 @@ namespace Tasker.Chaos.Tests;
 
 /// <summary>
 /// A Jepsen-style soak: 3 silos in cluster mode (real Redis and PostgreSQL), 2 executor agents, a mixed load from 3
-/// clients, and seeded random faults (kill -9 and SIGTERM of silos, kill -9 of agents, Redis and PostgreSQL down for
+/// users (each with its own API key), and seeded random faults (kill -9 and SIGTERM of silos, kill -9 of agents, Redis and PostgreSQL down for
 /// 5–15 s, pause/resume/cancel storms). Then a checker over every answer the clients got.
 /// <c>TASKER_CHAOS_SEED</c> and <c>TASKER_CHAOS_MINUTES</c> (default 15 and 3) set the run; the seed is printed.
 /// </summary>
@@ -48,8 +48,8 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
     /// <summary>One answer a client got (status 0: no answer, e.g. a refused connection or a timeout).</summary>
     private sealed record Answer(DateTime At, string Operation, int Status, bool RetryAfter, string Detail);
 
-    /// <summary>A task the cluster acknowledged with an id, and what it must end as.</summary>
-    private sealed record Acknowledged(string Id, string Client, string Type, string? ExpectedResult, string? Token);
+    /// <summary>A task the cluster acknowledged with an id, and what it must end as (csv-import: its row count).</summary>
+    private sealed record Acknowledged(string Id, string Client, string Type, string? ExpectedResult, string? Token, int? ExpectedRows = null);
 
     /// <summary>The verdict: figures for the README and every broken promise.</summary>
     private sealed record Report(string Figures, List<Violation> Violations);
@@ -72,6 +72,10 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
         private readonly AgentProcess?[] _agents = new AgentProcess?[2];
         private DateTime _lastFaultEnded = DateTime.MinValue;
 
+        // Each client is a user (shell role, a tier roomy enough for the load) calling with its own API key.
+        private readonly ConcurrentDictionary<string, string> _keys = new();
+        private readonly ConcurrentQueue<Violation> _leaks = new();
+
         private Dictionary<string, string> Settings() => new()
         {
             // build/services.sh runs PostgreSQL with synchronous_commit off (fast throwaway tests): a crash (stop -m
@@ -83,6 +87,9 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
             ["Tasker__Files__Path"] = _files,
             ["Tasker__DataSet__Rows"] = "20000",
             ["Tasker__MaxHistoryPerClient"] = "100000", // The checker reads every acknowledged task in its client's history.
+            ["Tasker__Tiers__chaos__MaxRunning"] = "200",
+            ["Tasker__Tiers__chaos__MaxPriority"] = "high",
+            ["Tasker__Tiers__chaos__RequestsPerSecond"] = "10000",
             // Small logs that keep what a post-mortem needs (the silo process keeps 200,000 characters of them).
             ["Logging__LogLevel__Default"] = "Error",
             ["Logging__LogLevel__Orleans"] = "Critical",
@@ -104,6 +111,11 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                 for (var i = 0; i < _agents.Length; i++)
                 {
                     _agents[i] = new AgentProcess(_silos[i]!.HttpPort, $"chaos-agent-{i}");
+                }
+
+                foreach (var client in _clients)
+                {
+                    _keys[client] = await CreateUserAsync(_silos[0]!, client);
                 }
 
                 var clock = Stopwatch.StartNew();
@@ -141,12 +153,62 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
 
         // ------------------------------------------------------------------------------------------------ load --
 
+        /// <summary>Creates the user as the admin (before any fault) and returns a new API key of it.</summary>
+        private static async Task<string> CreateUserAsync(SiloProcess silo, string name)
+        {
+            using var put = await silo.Http.PutAsJsonAsync($"/users/{name}", new { tier = "chaos", roles = new[] { "shell" } });
+            Assert.True(put.IsSuccessStatusCode, $"PUT /users/{name}: {(int)put.StatusCode} {await put.Content.ReadAsStringAsync()}");
+            using var key = await silo.Http.PostAsJsonAsync($"/users/{name}/keys", new { label = "chaos" });
+            Assert.True(key.IsSuccessStatusCode, $"POST /users/{name}/keys: {(int)key.StatusCode} {await key.Content.ReadAsStringAsync()}");
+            return JsonDocument.Parse(await key.Content.ReadAsStringAsync()).RootElement.GetProperty("key").GetString()!;
+        }
+
+        private HttpRequestMessage AsUser(string client, HttpMethod method, string path, HttpContent? content = null)
+        {
+            var request = new HttpRequestMessage(method, path) { Content = content };
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _keys[client]);
+            return request;
+        }
+
+        /// <summary>A user asks for another user's task: the answer must be a 404, as for a task that does not exist.</summary>
+        private async Task PeekAsync(string client, Random random)
+        {
+            var others = _acknowledged.Where(a => a.Client != client).TakeLast(50).ToList();
+            var silo = _silos[random.Next(_silos.Length)];
+            if (others.Count == 0 || silo is null)
+            {
+                return;
+            }
+
+            var target = others[random.Next(others.Count)];
+            var verb = random.Next(3) switch { 0 => "", 1 => "/cancel", _ => "/pause" };
+            using var request = AsUser(client, verb == "" ? HttpMethod.Get : HttpMethod.Post, $"/tasks/{target.Id}{verb}");
+            var (status, retryAfter, body) = await SendAsync(silo, request);
+            _answers.Enqueue(new Answer(DateTime.UtcNow, "peek", status, retryAfter, Shorten(body)));
+            if (status is not (404 or 0 or 503))
+            {
+                _leaks.Enqueue(new Violation("leak", $"{client} asked {verb} of {target.Client}'s task {target.Id} and got {status}: {Shorten(body)}"));
+            }
+        }
+
         private async Task LoadAsync(string client, Random random, CancellationToken stop)
         {
             while (!stop.IsCancellationRequested)
             {
                 var kind = random.Next(100);
                 var token = Guid.NewGuid().ToString("N");
+                if (kind < 5)
+                {
+                    await PeekAsync(client, random);
+                    continue;
+                }
+
+                if (kind < 10)
+                {
+                    await ImportAsync(client, token, random);
+                    continue;
+                }
+
                 var (type, parameters, expected) = kind switch
                 {
                     < 40 => Sum(random),
@@ -159,6 +221,33 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                 await SubmitAsync(client, type, parameters, expected, type == "shell" ? token : null, key, random);
                 await Task.Delay(random.Next(20, 120), CancellationToken.None);
             }
+        }
+
+        /// <summary>A csv-import of a small generated CSV, uploaded as multipart (retried like any submit with a key).</summary>
+        private Task ImportAsync(string client, string token, Random random)
+        {
+            var rows = random.Next(20, 400);
+            var csv = new StringBuilder("name,email,city,date,amount\n");
+            for (var i = 0; i < rows; i++)
+            {
+                csv.Append(CultureInfo.InvariantCulture, $"n{i},u{i}@example.com,Lyon,2012-02-{1 + i % 28:D2},{i}.25\n");
+            }
+
+            var bytes = Encoding.UTF8.GetBytes(csv.ToString());
+            HttpContent Form()
+            {
+                var form = new MultipartFormDataContent
+                {
+                    { new StringContent("csv-import"), "type" },
+                    { new StringContent("50"), "chunk_rows" },
+                };
+                var file = new ByteArrayContent(bytes);
+                file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
+                form.Add(file, "file", $"chaos-{token}.csv");
+                return form;
+            }
+
+            return SubmitAsync(client, "csv-import", new { }, null, null, $"{client}-{token}", random, Form, rows);
         }
 
         private static (string, object, string?) Sum(Random random)
@@ -180,7 +269,9 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
         }
 
         /// <summary>Submits through a random silo; with an Idempotency-Key, retries (elsewhere) until an answer that is not a 503.</summary>
-        private async Task SubmitAsync(string client, string type, object parameters, string? expected, string? token, string? key, Random random)
+        private async Task SubmitAsync(
+            string client, string type, object parameters, string? expected, string? token, string? key, Random random,
+            Func<HttpContent>? content = null, int? expectedRows = null)
         {
             var tries = key is null ? 1 : 6;
             for (var attempt = 0; attempt < tries; attempt++)
@@ -192,10 +283,9 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                     continue;
                 }
 
-                using var request = new HttpRequestMessage(HttpMethod.Post, "/tasks")
-                {
-                    Content = JsonContent.Create(new { type, @params = parameters, client }),
-                };
+                using var request = AsUser(client, HttpMethod.Post, "/tasks", content is null
+                    ? JsonContent.Create(new { type, @params = parameters, client })
+                    : content());
                 if (key is not null)
                 {
                     request.Headers.Add("Idempotency-Key", key);
@@ -206,7 +296,7 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                 if (status is 200 or 202)
                 {
                     var id = JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
-                    _acknowledged.Enqueue(new Acknowledged(id, client, type, expected, token));
+                    _acknowledged.Enqueue(new Acknowledged(id, client, type, expected, token, expectedRows));
                     return;
                 }
 
@@ -379,7 +469,7 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                 violations.Enqueue(new("not serving", "the cluster did not serve again within 60 s of the end of the run"));
             }
 
-            var ledger = File.ReadAllLines(_ledger).GroupBy(l => l.Trim()).ToDictionary(g => g.Key, g => g.Count());
+            var succeededShell = new ConcurrentQueue<Acknowledged>();
             var acknowledged = _acknowledged.ToList();
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(180);
             var doubled = 0;
@@ -437,25 +527,38 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                     return;
                 }
 
+                if (task.ExpectedRows is { } rows
+                    && (done.GetProperty("result").GetProperty("rows").GetInt32() != rows || done.GetProperty("result").GetProperty("bad").GetInt32() != 0))
+                {
+                    violations.Enqueue(new("wrong result", $"csv-import task {task.Id}: result {done.GetProperty("result").GetRawText()}, expected {rows} rows and none bad"));
+                }
+
                 if (task.ExpectedResult is { } expected && done.GetProperty("result").GetRawText() != expected)
                 {
                     violations.Enqueue(new("wrong result", $"{task.Type} task {task.Id}: result {done.GetProperty("result").GetRawText()}, expected {expected}"));
                 }
 
-                if (task.Token is { } token)
+                if (task.Token is not null)
                 {
-                    var runs = ledger.GetValueOrDefault(token);
-                    if (runs == 0)
-                    {
-                        violations.Enqueue(new("shell never ran", $"shell task {task.Id} succeeded but its command never ran"));
-                    }
-
-                    if (runs > 1)
-                    {
-                        Interlocked.Increment(ref doubled);
-                    }
+                    succeededShell.Enqueue(task);
                 }
             });
+
+            // Read once every task is final: a shell task still queued when the load stopped runs during the wait above.
+            var ledger = File.ReadAllLines(_ledger).GroupBy(l => l.Trim()).ToDictionary(g => g.Key, g => g.Count());
+            foreach (var task in succeededShell)
+            {
+                var runs = ledger.GetValueOrDefault(task.Token!);
+                if (runs == 0)
+                {
+                    violations.Enqueue(new("shell never ran", $"shell task {task.Id} succeeded but its command never ran"));
+                }
+
+                if (runs > 1)
+                {
+                    doubled++;
+                }
+            }
 
             // Nothing acknowledged is missing from its client's history.
             foreach (var client in _clients)
@@ -467,6 +570,35 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                 }
             }
 
+            // No user saw another's task: every peek was a 404 (above, during the run), and each user's listing of all
+            // tasks holds its own tasks only.
+            foreach (var leak in _leaks)
+            {
+                violations.Enqueue(leak);
+            }
+
+            var owner = acknowledged.ToDictionary(a => a.Id, a => a.Client);
+            foreach (var client in _clients)
+            {
+                using var listing = AsUser(client, HttpMethod.Get, "/tasks?limit=500");
+                var (status, _, body) = await SendAsync(readers[0]!, listing);
+                if (status != 200)
+                {
+                    violations.Enqueue(new("listing", $"{client}'s listing answered {status}: {Shorten(body)}"));
+                    continue;
+                }
+
+                foreach (var item in JsonDocument.Parse(body).RootElement.GetProperty("items").EnumerateArray())
+                {
+                    var id = item.GetProperty("id").GetString()!;
+                    var listedFor = item.GetProperty("client").GetString();
+                    if (listedFor != client || (owner.TryGetValue(id, out var whose) && whose != client))
+                    {
+                        violations.Enqueue(new("leak", $"{client}'s listing shows task {id} of {listedFor}"));
+                    }
+                }
+            }
+
             // Every answer: 2xx, a 4xx the client caused (409 for an illegal transition in a storm), or 503 with Retry-After.
             var answers = _answers.ToList();
             foreach (var answer in answers.Where(a => a.Status >= 500 && !(a.Status == 503 && a.RetryAfter)))
@@ -474,7 +606,8 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                 violations.Enqueue(new($"{answer.Status}", $"{answer.At:HH:mm:ss.fff} {answer.Operation}: {answer.Status}{(answer.RetryAfter ? "" : " without Retry-After")}: {answer.Detail}"));
             }
 
-            foreach (var answer in answers.Where(a => a.Status is >= 400 and < 500 && !(a.Status == 409 && a.Operation is "pause" or "resume" or "cancel")))
+            foreach (var answer in answers.Where(a => a.Status is >= 400 and < 500
+                && !(a.Status == 409 && a.Operation is "pause" or "resume" or "cancel") && !(a.Status == 404 && a.Operation == "peek")))
             {
                 violations.Enqueue(new($"unexpected {answer.Status}", $"{answer.At:HH:mm:ss.fff} {answer.Operation}: {answer.Detail}"));
             }
@@ -485,6 +618,7 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                 .AppendLine(CultureInfo.InvariantCulture, $"requests: {answers.Count}; acknowledged tasks: {acknowledged.Count} ({string.Join(", ", acknowledged.GroupBy(a => a.Type).Select(g => $"{g.Key} {g.Count()}"))})")
                 .AppendLine(CultureInfo.InvariantCulture, $"answers: {string.Join(", ", answers.GroupBy(a => a.Status).OrderBy(g => g.Key).Select(g => $"{(g.Key == 0 ? "none" : g.Key)}×{g.Count()}"))}")
                 .AppendLine(CultureInfo.InvariantCulture, $"faults: {string.Join(", ", _faultCounts.Select(f => $"{f.Key} {f.Value}"))}")
+                .AppendLine(CultureInfo.InvariantCulture, $"users {_clients.Length}; peeks at others' tasks {answers.Count(a => a.Operation == "peek")}, leaks {list.Count(v => v.Kind == "leak")}")
                 .AppendLine(CultureInfo.InvariantCulture, $"lost {list.Count(v => v.Kind == "lost")}, not final {list.Count(v => v.Kind == "not final")}, shell commands run more than once {doubled}, 5xx other than 503+Retry-After {answers.Count(a => a.Status >= 500 && !(a.Status == 503 && a.RetryAfter))}")
                 .AppendLine(CultureInfo.InvariantCulture, $"longest run of answers without a 2xx: {LongestOutage(answers).TotalSeconds:0.0} s; serving again {recovered.TotalSeconds:0.0} s after the run")
                 .ToString();
