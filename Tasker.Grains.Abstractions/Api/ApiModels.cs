@@ -15,7 +15,7 @@ public sealed record ProgressView(long Done, long Total, double Percent);
 /// <summary>Where to go next with a task.</summary>
 public sealed record TaskLinks(string Self, string Status, string Result, string Events, string Pause, string Resume, string Cancel)
 {
-    /// <summary>The file the task produces (csv-export), else null.</summary>
+    /// <summary>The file the task produces (its type makes one, e.g. csv-export), else null.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? File { get; init; }
 }
@@ -37,7 +37,12 @@ public sealed record TaskView(
     DateTimeOffset? FinishedAt,
     string? ParentId,
     long Version,
-    TaskLinks Links);
+    TaskLinks Links)
+{
+    /// <summary>The result in a few words for people, when the task's type has a way to say it (e.g. "1,200 rows · 48,100 bytes").</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Summary { get; init; }
+}
 
 /// <summary>The answer of <c>GET /tasks/{id}/status</c>.</summary>
 public sealed record TaskStatusView(string Id, string Status, ProgressView? Progress, string? Error);

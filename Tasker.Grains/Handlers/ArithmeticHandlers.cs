@@ -12,6 +12,9 @@ public sealed class Sum2Handler : IInstantTaskHandler
 
     public bool Cacheable => true;
 
+    public IReadOnlyList<ParameterFact> Parameters { get; } =
+        [new("first", ParameterKind.Number, Example: "1"), new("second", ParameterKind.Number, Example: "2")];
+
     public ParameterCheck Validate(JsonElement parameters)
     {
         var reader = new ParameterReader(parameters);
@@ -43,6 +46,9 @@ public sealed class Mult3Handler : IInstantTaskHandler
     public string Description => "first × second × third, as exact decimals";
 
     public bool Cacheable => true;
+
+    public IReadOnlyList<ParameterFact> Parameters { get; } =
+        [new("first", ParameterKind.Number, Example: "2"), new("second", ParameterKind.Number, Example: "3"), new("third", ParameterKind.Number, Example: "7")];
 
     public ParameterCheck Validate(JsonElement parameters)
     {

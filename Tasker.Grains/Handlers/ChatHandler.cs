@@ -20,6 +20,12 @@ public sealed class ChatHandler(ChatClient chat, IOptions<ChatOptions> options, 
 
     public bool Cacheable => false;
 
+    // Built on first use, not at construction: the options are validated at start, and a bad one must be reported there.
+    private IReadOnlyList<ParameterFact>? _parameters;
+
+    public IReadOnlyList<ParameterFact> Parameters => _parameters ??=
+        [new("question", ParameterKind.TextArea, Max: options.Value.MaxPromptLength), new("api_key", ParameterKind.Secret, Optional: true)];
+
     public ParameterCheck Validate(JsonElement parameters)
     {
         var reader = new ParameterReader(parameters);

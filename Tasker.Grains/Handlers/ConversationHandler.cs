@@ -22,6 +22,16 @@ public sealed class ConversationHandler(ChatClient chat, IOptions<ChatOptions> o
 
     public bool Cacheable => false;
 
+    // Built on first use, not at construction: the options are validated at start, and a bad one must be reported there.
+    private IReadOnlyList<ParameterFact>? _parameters;
+
+    public IReadOnlyList<ParameterFact> Parameters => _parameters ??=
+    [
+        new("topic", ParameterKind.Text, Max: options.Value.MaxPromptLength),
+        new("n", ParameterKind.Int, Example: "3", Min: 1, Max: options.Value.MaxConversationTurns),
+        new("api_key", ParameterKind.Secret, Optional: true),
+    ];
+
     /// <summary>What turn 1 answers.</summary>
     public static string Opening(string topic) => $"Let's talk about {topic}. What is one interesting thing about it?";
 

@@ -24,6 +24,15 @@ public sealed class CountHandler(IOptions<TaskerOptions> options) : IChunkedTask
 
     public bool Cacheable => false;
 
+    // Built on first use, not at construction: the options are validated at start, and a bad one must be reported there.
+    private IReadOnlyList<ParameterFact>? _parameters;
+
+    public IReadOnlyList<ParameterFact> Parameters => _parameters ??=
+    [
+        new("to", ParameterKind.Int, Example: "200", Min: 1, Max: options.Value.MaxCountTo),
+        new("delay_ms", ParameterKind.Int, Optional: true, Example: "20", Min: 0, Max: options.Value.MaxCountDelayMs, Hint: "per step"),
+    ];
+
     public ParameterCheck Validate(JsonElement parameters)
     {
         var reader = new ParameterReader(parameters);

@@ -31,6 +31,20 @@ public sealed class CsvExportHandler(IRecordStore store, TaskFiles files, IOptio
 
     public bool Cacheable => false;
 
+    public IReadOnlyList<ParameterFact> Parameters { get; } =
+    [
+        new("from", ParameterKind.Date, Example: "2019-01-01", Hint: "the data set spans 2010–2019"),
+        new("till", ParameterKind.Date, Example: "2019-12-31"),
+        new("chunk_rows", ParameterKind.Int, Optional: true, Min: 10, Max: 100_000, Hint: "rows per chunk"),
+    ];
+
+    public ProducedFile? Produces { get; } = new("text/csv; charset=utf-8", ".csv");
+
+    public string? Summarize(JsonElement result) =>
+        result.ValueKind == JsonValueKind.Object && result.TryGetProperty("rows", out var rows) && result.TryGetProperty("bytes", out var bytes)
+            ? string.Create(CultureInfo.InvariantCulture, $"{rows.GetInt64():N0} rows · {Size(bytes.GetInt64())}")
+            : null;
+
     public ParameterCheck Validate(JsonElement parameters)
     {
         var reader = new ParameterReader(parameters);
@@ -140,6 +154,13 @@ public sealed class CsvExportHandler(IRecordStore store, TaskFiles files, IOptio
     }
 
     /// <summary>Where the finished file is served.</summary>
+    private static string Size(long bytes) => bytes switch
+    {
+        >= 1 << 20 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:0.0} MB"),
+        >= 1 << 10 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:0} KB"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes} B"),
+    };
+
     public static string FileLink(string taskId) => $"/tasks/{taskId}/file";
 
     /// <summary>

@@ -36,6 +36,19 @@ public sealed class CsvImportHandler(IRecordStore store, TaskFiles files, IOptio
 
     public bool Cacheable => false;
 
+    public IReadOnlyList<ParameterFact> Parameters { get; } =
+    [
+        new("file", ParameterKind.File, Accept: ".csv,text/csv", Hint: "a CSV file to upload"),
+        new("max_bad_rows", ParameterKind.Int, Optional: true, Min: 0, Max: 1_000_000, Hint: "fail when more rows are bad"),
+        new("chunk_rows", ParameterKind.Int, Optional: true, Min: 10, Max: 100_000, Hint: "rows per chunk"),
+    ];
+
+    public string? Summarize(JsonElement result) =>
+        result.ValueKind == JsonValueKind.Object && result.TryGetProperty("imported", out var imported) && result.TryGetProperty("rows", out var rows)
+            ? string.Create(CultureInfo.InvariantCulture, $"{imported.GetInt64():N0} of {rows.GetInt64():N0} rows imported")
+              + (result.TryGetProperty("bad", out var bad) && bad.GetInt64() > 0 ? string.Create(CultureInfo.InvariantCulture, $" · {bad.GetInt64()} bad") : "")
+            : null;
+
     public ParameterCheck Validate(JsonElement parameters)
     {
         var reader = new ParameterReader(parameters);

@@ -4,7 +4,11 @@ using Tasker.Tasks;
 
 namespace Tasker.Handlers;
 
-/// <summary>One task type: how its parameters are checked, and whether its results may be cached.</summary>
+/// <summary>
+/// One task type and every fact about it: its parameters, how they are checked, whether its results may be cached,
+/// whether it takes an upload or makes a file. The front end, the API reference and the web page take these facts from
+/// here, so adding a type means writing its handler and registering it.
+/// </summary>
 public interface ITaskHandler
 {
     /// <summary>The type name clients use, e.g. <c>sum2</c>.</summary>
@@ -16,8 +20,23 @@ public interface ITaskHandler
     /// <summary>True when the same parameters always give the same result, so the result cache may answer.</summary>
     bool Cacheable { get; }
 
+    /// <summary>The parameters clients send, in the order a form shows them.</summary>
+    IReadOnlyList<ParameterFact> Parameters { get; }
+
+    /// <summary>The file a task of this type produces, which <c>GET /tasks/{id}/file</c> serves once it succeeded; null for none.</summary>
+    ProducedFile? Produces => null;
+
+    /// <summary>True when the type is submitted as multipart/form-data with a file (a <see cref="ParameterKind.File"/> parameter).</summary>
+    bool TakesUpload => Parameters.Any(p => p.Kind == ParameterKind.File);
+
+    /// <summary>The names of the parameters that are secrets.</summary>
+    IEnumerable<string> SecretParameters => Parameters.Where(p => p.Kind == ParameterKind.Secret).Select(p => p.Name);
+
     /// <summary>Checks raw parameters; on success returns their canonical JSON.</summary>
     ParameterCheck Validate(JsonElement parameters);
+
+    /// <summary>The result in a few words for people (the web page's list), or null to show the result itself.</summary>
+    string? Summarize(JsonElement result) => null;
 }
 
 /// <summary>A type whose work is short enough to finish within the request that submits it.</summary>

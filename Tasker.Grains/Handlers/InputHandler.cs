@@ -15,6 +15,12 @@ public sealed class InputHandler(IOptions<TaskerOptions> options) : IInstantTask
 
     public bool Cacheable => true;
 
+    // Built on first use, not at construction: the options are validated at start, and a bad one must be reported there.
+    private IReadOnlyList<ParameterFact>? _parameters;
+
+    public IReadOnlyList<ParameterFact> Parameters => _parameters ??=
+        [new("input_param", ParameterKind.TextArea, Max: options.Value.MaxInputLength, Hint: "any text")];
+
     public ParameterCheck Validate(JsonElement parameters)
     {
         var reader = new ParameterReader(parameters);

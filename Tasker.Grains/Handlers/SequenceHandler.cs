@@ -32,6 +32,12 @@ public sealed class SequenceHandler(IOptions<TaskerOptions> options, IServicePro
 
     public bool Cacheable => true;
 
+    // Built on first use, not at construction: the options are validated at start, and a bad one must be reported there.
+    private IReadOnlyList<ParameterFact>? _parameters;
+
+    public IReadOnlyList<ParameterFact> Parameters => _parameters ??=
+        [new("n", ParameterKind.Int, Example: "10", Min: 1, Max: options.Value.MaxSequenceN, Hint: "1 + 2 + … + n by child sum2 tasks")];
+
     public ParameterCheck Validate(JsonElement parameters)
     {
         var reader = new ParameterReader(parameters);

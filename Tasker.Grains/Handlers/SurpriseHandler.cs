@@ -28,6 +28,9 @@ public sealed class SurpriseHandler : IInstantTaskHandler
 
     public bool Cacheable => true;
 
+    public IReadOnlyList<ParameterFact> Parameters { get; } =
+        [new("first", ParameterKind.Int, Example: "1", Min: 1, Max: _lines.Length, Hint: $"a line number, 1–{_lines.Length}")];
+
     public ParameterCheck Validate(JsonElement parameters)
     {
         var reader = new ParameterReader(parameters);

@@ -14,23 +14,21 @@ public interface ISecretProtector
 }
 
 /// <summary>
-/// Parameters that are secrets (a chat <c>api_key</c>) are stored encrypted in a task's parameters, so that a dump of
+/// Parameters that are secrets (those a handler declares as <see cref="Handlers.ParameterKind.Secret"/>, e.g. a chat
+/// <c>api_key</c>) are stored encrypted in a task's parameters, so that a dump of
 /// the grain state reveals no key; they are decrypted only where a handler uses them (docs/adr/018). A sealed value
 /// is the text <c>dp1:</c> followed by the protected value; a value without that prefix (a task stored before) is
 /// used as it is.
 /// </summary>
 public sealed class SecretParameters(ISecretProtector protector)
 {
-    /// <summary>The parameter names that hold secrets, whatever the type.</summary>
-    public static readonly IReadOnlyList<string> Names = ["api_key"];
-
     private const string Prefix = "dp1:";
 
-    /// <summary>The canonical parameters with each secret value encrypted; the same text when there is none.</summary>
-    public string Seal(string parametersJson) => Rewrite(parametersJson, value => value.StartsWith(Prefix, StringComparison.Ordinal) ? value : Prefix + protector.Protect(value));
+    /// <summary>The canonical parameters with each secret value (of the parameters <paramref name="names"/>) encrypted; the same text when there is none.</summary>
+    public string Seal(string parametersJson, IEnumerable<string> names) => Rewrite(parametersJson, names, value => value.StartsWith(Prefix, StringComparison.Ordinal) ? value : Prefix + protector.Protect(value));
 
     /// <summary>The parameters with each sealed value decrypted, written as <see cref="Seal"/> writes them.</summary>
-    public string Reveal(string parametersJson) => Rewrite(parametersJson, Open);
+    public string Reveal(string parametersJson, IEnumerable<string> names) => Rewrite(parametersJson, names, Open);
 
     /// <summary>A secret value as the handler uses it: decrypted when sealed, as it is otherwise.</summary>
     public string Open(string value) =>
@@ -43,19 +41,19 @@ public sealed class SecretParameters(ISecretProtector protector)
     public Task<string> OpenAsync(string value) =>
         value.StartsWith(Prefix, StringComparison.Ordinal) ? Task.Run(() => Open(value)) : Task.FromResult(value);
 
-    /// <summary>True when the text holds a secret parameter by name (a cheap test before parsing).</summary>
-    public static bool MayHoldSecrets(string parametersJson) =>
-        Names.Any(name => parametersJson.Contains($"\"{name}\"", StringComparison.Ordinal));
+    /// <summary>True for a value that <see cref="Seal"/> encrypted: a view shows it as hidden whatever its type.</summary>
+    public static bool IsSealed(string value) => value.StartsWith(Prefix, StringComparison.Ordinal);
 
-    private static string Rewrite(string parametersJson, Func<string, string> change)
+    private static string Rewrite(string parametersJson, IEnumerable<string> secretNames, Func<string, string> change)
     {
-        if (!MayHoldSecrets(parametersJson) || JsonNode.Parse(parametersJson) is not JsonObject parameters)
+        var names = secretNames.Where(name => parametersJson.Contains($"\"{name}\"", StringComparison.Ordinal)).ToList();
+        if (names.Count == 0 || JsonNode.Parse(parametersJson) is not JsonObject parameters)
         {
             return parametersJson;
         }
 
         var changed = false;
-        foreach (var name in Names)
+        foreach (var name in names)
         {
             if (parameters[name] is JsonValue value && value.TryGetValue<string>(out var text) && text.Length > 0)
             {

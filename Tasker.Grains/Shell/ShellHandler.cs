@@ -18,6 +18,32 @@ public sealed class ShellHandler(IOptions<ShellOptions> options) : ITaskHandler
 
     public bool Cacheable => false;
 
+    // Built on first use, not at construction: the options are validated at start, and a bad one must be reported there.
+    private IReadOnlyList<ParameterFact>? _parameters;
+
+    public IReadOnlyList<ParameterFact> Parameters => _parameters ??=
+    [
+        new("command", ParameterKind.TextArea, Example: "echo hello", Max: options.Value.MaxCommandLength, Hint: "run by an executor agent with /bin/sh -c"),
+        new("timeout_s", ParameterKind.Int, Optional: true, Min: 1, Max: options.Value.MaxTimeoutSeconds, Hint: "time limit in seconds"),
+    ];
+
+    public string? Summarize(JsonElement result)
+    {
+        if (result.ValueKind != JsonValueKind.Object || !result.TryGetProperty("stdout", out var stdout))
+        {
+            return null;
+        }
+
+        var exit = result.TryGetProperty("timed_out", out var timedOut) && timedOut.ValueKind == JsonValueKind.True ? "timed out"
+            : result.TryGetProperty("exit_code", out var code) && code.ValueKind == JsonValueKind.Number ? $"exit {code.GetInt32()}"
+            : "killed";
+        var output = stdout.GetString() is { Length: > 0 } text ? text : result.TryGetProperty("stderr", out var stderr) ? stderr.GetString() ?? "" : "";
+        var line = output.Trim().Split('\n')[0];
+        var truncated = (result.TryGetProperty("stdout_truncated", out var cut) && cut.ValueKind == JsonValueKind.True)
+            || (result.TryGetProperty("stderr_truncated", out var cutErr) && cutErr.ValueKind == JsonValueKind.True);
+        return exit + (line.Length == 0 ? "" : $" · {(line.Length <= 40 ? line : line[..40] + "…")}") + (truncated ? " · truncated" : "");
+    }
+
     public ParameterCheck Validate(JsonElement parameters)
     {
         var shell = options.Value;

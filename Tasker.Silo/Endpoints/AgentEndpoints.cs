@@ -125,7 +125,8 @@ public static class AgentEndpoints
         return TypedResults.Ok(new HeartbeatView(id, task?.Phase.ToWire() ?? "deleted", cancelled, cancelled ? null : outcome.LeaseExpiresAt));
     }
 
-    public static async Task<IResult> FinishAsync(string id, HttpContext context, string? agent, IGrainFactory grains, IOptions<FrontEndOptions> frontEnd, CancellationToken cancellationToken)
+    public static async Task<IResult> FinishAsync(
+        string id, HttpContext context, string? agent, IGrainFactory grains, TaskViews views, IOptions<FrontEndOptions> frontEnd, CancellationToken cancellationToken)
     {
         var (document, problem) = await JsonBody.ReadObjectAsync(context.Request, frontEnd.Value.MaxRequestBodyBytes, "lease, exitCode, stdout and stderr", cancellationToken);
         if (document is null)
@@ -175,10 +176,11 @@ public static class AgentEndpoints
         }
 
         Seen(grains, context, agent, null);
-        return TypedResults.Ok(TaskViews.From(outcome.Task!));
+        return TypedResults.Ok(views.From(outcome.Task!));
     }
 
-    public static async Task<IResult> ReleaseAsync(string id, HttpContext context, string? agent, IGrainFactory grains, IOptions<FrontEndOptions> frontEnd, CancellationToken cancellationToken)
+    public static async Task<IResult> ReleaseAsync(
+        string id, HttpContext context, string? agent, IGrainFactory grains, TaskViews views, IOptions<FrontEndOptions> frontEnd, CancellationToken cancellationToken)
     {
         var (lease, problem) = await ReadLeaseAsync(context.Request, frontEnd.Value, cancellationToken);
         if (lease is null)
@@ -198,7 +200,7 @@ public static class AgentEndpoints
         }
 
         Seen(grains, context, agent, null);
-        return TypedResults.Ok(TaskViews.From(outcome.Task!));
+        return TypedResults.Ok(views.From(outcome.Task!));
     }
 
     public static async Task<IResult> ListAgentsAsync(IGrainFactory grains)

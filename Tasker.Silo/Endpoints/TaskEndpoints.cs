@@ -22,7 +22,8 @@ public static class TaskEndpoints
         var group = app.MapGroup("/tasks").WithTags("Tasks");
         group.MapPost("/", SubmitAsync)
             .WithSummary("Submit a task")
-            .WithDescription("202 with the task and a Location header; 200 with cached: true and the result when the result cache answers. An Idempotency-Key header makes a retried POST return the first task. csv-import is sent as multipart/form-data: fields type, client, priority, max_bad_rows, chunk_rows, and the CSV in a part named file.")
+            .WithDescription("202 with the task and a Location header; 200 with cached: true and the result when the result cache answers. An Idempotency-Key header makes a retried POST return the first task.")
+            .WithMetadata(new TypeEndpoints.DescribeTaskTypes())
             .Accepts<SubmitTaskRequest>("application/json", "multipart/form-data")
             .Produces<TaskView>(StatusCodes.Status202Accepted)
             .Produces<TaskView>(StatusCodes.Status200OK)
@@ -53,9 +54,9 @@ public static class TaskEndpoints
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{id}/file", GetFileAsync)
-            .WithSummary("Download the file a task produced (csv-export)")
-            .WithDescription("200 with the CSV once the export succeeded; 409 while it runs or when it failed or was cancelled; 404 for a task that produces no file.")
-            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .WithSummary("Download the file a task produced")
+            .WithDescription("200 with the file once the task succeeded (the types that make one say so in GET /types); 409 while it runs or when it failed or was cancelled; 404 for a task that produces no file.")
+            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/{id}/pause", PauseAsync).WithSummary("Pause a running task at its next chunk boundary").WithCommandResponses();
@@ -78,6 +79,7 @@ public static class TaskEndpoints
         UploadReader uploads,
         TaskSubmitter submitter,
         IShellSubmissionPolicy shellPolicy,
+        TaskViews views,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         CancellationToken cancellationToken)
     {
@@ -95,14 +97,7 @@ public static class TaskEndpoints
         }
 
         var (task, refusal) = await submitter.SubmitAsync(submission, idempotencyKey);
-        return task is null ? refusal! : Answer(task);
-    }
-
-    /// <summary>The answer to a submission: 202 with the task and its Location, or 200 when the result cache answered.</summary>
-    public static IResult Answer(TaskSnapshot task)
-    {
-        var view = TaskViews.From(task);
-        return task.Cached ? TypedResults.Ok(view) : TypedResults.Accepted(view.Links.Self, view);
+        return task is null ? refusal! : views.Answer(task);
     }
 
     public static async Task<IResult> ListAsync(TaskListing listing, ClaimsPrincipal user, string? client, string? type, string? status, string? limit, string? cursor)
@@ -130,7 +125,7 @@ public static class TaskEndpoints
     }
 
     public static async Task<IResult> GetAsync(
-        string id, string? after, string? timeout, IGrainFactory grains, IHostApplicationLifetime lifetime, HttpContext context)
+        string id, string? after, string? timeout, IGrainFactory grains, TaskViews views, IHostApplicationLifetime lifetime, HttpContext context)
     {
         if (!TaskIds.IsWellFormed(id))
         {
@@ -178,20 +173,20 @@ public static class TaskEndpoints
             }
         }
 
-        return task is null ? Problems.TaskNotFound(id) : TypedResults.Ok(TaskViews.From(task));
+        return task is null ? Problems.TaskNotFound(id) : TypedResults.Ok(views.From(task));
     }
 
     public static async Task<IResult> GetStatusAsync(string id, IGrainFactory grains) =>
         await FindAsync(id, grains) is { } task ? TypedResults.Ok(TaskViews.Status(task)) : Problems.TaskNotFound(id);
 
-    public static async Task<IResult> GetResultAsync(string id, IGrainFactory grains)
+    public static async Task<IResult> GetResultAsync(string id, IGrainFactory grains, TaskViews views)
     {
         if (await FindAsync(id, grains) is not { } task)
         {
             return Problems.TaskNotFound(id);
         }
 
-        var view = TaskViews.From(task);
+        var view = views.From(task);
         return task.Phase switch
         {
             TaskPhase.Succeeded => TypedResults.Ok(new TaskResultView(task.Id, view.Status, view.Result, task.Cached)),
@@ -201,22 +196,23 @@ public static class TaskEndpoints
         };
     }
 
-    public static async Task<IResult> GetFileAsync(string id, IGrainFactory grains, TaskFiles files)
+    public static async Task<IResult> GetFileAsync(string id, IGrainFactory grains, TaskFiles files, TaskHandlerRegistry handlers)
     {
         if (await FindAsync(id, grains) is not { } task)
         {
             return Problems.TaskNotFound(id);
         }
 
-        if (task.Type != CsvExportHandler.TypeName)
+        if (!handlers.TryGet(task.Type, out var handler) || handler.Produces is not { } produced)
         {
-            return Problems.Problem(StatusCodes.Status404NotFound, "No file", "no-file", $"Task {id} is a {task.Type} task; only {CsvExportHandler.TypeName} tasks produce a file.");
+            return Problems.Problem(StatusCodes.Status404NotFound, "No file", "no-file",
+                $"Task {id} is a {task.Type} task; only {string.Join(", ", handlers.Types.Where(t => handlers.Get(t).Produces is not null))} tasks produce a file.");
         }
 
         var path = files.Export(id);
         return task.Phase switch
         {
-            TaskPhase.Succeeded when File.Exists(path) => TypedResults.PhysicalFile(path, "text/csv; charset=utf-8", $"{id}.csv", enableRangeProcessing: true),
+            TaskPhase.Succeeded when File.Exists(path) => TypedResults.PhysicalFile(path, produced.MediaType, id + produced.Extension, enableRangeProcessing: true),
             TaskPhase.Succeeded => Problems.Problem(StatusCodes.Status404NotFound, "File missing", "file-missing",
                 $"The file of task {id} is not in the files directory (Tasker:Files:Path): it was removed, or this silo does not share that directory."),
             TaskPhase.Failed => Problems.Conflict("task-failed", "The task failed", $"Task {id} failed, so it has no file: {task.Error}"),
@@ -225,7 +221,8 @@ public static class TaskEndpoints
         };
     }
 
-    public static async Task<IResult> GetEventsAsync(string id, IGrainFactory grains, IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
+    public static async Task<IResult> GetEventsAsync(
+        string id, IGrainFactory grains, TaskViews views, IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
     {
         if (await FindAsync(id, grains) is not { } task)
         {
@@ -233,15 +230,15 @@ public static class TaskEndpoints
         }
 
         // The stream ends when the client hangs up or the silo stops (the host waits for its requests to end).
-        return TypedResults.ServerSentEvents(StreamAsync(grains.GetGrain<ITaskGrain>(id), task, cancellationToken, lifetime.ApplicationStopping));
+        return TypedResults.ServerSentEvents(StreamAsync(grains.GetGrain<ITaskGrain>(id), task, views, cancellationToken, lifetime.ApplicationStopping));
     }
 
     private static async IAsyncEnumerable<SseItem<TaskView>> StreamAsync(
-        ITaskGrain grain, TaskSnapshot task, [EnumeratorCancellation] CancellationToken requestAborted, CancellationToken stopping)
+        ITaskGrain grain, TaskSnapshot task, TaskViews views, [EnumeratorCancellation] CancellationToken requestAborted, CancellationToken stopping)
     {
         using var waiting = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, stopping);
         var cancellationToken = waiting.Token;
-        yield return Event(task);
+        yield return Event(views, task);
         while (!task.Phase.IsFinal() && !cancellationToken.IsCancellationRequested)
         {
             TaskSnapshot? next;
@@ -262,23 +259,23 @@ public static class TaskEndpoints
             if (next.Version != task.Version)
             {
                 task = next;
-                yield return Event(task);
+                yield return Event(views, task);
             }
         }
     }
 
-    private static SseItem<TaskView> Event(TaskSnapshot task) =>
-        new(TaskViews.From(task), "status") { EventId = task.Version.ToString(CultureInfo.InvariantCulture) };
+    private static SseItem<TaskView> Event(TaskViews views, TaskSnapshot task) =>
+        new(views.From(task), "status") { EventId = task.Version.ToString(CultureInfo.InvariantCulture) };
 
-    public static Task<IResult> PauseAsync(string id, IGrainFactory grains) => CommandAsync(id, grains, g => g.PauseAsync());
+    public static Task<IResult> PauseAsync(string id, IGrainFactory grains, TaskViews views) => CommandAsync(id, grains, views, g => g.PauseAsync());
 
-    public static Task<IResult> ResumeAsync(string id, IGrainFactory grains) => CommandAsync(id, grains, g => g.ResumeAsync());
+    public static Task<IResult> ResumeAsync(string id, IGrainFactory grains, TaskViews views) => CommandAsync(id, grains, views, g => g.ResumeAsync());
 
-    public static Task<IResult> CancelAsync(string id, IGrainFactory grains) => CommandAsync(id, grains, g => g.CancelAsync());
+    public static Task<IResult> CancelAsync(string id, IGrainFactory grains, TaskViews views) => CommandAsync(id, grains, views, g => g.CancelAsync());
 
-    public static Task<IResult> DeleteAsync(string id, IGrainFactory grains) => CommandAsync(id, grains, g => g.DeleteAsync(), deletes: true);
+    public static Task<IResult> DeleteAsync(string id, IGrainFactory grains, TaskViews views) => CommandAsync(id, grains, views, g => g.DeleteAsync(), deletes: true);
 
-    private static async Task<IResult> CommandAsync(string id, IGrainFactory grains, Func<ITaskGrain, Task<TaskCommandResult>> command, bool deletes = false)
+    private static async Task<IResult> CommandAsync(string id, IGrainFactory grains, TaskViews views, Func<ITaskGrain, Task<TaskCommandResult>> command, bool deletes = false)
     {
         if (!TaskIds.IsWellFormed(id))
         {
@@ -291,7 +288,7 @@ public static class TaskEndpoints
             TaskCommandStatus.NotFound => Problems.TaskNotFound(id),
             TaskCommandStatus.IllegalTransition => Problems.Conflict("illegal-transition", "Illegal transition", outcome.Reason ?? $"Task {id} cannot do that now."),
             _ when deletes => TypedResults.NoContent(),
-            _ => TypedResults.Ok(TaskViews.From(outcome.Task!)),
+            _ => TypedResults.Ok(views.From(outcome.Task!)),
         };
     }
 

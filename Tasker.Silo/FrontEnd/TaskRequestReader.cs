@@ -77,9 +77,9 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
             {
                 errors["type"] = [$"type '{type}' is unknown (known types: {string.Join(", ", handlers.Types)})"];
             }
-            else if (type == CsvImportHandler.TypeName)
+            else if (handler.Parameters.FirstOrDefault(p => p.Kind == ParameterKind.File) is { } file)
             {
-                errors["type"] = [$"{type} takes an uploaded file: POST /tasks as multipart/form-data with the CSV in a part named file"];
+                errors["type"] = [$"{type} takes an uploaded file: POST /tasks as multipart/form-data with the file in a part named {file.Name}"];
             }
             else
             {

@@ -9,7 +9,8 @@ namespace Tasker.Silo.FrontEnd;
 /// Idempotency-Key, and otherwise hands the task to its grain. Every route that creates a task goes through here,
 /// the canonical <c>POST /tasks</c> and the old systems' routes alike.
 /// </summary>
-public sealed class TaskSubmitter(ProcessGate gate, IGrainFactory grains, InstantTasks instantTasks, SecretParameters secrets)
+public sealed class TaskSubmitter(
+    ProcessGate gate, IGrainFactory grains, InstantTasks instantTasks, SecretParameters secrets, Tasker.Handlers.TaskHandlerRegistry handlers)
 {
     private const int MaxIdempotencyKeyLength = 200;
 
@@ -24,7 +25,8 @@ public sealed class TaskSubmitter(ProcessGate gate, IGrainFactory grains, Instan
 
         // Secret parameters (a chat api_key) are stored encrypted: from here on the task holds only the sealed value.
         var plain = submission;
-        submission = submission with { ParametersJson = secrets.Seal(submission.ParametersJson) };
+        var secretNames = handlers.Get(submission.Type).SecretParameters.ToList();
+        submission = submission with { ParametersJson = secrets.Seal(submission.ParametersJson, secretNames) };
 
         var id = TaskIds.New();
         if (idempotencyKey is null && await instantTasks.TrySubmitAsync(id, submission) is { } done)
@@ -45,7 +47,7 @@ public sealed class TaskSubmitter(ProcessGate gate, IGrainFactory grains, Instan
         }
 
         var task = await grains.GetGrain<ITaskGrain>(id).SubmitAsync(submission);
-        if (idempotencyKey is not null && (task.Type != plain.Type || secrets.Reveal(task.ParametersJson) != plain.ParametersJson))
+        if (idempotencyKey is not null && (task.Type != plain.Type || secrets.Reveal(task.ParametersJson, secretNames) != plain.ParametersJson))
         {
             // The key's first request had another body (or a concurrent one claimed the id with it).
             return (null, Problems.Conflict("idempotency-key-reused", "Idempotency-Key reused",

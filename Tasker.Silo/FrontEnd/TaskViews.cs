@@ -2,20 +2,25 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tasker.Api;
 using Tasker.Handlers;
+using Tasker.Secrets;
 
 namespace Tasker.Silo.FrontEnd;
 
-/// <summary>Maps grain snapshots to the API's views.</summary>
-public static class TaskViews
+/// <summary>Maps grain snapshots to the API's views, with what the task's handler says about its type.</summary>
+public sealed class TaskViews(TaskHandlerRegistry handlers)
 {
-    /// <summary>Parameters that are secrets: kept in the task's state (a resumed task needs them), never shown.</summary>
-    private static readonly string[] _secretParameters = ["api_key"];
-
     private const string Redacted = "***";
 
     public static string Self(string id) => $"/tasks/{id}";
 
-    public static TaskView From(TaskSnapshot task) => new(
+    /// <summary>The answer to a submission: 202 with the task and its Location, or 200 when the result cache answered.</summary>
+    public IResult Answer(TaskSnapshot task)
+    {
+        var view = From(task);
+        return task.Cached ? TypedResults.Ok(view) : TypedResults.Accepted(view.Links.Self, view);
+    }
+
+    public TaskView From(TaskSnapshot task) => new(
         task.Id,
         task.Type,
         task.Client,
@@ -31,7 +36,10 @@ public static class TaskViews
         task.FinishedAt,
         task.ParentId,
         task.Version,
-        Links(task.Id, task.Type));
+        Links(task.Id, handlers.TryGet(task.Type, out var handler) && handler.Produces is not null))
+    {
+        Summary = task.ResultJson is not null && handlers.TryGet(task.Type, out var summarizer) ? Summarize(summarizer, task.ResultJson) : null,
+    };
 
     public static TaskStatusView Status(TaskSnapshot task) => new(task.Id, task.Phase.ToWire(), Progress(task.Progress), task.Error);
 
@@ -45,27 +53,35 @@ public static class TaskViews
     private static ProgressView? Progress(TaskProgress? progress) =>
         progress is null ? null : new ProgressView(progress.Done, progress.Total, progress.Percent);
 
-    private static TaskLinks Links(string id, string type)
+    private static TaskLinks Links(string id, bool makesFile)
     {
         var self = Self(id);
         return new TaskLinks(self, $"{self}/status", $"{self}/result", $"{self}/events", $"{self}/pause", $"{self}/resume", $"{self}/cancel")
         {
-            File = type == CsvExportHandler.TypeName ? CsvExportHandler.FileLink(id) : null,
+            File = makesFile ? $"{self}/file" : null,
         };
     }
 
-    /// <summary>The parameters as shown: secret values replaced by <c>***</c>.</summary>
+    private static string? Summarize(ITaskHandler handler, string resultJson)
+    {
+        using var result = JsonDocument.Parse(resultJson);
+        return handler.Summarize(result.RootElement);
+    }
+
+    /// <summary>The parameters as shown: secret values (stored sealed, docs/adr/018) replaced by <c>***</c>.</summary>
     private static JsonElement Parameters(string parametersJson)
     {
-        if (!_secretParameters.Any(name => parametersJson.Contains($"\"{name}\"", StringComparison.Ordinal))
-            || JsonNode.Parse(parametersJson) is not JsonObject parameters)
+        if (!parametersJson.Contains("\"dp1:", StringComparison.Ordinal) || JsonNode.Parse(parametersJson) is not JsonObject parameters)
         {
             return Parse(parametersJson) ?? default;
         }
 
-        foreach (var name in _secretParameters.Where(parameters.ContainsKey))
+        foreach (var (name, value) in parameters.ToList())
         {
-            parameters[name] = Redacted;
+            if (value is JsonValue text && text.TryGetValue<string>(out var secret) && SecretParameters.IsSealed(secret))
+            {
+                parameters[name] = Redacted;
+            }
         }
 
         return JsonSerializer.SerializeToElement(parameters);

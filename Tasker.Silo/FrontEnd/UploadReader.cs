@@ -10,15 +10,14 @@ using Tasker.Handlers;
 namespace Tasker.Silo.FrontEnd;
 
 /// <summary>
-/// Reads a <c>csv-import</c> submitted as multipart/form-data: the fields type, client, priority, max_bad_rows and
-/// chunk_rows, and the CSV in a part named <c>file</c>. The file is kept under its content hash, so a retried upload
+/// Reads a submission of a type that takes an upload (its handler has a <see cref="ParameterKind.File"/> parameter, e.g.
+/// csv-import) as multipart/form-data: the fields type, client, priority and the type's other parameters, and the file
+/// in the part its handler names. The file is kept under its content hash, so a retried upload
 /// names the same file and an Idempotency-Key finds the same request.
 /// </summary>
 public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, IOptions<FilesOptions> options)
 {
     private const int MaxFileNameLength = 255;
-    private static readonly string[] _fields = ["type", "client", "priority", "max_bad_rows", "chunk_rows"];
-    private static readonly string[] _fieldsWithDefaultClient = ["priority", "max_bad_rows", "chunk_rows"];
 
     /// <summary>True for a multipart/form-data body.</summary>
     public static bool IsMultipart(string? contentType) =>
@@ -26,13 +25,14 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
         && media.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
 
     public Task<(TaskSubmission? Submission, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken) =>
-        ReadAsync(request, defaultClient: null, cancellationToken);
+        ReadAsync(request, fixedType: null, defaultClient: null, cancellationToken);
 
     /// <summary>
-    /// Reads an upload; with <paramref name="defaultClient"/>, as the old systems' upload forms are, the form names neither
-    /// <c>type</c> (it can only be csv-import) nor <c>client</c> (it is that client).
+    /// Reads an upload; with <paramref name="fixedType"/> and <paramref name="defaultClient"/>, as the old systems' upload
+    /// forms are, the form names neither <c>type</c> nor <c>client</c>.
     /// </summary>
-    public async Task<(TaskSubmission? Submission, IResult? Problem)> ReadAsync(HttpRequest request, string? defaultClient, CancellationToken cancellationToken)
+    public async Task<(TaskSubmission? Submission, IResult? Problem)> ReadAsync(
+        HttpRequest request, string? fixedType, string? defaultClient, CancellationToken cancellationToken)
     {
         var limit = options.Value.MaxUploadBytes;
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
@@ -55,19 +55,26 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
         }
 
         var errors = new Dictionary<string, string[]>();
-        var fields = defaultClient is null ? _fields : _fieldsWithDefaultClient;
-        foreach (var key in form.Keys.Where(k => !fields.Contains(k, StringComparer.Ordinal)))
+        var type = fixedType ?? Single(form, "type", errors, required: true);
+        var handler = type is not null && handlers.TryGet(type, out var known) && known.TakesUpload ? known : null;
+        if (type is not null && handler is null)
         {
-            errors[key] = [$"{key} is not a field of an upload (expected: {string.Join(", ", fields)}, and the file in a part named file)"];
+            var uploadTypes = string.Join(", ", handlers.Types.Where(t => handlers.Get(t).TakesUpload));
+            errors["type"] = [handlers.TryGet(type, out _)
+                ? $"only {uploadTypes} take an uploaded file; send {type} as JSON"
+                : $"type '{type}' is unknown; the types that take an uploaded file: {uploadTypes}"];
         }
 
-        var type = defaultClient is null ? Single(form, "type", errors, required: true) : CsvImportHandler.TypeName;
+        var file = handler?.Parameters.First(p => p.Kind == ParameterKind.File);
+        var parameterFields = handler?.Parameters.Where(p => p.Kind != ParameterKind.File).Select(p => p.Name).ToList() ?? [];
+        string[] fields = [.. fixedType is null ? ["type", "client"] : Array.Empty<string>(), "priority", .. parameterFields];
+        foreach (var key in form.Keys.Where(k => !fields.Contains(k, StringComparer.Ordinal) && (handler is not null || k is not ("type" or "client"))))
+        {
+            errors[key] = [$"{key} is not a field of this upload (expected: {string.Join(", ", fields)}, and the file in a part named {file?.Name ?? "file"})"];
+        }
+
         var client = defaultClient ?? Single(form, "client", errors, required: Auth.Submitters.ClientRequired(request));
         var priorityText = Single(form, "priority", errors, required: false);
-        if (type is not null && type != CsvImportHandler.TypeName)
-        {
-            errors["type"] = [$"only {CsvImportHandler.TypeName} takes an uploaded file; send {type} as JSON"];
-        }
 
         if (client is not null && !ClientNames.IsValid(client))
         {
@@ -82,30 +89,31 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
 
         client = Auth.Submitters.Resolve(request, client, priority, errors);
 
-        var uploads = form.Files.GetFiles("file");
-        foreach (var other in form.Files.Where(f => f.Name != "file"))
+        var part = file?.Name ?? "file";
+        var uploads = form.Files.GetFiles(part);
+        foreach (var other in form.Files.Where(f => f.Name != part))
         {
-            errors[other.Name] = [$"{other.Name} is not a file part of an upload (the CSV goes in a part named file)"];
+            errors[other.Name] = [$"{other.Name} is not a file part of this upload (the file goes in a part named {part})"];
         }
 
         if (uploads.Count != 1)
         {
-            errors["file"] = [uploads.Count == 0 ? "file is required: the CSV in a part named file" : "file must be sent once"];
+            errors[part] = [uploads.Count == 0 ? $"{part} is required: the file in a part named {part}" : $"{part} must be sent once"];
         }
         else if (uploads[0].Length == 0)
         {
-            errors["file"] = ["file is empty"];
+            errors[part] = [$"{part} is empty"];
         }
 
-        if (errors.Count > 0)
+        if (errors.Count > 0 || handler is null)
         {
             return (null, Problems.Invalid(errors, "The upload is invalid"));
         }
 
         var upload = await StoreAsync(uploads[0], cancellationToken);
         var fileName = Path.GetFileName(uploads[0].FileName);
-        var parameters = Parameters(upload, fileName.Length is > 0 and <= MaxFileNameLength ? fileName : "upload.csv", form, errors);
-        var check = handlers.Get(CsvImportHandler.TypeName).Validate(parameters);
+        var parameters = Parameters(upload, fileName.Length is > 0 and <= MaxFileNameLength ? fileName : "upload", handler, form, errors);
+        var check = handler.Validate(parameters);
         foreach (var (field, messages) in check.Errors)
         {
             errors[field] = messages;
@@ -113,7 +121,7 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
 
         return errors.Count > 0 || check.CanonicalJson is null
             ? (null, Problems.Invalid(errors, "The upload is invalid"))
-            : (new TaskSubmission(CsvImportHandler.TypeName, check.CanonicalJson, client!, priority), null);
+            : (new TaskSubmission(handler.Type, check.CanonicalJson, client!, priority), null);
     }
 
     /// <summary>Copies the upload to the files directory under the hash of its content; returns that name.</summary>
@@ -147,21 +155,28 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
         }
     }
 
-    private static JsonElement Parameters(string upload, string fileName, IFormCollection form, Dictionary<string, string[]> errors)
+    /// <summary>The parameters as the handler checks them: the stored file as <c>upload</c> and <c>file_name</c>, then the form's fields.</summary>
+    private static JsonElement Parameters(string upload, string fileName, ITaskHandler handler, IFormCollection form, Dictionary<string, string[]> errors)
     {
         var values = new Dictionary<string, object> { ["upload"] = upload, ["file_name"] = fileName };
-        foreach (var name in new[] { "max_bad_rows", "chunk_rows" })
+        foreach (var parameter in handler.Parameters.Where(p => p.Kind != ParameterKind.File))
         {
-            if (Single(form, name, errors, required: false) is { } text)
+            if (Single(form, parameter.Name, errors, required: false) is not { } text)
             {
-                if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number))
-                {
-                    values[name] = number;
-                }
-                else
-                {
-                    errors["params." + name] = [$"params.{name} must be a whole number"];
-                }
+                continue;
+            }
+
+            if (parameter.Kind is not ParameterKind.Int)
+            {
+                values[parameter.Name] = text;
+            }
+            else if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number))
+            {
+                values[parameter.Name] = number;
+            }
+            else
+            {
+                errors["params." + parameter.Name] = [$"params.{parameter.Name} must be a whole number"];
             }
         }
 

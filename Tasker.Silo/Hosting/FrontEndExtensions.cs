@@ -42,6 +42,7 @@ public static class FrontEndExtensions
         services.AddSingleton<UploadReader>();
         services.AddSingleton<TaskListing>();
         services.AddSingleton<TaskSubmitter>();
+        services.AddSingleton<TaskViews>();
         services.AddOldSystems();
         services.AddOptions<AgentsOptions>().BindConfiguration(AgentsOptions.SectionName).ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AgentsOptions>, DataAnnotationsValidator<AgentsOptions>>();
@@ -78,6 +79,7 @@ public static class FrontEndExtensions
         app.MapAgentEndpoints();
         app.MapClientEndpoints();
         app.MapProcessEndpoints();
+        app.MapTypeEndpoints();
         app.MapOldSystems();
         app.MapUserEndpoints();
         app.MapHealthEndpoints();

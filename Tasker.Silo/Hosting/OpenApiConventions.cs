@@ -22,6 +22,7 @@ public static class OpenApiConventions
         ["Tasks"] = "Submit, read, watch, control and delete tasks.",
         ["Clients"] = "Each client's request history.",
         ["Processes"] = "The status of each task type; admins suspend and activate them.",
+        ["Types"] = "The task types and their parameters, as their handlers declare them.",
         ["Users"] = "Users, tiers, roles, passwords and API keys (admins only).",
         ["000 compatibility"] = "The requests of the old system 000 (\"tasker\", SQS + DB), as its README wrote them.",
         ["001 compatibility"] = "The requests of the old system 001 (\"taskmanager\", Flask + Celery); its GETs that change things are legacy.",
@@ -70,6 +71,11 @@ public static class OpenApiConventions
         {
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;
             operation.OperationId ??= OperationId(context.Description.GroupName ?? operation.Tags?.FirstOrDefault()?.Name, metadata);
+            if (metadata.OfType<Endpoints.TypeEndpoints.DescribeTaskTypes>().Any())
+            {
+                operation.Description += " " + Endpoints.TypeEndpoints.Describe(context.ApplicationServices.GetRequiredService<Tasker.Handlers.TaskHandlerRegistry>());
+            }
+
             if (metadata.OfType<FrontEnd.Agents.AgentRoute>().Any())
             {
                 operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(AgentToken, context.Document)] = [] }];

@@ -115,7 +115,7 @@ public static class System000
     }
 
     public static async Task<IResult> GetRequestsStatusAsync(
-        HttpRequest request, TaskListing listing, IGrainFactory grains, IOptions<FrontEndOptions> options,
+        HttpRequest request, TaskListing listing, IGrainFactory grains, TaskViews views, IOptions<FrontEndOptions> options,
         [FromQuery(Name = "client_name")] string? clientName, string? limit, string? cursor, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
@@ -157,7 +157,7 @@ public static class System000
 
         var page = await listing.ForClientAsync(clientName, query);
         var tasks = await Task.WhenAll(page.Items.Select(item => grains.GetGrain<ITaskGrain>(item.Id).GetAsync()));
-        var requests = tasks.OfType<TaskSnapshot>().Select(TaskViews.From)
+        var requests = tasks.OfType<TaskSnapshot>().Select(views.From)
             .Select(t => new RequestStatus(t.Id, t.Type, t.Params, t.Status, t.Result, t.Error, t.Cached, t.CreatedAt, t.FinishedAt))
             .ToList();
         return TypedResults.Ok(new RequestsStatus(clientName, requests, page.Next, Success: true));

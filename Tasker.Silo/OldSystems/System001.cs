@@ -121,17 +121,17 @@ public static class System001
         return TypedResults.Ok(new TaskPage(items, Next: null));
     }
 
-    public static async Task<IResult> UploadAsync(HttpContext context, UploadReader uploads, TaskSubmitter submitter, CancellationToken cancellationToken)
+    public static async Task<IResult> UploadAsync(HttpContext context, UploadReader uploads, TaskSubmitter submitter, TaskViews views, CancellationToken cancellationToken)
     {
         var (submission, problem) = UploadReader.IsMultipart(context.Request.ContentType)
-            ? await uploads.ReadAsync(context.Request, OldSystem.ClientOf(context), cancellationToken)
+            ? await uploads.ReadAsync(context.Request, CsvImportHandler.TypeName, OldSystem.ClientOf(context), cancellationToken)
             : (null, Problems.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "unsupported-media-type",
                 $"The upload must be multipart/form-data with the CSV in the field file (http -f POST /tasks/upload file@data.csv), not '{context.Request.ContentType ?? "none"}'."));
-        return await SubmitAsync(submission, problem, submitter);
+        return await SubmitAsync(submission, problem, submitter, views);
     }
 
     public static async Task<IResult> DownloadAsync(
-        HttpContext context, string? from, string? till, TaskRequestReader reader, TaskSubmitter submitter, IOptions<FrontEndOptions> options,
+        HttpContext context, string? from, string? till, TaskRequestReader reader, TaskSubmitter submitter, TaskViews views, IOptions<FrontEndOptions> options,
         CancellationToken cancellationToken)
     {
         var parameters = new Dictionary<string, JsonElement>();
@@ -172,10 +172,10 @@ public static class System001
 
         return errors.Count > 0
             ? Problems.Invalid(errors, "The download request is invalid")
-            : await SubmitAsync(submission, null, submitter);
+            : await SubmitAsync(submission, null, submitter, views);
     }
 
-    private static async Task<IResult> SubmitAsync(TaskSubmission? submission, IResult? problem, TaskSubmitter submitter)
+    private static async Task<IResult> SubmitAsync(TaskSubmission? submission, IResult? problem, TaskSubmitter submitter, TaskViews views)
     {
         if (submission is null)
         {
@@ -183,6 +183,6 @@ public static class System001
         }
 
         var (task, refusal) = await submitter.SubmitAsync(submission);
-        return task is null ? refusal! : TaskEndpoints.Answer(task);
+        return task is null ? refusal! : views.Answer(task);
     }
 }

@@ -30,8 +30,8 @@ public static class System002
     {
         foreach (var (route, type, renamed, example) in _routes)
         {
-            app.MapPost(route, (HttpContext context, TaskRequestReader reader, TaskSubmitter submitter, IOptions<FrontEndOptions> options, CancellationToken cancellationToken) =>
-                    SubmitAsync(context, type, renamed, reader, submitter, options, cancellationToken))
+            app.MapPost(route, (HttpContext context, TaskRequestReader reader, TaskSubmitter submitter, TaskViews views, IOptions<FrontEndOptions> options, CancellationToken cancellationToken) =>
+                    SubmitAsync(context, type, renamed, reader, submitter, views, options, cancellationToken))
                 .WithSummary($"002: submit a {type} task")
                 .WithDescription($"{example}: answered as POST /tasks answers (202 with the task, its id and a Location header; 200 with cached: true from the result cache). Bad payload fields are named payload.*.")
                 .Accepts<JsonElement>("application/json")
@@ -56,7 +56,7 @@ public static class System002
     }
 
     private static async Task<IResult> SubmitAsync(
-        HttpContext context, string type, Dictionary<string, string> renamed, TaskRequestReader reader, TaskSubmitter submitter,
+        HttpContext context, string type, Dictionary<string, string> renamed, TaskRequestReader reader, TaskSubmitter submitter, TaskViews views,
         IOptions<FrontEndOptions> options, CancellationToken cancellationToken)
     {
         var (document, problem) = await JsonBody.ReadObjectAsync(context.Request, options.Value.MaxRequestBodyBytes, "a payload", cancellationToken);
@@ -97,7 +97,7 @@ public static class System002
             }
 
             var (task, refusal) = await submitter.SubmitAsync(submission);
-            return task is null ? refusal! : TaskEndpoints.Answer(task);
+            return task is null ? refusal! : views.Answer(task);
         }
     }
 

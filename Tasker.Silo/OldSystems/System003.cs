@@ -34,8 +34,8 @@ public static class System003
             .Produces<IReadOnlyList<TaskView>>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem();
         group.MapGet("/", ListAsync).WithName("system003List").WithSummary("003: my tasks, newest first").Produces<TaskPage>();
-        group.MapGet("/{id}", (string id, IGrainFactory grains, IHostApplicationLifetime lifetime, HttpContext context) =>
-                TaskEndpoints.GetAsync(id, null, null, grains, lifetime, context))
+        group.MapGet("/{id}", (string id, IGrainFactory grains, TaskViews views, IHostApplicationLifetime lifetime, HttpContext context) =>
+                TaskEndpoints.GetAsync(id, null, null, grains, views, lifetime, context))
             .WithName("system003Get").WithSummary("003: a task").Produces<TaskView>().ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{id}/status", TaskEndpoints.GetStatusAsync)
             .WithName("system003Status").WithSummary("003: a task's status").Produces<TaskStatusView>().ProducesProblem(StatusCodes.Status404NotFound);
@@ -48,7 +48,7 @@ public static class System003
         TaskEndpoints.ListAsync(listing, user, user.Identity!.Name, null, null, limit, cursor);
 
     public static async Task<IResult> SubmitAsync(
-        HttpRequest request, ClaimsPrincipal user, TaskHandlerRegistry handlers, TaskSubmitter submitter, CancellationToken cancellationToken)
+        HttpRequest request, ClaimsPrincipal user, TaskHandlerRegistry handlers, TaskSubmitter submitter, TaskViews views, CancellationToken cancellationToken)
     {
         if (!request.HasFormContentType)
         {
@@ -101,7 +101,7 @@ public static class System003
         }
 
         return form.ContainsKey(Many)
-            ? TypedResults.Json(accepted.Select(TaskViews.From).ToList(), statusCode: StatusCodes.Status202Accepted)
-            : TaskEndpoints.Answer(accepted[0]);
+            ? TypedResults.Json(accepted.Select(views.From).ToList(), statusCode: StatusCodes.Status202Accepted)
+            : views.Answer(accepted[0]);
     }
 }

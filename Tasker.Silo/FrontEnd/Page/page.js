@@ -10,30 +10,8 @@
   const LIST_INTERVAL_IDLE = 4000;
   const PROCESS_INTERVAL = 5000;
 
-  // The parameters of each task type the page knows. A type not listed here gets a JSON box.
+  // Each task type and its parameters come from GET /types, as the type's handler declares them: the page names no type.
   // kind: number (sent as a JSON number, exactly as typed), int, text, textarea, secret, date, file.
-  const TYPE_FIELDS = {
-    "sum2": [{ name: "first", kind: "number", value: "1" }, { name: "second", kind: "number", value: "2" }],
-    "mult3": [{ name: "first", kind: "number", value: "2" }, { name: "second", kind: "number", value: "3" }, { name: "third", kind: "number", value: "7" }],
-    "surprise": [{ name: "first", kind: "int", value: "1", min: 1, max: 12, hint: "a line number, 1–12" }],
-    "input": [{ name: "input_param", kind: "textarea", value: "", placeholder: "any text" }],
-    "sequence": [{ name: "n", kind: "int", value: "10", min: 1, hint: "1 + 2 + … + n by child sum2 tasks" }],
-    "count": [{ name: "to", kind: "int", value: "200", min: 1 }, { name: "delay_ms", kind: "int", value: "20", min: 0, optional: true, hint: "per step" }],
-    "csv-export": [
-      { name: "from", kind: "date", value: "2019-01-01", hint: "the data set spans 2010–2019" },
-      { name: "till", kind: "date", value: "2019-12-31" },
-      { name: "chunk_rows", kind: "int", min: 1, optional: true, hint: "rows per chunk" },
-    ],
-    "csv-import": [
-      { name: "file", kind: "file", accept: ".csv,text/csv", hint: "a CSV file to upload" },
-      { name: "max_bad_rows", kind: "int", min: 0, optional: true, hint: "fail when more rows are bad" },
-      { name: "chunk_rows", kind: "int", min: 1, optional: true, hint: "rows per chunk" },
-    ],
-    "chat": [{ name: "question", kind: "textarea", value: "" }, { name: "api_key", kind: "secret", optional: true }],
-    "conversation": [{ name: "topic", kind: "text", value: "" }, { name: "n", kind: "int", value: "3", min: 1 }, { name: "api_key", kind: "secret", optional: true }],
-    "shell": [{ name: "command", kind: "textarea", value: "echo hello", hint: "run by an executor agent with /bin/sh -c" }, { name: "timeout_s", kind: "int", min: 1, optional: true, hint: "time limit in seconds" }],
-  };
-  const MULTIPART_TYPES = new Set(["csv-import"]);
 
   const $ = (id) => document.getElementById(id);
   const state = {
@@ -44,6 +22,7 @@
     expanded: new Set(),
     watchers: new Map(),       // id -> EventSource
     processes: [],
+    types: new Map(),          // type -> its TaskTypeView (GET /types)
     listTimer: 0,
     listGeneration: 0,
   };
@@ -140,34 +119,17 @@
     return `${n} B`;
   }
 
-  // A result in a few words where the type's result has a known shape; else the JSON.
+  // A result in a few words: the summary the type's handler gives (the task's "summary"), else the JSON.
   function resultText(task) {
     const r = task.result;
     if (r === null || r === undefined) {
       return "";
     }
-    if (task.type === "csv-export" && typeof r.rows === "number") {
-      return `${r.rows.toLocaleString()} rows · ${bytes(r.bytes || 0)}`;
-    }
-    if (task.type === "shell" && "stdout" in r) {
-      const exit = r.timed_out ? "timed out" : (r.exit_code === null ? "killed" : `exit ${r.exit_code}`);
-      const line = (r.stdout || r.stderr || "").trim().split("\n")[0];
-      return `${exit}${line ? ` · ${compact(line, 40)}` : ""}${r.stdout_truncated || r.stderr_truncated ? " · truncated" : ""}`;
-    }
-    if (task.type === "csv-import" && typeof r.imported === "number") {
-      return `${r.imported.toLocaleString()} of ${(r.rows || 0).toLocaleString()} rows imported${r.bad ? ` · ${r.bad} bad` : ""}`;
-    }
-    return compact(r, 48);
+    return task.summary || compact(r, 48);
   }
 
   function fileLink(task) {
-    if (task.status !== "succeeded") {
-      return null;
-    }
-    if (task.links && task.links.file) {
-      return task.links.file;
-    }
-    return task.type === "csv-export" ? `/tasks/${encodeURIComponent(task.id)}/file` : null;
+    return task.status === "succeeded" && task.links && task.links.file ? task.links.file : null;
   }
 
   // ---------- the task list ----------
@@ -348,7 +310,7 @@
 
     if (state.expanded.has(item.id)) {
       row.extra.hidden = false;
-      row.details.textContent = task && task.type === "shell" ? shellDetails(task) : JSON.stringify(task || item, null, 2);
+      row.details.textContent = task && isCommand(task) ? commandDetails(task) : JSON.stringify(task || item, null, 2);
     } else {
       row.extra.hidden = true;
     }
@@ -364,7 +326,7 @@
     if (status === "paused") buttons.push(command("resume", "Resume", "go"));
     if (!FINAL.has(status)) buttons.push(command("cancel", "Cancel", "danger"));
     if (download) {
-      buttons.push(el("a", { className: "button small go", href: download, download: `${item.type}-${item.id}.csv`, "data-action": "download", text: "Download CSV" }));
+      buttons.push(el("a", { className: "button small go", href: download, download: "", "data-action": "download", text: "Download file" }));
     }
     buttons.push(el("button", {
       type: "button", className: "small quiet", "data-action": "details", "aria-expanded": state.expanded.has(item.id) ? "true" : "false",
@@ -437,7 +399,22 @@
   // ---------- the submit form ----------
 
   function fieldsFor(type) {
-    return TYPE_FIELDS[type] || [{ name: "params", kind: "json", value: "{}" }];
+    const known = state.types.get(type);
+    if (!known) {
+      return [{ name: "params", kind: "json", value: "{}" }];
+    }
+    // For an int, max bounds the value; for text, its length.
+    return known.parameters.map((p) => ({
+      name: p.name, kind: p.kind, value: p.example ?? undefined, optional: p.optional, hint: p.hint ?? undefined,
+      accept: p.accept ?? undefined, min: p.kind === "int" ? p.min ?? undefined : undefined,
+      max: p.kind === "int" ? p.max ?? undefined : undefined,
+      maxlength: ["text", "textarea", "secret"].includes(p.kind) ? p.max ?? undefined : undefined,
+    }));
+  }
+
+  function takesUpload(type) {
+    const known = state.types.get(type);
+    return Boolean(known && known.upload);
   }
 
   function renderParamFields() {
@@ -450,12 +427,12 @@
       const id = `param-${field.name}`;
       let input;
       if (field.kind === "textarea" || field.kind === "json") {
-        input = el("textarea", { id, name: field.name, rows: field.kind === "json" ? 4 : 3, placeholder: field.placeholder, spellcheck: "false" });
+        input = el("textarea", { id, name: field.name, rows: field.kind === "json" ? 4 : 3, placeholder: field.placeholder, maxlength: field.maxlength, spellcheck: "false" });
         input.value = field.value || "";
       } else {
         const inputType = { number: "text", int: "number", text: "text", secret: "password", date: "date", file: "file" }[field.kind] || "text";
         input = el("input", {
-          id, name: field.name, type: inputType, min: field.min, max: field.max, accept: field.accept,
+          id, name: field.name, type: inputType, min: field.min, max: field.max, maxlength: field.maxlength, accept: field.accept,
           inputmode: field.kind === "number" ? "decimal" : undefined, placeholder: field.placeholder,
           autocomplete: field.kind === "secret" ? "off" : undefined, step: field.kind === "int" ? 1 : undefined,
         });
@@ -536,7 +513,7 @@
     const client = $("submit-client").value.trim();
     const priority = $("submit-priority").value;
     const message = $("submit-message");
-    const { errors, body } = MULTIPART_TYPES.has(type) ? multipartBody(type, client, priority) : jsonBody(type, client, priority);
+    const { errors, body } = takesUpload(type) ? multipartBody(type, client, priority) : jsonBody(type, client, priority);
     if (errors.length > 0) {
       showSubmitMessage(errors, "error");
       return;
@@ -576,8 +553,13 @@
     message.hidden = false;
   }
 
-  // A shell task's command and its output, as a terminal would show them (text only, never markup).
-  function shellDetails(task) {
+  // A task that ran a command (its parameters hold one, its result stdout and stderr): shown as a terminal would.
+  function isCommand(task) {
+    return typeof (task.params && task.params.command) === "string" && (!task.result || "stdout" in task.result);
+  }
+
+  // A command and its output, as a terminal would show them (text only, never markup).
+  function commandDetails(task) {
     const r = task.result || {};
     const lines = [`$ ${task.params.command}`, ""];
     if (task.result) {
@@ -647,7 +629,7 @@
       if (types.includes(chosen) || (chosen === "" && select.id === "filter-type")) {
         select.value = chosen;
       } else {
-        select.value = types.includes("count") ? "count" : (types[0] || "");
+        select.value = defaultType(types);
       }
       if (select.id === "submit-type") {
         renderParamFields();
@@ -655,6 +637,29 @@
     }
     const process = state.processes.find((p) => p.type === $("submit-type").value);
     $("type-description").replaceChildren(...withCode(process ? process.description : ""));
+  }
+
+  // The first long type that needs neither a file nor a secret: its progress shows what Tasker does.
+  function defaultType(types) {
+    const demo = types.find((t) => {
+      const known = state.types.get(t);
+      return known && !known.instant && !known.upload && !known.parameters.some((p) => p.kind === "secret");
+    });
+    return demo || types[0] || "";
+  }
+
+  async function loadTypes() {
+    try {
+      const result = await api("GET", "/types");
+      if (result.ok) {
+        state.types = new Map(result.data.map((t) => [t.type, t]));
+        renderParamFields();
+        return;
+      }
+    } catch {
+      // tried again below
+    }
+    setTimeout(loadTypes, PROCESS_INTERVAL);
   }
 
   function renderProcesses() {
@@ -729,7 +734,7 @@
       }
     }, 10000);
 
-    refreshProcesses();
+    loadTypes().then(refreshProcesses);
     refreshAgents();
     refreshList();
   }
