@@ -60,7 +60,7 @@ public sealed class TaskerClient
         string? idempotencyKey = null,
         CancellationToken cancellationToken = default)
     {
-        var body = new SubmitTaskRequest(type, parameters, client, priority?.ToString().ToLowerInvariant());
+        var body = new SubmitTaskRequest(type, parameters, client, priority?.ToWire());
         using var request = new HttpRequestMessage(HttpMethod.Post, Resolve("tasks"))
         {
             Content = JsonContent.Create(body, options: _json),

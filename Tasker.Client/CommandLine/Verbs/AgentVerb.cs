@@ -31,7 +31,7 @@ internal sealed partial class AgentVerb : IVerb
         var name = arguments.Option("name") ?? Environment.GetEnvironmentVariable("TASKER_AGENT_NAME") ?? DefaultName();
         if (!AgentName().IsMatch(name))
         {
-            throw new UsageException($"--name must be {ClientNames.Rule}, not '{name}'");
+            throw new UsageException($"--name must be 1–64 characters: letters, digits, '_', '.', '@' or '-', starting with a letter or digit, not '{name}'");
         }
 
         var pollText = arguments.Option("poll-interval") ?? Environment.GetEnvironmentVariable("POLL_INTERVAL");

@@ -21,7 +21,7 @@ internal sealed class ListVerb : IVerb
         TaskPhase? status = null;
         if (arguments.Option("status") is { } statusText)
         {
-            status = TaskPhases.TryParseWire(statusText, out var phase)
+            status = WireNames.TryParsePhase(statusText, out var phase)
                 ? phase
                 : throw new UsageException($"--status must be one of queued, running, paused, succeeded, failed, cancelled, not '{statusText}'");
         }
