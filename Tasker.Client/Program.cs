@@ -23,7 +23,7 @@ internal static class Program
         });
         try
         {
-            return await Cli.RunAsync(args, Console.Out, Console.Error, http: null, interrupt.Token);
+            return await Cli.RunAsync(args, CliIo.FromConsole(), http: null, interrupt.Token);
         }
         finally
         {

@@ -60,7 +60,7 @@ public sealed class TaskerClient
         string? idempotencyKey = null,
         CancellationToken cancellationToken = default)
     {
-        var body = new SubmitTaskRequest(type, parameters, client, priority?.ToString().ToLowerInvariant());
+        var body = new SubmitTaskRequest(type, parameters, client, priority?.ToWire());
         using var request = new HttpRequestMessage(HttpMethod.Post, Resolve("tasks"))
         {
             Content = JsonContent.Create(body, options: _json),
@@ -209,6 +209,70 @@ public sealed class TaskerClient
         return await SendAsync<TaskView>(request, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Lists the users (<c>GET /users</c>; admins only).</summary>
+    /// <exception cref="TaskerApiException">401 without credentials, 403 for a non-admin.</exception>
+    public async Task<IReadOnlyList<UserView>> ListUsersAsync(CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, Resolve("users"));
+        return await SendAsync<List<UserView>>(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Gets a user (<c>GET /users/{name}</c>; admins only).</summary>
+    /// <exception cref="TaskerApiException">404 for an unknown user; 401, 403.</exception>
+    public async Task<UserView> GetUserAsync(string name, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, Resolve(UserPath(name)));
+        return await SendAsync<UserView>(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Creates or updates a user (<c>PUT /users/{name}</c>; admins only). Null fields keep what the user has
+    /// (a new user: the server's default tier, no roles, no password).
+    /// </summary>
+    /// <exception cref="TaskerApiException">400 naming a bad field (tier, roles, password); 401, 403.</exception>
+    public async Task<UserView> PutUserAsync(string name, PutUserRequest user, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, Resolve(UserPath(name)))
+        {
+            Content = JsonContent.Create(user, options: _json),
+        };
+        return await SendAsync<UserView>(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes a user and revokes its keys (<c>DELETE /users/{name}</c>; admins only).</summary>
+    /// <exception cref="TaskerApiException">404 for an unknown user; 401, 403.</exception>
+    public async Task DeleteUserAsync(string name, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, Resolve(UserPath(name)));
+        await SendAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Makes an API key for a user (<c>POST /users/{name}/keys</c>; admins only). The answer is the only place the key is ever shown.</summary>
+    /// <exception cref="TaskerApiException">404 for an unknown user; 409 when it has too many keys; 401, 403.</exception>
+    public async Task<NewApiKeyView> CreateKeyAsync(string name, string? label = null, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, Resolve($"{UserPath(name)}/keys"))
+        {
+            Content = label is null ? null : JsonContent.Create(new NewApiKeyRequest(label), options: _json),
+        };
+        return await SendAsync<NewApiKeyView>(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Revokes one of a user's API keys (<c>DELETE /users/{name}/keys/{keyId}</c>; admins only).</summary>
+    /// <exception cref="TaskerApiException">404 for an unknown user or key; 401, 403.</exception>
+    public async Task DeleteKeyAsync(string name, string keyId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(keyId);
+        using var request = new HttpRequestMessage(HttpMethod.Delete, Resolve($"{UserPath(name)}/keys/{Uri.EscapeDataString(keyId)}"));
+        await SendAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string UserPath(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return $"users/{Uri.EscapeDataString(name)}";
+    }
+
     private static string TaskPath(string id)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
@@ -227,5 +291,14 @@ public sealed class TaskerClient
 
         return await response.Content.ReadFromJsonAsync<T>(_json, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"The server answered {request.Method} {request.RequestUri} with an empty body.");
+    }
+
+    private async Task SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ProblemReader.ReadAsync(response, cancellationToken).ConfigureAwait(false);
+        }
     }
 }

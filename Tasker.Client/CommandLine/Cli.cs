@@ -1,123 +1,130 @@
-using Tasker.Client.CommandLine.Verbs;
+using System.CommandLine;
+using System.CommandLine.Invocation;
 
 namespace Tasker.Client.CommandLine;
 
 /// <summary>
-/// The <c>tasker</c> command line: <c>tasker [--url URL] &lt;verb&gt; [arguments]</c>. Callable in-process so
-/// that tests (and hosts) can run it with their own writers and <see cref="HttpClient"/>.
+/// The <c>tasker</c> command line on System.CommandLine: <c>tasker [--url URL] [--json] &lt;command&gt; [arguments]</c>.
+/// Callable in-process so that tests (and hosts) can run it with their own writers and <see cref="HttpClient"/>.
 /// </summary>
 public static class Cli
 {
-    /// <summary>The server used when neither <c>--url</c> nor <c>TASKER_URL</c> says otherwise.</summary>
+    /// <summary>The server used when neither <c>--url</c>, <c>TASKER_URL</c> nor a saved login says otherwise.</summary>
     public const string DefaultUrl = "http://127.0.0.1:5000";
 
-    private static readonly Dictionary<string, IVerb> _verbs = new IVerb[]
-    {
-        new SubmitVerb(),
-        new GetVerb(),
-        new WaitVerb(),
-        new ListVerb(),
-        new ControlVerb("pause", (client, id, ct) => client.PauseAsync(id, ct)),
-        new ControlVerb("resume", (client, id, ct) => client.ResumeAsync(id, ct)),
-        new ControlVerb("cancel", (client, id, ct) => client.CancelAsync(id, ct)),
-        new AgentVerb(),
-    }.ToDictionary(v => v.Name, StringComparer.Ordinal);
-
-    /// <summary>Runs one command and returns its exit code (see <see cref="ExitCodes"/>).</summary>
+    /// <summary>Runs one command and returns its exit code (see <see cref="ExitCodes"/>); no terminal: no colours, no bars.</summary>
     /// <param name="args">The command line, without the program name.</param>
-    /// <param name="stdout">Where results go (JSON).</param>
-    /// <param name="stderr">Where errors, usage and progress lines go.</param>
+    /// <param name="stdout">Where results go (tables and text, or JSON with <c>--json</c>).</param>
+    /// <param name="stderr">Where errors, help after a usage error, and progress lines go.</param>
     /// <param name="http">
     /// The HTTP client to use; when null, one is made for <c>--url</c>. An injected client keeps its base address;
     /// it is given <c>--url</c>'s only when it has none.
     /// </param>
     /// <param name="cancellationToken">Stops the command (Ctrl+C).</param>
-    public static async Task<int> RunAsync(
+    public static Task<int> RunAsync(
         string[] args, TextWriter stdout, TextWriter stderr, HttpClient? http = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
+        return RunAsync(args, new CliIo(stdout, stderr, TextReader.Null), http, cancellationToken);
+    }
 
-        Uri? server = null;
+    internal static async Task<int> RunAsync(string[] args, CliIo io, HttpClient? http, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        CliContext? context = null;
+        CliContext ContextOf(ParseResult parse) => context ??= new CliContext(io, http) { Parse = parse };
+
+        var root = Root(io, ContextOf);
+        var parse = root.Parse(args);
         try
         {
-            var (url, rest) = SplitGlobalOptions(args);
-            if (rest.Count == 0)
+            if (parse.Action is ParseErrorAction)
             {
-                throw new UsageException("missing <verb>");
+                return await UsageErrorAsync(io.Stderr, parse, parse.Errors.Select(e => e.Message));
             }
 
-            if (rest[0] is "help" or "--help" or "-h")
-            {
-                await stdout.WriteLineAsync(Usage.Text);
-                return ExitCodes.Ok;
-            }
-
-            if (!_verbs.TryGetValue(rest[0], out var verb))
-            {
-                throw new UsageException($"unknown verb '{rest[0]}'");
-            }
-
-            var arguments = Arguments.Parse([.. rest.Skip(1)], verb.ValuedOptions, verb.Flags);
-            using var owned = http is null ? new HttpClient() : null;
-            var client = http ?? owned!;
-            client.BaseAddress ??= url;
-            if (Environment.GetEnvironmentVariable("TASKER_API_KEY") is { Length: > 0 } apiKey && client.DefaultRequestHeaders.Authorization is null)
-            {
-                client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
-            }
-
-            server = client.BaseAddress;
-            return await verb.RunAsync(arguments, new VerbContext(new TaskerClient(client), stdout, stderr, cancellationToken) { Http = client });
+            return await parse.InvokeAsync(
+                new InvocationConfiguration { Output = io.Stdout, Error = io.Stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null },
+                cancellationToken);
         }
         catch (UsageException usage)
         {
-            await Output.WriteErrorAsync(stderr, usage.Message);
-            await stderr.WriteLineAsync(Usage.Text);
-            return ExitCodes.Error;
+            return await UsageErrorAsync(io.Stderr, parse, [usage.Message]);
         }
         catch (TaskerApiException error)
         {
-            await Output.WriteErrorAsync(stderr, error);
+            await Output.WriteErrorAsync(io.Stderr, error);
             return ExitCodes.Error;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await Output.WriteErrorAsync(stderr, "interrupted");
+            await Output.WriteErrorAsync(io.Stderr, "interrupted");
             return ExitCodes.Interrupted;
         }
         catch (Exception failure) when (failure is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
         {
             // Unreachable server, HttpClient's own timeout, or an answer that is not Tasker's JSON.
-            await Output.WriteErrorAsync(stderr, $"{server}: {failure.Message}");
+            await Output.WriteErrorAsync(io.Stderr, $"{context?.Http.BaseAddress}: {failure.Message}");
             return ExitCodes.Error;
+        }
+        finally
+        {
+            context?.Dispose();
         }
     }
 
-    private static (Uri Url, List<string> VerbAndArguments) SplitGlobalOptions(string[] args)
+    /// <summary>The command tree. Built per run: each action reaches this run's context through <paramref name="contextOf"/>.</summary>
+    private static RootCommand Root(CliIo io, Func<ParseResult, CliContext> contextOf)
     {
-        string? urlText = null;
-        var rest = new List<string>(args.Length);
-        for (var i = 0; i < args.Length; i++)
+        var root = new RootCommand("""
+            tasker: submit, follow and manage Tasker's tasks and users, and run executor agents.
+            Exit codes: 0 done (wait: every task succeeded), 1 a task failed or was cancelled, 2 usage or server error,
+            3 --timeout passed first, 130 interrupted. Environment: TASKER_URL, TASKER_API_KEY (sent as
+            Authorization: Bearer), TASKER_CONFIG (where 'tasker login' saves the URL and key).
+            """)
         {
-            if (args[i] == "--url")
-            {
-                urlText = i + 1 < args.Length ? args[++i] : throw new UsageException("--url needs a value");
-            }
-            else if (args[i].StartsWith("--url=", StringComparison.Ordinal))
-            {
-                urlText = args[i]["--url=".Length..];
-            }
-            else
-            {
-                rest.Add(args[i]);
-            }
+            GlobalOptions.Url,
+            GlobalOptions.Json,
+        };
+        root.HelpName = "tasker"; // Not the host's name when run in-process (tests).
+        foreach (var command in TaskCommands.Create(contextOf))
+        {
+            root.Subcommands.Add(command);
         }
 
-        urlText ??= Environment.GetEnvironmentVariable("TASKER_URL") is { Length: > 0 } fromEnvironment ? fromEnvironment : DefaultUrl;
-        return Uri.TryCreate(urlText, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
-            ? (url, rest)
-            : throw new UsageException($"--url must be an http or https URL, not '{urlText}'");
+        root.Subcommands.Add(AgentCommand.Create(contextOf));
+        foreach (var command in LoginCommands.Create(contextOf))
+        {
+            root.Subcommands.Add(command);
+        }
+
+        root.Subcommands.Add(UsersCommand.Create(contextOf));
+
+        // 'tasker help', kept from the hand-written parser: the same as 'tasker --help'.
+        var help = new Command("help", "Show this help") { Hidden = true };
+        help.SetAction(parse => parse.RootCommandResult.Command.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = io.Stdout }));
+        root.Subcommands.Add(help);
+
+        return root;
+    }
+
+    /// <summary><c>error: …</c> per problem, then the help of the command that was being parsed; exit 2.</summary>
+    private static async Task<int> UsageErrorAsync(TextWriter stderr, ParseResult parse, IEnumerable<string> messages)
+    {
+        foreach (var message in messages)
+        {
+            await Output.WriteErrorAsync(stderr, message);
+        }
+
+        await stderr.WriteLineAsync();
+        var path = new List<string>();
+        for (var command = parse.CommandResult; command.Parent is System.CommandLine.Parsing.CommandResult parent; command = parent)
+        {
+            path.Insert(0, command.Command.Name);
+        }
+
+        parse.RootCommandResult.Command.Parse([.. path, "--help"]).Invoke(new InvocationConfiguration { Output = stderr });
+        return ExitCodes.Error;
     }
 }

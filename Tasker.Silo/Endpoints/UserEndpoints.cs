@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tasker.Api;
 using Microsoft.Extensions.Options;
 using Tasker.Silo.Auth;
 using Tasker.Users;
@@ -45,12 +46,12 @@ public static class UserEndpoints
     {
         var names = await grains.GetGrain<IUserDirectoryGrain>(0).ListAsync();
         var users = await Task.WhenAll(names.Select(name => grains.GetGrain<IUserGrain>(name).GetAsync()));
-        return TypedResults.Ok(users.OfType<UserSnapshot>().Select(UserView.From).ToList());
+        return TypedResults.Ok(users.OfType<UserSnapshot>().Select(UserViews.From).ToList());
     }
 
     public static async Task<IResult> GetAsync(string name, IGrainFactory grains) =>
         ClientNames.IsValid(name) && await grains.GetGrain<IUserGrain>(name).GetAsync() is { } user
-            ? TypedResults.Ok(UserView.From(user))
+            ? TypedResults.Ok(UserViews.From(user))
             : UserNotFound(name);
 
     public static async Task<IResult> PutAsync(
@@ -102,7 +103,7 @@ public static class UserEndpoints
                 return Problems.Conflict("too-many-users", "Too many users", "Tasker keeps at most 10,000 users; delete one first.");
             }
 
-            var view = UserView.From(user);
+            var view = UserViews.From(user);
             return saved.Created ? TypedResults.Created($"/users/{name}", view) : TypedResults.Ok(view);
         }
     }

@@ -12,7 +12,7 @@ public sealed class AgentVerbTests
     [InlineData("--poll-interval", "agent", "--token", "t0123456789abcdef", "--poll-interval", "6m")]
     [InlineData("--name", "agent", "--token", "t0123456789abcdef", "--name", "has space")]
     [InlineData("--log-level", "agent", "--token", "t0123456789abcdef", "--log-level", "loud")]
-    [InlineData("unknown option --colour", "agent", "--token", "t0123456789abcdef", "--colour", "blue")]
+    [InlineData("'--colour'", "agent", "--token", "t0123456789abcdef", "--colour", "blue")]
     public async Task A_bad_agent_argument_exits_2_naming_it(string named, params string[] args)
     {
         using var stdout = new StringWriter();

@@ -9,7 +9,7 @@ public sealed class CliTests(TaskerServerFixture server)
     [Fact]
     public async Task Submit_with_wait_prints_the_succeeded_task_with_result_3_and_exits_0()
     {
-        var run = await RunAsync("submit", "sum2", "--client", Client(), "--param", "first=1", "--param", "second=2", "--wait");
+        var run = await RunAsync("submit", "sum2", "--client", Client(), "--param", "first=1", "--param", "second=2", "--wait", "--json");
 
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         var task = run.Json();
@@ -20,7 +20,7 @@ public sealed class CliTests(TaskerServerFixture server)
     [Fact]
     public async Task Submit_sends_a_param_that_is_not_a_number_as_a_string()
     {
-        var run = await RunAsync("submit", "input", "--client", Client(), "--param", "input_param=hello world", "--wait");
+        var run = await RunAsync("submit", "input", "--client", Client(), "--param", "input_param=hello world", "--wait", "--json");
 
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         Assert.Equal("dlrow olleh", run.Json().GetProperty("result").GetProperty("reversed").GetString());
@@ -29,7 +29,7 @@ public sealed class CliTests(TaskerServerFixture server)
     [Fact]
     public async Task Submit_applies_each_param_over_the_params_object()
     {
-        var run = await RunAsync("submit", "mult3", "--client", Client(), "--params", """{"first":2,"second":3,"third":100}""", "--param", "third=4", "--wait");
+        var run = await RunAsync("submit", "mult3", "--client", Client(), "--params", """{"first":2,"second":3,"third":100}""", "--param", "third=4", "--wait", "--json");
 
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         Assert.Equal("24", run.Json().GetProperty("result").GetRawText());
@@ -38,7 +38,7 @@ public sealed class CliTests(TaskerServerFixture server)
     [Fact]
     public async Task Submit_without_wait_prints_the_task_as_accepted()
     {
-        var run = await RunAsync("--url", "http://ignored.invalid", "submit", "count", "--client", Client(), "--params", """{"to":1000,"delay_ms":20}""", "--priority", "low");
+        var run = await RunAsync("--url", "http://ignored.invalid", "submit", "count", "--client", Client(), "--params", """{"to":1000,"delay_ms":20}""", "--priority", "low", "--json");
 
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         var task = run.Json();
@@ -52,7 +52,7 @@ public sealed class CliTests(TaskerServerFixture server)
     {
         var tasker = server.NewClient();
         var task = await tasker.SubmitAsync("count", new { to = 1000, delay_ms = 20 }, Client());
-        var waiting = RunAsync("wait", task.Id, "--timeout", "30");
+        var waiting = RunAsync("wait", task.Id, "--timeout", "30", "--json");
         await Task.Delay(200);
         await tasker.CancelAsync(task.Id);
 
@@ -85,7 +85,7 @@ public sealed class CliTests(TaskerServerFixture server)
 
         foreach (var (verb, status) in new[] { ("get", "running"), ("pause", "paused"), ("resume", "running"), ("cancel", "cancelled") })
         {
-            var run = await RunAsync(verb, id);
+            var run = await RunAsync(verb, id, "--json");
             Assert.Equal(ExitCodes.Ok, run.ExitCode);
             Assert.Equal(status, run.Json().GetProperty("status").GetString());
         }
@@ -97,7 +97,7 @@ public sealed class CliTests(TaskerServerFixture server)
         var client = Client();
         var id = (await server.NewClient().SubmitAsync("sum2", new { first = 3, second = 4 }, client)).Id;
 
-        var run = await RunAsync("list", "--client", client, "--type", "sum2", "--limit", "10");
+        var run = await RunAsync("--json", "list", "--client", client, "--type", "sum2", "--limit", "10");
 
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         var items = run.Json().GetProperty("items");
@@ -144,7 +144,7 @@ public sealed class CliTests(TaskerServerFixture server)
 
         Assert.Equal(ExitCodes.Error, run.ExitCode);
         Assert.StartsWith("error: ", run.Stderr, StringComparison.Ordinal);
-        Assert.Contains("usage: tasker", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Usage:\n  tasker", run.Stderr, StringComparison.Ordinal);
         Assert.Equal("", run.Stdout);
     }
 
@@ -154,7 +154,76 @@ public sealed class CliTests(TaskerServerFixture server)
         var run = await RunAsync("help");
 
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
-        Assert.Contains("usage: tasker", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Usage:\n  tasker [command] [options]", run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task List_without_json_prints_a_table_without_ansi_codes_when_there_is_no_terminal()
+    {
+        var client = Client();
+        var id = (await server.NewClient().SubmitAsync("sum2", new { first = 3, second = 4 }, client)).Id;
+
+        var run = await RunAsync("list", "--client", client);
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.Contains("STATUS", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains(id, run.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', run.Stdout);
+    }
+
+    [Fact]
+    public async Task Get_without_json_prints_the_task_as_a_sheet()
+    {
+        var task = await server.NewClient().SubmitAsync("sum2", new { first = 3, second = 4 }, Client());
+        await server.NewClient().WaitAsync(task.Id, TimeSpan.FromSeconds(30));
+
+        var run = await RunAsync("get", task.Id);
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.Matches(@"(?m)^status\s+succeeded\s*$", run.Stdout);
+        Assert.Matches(@"(?m)^result\s+7\s*$", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Wait_follows_several_tasks_and_prints_them_as_an_array_in_the_order_given()
+    {
+        var tasker = server.NewClient();
+        var first = await tasker.SubmitAsync("sum2", new { first = 1, second = 1 }, Client());
+        var second = await tasker.SubmitAsync("sum2", new { first = 2, second = 2 }, Client());
+
+        var run = await RunAsync("wait", first.Id, second.Id, "--json");
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.Equal([first.Id, second.Id], run.Json().EnumerateArray().Select(t => t.GetProperty("id").GetString()));
+        Assert.Contains($"{second.Id} succeeded", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("error: --timeout goes with --wait", "submit", "sum2", "--client", "c", "--timeout", "5")]
+    [InlineData("error: Argument 'urgent' not recognized", "submit", "sum2", "--client", "c", "--priority", "urgent")]
+    [InlineData("error: --param must be KEY=VALUE, not 'first'", "submit", "sum2", "--client", "c", "--param", "first")]
+    [InlineData("error: --url must be an http or https URL, not 'ftp://example.org'", "--url", "ftp://example.org", "list")]
+    [InlineData("error: Option '--client' is required.", "submit", "sum2")]
+    public async Task A_usage_error_says_what_is_wrong_first_then_the_commands_help_and_exits_2(string message, params string[] args)
+    {
+        var run = await RunAsync(args);
+
+        Assert.Equal(ExitCodes.Error, run.ExitCode);
+        Assert.StartsWith(message, run.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"Usage:\n  tasker {(args[0] == "--url" ? args[2] : args[0])} ", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal("", run.Stdout);
+    }
+
+    [Fact]
+    public void The_tasker_build_output_carries_no_Orleans_assembly()
+    {
+        var output = Path.GetDirectoryName(Agent.OwnedProcess.Assembly("AgentAssembly"))!;
+
+        Assert.True(File.Exists(Path.Combine(output, "tasker.dll")), $"no tasker.dll in {output}");
+        Assert.Empty(Directory.GetFiles(output, "Orleans*.dll"));
+        Assert.Empty(Directory.GetFiles(output, "Microsoft.Orleans*.dll"));
+        Assert.Empty(Directory.GetFiles(output, "Tasker.Grains*.dll"));
+        Assert.DoesNotContain("Orleans", File.ReadAllText(Path.Combine(output, "tasker.deps.json")), StringComparison.Ordinal);
     }
 
     private static string Client() => TaskerServerFixture.UniqueClientName("cli");
