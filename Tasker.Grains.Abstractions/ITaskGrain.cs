@@ -47,4 +47,12 @@ public interface ITaskGrain : IGrainWithStringKey
     /// <summary>Called by the client's slots grain when this waiting task may start (its tier's limit has room).</summary>
     [Alias("SlotGranted"), OneWay]
     Task SlotGrantedAsync();
+
+    /// <summary>
+    /// Called at start-up for a task that had not ended, where reminders are kept in memory (the embedded mode,
+    /// docs/adr/019): a running or queued task takes its wake-up reminder again and goes on as the reminder would make
+    /// it; any other does nothing.
+    /// </summary>
+    [Alias("Wake")]
+    Task WakeAsync();
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Tasker.Silo.Cluster;
+using Tasker.Silo.Embedded;
 using Tasker.Silo.Hosting;
 
 try
@@ -23,7 +24,7 @@ catch (Exception exception) when (IsConfigurationMistake(exception))
 
 static bool IsConfigurationMistake(Exception exception) => exception switch
 {
-    TaskerConfigurationException or OptionsValidationException or OrleansConfigurationException or PostgresUnreachableException => true,
+    TaskerConfigurationException or OptionsValidationException or OrleansConfigurationException or PostgresUnreachableException or SqliteFileException => true,
     InvalidOperationException when exception.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) => true,
     _ => false,
 };

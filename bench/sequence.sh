@@ -17,7 +17,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 port=${PORT:-5391}
-env=(Orleans__SiloPort=$((port + 6000)) Orleans__GatewayPort=$((port + 25000)) Logging__LogLevel__Default=Warning)
+env=(Tasker__Embedded__Storage=memory Orleans__SiloPort=$((port + 6000)) Orleans__GatewayPort=$((port + 25000)) Logging__LogLevel__Default=Warning)
 if [ -n "${TASKER_REDIS:-}" ]; then
   env+=("ConnectionStrings__Redis=$TASKER_REDIS" "ConnectionStrings__Postgres=$TASKER_POSTGRES"
         "Orleans__ClusterId=seq-$$" "Orleans__ServiceId=seq-$$")

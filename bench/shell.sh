@@ -21,7 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-Tasker__Shell__Enabled=true Tasker__Agents__Token=$token Tasker__Shell__MaxQueued=100000 ASPNETCORE_URLS=http://127.0.0.1:$port \
+Tasker__Embedded__Storage=memory Tasker__Shell__Enabled=true Tasker__Agents__Token=$token Tasker__Shell__MaxQueued=100000 ASPNETCORE_URLS=http://127.0.0.1:$port \
   Orleans__SiloPort=$(free_port) Orleans__GatewayPort=$(free_port) Logging__LogLevel__Default=Warning \
   dotnet Tasker.Silo/bin/Release/net10.0/Tasker.Silo.dll >"$work/silo.log" 2>&1 &
 silo_pid=$!

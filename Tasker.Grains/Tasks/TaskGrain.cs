@@ -300,6 +300,17 @@ public sealed partial class TaskGrain(
         }
     }
 
+    public async Task WakeAsync()
+    {
+        if (S is { Exists: true, Phase: TaskPhase.Running or TaskPhase.Queued })
+        {
+            // The reminder was in memory and went with the last process: hold it again, then act as it would have.
+            // A queued task that needed none (a shell task waiting for an agent) gives it back at once.
+            await HoldReminderAsync();
+            await ReceiveReminder(WakeReminder, default);
+        }
+    }
+
     private async Task RunChunkAsync(CancellationToken cancellationToken)
     {
         if (S.Phase != TaskPhase.Running || !handlers.TryGet(S.Type, out var handler) || handler is not IChunkedTaskHandler chunked)

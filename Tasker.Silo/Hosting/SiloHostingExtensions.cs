@@ -9,6 +9,7 @@ using StackExchange.Redis;
 using Tasker.Clients;
 using Tasker.Records;
 using Tasker.Silo.Cluster;
+using Tasker.Silo.Embedded;
 using Tasker.Silo.Secrets;
 
 namespace Tasker.Silo.Hosting;
@@ -27,8 +28,11 @@ public static partial class SiloHostingExtensions
             throw new TaskerConfigurationException(validation.FailureMessage);
         }
 
+        var embedded = mode == TaskerMode.Embedded ? EmbeddedStorageOptions(builder.Configuration) : null;
+        var database = embedded is { Storage: EmbeddedStorage.Sqlite } ? SqliteDatabase.Open(embedded.DatabaseFile) : null;
+
         builder.Services.AddSingleton(Options.Create(host));
-        builder.Services.AddSingleton(new TaskerModeInfo(mode));
+        builder.Services.AddSingleton(new TaskerModeInfo(mode, database?.File));
         if (builder.Configuration["shutdownTimeoutSeconds"] is null)
         {
             // Docker sends SIGKILL 10 s after SIGTERM: stop within that, whatever is still running. Long tasks lose
@@ -57,10 +61,19 @@ public static partial class SiloHostingExtensions
                     silo.Configure<EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Parse(advertised));
                 }
 
-                // The Orleans serializer, as in cluster mode: the memory storage copies the state on every write and
-                // read, and its default (JSON through Newtonsoft) was a visible share of a short task's cost.
-                silo.AddMemoryGrainStorage(TaskerStorage.Name, (OptionsBuilder<MemoryGrainStorageOptions> storage) =>
-                    storage.Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer)));
+                if (database is not null)
+                {
+                    silo.AddTaskerSqliteStorage(database);
+                }
+                else
+                {
+                    // The Orleans serializer, as in cluster mode: the memory storage copies the state on every write
+                    // and read, and its default (JSON through Newtonsoft) was a visible share of a short task's cost.
+                    silo.AddMemoryGrainStorage(TaskerStorage.Name, (OptionsBuilder<MemoryGrainStorageOptions> storage) =>
+                        storage.Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer)));
+                }
+
+                // In memory in both embedded storages: the durable one wakes unfinished tasks at start-up instead.
                 silo.UseInMemoryReminderService();
             }
             else
@@ -88,9 +101,17 @@ public static partial class SiloHostingExtensions
             silo.AddDashboard();
         });
 
-        builder.Services.AddTaskerSecrets(mode);
+        builder.Services.AddTaskerSecrets(mode, database);
         builder.Services.AddHostedService<ModeAnnouncer>();
         return builder;
+    }
+
+    /// <summary>The embedded storage settings, validated: a mistake stops the start with one line.</summary>
+    private static EmbeddedOptions EmbeddedStorageOptions(IConfiguration configuration)
+    {
+        var options = configuration.GetSection(EmbeddedOptions.SectionName).Get<EmbeddedOptions>() ?? new EmbeddedOptions();
+        var validation = new DataAnnotationsValidator<EmbeddedOptions>().Validate(null, options);
+        return validation.Failed ? throw new TaskerConfigurationException(validation.FailureMessage) : options;
     }
 
     /// <summary>
@@ -115,7 +136,11 @@ public static partial class SiloHostingExtensions
         {
             lifetime.ApplicationStarted.Register(() =>
             {
-                if (mode.Mode == TaskerMode.Embedded)
+                if (mode.Mode == TaskerMode.Embedded && mode.DatabaseFile is { } file)
+                {
+                    EmbeddedDurable(logger, file);
+                }
+                else if (mode.Mode == TaskerMode.Embedded)
                 {
                     EmbeddedMode(logger);
                 }
@@ -130,8 +155,12 @@ public static partial class SiloHostingExtensions
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         [LoggerMessage(1, LogLevel.Warning,
-            "Embedded mode: one silo with in-memory grain state and reminders. State is NOT kept: every task is lost when this process stops. Set ConnectionStrings__Redis and ConnectionStrings__Postgres for cluster mode.")]
+            "Embedded mode, in memory (Tasker__Embedded__Storage=memory): one silo with in-memory grain state and reminders. State is NOT kept: every task is lost when this process stops. Unset Tasker__Embedded__Storage to keep state in a file; set ConnectionStrings__Redis and ConnectionStrings__Postgres for cluster mode.")]
         private static partial void EmbeddedMode(ILogger logger);
+
+        [LoggerMessage(3, LogLevel.Information,
+            "Embedded mode: one silo, state kept in {DatabaseFile} (tasks, results, histories, data set, key ring); Tasker__Embedded__DataPath moves it. Set ConnectionStrings__Redis and ConnectionStrings__Postgres for cluster mode.")]
+        private static partial void EmbeddedDurable(ILogger logger, string databaseFile);
 
         [LoggerMessage(2, LogLevel.Information,
             "Cluster mode: cluster {ClusterId}, service {ServiceId}, silo port {SiloPort}, gateway port {GatewayPort}; grain state in PostgreSQL, membership and reminders in Redis.")]

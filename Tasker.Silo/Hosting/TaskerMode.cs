@@ -3,7 +3,7 @@ namespace Tasker.Silo.Hosting;
 /// <summary>How a silo keeps its state: chosen by which connection strings are set.</summary>
 public enum TaskerMode
 {
-    /// <summary>Neither Redis nor PostgreSQL: one silo, state in memory.</summary>
+    /// <summary>Neither Redis nor PostgreSQL: one silo, state in one SQLite file or in memory (docs/adr/019).</summary>
     Embedded,
 
     /// <summary>Both Redis and PostgreSQL: any number of silos, durable state.</summary>
@@ -32,5 +32,5 @@ public static class TaskerModes
     }
 }
 
-/// <summary>The mode this process runs in, for the services that differ by mode.</summary>
-public sealed record TaskerModeInfo(TaskerMode Mode);
+/// <summary>The mode this process runs in, for the services that differ by mode; the embedded database file, if any.</summary>
+public sealed record TaskerModeInfo(TaskerMode Mode, string? DatabaseFile = null);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
 using Tasker.Secrets;
+using Tasker.Silo.Embedded;
 using Tasker.Silo.Hosting;
 
 namespace Tasker.Silo.Secrets;
@@ -15,16 +16,29 @@ public static class SecretsExtensions
     public const string ApplicationName = "Tasker";
 
     /// <summary>
-    /// Data Protection with the key ring in memory (embedded) or in Tasker's PostgreSQL (cluster, keyed by the service
-    /// id, encrypted under <see cref="SecretsOptions.RingKey"/> when set), and the <see cref="ISecretProtector"/> the
-    /// handlers use.
+    /// Data Protection with the key ring where the grain state is: in memory (embedded in memory), in the embedded
+    /// database (<paramref name="database"/>) or in Tasker's PostgreSQL (cluster); keyed by the service id and
+    /// encrypted under <see cref="SecretsOptions.RingKey"/> when set where it is stored; and the
+    /// <see cref="ISecretProtector"/> the handlers use.
     /// </summary>
-    public static IServiceCollection AddTaskerSecrets(this IServiceCollection services, TaskerMode mode)
+    public static IServiceCollection AddTaskerSecrets(this IServiceCollection services, TaskerMode mode, SqliteDatabase? database = null)
     {
         services.AddOptions<SecretsOptions>().BindConfiguration(SecretsOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SecretsOptions>, DataAnnotationsValidator<SecretsOptions>>();
         services.AddDataProtection().SetApplicationName(ApplicationName);
-        if (mode == TaskerMode.Embedded)
+        if (database is not null)
+        {
+            services.AddOptions<KeyManagementOptions>()
+                .Configure<IOptions<ClusterOptions>, IOptions<SecretsOptions>>((o, cluster, secrets) =>
+                {
+                    o.XmlRepository = new SqliteXmlRepository(database, cluster.Value.ServiceId);
+                    if (secrets.Value.RingKeyBytes() is { } ringKey)
+                    {
+                        o.XmlEncryptor = new RingKeyXmlEncryptor(ringKey);
+                    }
+                });
+        }
+        else if (mode == TaskerMode.Embedded)
         {
             var ring = new InMemoryXmlRepository();
             services.Configure<KeyManagementOptions>(o => o.XmlRepository = ring);

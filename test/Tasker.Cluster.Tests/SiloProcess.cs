@@ -14,12 +14,19 @@ public sealed class SiloProcess : IAsyncDisposable
     private Process? _process;
 
     public SiloProcess(ClusterServers servers, string clusterId, IReadOnlyDictionary<string, string>? settings = null)
-    {
-        HttpPort = TestHosting.FreePort();
-        _environment = new Dictionary<string, string>
+        : this(new Dictionary<string, string>
         {
             ["ConnectionStrings__Redis"] = servers.Redis,
             ["ConnectionStrings__Postgres"] = servers.Postgres,
+        }, clusterId, settings)
+    {
+    }
+
+    private SiloProcess(Dictionary<string, string> connections, string clusterId, IReadOnlyDictionary<string, string>? settings)
+    {
+        HttpPort = TestHosting.FreePort();
+        _environment = new Dictionary<string, string>(connections)
+        {
             ["Orleans__ClusterId"] = clusterId,
             ["Orleans__ServiceId"] = clusterId,
             ["Orleans__SiloPort"] = TestHosting.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -43,6 +50,36 @@ public sealed class SiloProcess : IAsyncDisposable
             "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{AdminName}:{AdminPassword}")));
     }
 
+    /// <summary>An embedded silo (no Redis, no PostgreSQL) keeping its state in <paramref name="dataPath"/> (docs/adr/019).</summary>
+    public static SiloProcess Embedded(string dataPath, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var all = new Dictionary<string, string>
+        {
+            ["Tasker__Embedded__DataPath"] = dataPath,
+            ["Tasker__ChunkBudget"] = "00:00:00.020",
+            ["Tasker__DataSet__Rows"] = "100",
+            ["Tasker__Auth__Enabled"] = "true", // So that the admin's credentials below are accepted, as in cluster mode.
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            all[key] = value;
+        }
+
+        return new SiloProcess([], "embedded", all);
+    }
+
+    /// <summary>The process's id while it runs.</summary>
+    public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
+
+    /// <summary>Starts the process and waits for it to exit by itself (a start-up refusal); its exit code.</summary>
+    public async Task<int> StartExpectingExitAsync(TimeSpan within)
+    {
+        Launch();
+        using var timeout = new CancellationTokenSource(within);
+        await _process!.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
     public const string AdminName = "admin";
     public const string AdminPassword = "cluster-tests-admin";
 
@@ -64,27 +101,11 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>Starts the process and waits until it reports ready.</summary>
     public async Task StartAsync(TimeSpan? within = null)
     {
-        var start = new ProcessStartInfo("dotnet", [ClusterServers.SiloAssembly])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(ClusterServers.SiloAssembly)!,
-        };
-        foreach (var (key, value) in _environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        _process = Process.Start(start) ?? throw new InvalidOperationException("could not start a silo");
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-
+        Launch();
         var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(90));
         while (true)
         {
-            if (_process.HasExited)
+            if (_process!.HasExited)
             {
                 throw new InvalidOperationException($"the silo exited with {_process.ExitCode}:\n{Log}");
             }
@@ -109,6 +130,26 @@ public sealed class SiloProcess : IAsyncDisposable
 
             await Task.Delay(250);
         }
+    }
+
+    private void Launch()
+    {
+        var start = new ProcessStartInfo("dotnet", [ClusterServers.SiloAssembly])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(ClusterServers.SiloAssembly)!,
+        };
+        foreach (var (key, value) in _environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        _process = Process.Start(start) ?? throw new InvalidOperationException("could not start a silo");
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
     }
 
     /// <summary>kill -9: no shutdown, no goodbye to the cluster.</summary>

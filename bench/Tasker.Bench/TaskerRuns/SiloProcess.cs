@@ -65,6 +65,7 @@ public sealed class SiloProcess : IAsyncDisposable
         start.Environment.Remove("ConnectionStrings__Postgres");
         start.Environment["ASPNETCORE_URLS"] = url.ToString().TrimEnd('/');
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["Tasker__Embedded__Storage"] = "memory"; // The embedded row is the in-memory mode; a setting may override it.
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;

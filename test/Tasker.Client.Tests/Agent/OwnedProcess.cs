@@ -146,6 +146,7 @@ public sealed class SiloProcess : OwnedProcess
             ["Tasker__Agents__Token"] = Token,
             ["Tasker__Shell__LeaseDuration"] = "00:00:03",
             ["Tasker__Shell__SweepInterval"] = "00:00:00.250",
+            ["Tasker__Embedded__Storage"] = "memory", // No test reads another's file.
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Tasker"] = "Information",
         };

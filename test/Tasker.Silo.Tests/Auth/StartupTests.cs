@@ -27,6 +27,7 @@ public sealed class StartupTests
         };
         start.Environment["Orleans__SiloPort"] = TestHosting.FreePort().ToString(CultureInfo.InvariantCulture);
         start.Environment["Orleans__GatewayPort"] = TestHosting.FreePort().ToString(CultureInfo.InvariantCulture);
+        start.Environment["Tasker__Embedded__Storage"] = "memory"; // No test reads another's file.
         start.Environment["Tasker__DataSet__Rows"] = "0";
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();

@@ -1,23 +1,75 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans.Serialization;
 using Orleans.Storage;
 using Orleans.TestingHost;
 using Tasker.Silo.Cluster;
+using Tasker.Silo.Embedded;
 using Tasker.Silo.Secrets;
 using Tasker.Tasks;
 
 namespace Tasker.Cluster.Tests;
 
-/// <summary>
-/// Grain state in PostgreSQL through Orleans' ADO.NET grain storage and Tasker's own queries for it
-/// (Cluster/Sql/postgres-schema.sql, docs/adr/011), against the real server, in a one-silo test cluster.
-/// </summary>
+/// <summary>Grain state in PostgreSQL (Cluster/Sql/postgres-schema.sql, docs/adr/011), against the real server.</summary>
 [Collection(ServersCollection.Name)]
-public sealed class AdoNetGrainStorageTests(ClusterServers servers) : IAsyncLifetime
+public sealed class PostgresGrainStorageTests(ClusterServers servers) : GrainStorageContractTests
+{
+    protected override void AddStorage(ISiloBuilder silo) => silo.AddTaskerPostgresStorage(servers.Postgres);
+
+    protected override DbConnection Connect() => new NpgsqlConnection(servers.Postgres);
+
+    protected override string JumpToLargestVersionSql =>
+        "UPDATE tasker_grains SET version = 2147483647 WHERE service_id = @ServiceId AND grain_type = @GrainType AND version = 1 AND modified_on > now() - interval '1 minute'";
+}
+
+/// <summary>Grain state in the durable embedded mode's SQLite file (Embedded/Sql/sqlite-schema.sql, docs/adr/019).</summary>
+public sealed class SqliteGrainStorageTests : GrainStorageContractTests, IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("tasker-sqlite-").FullName;
+    private SqliteDatabase? _database;
+
+    protected override void AddStorage(ISiloBuilder silo)
+    {
+        _database = SqliteDatabase.Open(Path.Combine(_folder, "tasker.db"));
+        silo.AddTaskerSqliteStorage(_database);
+    }
+
+    protected override IGrainStorage Provider(IGrainStorage registered) => Assert.IsType<OffTurnGrainStorage>(registered).Inner;
+
+    protected override DbConnection Connect() => new SqliteConnection(_database!.ConnectionString);
+
+    protected override string JumpToLargestVersionSql =>
+        "UPDATE tasker_grains SET version = 2147483647 WHERE service_id = @ServiceId AND grain_type = @GrainType AND version = 1";
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+}
+
+/// <summary>
+/// The contract of Orleans' ADO.NET grain storage with Tasker's own queries for it, the same for every database it
+/// runs on: each database's class says how to reach it, in a one-silo test cluster.
+/// </summary>
+public abstract class GrainStorageContractTests : IAsyncLifetime
 {
     private readonly string _serviceId = "adonet-" + Guid.NewGuid().ToString("N")[..8];
     private InProcessTestCluster _cluster = null!;
+
+    /// <summary>Registers the grain storage named <see cref="TaskerStorage.Name"/> on the database under test.</summary>
+    protected abstract void AddStorage(ISiloBuilder silo);
+
+    /// <summary>A connection to the database under test, not yet open.</summary>
+    protected abstract DbConnection Connect();
+
+    /// <summary>Sets the just written row's version (parameters @ServiceId, @GrainType) to 2147483647.</summary>
+    protected abstract string JumpToLargestVersionSql { get; }
+
+    /// <summary>The ADO.NET provider behind the registered storage.</summary>
+    protected virtual IGrainStorage Provider(IGrainStorage registered) => registered;
 
     public async Task InitializeAsync()
     {
@@ -26,7 +78,7 @@ public sealed class AdoNetGrainStorageTests(ClusterServers servers) : IAsyncLife
         builder.Options.ServiceId = _serviceId;
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddTaskerPostgresStorage(servers.Postgres);
+            AddStorage(silo);
             silo.UseInMemoryReminderService();
             silo.Services.AddTaskerSecrets(Tasker.Silo.Hosting.TaskerMode.Embedded);
             silo.AddTaskerGrains();
@@ -52,10 +104,18 @@ public sealed class AdoNetGrainStorageTests(ClusterServers servers) : IAsyncLife
         return read;
     }
 
+    private static void Add(DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+    }
+
     [Fact]
     public void The_silo_stores_grain_state_through_Orleans_AdoNet_grain_storage()
     {
-        Assert.IsType<AdoNetGrainStorage>(Storage);
+        Assert.IsType<AdoNetGrainStorage>(Provider(Storage));
     }
 
     [Fact]
@@ -66,21 +126,24 @@ public sealed class AdoNetGrainStorageTests(ClusterServers servers) : IAsyncLife
             .SubmitAsync(new TaskSubmission("sum2", """{"first":20,"second":22}""", "adonet", TaskPriority.Normal));
         Assert.Equal(TaskPhase.Succeeded, submitted.Phase);
 
-        await using var database = NpgsqlDataSource.Create(servers.Postgres);
+        await using var database = Connect();
+        await database.OpenAsync();
         string query;
-        await using (var lookup = database.CreateCommand("SELECT querytext FROM orleansquery WHERE querykey = 'ReadFromStorageKey'"))
+        await using (var lookup = database.CreateCommand())
         {
+            lookup.CommandText = "SELECT querytext FROM orleansquery WHERE querykey = 'ReadFromStorageKey'";
             query = (string)(await lookup.ExecuteScalarAsync())!;
         }
 
         // The provider's key for a grain whose key is a GUID in its 32-digit form, as task ids are: two halves.
         var key = Guid.ParseExact(id, "N").ToByteArray();
-        await using var read = database.CreateCommand(query);
-        read.Parameters.AddWithValue("ServiceId", _serviceId);
-        read.Parameters.AddWithValue("GrainTypeString", TaskGrain.StateName);
-        read.Parameters.AddWithValue("GrainIdExtensionString", DBNull.Value);
-        read.Parameters.AddWithValue("GrainIdN0", BitConverter.ToInt64(key, 0));
-        read.Parameters.AddWithValue("GrainIdN1", BitConverter.ToInt64(key, 8));
+        await using var read = database.CreateCommand();
+        read.CommandText = query;
+        Add(read, "@ServiceId", _serviceId);
+        Add(read, "@GrainTypeString", TaskGrain.StateName);
+        Add(read, "@GrainIdExtensionString", null);
+        Add(read, "@GrainIdN0", BitConverter.ToInt64(key, 0));
+        Add(read, "@GrainIdN1", BitConverter.ToInt64(key, 8));
         await using var row = await read.ExecuteReaderAsync();
         Assert.True(await row.ReadAsync(), "the task has no row in tasker_grains");
 
@@ -89,7 +152,7 @@ public sealed class AdoNetGrainStorageTests(ClusterServers servers) : IAsyncLife
         Assert.Equal("sum2", state.Type);
         Assert.Equal(TaskPhase.Succeeded, state.Phase);
         Assert.Equal("42", state.ResultJson);
-        Assert.Equal((await ReadAsync(id)).ETag, ((int)row["Version"]).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal((await ReadAsync(id)).ETag, Convert.ToInt32(row["Version"], System.Globalization.CultureInfo.InvariantCulture).ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.False(await row.ReadAsync());
     }
 
@@ -160,12 +223,13 @@ public sealed class AdoNetGrainStorageTests(ClusterServers servers) : IAsyncLife
         var id = TaskIds.New();
         var holder = Task("wrap");
         await Storage.WriteStateAsync(TaskGrain.StateName, TaskGrainId(id), holder);
-        await using (var database = NpgsqlDataSource.Create(servers.Postgres))
-        await using (var jump = database.CreateCommand(
-            "UPDATE tasker_grains SET version = 2147483647 WHERE service_id = $1 AND grain_type = $2 AND version = 1 AND modified_on > now() - interval '1 minute'"))
+        await using (var database = Connect())
         {
-            jump.Parameters.AddWithValue(_serviceId);
-            jump.Parameters.AddWithValue(TaskGrain.StateName);
+            await database.OpenAsync();
+            await using var jump = database.CreateCommand();
+            jump.CommandText = JumpToLargestVersionSql;
+            Add(jump, "@ServiceId", _serviceId);
+            Add(jump, "@GrainType", TaskGrain.StateName);
             Assert.Equal(1, await jump.ExecuteNonQueryAsync());
         }
 
