@@ -16,6 +16,7 @@ namespace Tasker.Tasks;
 /// Placed on the silo that receives the request (prefer-local), so a submission costs no hop between silos.
 /// </summary>
 [PreferLocalPlacement]
+[CollectionAgeLimit(Minutes = 2)] // An idle task's activation goes soon: its state is stored, and ended tasks are many (docs/adr/020).
 public sealed partial class TaskGrain(
     [PersistentState(TaskGrain.StateName, TaskerStorage.Name)] IPersistentState<TaskState> state,
     TaskHandlerRegistry handlers,
@@ -268,6 +269,54 @@ public sealed partial class TaskGrain(
         TaskGrainLog.Command(logger, Id, client, "deleted");
         DeactivateOnIdle();
         return new TaskCommandResult(TaskCommandStatus.Done, last);
+    }
+
+    public async Task<bool> ExpireAsync(DateTimeOffset endedBefore)
+    {
+        if (!S.Exists)
+        {
+            DeactivateOnIdle();
+            return true;
+        }
+
+        if (!S.Phase.IsFinal() || S.FinishedAt is not { } finishedAt || finishedAt >= endedBefore)
+        {
+            return false; // A task that has not ended never expires.
+        }
+
+        // What lives outside the state goes first, and nothing here changes the state: if any of it fails, the task
+        // stays whole in memory and storage (docs/adr/014) and the next sweep does it all again.
+        if (handlers.TryGet(S.Type, out var handler))
+        {
+            if (handler is IChunkedTaskHandler chunked)
+            {
+                await chunked.ExpireAsync(new ExpiringTask(Id, S.ParametersJson, finishedAt));
+            }
+
+            if (handler is IChunkedTaskHandler { Cacheable: true } && S.ParentId is null && !S.Cached)
+            {
+                await ResultCache().ExpireAsync(Id);
+            }
+        }
+
+        var (client, phase) = (S.Client, S.Phase);
+        try
+        {
+            await state.ClearStateAsync();
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+
+        state.State = new TaskState();
+        _published = null;
+        Signal();
+        SyncGauges(active: false);
+        DeactivateOnIdle();
+        TaskGrainLog.Expired(logger, Id, client, phase.ToWire());
+        return true;
     }
 
     public async Task LeaderEndedAsync(CacheAnswer answer)

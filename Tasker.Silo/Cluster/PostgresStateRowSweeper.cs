@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Configuration;
+using Tasker.Retention;
+
+namespace Tasker.Silo.Cluster;
+
+/// <summary>
+/// Removes rows of <c>tasker_grains</c> that no grain needs any more (docs/adr/020): the cleared rows of expired tasks
+/// and their children (<c>{id}.k</c>, a range of the primary key), cleared cache entries, and idempotency keys older
+/// than their retention (written once, so their last write is their claim). Removing a cleared row restarts its
+/// version; an expired task's grain deactivated when it cleared, so no holder of the old version is left.
+/// </summary>
+public sealed class PostgresStateRowSweeper(NpgsqlDataSource database, IOptions<ClusterOptions> cluster) : IStateRowSweeper
+{
+    // Bounds the age-based deletes per sweep, so that one statement never holds many row locks for long.
+    private const int MaxRowsByAge = 10_000;
+
+    public async Task<long> RemoveAsync(IReadOnlyList<string> expiredTaskIds, DateTimeOffset keysClaimedBefore, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("""
+            WITH tasks AS (
+                DELETE FROM tasker_grains AS g
+                 USING unnest($2::text[]) AS e(id)
+                 WHERE g.service_id = $1 AND g.grain_type = 'task' AND g.payload_binary IS NULL
+                   AND g.grain_id_extension >= e.id AND g.grain_id_extension < e.id || '/'
+                RETURNING 1
+            ),
+            old AS (
+                SELECT service_id, grain_type, grain_id_extension, grain_id_n0, grain_id_n1 FROM tasker_grains
+                 WHERE service_id = $1
+                   AND ((grain_type = 'idempotency' AND modified_on < $3) OR (grain_type = 'cache' AND payload_binary IS NULL AND modified_on < $3))
+                 LIMIT $4
+            ),
+            aged AS (
+                DELETE FROM tasker_grains AS g USING old
+                 WHERE (g.service_id, g.grain_type, g.grain_id_extension, g.grain_id_n0, g.grain_id_n1)
+                     = (old.service_id, old.grain_type, old.grain_id_extension, old.grain_id_n0, old.grain_id_n1)
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM tasks) + (SELECT count(*) FROM aged)
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = cluster.Value.ServiceId });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. expiredTaskIds] });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = keysClaimedBefore.ToUniversalTime() });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = MaxRowsByAge });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+}
