@@ -132,7 +132,17 @@ public sealed partial class TaskGrain(
         await CommitAsync();
     }
 
-    public Task<TaskSnapshot?> GetAsync() => Task.FromResult(_published);
+    public Task<TaskSnapshot?> GetAsync()
+    {
+        if (S.ParentId is not null && S.Phase.IsFinal())
+        {
+            // A child is made without its grain (InstantTasks) and expires with its parent in storage alone: a read
+            // activates it for that read only, so that it never answers from memory once it has expired.
+            DeactivateOnIdle();
+        }
+
+        return Task.FromResult(_published);
+    }
 
     public async Task<TaskSnapshot?> WatchAsync(long afterVersion, TimeSpan timeout)
     {
