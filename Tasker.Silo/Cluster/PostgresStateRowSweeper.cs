@@ -7,7 +7,7 @@ namespace Tasker.Silo.Cluster;
 
 /// <summary>
 /// Removes rows of <c>tasker_grains</c> that no grain needs any more (docs/adr/020): the cleared rows of expired tasks
-/// and their children (<c>{id}.k</c>, a range of the primary key), cleared cache entries, and idempotency keys older
+/// and their children (<c>{id}.k</c>, a range of the key extension), cleared cache entries, and idempotency keys older
 /// than their retention (written once, so their last write is their claim). Removing a cleared row restarts its
 /// version; an expired task's grain deactivated when it cleared, so no holder of the old version is left.
 /// </summary>
@@ -18,12 +18,23 @@ public sealed class PostgresStateRowSweeper(NpgsqlDataSource database, IOptions<
 
     public async Task<long> RemoveAsync(IReadOnlyList<string> expiredTaskIds, DateTimeOffset keysClaimedBefore, CancellationToken cancellationToken)
     {
+        // A task's id is a GUID in its 32-digit form, which the provider keys by its two halves; a child's id
+        // ({id}.k) is not, and is kept whole in the key extension (docs/adr/011).
+        var halves = expiredTaskIds.Select(id => Guid.ParseExact(id, "N").ToByteArray()).ToList();
         await using var command = database.CreateCommand("""
-            WITH tasks AS (
-                DELETE FROM tasker_grains AS g
-                 USING unnest($2::text[]) AS e(id)
-                 WHERE g.service_id = $1 AND g.grain_type = 'task' AND g.payload_binary IS NULL
-                   AND g.grain_id_extension >= e.id AND g.grain_id_extension < e.id || '/'
+            WITH expired AS (
+                SELECT * FROM unnest($2::text[], $5::bigint[], $6::bigint[]) AS e(id, n0, n1)
+            ),
+            tasks AS (
+                DELETE FROM tasker_grains AS g USING expired AS e
+                 WHERE g.service_id = $1 AND g.grain_type = 'task' AND g.grain_id_extension = ''
+                   AND g.grain_id_n0 = e.n0 AND g.grain_id_n1 = e.n1 AND g.payload_binary IS NULL
+                RETURNING 1
+            ),
+            children AS (
+                DELETE FROM tasker_grains AS g USING expired AS e
+                 WHERE g.service_id = $1 AND g.grain_type = 'task'
+                   AND g.grain_id_extension > e.id || '.' AND g.grain_id_extension < e.id || '/' AND g.payload_binary IS NULL
                 RETURNING 1
             ),
             old AS (
@@ -38,12 +49,14 @@ public sealed class PostgresStateRowSweeper(NpgsqlDataSource database, IOptions<
                      = (old.service_id, old.grain_type, old.grain_id_extension, old.grain_id_n0, old.grain_id_n1)
                 RETURNING 1
             )
-            SELECT (SELECT count(*) FROM tasks) + (SELECT count(*) FROM aged)
+            SELECT (SELECT count(*) FROM tasks) + (SELECT count(*) FROM children) + (SELECT count(*) FROM aged)
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = cluster.Value.ServiceId });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. expiredTaskIds] });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = keysClaimedBefore.ToUniversalTime() });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = MaxRowsByAge });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. halves.Select(h => BitConverter.ToInt64(h, 0))] });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. halves.Select(h => BitConverter.ToInt64(h, 8))] });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 }
