@@ -11,8 +11,8 @@ namespace Tasker.Retention;
 /// <summary>
 /// Expires ended tasks whose retention has passed, in batches, off the request path (docs/adr/020): every
 /// <see cref="RetentionOptions.SweepInterval"/> it asks the history store for the oldest expired tasks, expires each
-/// through its grain (so the grain's memory and its storage never disagree), then forgets its history line; then
-/// expired idempotency keys, then the storage rows left over. One per silo, no reminder per task: two silos that meet
+/// through its grain (so the grain's memory and its storage never disagree), removes the storage rows left over, then
+/// forgets its history line; then expired idempotency keys. One per silo, no reminder per task: two silos that meet
 /// the same task both ask its grain, and the second finds it gone.
 /// </summary>
 public sealed partial class RetentionSweeper(
@@ -51,14 +51,13 @@ public sealed partial class RetentionSweeper(
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var expired = new ConcurrentQueue<string>();
-        var failed = 0;
+        var (expired, failed, rowsRemoved) = (0, 0, 0L);
         for (var batch = 0; batch < MaxBatchesPerSweep; batch++)
         {
             var query = options.Value.ExpiryAt(DateTimeOffset.UtcNow);
             var due = await history.FindExpiredAsync(query, cancellationToken);
-            var before = expired.Count;
-            await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = ExpiringAtOnce, CancellationToken = cancellationToken }, async (task, ct) =>
+            var gone = new ConcurrentQueue<EndedTask>();
+            await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = ExpiringAtOnce, CancellationToken = cancellationToken }, async (task, _) =>
             {
                 // Old enough by its status, or else one of the oldest beyond the memory cap, which goes whatever its age.
                 var endedBefore = task.FinishedAt < query.Before(task.Phase) ? query.Before(task.Phase) : DateTimeOffset.MaxValue;
@@ -66,9 +65,7 @@ public sealed partial class RetentionSweeper(
                 {
                     if (await grains.GetGrain<ITaskGrain>(task.TaskId).ExpireAsync(endedBefore))
                     {
-                        await history.ForgetAsync(task.Client, task.TaskId, ct);
-                        expired.Enqueue(task.TaskId);
-                        TaskMetrics.Expired(task.Phase);
+                        gone.Enqueue(task);
                     }
                 }
                 catch (Exception exception) when (exception is not OutOfMemoryException and not OperationCanceledException)
@@ -78,7 +75,17 @@ public sealed partial class RetentionSweeper(
                 }
             });
 
-            if (due.Count < query.Limit || expired.Count == before)
+            // Storage rows first, history lines last: until its line is forgotten, a sweep finds the task again (its
+            // grain answers that it is gone) and removes whatever a failure here left.
+            rowsRemoved += await rows.RemoveTasksAsync([.. gone.Select(t => t.TaskId)], cancellationToken);
+            foreach (var task in gone)
+            {
+                await history.ForgetAsync(task.Client, task.TaskId, cancellationToken);
+                TaskMetrics.Expired(task.Phase);
+            }
+
+            expired += gone.Count;
+            if (due.Count < query.Limit || gone.IsEmpty)
             {
                 break; // All that is due is done, or what is left is kept (or failing): the next sweep tries again.
             }
@@ -87,17 +94,25 @@ public sealed partial class RetentionSweeper(
         var keysBefore = DateTimeOffset.UtcNow - options.Value.IdempotencyKeys;
         foreach (var key in keys.TakeClaimedBefore(keysBefore, int.MaxValue))
         {
-            await grains.GetGrain<IIdempotencyGrain>(key).ExpireAsync();
+            try
+            {
+                await grains.GetGrain<IIdempotencyGrain>(key).ExpireAsync();
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException and not OperationCanceledException)
+            {
+                keys.Claimed(key, keysBefore); // Tried again at the next sweep.
+                KeyExpiryFailed(logger, key, exception);
+            }
         }
 
-        var removed = await rows.RemoveAsync([.. expired], keysBefore, cancellationToken);
+        rowsRemoved += await rows.RemoveAgedAsync(keysBefore, cancellationToken);
         TaskMetrics.Swept(clock.Elapsed);
-        if (expired.Count > 0 || failed > 0)
+        if (expired > 0 || failed > 0)
         {
-            Swept(logger, expired.Count, failed, removed, clock.ElapsedMilliseconds);
+            Swept(logger, expired, failed, rowsRemoved, clock.ElapsedMilliseconds);
         }
 
-        return expired.Count;
+        return expired;
     }
 
     [LoggerMessage(1, LogLevel.Information, "Retention sweep: {Expired} ended tasks expired, {Failed} failed (tried again next sweep), {Rows} storage rows removed, in {ElapsedMs} ms")]
@@ -105,6 +120,9 @@ public sealed partial class RetentionSweeper(
 
     [LoggerMessage(2, LogLevel.Warning, "Retention sweep: task {TaskId} of {Client} could not be expired; it stays whole and is tried again next sweep")]
     private static partial void ExpiryFailed(ILogger logger, string taskId, string client, Exception exception);
+
+    [LoggerMessage(4, LogLevel.Warning, "Retention sweep: expired idempotency key {Key} could not be cleared; tried again next sweep")]
+    private static partial void KeyExpiryFailed(ILogger logger, string key, Exception exception);
 
     [LoggerMessage(3, LogLevel.Warning, "Retention sweep failed; it runs again at its next interval")]
     private static partial void SweepFailed(ILogger logger, Exception exception);

@@ -303,9 +303,13 @@ public sealed partial class TaskGrain(
                 await chunked.ExpireAsync(new ExpiringTask(Id, S.ParametersJson, finishedAt));
             }
 
-            if (handler is IChunkedTaskHandler { Cacheable: true } && S.ParentId is null && !S.Cached)
+            if (handler.Cacheable && S.ParentId is null && !S.Cached)
             {
-                await ResultCache().ExpireAsync(Id);
+                // The cache entry this task's computation made goes with it (a hit made none).
+                await (handler is IInstantTaskHandler
+                    ? GrainFactory.GetGrain<IShortResultCacheGrain>(ResultCacheKey.ShortPartition(S.Type, S.ParametersJson))
+                        .ExpireAsync(S.Type, S.ParametersJson, finishedAt)
+                    : ResultCache().ExpireAsync(Id));
             }
         }
 

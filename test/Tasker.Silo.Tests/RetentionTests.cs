@@ -58,6 +58,21 @@ public sealed partial class RetentionTests(RetentionFixture fixture)
     }
 
     [Fact]
+    public async Task A_short_task_expires_with_the_cache_entry_it_computed()
+    {
+        var client = ApiTestExtensions.UniqueClient("ret-short");
+        var parameters = $$"""{"first":{{Random.Shared.Next()}},"second":17}""";
+        var id = await _http.SubmitAsync("sum2", parameters, client);
+        var hit = (await _http.PostTaskAsync("sum2", parameters, client)).Body;
+        Assert.True(hit.GetProperty("cached").GetBoolean());
+
+        await WaitGoneAsync(id);
+
+        var again = (await _http.PostTaskAsync("sum2", parameters, client)).Body;
+        Assert.False(again.GetProperty("cached").GetBoolean(), "the expired task's cache entry still answered");
+    }
+
+    [Fact]
     public async Task Running_and_paused_tasks_are_kept_past_every_retention_and_a_cancelled_one_then_goes()
     {
         var client = ApiTestExtensions.UniqueClient("ret-run");
