@@ -17,4 +17,11 @@ public interface IResultCacheGrain : IGrainWithStringKey
     /// <summary>The leader reports its outcome; followers are told.</summary>
     [Alias("Complete")]
     Task CompleteAsync(string leaderId, CacheAnswer outcome);
+
+    /// <summary>
+    /// The task <paramref name="taskId"/> expires (docs/adr/020): the entry goes with it when that task computed the
+    /// result, or when the result is stale anyway, unless a computation is under way.
+    /// </summary>
+    [Alias("Expire")]
+    Task ExpireAsync(string taskId);
 }

@@ -11,4 +11,11 @@ public interface IShortResultCacheGrain : IGrainWithIntegerKey
     /// <summary>Answers from a fresh cached result (<see cref="CacheLookupStatus.Hit"/>), or computes it now.</summary>
     [Alias("GetOrCompute")]
     Task<CacheAnswer> GetOrComputeAsync(string type, string parametersJson);
+
+    /// <summary>
+    /// The task that computed this request's result, at <paramref name="computedBefore"/> or earlier, expires
+    /// (docs/adr/020): the result goes with it, unless it was computed again since.
+    /// </summary>
+    [Alias("Expire")]
+    Task ExpireAsync(string type, string parametersJson, DateTimeOffset computedBefore);
 }

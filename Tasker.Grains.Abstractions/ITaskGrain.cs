@@ -40,6 +40,14 @@ public interface ITaskGrain : IGrainWithStringKey
     [Alias("Delete")]
     Task<TaskCommandResult> DeleteAsync();
 
+    /// <summary>
+    /// Expires the task whole if it ended before <paramref name="endedBefore"/> (docs/adr/020): its children, its files,
+    /// the cache entry it computed, then its state. True when the task is gone (or never existed): its history line may
+    /// go. False when it is kept: it has not ended (a task that runs never expires) or ended later.
+    /// </summary>
+    [Alias("Expire")]
+    Task<bool> ExpireAsync(DateTimeOffset endedBefore);
+
     /// <summary>Called by the result cache when the computation this task follows has ended.</summary>
     [Alias("LeaderEnded"), OneWay]
     Task LeaderEndedAsync(CacheAnswer answer);

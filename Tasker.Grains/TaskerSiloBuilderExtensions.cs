@@ -66,6 +66,11 @@ public static class TaskerSiloBuilderExtensions
             .ValidateOnStart();
         silo.Services.AddSingleton<IValidateOptions<TiersOptions>, DataAnnotationsValidator<TiersOptions>>();
         silo.Services.AddSingleton<TaskFiles>();
+        AddValidatedOptions<Retention.RetentionOptions>(silo.Services, Retention.RetentionOptions.SectionName);
+        silo.Services.AddSingleton<Retention.IdempotencyKeyLedger>();
+        silo.Services.TryAddSingleton<Retention.IStateRowSweeper, Retention.NoStateRowsLeft>(); // Cluster mode registers its own first.
+        silo.Services.AddSingleton<Retention.RetentionSweeper>();
+        silo.Services.AddHostedService(s => s.GetRequiredService<Retention.RetentionSweeper>());
         silo.Services.TryAddSingleton<IRecordStore, InMemoryRecordStore>(); // Cluster mode registers its tables first.
         silo.Services.TryAddSingleton<IHistoryStore, InMemoryHistoryStore>();
         silo.Services.AddSingleton<DataSetSeeder>();

@@ -61,6 +61,7 @@ public sealed class ResultCacheGrain(
         {
             S.ResultJson = outcome.ResultJson;
             S.StoredAt = DateTimeOffset.UtcNow;
+            S.ComputedBy = leaderId;
         }
 
         if (S.LeaderId != leaderId)
@@ -86,6 +87,28 @@ public sealed class ResultCacheGrain(
         {
             await GrainFactory.GetGrain<ITaskGrain>(follower).LeaderEndedAsync(answer);
         }
+    }
+
+    public async Task ExpireAsync(string taskId)
+    {
+        var owned = S.ComputedBy == taskId || FreshResult(S.Key ?? "") is null; // A stale entry serves no one.
+        if (!owned || S.LeaderId is not null || S.Followers.Count > 0 || !state.RecordExists)
+        {
+            return;
+        }
+
+        try
+        {
+            await state.ClearStateAsync();
+        }
+        catch
+        {
+            DeactivateOnIdle(); // docs/adr/014: the next call reads what storage holds.
+            throw;
+        }
+
+        state.State = new ResultCacheState();
+        DeactivateOnIdle(); // Nothing left to serve: the activation need not wait for collection.
     }
 
     /// <summary>True while the leader task exists and has not ended (running, paused or queued).</summary>

@@ -11,4 +11,6 @@ public sealed class ResultCacheState
     [Id(3)] public string? LeaderId { get; set; }
     /// <summary>Tasks waiting for the leader; capped by <see cref="TaskerOptions.MaxCacheFollowers"/>.</summary>
     [Id(4)] public List<string> Followers { get; set; } = [];
+    /// <summary>The task whose computation stored <see cref="ResultJson"/>: the entry expires with it (docs/adr/020).</summary>
+    [Id(5)] public string? ComputedBy { get; set; }
 }

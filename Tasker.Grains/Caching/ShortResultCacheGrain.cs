@@ -11,17 +11,17 @@ namespace Tasker.Caching;
 /// </summary>
 public sealed class ShortResultCacheGrain(TaskHandlerRegistry handlers, IOptions<TaskerOptions> options) : Grain, IShortResultCacheGrain
 {
-    private readonly Dictionary<string, (string ResultJson, DateTimeOffset StoredAt)> _results = new(StringComparer.Ordinal);
-    private readonly Queue<string> _oldestFirst = new();
+    private readonly Dictionary<string, LinkedListNode<Entry>> _results = new(StringComparer.Ordinal);
+    private readonly LinkedList<Entry> _oldestFirst = new();
 
     private int Capacity => options.Value.MaxCachedShortResults / ResultCacheKey.ShortPartitions;
 
     public Task<CacheAnswer> GetOrComputeAsync(string type, string parametersJson)
     {
         var key = ResultCacheKey.Describe(type, parametersJson);
-        if (_results.TryGetValue(key, out var cached) && DateTimeOffset.UtcNow - cached.StoredAt < options.Value.CacheTtl)
+        if (_results.TryGetValue(key, out var cached) && DateTimeOffset.UtcNow - cached.Value.StoredAt < options.Value.CacheTtl)
         {
-            return Task.FromResult(new CacheAnswer(CacheLookupStatus.Hit, cached.ResultJson));
+            return Task.FromResult(new CacheAnswer(CacheLookupStatus.Hit, cached.Value.ResultJson));
         }
 
         if (handlers.Get(type) is not IInstantTaskHandler handler)
@@ -43,6 +43,16 @@ public sealed class ShortResultCacheGrain(TaskHandlerRegistry handlers, IOptions
         return Task.FromResult(new CacheAnswer(CacheLookupStatus.Computed, result));
     }
 
+    public Task ExpireAsync(string type, string parametersJson, DateTimeOffset computedBefore)
+    {
+        if (_results.TryGetValue(ResultCacheKey.Describe(type, parametersJson), out var entry) && entry.Value.StoredAt <= computedBefore)
+        {
+            Forget(entry);
+        }
+
+        return Task.CompletedTask;
+    }
+
     private void Remember(string key, string result)
     {
         if (Capacity <= 0)
@@ -50,15 +60,23 @@ public sealed class ShortResultCacheGrain(TaskHandlerRegistry handlers, IOptions
             return;
         }
 
-        if (!_results.ContainsKey(key))
+        if (_results.TryGetValue(key, out var stale))
         {
-            _oldestFirst.Enqueue(key);
+            Forget(stale);
         }
 
-        _results[key] = (result, DateTimeOffset.UtcNow);
-        while (_results.Count > Capacity && _oldestFirst.TryDequeue(out var oldest))
+        _results[key] = _oldestFirst.AddLast(new Entry(key, result, DateTimeOffset.UtcNow));
+        while (_results.Count > Capacity && _oldestFirst.First is { } oldest)
         {
-            _results.Remove(oldest);
+            Forget(oldest);
         }
     }
+
+    private void Forget(LinkedListNode<Entry> entry)
+    {
+        _results.Remove(entry.Value.Key);
+        _oldestFirst.Remove(entry);
+    }
+
+    private sealed record Entry(string Key, string ResultJson, DateTimeOffset StoredAt);
 }

@@ -6,6 +6,8 @@ namespace Tasker.Clients;
 /// Embedded mode's histories: one id-ordered index of every line, and one per client, both trees, under one lock.
 /// A client's listing walks its own tree; a listing across clients walks the shared one (docs/adr/017), so neither
 /// costs more than the lines it reads, and recording a line costs a logarithm, whatever the number of clients.
+/// Ended tasks are also kept in order of their end, one tree per final status, until they are forgotten (trimming a
+/// client's history leaves them there): the retention sweep reads the oldest of them (docs/adr/020).
 /// </summary>
 public sealed class InMemoryHistoryStore(IOptions<TaskerOptions> options) : IHistoryStore
 {
@@ -14,12 +16,29 @@ public sealed class InMemoryHistoryStore(IOptions<TaskerOptions> options) : IHis
     private readonly Lock _lock = new();
     private readonly SortedSet<Line> _all = new(_byId);
     private readonly Dictionary<string, History> _clients = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, EndedTask> _ended = new(StringComparer.Ordinal);
+    private readonly Dictionary<TaskPhase, SortedSet<EndedTask>> _endedByStatus = new()
+    {
+        [TaskPhase.Succeeded] = new(_byEnd),
+        [TaskPhase.Failed] = new(_byEnd),
+        [TaskPhase.Cancelled] = new(_byEnd),
+    };
+
+    private static readonly IComparer<EndedTask> _byEnd = Comparer<EndedTask>.Create((a, b) =>
+        a.FinishedAt != b.FinishedAt ? a.FinishedAt.CompareTo(b.FinishedAt) : string.CompareOrdinal(a.TaskId, b.TaskId));
 
     public Task RecordAsync(string client, ClientTaskEntry entry, CancellationToken cancellationToken = default)
     {
         var cap = options.Value.MaxHistoryPerClient;
         lock (_lock)
         {
+            if (entry.Phase.IsFinal() && entry.FinishedAt is { } finishedAt && !_ended.ContainsKey(entry.TaskId))
+            {
+                var ended = new EndedTask(client, entry.TaskId, entry.Phase, finishedAt);
+                _ended.Add(ended.TaskId, ended);
+                _endedByStatus[ended.Phase].Add(ended);
+            }
+
             if (!_clients.TryGetValue(client, out var history))
             {
                 history = new History();
@@ -56,9 +75,44 @@ public sealed class InMemoryHistoryStore(IOptions<TaskerOptions> options) : IHis
                 history.Lines.Remove(line);
                 _all.Remove(line);
             }
+
+            if (_ended.Remove(taskId, out var ended))
+            {
+                _endedByStatus[ended.Phase].Remove(ended);
+            }
         }
 
         return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<EndedTask>> FindExpiredAsync(ExpiryQuery query, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            // Oldest end first across the three trees: the expired by age, then the oldest beyond the cap.
+            var expired = new List<EndedTask>(Math.Min(query.Limit, 256));
+            var beyondCap = Math.Max(0, _ended.Count - query.MaxEnded);
+            var cursors = _endedByStatus.Values.Select(tree => ((IEnumerable<EndedTask>)tree).GetEnumerator()).Where(c => c.MoveNext()).ToList();
+            while (expired.Count < query.Limit && cursors.Count > 0)
+            {
+                var oldest = cursors.MinBy(c => c.Current, _byEnd)!;
+                var task = oldest.Current;
+                if (task.FinishedAt >= query.Before(task.Phase) && expired.Count >= beyondCap)
+                {
+                    // Neither old enough nor beyond the cap: the rest of its tree is younger still.
+                    cursors.Remove(oldest);
+                    continue;
+                }
+
+                expired.Add(task);
+                if (!oldest.MoveNext())
+                {
+                    cursors.Remove(oldest);
+                }
+            }
+
+            return Task.FromResult<IReadOnlyList<EndedTask>>(expired);
+        }
     }
 
     public Task<HistoryPage> QueryAsync(string client, HistoryQuery query, CancellationToken cancellationToken = default)

@@ -153,6 +153,13 @@ public sealed class CsvExportHandler(IRecordStore store, TaskFiles files, IOptio
         return Task.CompletedTask;
     }
 
+    /// <summary>The expired task's file goes with it (docs/adr/020); off the grain's turn, as file work is.</summary>
+    public Task ExpireAsync(ExpiringTask task) => Task.Run(() =>
+    {
+        File.Delete(files.Export(task.TaskId));
+        File.Delete(files.ExportInProgress(task.TaskId));
+    });
+
     /// <summary>Where the finished file is served.</summary>
     private static string Size(long bytes) => bytes switch
     {

@@ -99,6 +99,25 @@ public sealed class CsvImportHandler(IRecordStore store, TaskFiles files, IOptio
         return new ChunkOutcome(checkpoint, progress with { Done = progress.Total }, ResultJson: JsonSerializer.Serialize(result, HandlerJson.Options));
     }
 
+    /// <summary>
+    /// The expired task's upload goes with it (docs/adr/020), unless it was uploaded again, or read by another import,
+    /// after this task ended: uploads are named by their content, so two imports of one file share it.
+    /// </summary>
+    public Task ExpireAsync(ExpiringTask task) => Task.Run(() =>
+    {
+        var upload = CanonicalParameters.Text(CanonicalParameters.Parse(task.ParametersJson), "upload");
+        if (!TaskFiles.IsUploadId(upload))
+        {
+            return;
+        }
+
+        var path = files.Upload(upload);
+        if (File.Exists(path) && File.GetLastWriteTimeUtc(path) <= task.FinishedAt.UtcDateTime)
+        {
+            File.Delete(path);
+        }
+    });
+
     /// <summary>Reads and checks up to a chunk of rows from the checkpoint on; runs on the thread pool.</summary>
     private static async Task<ChunkRead> ReadChunkAsync(ChunkContext context, string path, long maxBad, int chunkRows, CancellationToken cancellationToken)
     {
@@ -106,6 +125,9 @@ public sealed class CsvImportHandler(IRecordStore store, TaskFiles files, IOptio
         {
             return new ChunkRead("the uploaded file is gone (is Tasker:Files:Path shared by every silo?)");
         }
+
+        // Marks the upload in use: an import of the same file that expires meanwhile leaves it (ExpireAsync).
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow);
 
         var size = new FileInfo(path).Length;
         var state = ImportCheckpoint.Read(context.Checkpoint.Data) ?? await StartAsync(path, cancellationToken);

@@ -57,7 +57,16 @@ public interface IChunkedTaskHandler : ITaskHandler
 
     /// <summary>Frees what an unfinished run holds outside the grain (e.g. a half-written file) when the task is cancelled.</summary>
     Task ReleaseAsync(string taskId) => Task.CompletedTask;
+
+    /// <summary>
+    /// Removes what an ended task keeps outside its grain (its file, its children) when it expires (docs/adr/020).
+    /// Called before the task's state is cleared, and again by a later sweep if anything fails: it must be idempotent.
+    /// </summary>
+    Task ExpireAsync(ExpiringTask task) => Task.CompletedTask;
 }
+
+/// <summary>An ended task that is expiring.</summary>
+public sealed record ExpiringTask(string TaskId, string ParametersJson, DateTimeOffset FinishedAt);
 
 /// <summary>What a chunk starts from.</summary>
 public sealed record ChunkContext(

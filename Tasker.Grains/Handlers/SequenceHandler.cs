@@ -51,6 +51,10 @@ public sealed class SequenceHandler(IOptions<TaskerOptions> options, IServicePro
     public TaskProgress Plan(string parametersJson) =>
         new(0, CanonicalParameters.Integer(CanonicalParameters.Parse(parametersJson), "n"));
 
+    /// <summary>The children go with their sequence (docs/adr/020): ordinals 1 to n, those made.</summary>
+    public Task ExpireAsync(ExpiringTask task) => _instantTasks.Value.ForgetChildrenAsync(
+        Enumerable.Range(1, (int)CanonicalParameters.Integer(CanonicalParameters.Parse(task.ParametersJson), "n")).Select(k => ChildId(task.TaskId, k)));
+
     public async Task<ChunkOutcome> RunChunkAsync(ChunkContext context, CancellationToken cancellationToken)
     {
         var n = CanonicalParameters.Integer(CanonicalParameters.Parse(context.ParametersJson), "n");

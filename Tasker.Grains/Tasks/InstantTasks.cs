@@ -69,6 +69,24 @@ public sealed class InstantTasks(IGrainFactory grains, TaskHandlerRegistry handl
         }
     }
 
+    /// <summary>
+    /// Clears the stored state of child tasks (an expiring sequence's, docs/adr/020) the way they were made: in storage,
+    /// without activating their grains, a few at a time. A child that was never made, or is gone already, is skipped.
+    /// </summary>
+    public async Task ForgetChildrenAsync(IEnumerable<string> ids)
+    {
+        await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (id, _) =>
+        {
+            var grainId = grains.GetGrain<ITaskGrain>(id).GetGrainId();
+            var stored = new GrainState<TaskState>(new TaskState());
+            await _storage.Value.ReadStateAsync(TaskGrain.StateName, grainId, stored);
+            if (stored.RecordExists || stored.State is { Exists: true })
+            {
+                await _storage.Value.ClearStateAsync(TaskGrain.StateName, grainId, stored); // The version read fences the clear.
+            }
+        });
+    }
+
     /// <summary>Runs a short task to its end: through the short types' cache when its type is cacheable, else inline.</summary>
     public async Task RunAsync(string id, TaskState task, IInstantTaskHandler handler)
     {

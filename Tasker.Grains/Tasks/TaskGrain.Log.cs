@@ -27,6 +27,9 @@ internal static partial class TaskGrainLog
 
     [LoggerMessage(1007, LogLevel.Warning, "Task {TaskId} of {Client}: a chunk met a passing failure ({Reason}); it is tried again when the task's reminder fires")]
     public static partial void ChunkDeferred(ILogger logger, string taskId, string client, string reason);
+
+    [LoggerMessage(1008, LogLevel.Debug, "Task {TaskId} of {Client} expired ({Phase}): its retention has passed")]
+    public static partial void Expired(ILogger logger, string taskId, string client, string phase);
 }
 
 /// <summary>What is logged and counted when a task is accepted or ends, wherever that happens.</summary>

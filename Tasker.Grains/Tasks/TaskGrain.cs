@@ -16,6 +16,7 @@ namespace Tasker.Tasks;
 /// Placed on the silo that receives the request (prefer-local), so a submission costs no hop between silos.
 /// </summary>
 [PreferLocalPlacement]
+[CollectionAgeLimit(Minutes = 2)] // An idle task's activation goes soon: its state is stored, and ended tasks are many (docs/adr/020).
 public sealed partial class TaskGrain(
     [PersistentState(TaskGrain.StateName, TaskerStorage.Name)] IPersistentState<TaskState> state,
     TaskHandlerRegistry handlers,
@@ -131,7 +132,17 @@ public sealed partial class TaskGrain(
         await CommitAsync();
     }
 
-    public Task<TaskSnapshot?> GetAsync() => Task.FromResult(_published);
+    public Task<TaskSnapshot?> GetAsync()
+    {
+        if (S.ParentId is not null && S.Phase.IsFinal())
+        {
+            // A child is made without its grain (InstantTasks) and expires with its parent in storage alone: a read
+            // activates it for that read only, so that it never answers from memory once it has expired.
+            DeactivateOnIdle();
+        }
+
+        return Task.FromResult(_published);
+    }
 
     public async Task<TaskSnapshot?> WatchAsync(long afterVersion, TimeSpan timeout)
     {
@@ -268,6 +279,58 @@ public sealed partial class TaskGrain(
         TaskGrainLog.Command(logger, Id, client, "deleted");
         DeactivateOnIdle();
         return new TaskCommandResult(TaskCommandStatus.Done, last);
+    }
+
+    public async Task<bool> ExpireAsync(DateTimeOffset endedBefore)
+    {
+        if (!S.Exists)
+        {
+            DeactivateOnIdle();
+            return true;
+        }
+
+        if (!S.Phase.IsFinal() || S.FinishedAt is not { } finishedAt || finishedAt >= endedBefore)
+        {
+            return false; // A task that has not ended never expires.
+        }
+
+        // What lives outside the state goes first, and nothing here changes the state: if any of it fails, the task
+        // stays whole in memory and storage (docs/adr/014) and the next sweep does it all again.
+        if (handlers.TryGet(S.Type, out var handler))
+        {
+            if (handler is IChunkedTaskHandler chunked)
+            {
+                await chunked.ExpireAsync(new ExpiringTask(Id, S.ParametersJson, finishedAt));
+            }
+
+            if (handler.Cacheable && S.ParentId is null && !S.Cached)
+            {
+                // The cache entry this task's computation made goes with it (a hit made none).
+                await (handler is IInstantTaskHandler
+                    ? GrainFactory.GetGrain<IShortResultCacheGrain>(ResultCacheKey.ShortPartition(S.Type, S.ParametersJson))
+                        .ExpireAsync(S.Type, S.ParametersJson, finishedAt)
+                    : ResultCache().ExpireAsync(Id));
+            }
+        }
+
+        var (client, phase) = (S.Client, S.Phase);
+        try
+        {
+            await state.ClearStateAsync();
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+
+        state.State = new TaskState();
+        _published = null;
+        Signal();
+        SyncGauges(active: false);
+        DeactivateOnIdle();
+        TaskGrainLog.Expired(logger, Id, client, phase.ToWire());
+        return true;
     }
 
     public async Task LeaderEndedAsync(CacheAnswer answer)

@@ -68,6 +68,13 @@ public sealed class PostgresHistoryStore : IHistoryStore, IAsyncDisposable
             added AS (
                 SELECT client, count(*) AS n FROM line WHERE added GROUP BY client
             ),
+            ended AS (
+                INSERT INTO tasker_ended (service_id, task_id, client, phase, finished_at)
+                SELECT $1, task_id, client, phase, finished_at FROM input
+                 WHERE phase IN (3, 4, 5) AND finished_at IS NOT NULL
+                 ORDER BY task_id
+                ON CONFLICT (service_id, task_id) DO NOTHING
+            ),
             counted AS (
                 INSERT INTO tasker_history_clients AS c (service_id, client, recorded)
                 SELECT $1, client, n FROM added ORDER BY client COLLATE "C"
@@ -123,11 +130,48 @@ public sealed class PostgresHistoryStore : IHistoryStore, IAsyncDisposable
 
     public async Task ForgetAsync(string client, string taskId, CancellationToken cancellationToken = default)
     {
-        await using var command = _database.CreateCommand("DELETE FROM tasker_history WHERE service_id = $1 AND client = $2 AND task_id = $3");
+        await using var command = _database.CreateCommand("""
+            WITH ended AS (DELETE FROM tasker_ended WHERE service_id = $1 AND task_id = $3)
+            DELETE FROM tasker_history WHERE service_id = $1 AND client = $2 AND task_id = $3
+            """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Service });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = client });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = taskId });
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<EndedTask>> FindExpiredAsync(ExpiryQuery query, CancellationToken cancellationToken = default)
+    {
+        // One range read of tasker_ended_due per status, oldest end first. The cap on ended tasks is for memory
+        // stores: a table keeps what its retention says.
+        await using var command = _database.CreateCommand("""
+            SELECT client, task_id, phase, finished_at FROM (
+                (SELECT client, task_id, phase, finished_at FROM tasker_ended
+                  WHERE service_id = $1 AND phase = 3 AND finished_at < $2 ORDER BY finished_at LIMIT $5)
+                UNION ALL
+                (SELECT client, task_id, phase, finished_at FROM tasker_ended
+                  WHERE service_id = $1 AND phase = 4 AND finished_at < $3 ORDER BY finished_at LIMIT $5)
+                UNION ALL
+                (SELECT client, task_id, phase, finished_at FROM tasker_ended
+                  WHERE service_id = $1 AND phase = 5 AND finished_at < $4 ORDER BY finished_at LIMIT $5)
+            ) AS due
+            ORDER BY finished_at
+            LIMIT $5
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Service });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = query.SucceededBefore.ToUniversalTime() });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = query.FailedBefore.ToUniversalTime() });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = query.CancelledBefore.ToUniversalTime() });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = query.Limit });
+
+        var due = new List<EndedTask>(Math.Min(query.Limit, 1024));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            due.Add(new EndedTask(reader.GetString(0), reader.GetString(1), (TaskPhase)reader.GetInt16(2), reader.GetFieldValue<DateTimeOffset>(3)));
+        }
+
+        return due;
     }
 
     public async Task<HistoryPage> QueryAsync(string client, HistoryQuery query, CancellationToken cancellationToken = default)

@@ -61,6 +61,10 @@ public sealed class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
         using var unfinished = Command(connection, transaction,
             "INSERT INTO tasker_unfinished (service_id, task_id, client) VALUES ($service, $task, $client) ON CONFLICT DO NOTHING");
         using var finished = Command(connection, transaction, "DELETE FROM tasker_unfinished WHERE service_id = $service AND task_id = $task");
+        using var ended = Command(connection, transaction, """
+            INSERT INTO tasker_ended (service_id, task_id, client, phase, finished_at)
+            VALUES ($service, $task, $client, $phase, $finished) ON CONFLICT DO NOTHING
+            """);
         var toTrim = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (client, entry) in batch)
         {
@@ -75,6 +79,13 @@ public sealed class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
             var wake = entry.Phase.IsFinal() ? finished : unfinished;
             Bind(wake, ("$service", Service), ("$task", entry.TaskId), ("$client", client));
             wake.ExecuteNonQuery();
+            if (entry.Phase.IsFinal() && entry.FinishedAt is { } finishedAt)
+            {
+                Bind(ended, ("$service", Service), ("$task", entry.TaskId), ("$client", client), ("$phase", (int)entry.Phase),
+                    ("$finished", finishedAt.ToUnixTimeMilliseconds()));
+                ended.ExecuteNonQuery();
+            }
+
             if (added)
             {
                 Bind(count, ("$service", Service), ("$client", client));
@@ -106,9 +117,46 @@ public sealed class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
             using var command = Command(connection, transaction, """
                 DELETE FROM tasker_history WHERE service_id = $service AND client = $client AND task_id = $task;
                 DELETE FROM tasker_unfinished WHERE service_id = $service AND task_id = $task;
+                DELETE FROM tasker_ended WHERE service_id = $service AND task_id = $task;
                 """);
             Bind(command, ("$service", Service), ("$client", client), ("$task", taskId));
             return command.ExecuteNonQuery();
+        }, cancellationToken);
+
+    /// <remarks>
+    /// As in PostgreSQL, a range of tasker_ended_due per status, oldest end first. The cap on ended tasks is for the
+    /// memory store: the file keeps what its retention says, as a table does.
+    /// </remarks>
+    public Task<IReadOnlyList<EndedTask>> FindExpiredAsync(ExpiryQuery query, CancellationToken cancellationToken = default) =>
+        _database.ReadAsync<IReadOnlyList<EndedTask>>(connection =>
+        {
+            using var command = Command(connection, null, """
+                SELECT client, task_id, phase, finished_at FROM (
+                    SELECT * FROM (SELECT client, task_id, phase, finished_at FROM tasker_ended
+                                    WHERE service_id = $service AND phase = 3 AND finished_at < $succeeded ORDER BY finished_at LIMIT $limit)
+                    UNION ALL
+                    SELECT * FROM (SELECT client, task_id, phase, finished_at FROM tasker_ended
+                                    WHERE service_id = $service AND phase = 4 AND finished_at < $failed ORDER BY finished_at LIMIT $limit)
+                    UNION ALL
+                    SELECT * FROM (SELECT client, task_id, phase, finished_at FROM tasker_ended
+                                    WHERE service_id = $service AND phase = 5 AND finished_at < $cancelled ORDER BY finished_at LIMIT $limit)
+                )
+                ORDER BY finished_at
+                LIMIT $limit
+                """);
+            Bind(command,
+                ("$service", Service), ("$succeeded", query.SucceededBefore.ToUnixTimeMilliseconds()),
+                ("$failed", query.FailedBefore.ToUnixTimeMilliseconds()), ("$cancelled", query.CancelledBefore.ToUnixTimeMilliseconds()),
+                ("$limit", query.Limit));
+            using var reader = command.ExecuteReader();
+            var due = new List<EndedTask>(Math.Min(query.Limit, 1024));
+            while (reader.Read())
+            {
+                due.Add(new EndedTask(reader.GetString(0), reader.GetString(1), (TaskPhase)reader.GetInt32(2),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3))));
+            }
+
+            return due;
         }, cancellationToken);
 
     public Task<HistoryPage> QueryAsync(string client, HistoryQuery query, CancellationToken cancellationToken = default) =>

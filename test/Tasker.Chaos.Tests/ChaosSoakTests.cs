@@ -40,6 +40,7 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
         });
         var report = await run.RunAsync();
         output.WriteLine(report.Figures);
+        File.AppendAllText(progress, report.Figures); // A passing test's output is not shown by dotnet test: the figures stay in the log.
 
         var grouped = report.Violations.GroupBy(v => v.Kind).Select(g => $"{g.Key}: {g.Count()}\n  " + string.Join("\n  ", g.Take(6).Select(v => v.Text)));
         Assert.True(report.Violations.Count == 0, $"seed {seed}: {report.Violations.Count} violations\n" + string.Join("\n", grouped) + "\n\n" + report.Figures);

@@ -88,6 +88,31 @@ CREATE INDEX IF NOT EXISTS tasker_history_all ON tasker_history (service_id, tas
 CREATE INDEX IF NOT EXISTS tasker_history_all_phase ON tasker_history (service_id, phase, task_id);
 CREATE INDEX IF NOT EXISTS tasker_history_all_type ON tasker_history (service_id, type, task_id);
 
+-- Ended tasks, kept until they expire (docs/adr/020): the retention sweep reads the oldest end of each status first.
+-- Apart from tasker_history because trimming a client's history must not hide a task from its expiry.
+-- Made once, and then filled with the ended tasks that the history still lists (those trimmed before it existed
+-- are not known, and are not expired).
+DO $ended$
+BEGIN
+    IF to_regclass('tasker_ended') IS NULL THEN
+        CREATE TABLE tasker_ended
+        (
+            service_id  text        NOT NULL,
+            task_id     text        COLLATE "C" NOT NULL,
+            client      text        NOT NULL,
+            phase       smallint    NOT NULL,
+            finished_at timestamptz NOT NULL,
+            CONSTRAINT tasker_ended_pk PRIMARY KEY (service_id, task_id)
+        );
+        INSERT INTO tasker_ended (service_id, task_id, client, phase, finished_at)
+        SELECT service_id, task_id, client, phase, finished_at FROM tasker_history
+         WHERE phase IN (3, 4, 5) AND finished_at IS NOT NULL;
+    END IF;
+END
+$ended$;
+
+CREATE INDEX IF NOT EXISTS tasker_ended_due ON tasker_ended (service_id, phase, finished_at);
+
 -- Lines ever recorded per client, trimmed or not.
 CREATE TABLE IF NOT EXISTS tasker_history_clients
 (

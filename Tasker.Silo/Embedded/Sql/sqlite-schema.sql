@@ -84,6 +84,25 @@ CREATE TABLE IF NOT EXISTS tasker_unfinished
     PRIMARY KEY (service_id, task_id)
 ) WITHOUT ROWID;
 
+-- Ended tasks, kept until they expire (docs/adr/020), as tasker_ended in PostgreSQL: apart from tasker_history
+-- because trimming a client's history must not hide a task from its expiry. Times are Unix milliseconds. Filled from
+-- the history when it is made (a file from before retention); after that the history store writes it.
+CREATE TABLE IF NOT EXISTS tasker_ended
+(
+    service_id  TEXT    NOT NULL,
+    task_id     TEXT    NOT NULL,
+    client      TEXT    NOT NULL,
+    phase       INTEGER NOT NULL,
+    finished_at INTEGER NOT NULL,
+    PRIMARY KEY (service_id, task_id)
+) WITHOUT ROWID;
+
+INSERT OR IGNORE INTO tasker_ended (service_id, task_id, client, phase, finished_at)
+SELECT service_id, task_id, client, phase, finished_at FROM tasker_history
+ WHERE phase IN (3, 4, 5) AND finished_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM tasker_ended);
+
+CREATE INDEX IF NOT EXISTS tasker_ended_due ON tasker_ended (service_id, phase, finished_at);
+
 -- The Data Protection key ring (docs/adr/018), so that a sealed secret parameter opens after a restart.
 CREATE TABLE IF NOT EXISTS tasker_data_protection_keys
 (

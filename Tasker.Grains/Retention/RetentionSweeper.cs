@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Tasker.Clients;
+using Tasker.Tasks;
+
+namespace Tasker.Retention;
+
+/// <summary>
+/// Expires ended tasks whose retention has passed, in batches, off the request path (docs/adr/020): every
+/// <see cref="RetentionOptions.SweepInterval"/> it asks the history store for the oldest expired tasks, expires each
+/// through its grain (so the grain's memory and its storage never disagree), removes the storage rows left over, then
+/// forgets its history line; then expired idempotency keys. One per silo, no reminder per task: two silos that meet
+/// the same task both ask its grain, and the second finds it gone.
+/// </summary>
+public sealed partial class RetentionSweeper(
+    IGrainFactory grains,
+    IHistoryStore history,
+    IStateRowSweeper rows,
+    IdempotencyKeyLedger keys,
+    IOptions<RetentionOptions> options,
+    ILogger<RetentionSweeper> logger) : BackgroundService
+{
+    // Bounds one sweep, so that a backlog (a first start after long downtime) is worked off over several intervals.
+    private const int MaxBatchesPerSweep = 100;
+    private const int ExpiringAtOnce = 16;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.SweepInterval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await SweepAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                SweepFailed(logger, exception); // Nothing was lost: what is left is found again at the next sweep.
+            }
+        }
+    }
+
+    /// <summary>One sweep: expires what has expired now, up to <see cref="MaxBatchesPerSweep"/> batches. Returns the tasks expired.</summary>
+    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var (expired, failed, rowsRemoved) = (0, 0, 0L);
+        for (var batch = 0; batch < MaxBatchesPerSweep; batch++)
+        {
+            var query = options.Value.ExpiryAt(DateTimeOffset.UtcNow);
+            var due = await history.FindExpiredAsync(query, cancellationToken);
+            var gone = new ConcurrentQueue<EndedTask>();
+            await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = ExpiringAtOnce, CancellationToken = cancellationToken }, async (task, _) =>
+            {
+                // Old enough by its status, or else one of the oldest beyond the memory cap, which goes whatever its age.
+                var endedBefore = task.FinishedAt < query.Before(task.Phase) ? query.Before(task.Phase) : DateTimeOffset.MaxValue;
+                try
+                {
+                    if (await grains.GetGrain<ITaskGrain>(task.TaskId).ExpireAsync(endedBefore))
+                    {
+                        gone.Enqueue(task);
+                    }
+                }
+                catch (Exception exception) when (exception is not OutOfMemoryException and not OperationCanceledException)
+                {
+                    Interlocked.Increment(ref failed);
+                    ExpiryFailed(logger, task.TaskId, task.Client, exception);
+                }
+            });
+
+            // Storage rows first, history lines last: until its line is forgotten, a sweep finds the task again (its
+            // grain answers that it is gone) and removes whatever a failure here left.
+            rowsRemoved += await rows.RemoveTasksAsync([.. gone.Select(t => t.TaskId)], cancellationToken);
+            foreach (var task in gone)
+            {
+                await history.ForgetAsync(task.Client, task.TaskId, cancellationToken);
+                TaskMetrics.Expired(task.Phase);
+            }
+
+            expired += gone.Count;
+            if (due.Count < query.Limit || gone.IsEmpty)
+            {
+                break; // All that is due is done, or what is left is kept (or failing): the next sweep tries again.
+            }
+        }
+
+        var keysBefore = DateTimeOffset.UtcNow - options.Value.IdempotencyKeys;
+        foreach (var key in keys.TakeClaimedBefore(keysBefore, int.MaxValue))
+        {
+            try
+            {
+                await grains.GetGrain<IIdempotencyGrain>(key).ExpireAsync();
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException and not OperationCanceledException)
+            {
+                keys.Claimed(key, keysBefore); // Tried again at the next sweep.
+                KeyExpiryFailed(logger, key, exception);
+            }
+        }
+
+        rowsRemoved += await rows.RemoveAgedAsync(keysBefore, cancellationToken);
+        TaskMetrics.Swept(clock.Elapsed);
+        if (expired > 0 || failed > 0)
+        {
+            Swept(logger, expired, failed, rowsRemoved, clock.ElapsedMilliseconds);
+        }
+
+        return expired;
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "Retention sweep: {Expired} ended tasks expired, {Failed} failed (tried again next sweep), {Rows} storage rows removed, in {ElapsedMs} ms")]
+    private static partial void Swept(ILogger logger, int expired, int failed, long rows, long elapsedMs);
+
+    [LoggerMessage(2, LogLevel.Warning, "Retention sweep: task {TaskId} of {Client} could not be expired; it stays whole and is tried again next sweep")]
+    private static partial void ExpiryFailed(ILogger logger, string taskId, string client, Exception exception);
+
+    [LoggerMessage(4, LogLevel.Warning, "Retention sweep: expired idempotency key {Key} could not be cleared; tried again next sweep")]
+    private static partial void KeyExpiryFailed(ILogger logger, string key, Exception exception);
+
+    [LoggerMessage(3, LogLevel.Warning, "Retention sweep failed; it runs again at its next interval")]
+    private static partial void SweepFailed(ILogger logger, Exception exception);
+}
