@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Flat memory under steady load (issue 14, docs/adr/020): one embedded silo (Release) with
+# Flat memory under steady load (issue 14, docs/adr/020): one embedded silo (Release, in memory: the mode whose
+# memory retention must bound) with
 # Tasker__Retention__Succeeded=00:01:00 takes short tasks (sum2, operands never used before, so the cache never
 # answers) from wrk for M minutes; its RSS is sampled every 10 s. Prints the per-minute RSS and whether the last
 # half's RSS stays within 10 % (max/min), and the sweep's counters from /metrics.
@@ -34,7 +35,7 @@ function request()
     string.format('{"type":"sum2","params":{"first":%d,"second":1},"client":"c"}', base + n))
 end
 LUA
-Tasker__Retention__Succeeded=00:01:00 Tasker__Retention__SweepInterval=00:00:10 \
+Tasker__Embedded__Storage=memory Tasker__Retention__Succeeded=00:01:00 Tasker__Retention__SweepInterval=00:00:10 \
   Orleans__SiloPort=$((port + 6000)) Orleans__GatewayPort=$((port + 25000)) Logging__LogLevel__Default=Warning \
   dotnet "$dll" --urls "http://127.0.0.1:$port" >"$work/silo.log" 2>&1 &
 silo=$!
