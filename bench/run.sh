@@ -139,10 +139,11 @@ start_silo() {
   local port; port=$(free_port)
   url=http://127.0.0.1:$port
   mkdir -p "$results/$name-files"
-  env ASPNETCORE_URLS="$url" Orleans__SiloPort="$(free_port)" Orleans__GatewayPort="$(free_port)" \
+  # From its build folder: the content root is the working directory, and appsettings.json is read from there.
+  (cd "$(dirname "$silo_dll")" && exec env ASPNETCORE_URLS="$url" Orleans__SiloPort="$(free_port)" Orleans__GatewayPort="$(free_port)" \
     Orleans__ClusterId="bench-$name-$$" Orleans__ServiceId="bench-$name-$$" Orleans__AdvertisedIP=127.0.0.1 \
     Tasker__Files__Path="$results/$name-files" "$@" ${silo_env[@]+"${silo_env[@]}"} \
-    dotnet "$silo_dll" </dev/null >"$results/$name.log" 2>&1 &
+    dotnet "$silo_dll" </dev/null >"$results/$name.log" 2>&1) &
   pid=$!
   started+=("$pid")
   wait_http "$url/health/ready" "$pid" "$results/$name.log"
@@ -292,6 +293,7 @@ fi
 if has shell; then
   token=bench-token-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
   warm=$(( shell_n < 50 ? shell_n : 50 ))
+  [ "$warmup" != 0 ] || warm=0
   # shell_batch OUT AGENTS N: submits N shell tasks `true` over one connection, waits until the agents finished
   # them all; the span runs from the first submit to the last "task finished" in the agents' logs.
   shell_batch() {
@@ -332,7 +334,9 @@ PY
       done
       say "shell, $agents agent(s): warm-up of $warm tasks, then $shell_n"
       pid=$shell_pid url=$shell_url done_before=0
-      shell_batch "$results/shell-tasker-$agents-warmup" "$agents" "$warm" || status=1
+      if [ "$warm" != 0 ]; then
+        shell_batch "$results/shell-tasker-$agents-warmup" "$agents" "$warm" || status=1
+      fi
       done_before=$warm
       shell_batch "$results/shell-tasker-$agents" "$agents" "$shell_n" && row "tasker-shell-$agents" shell "$results/shell-tasker-$agents" || status=1
       for a in "${agent_pids[@]}"; do stop_pid "$a"; done
@@ -345,7 +349,9 @@ PY
     name=hangfire-shell-$workers
     start_hangfire "$name" inmemory "$workers" || { status=1; continue; }
     say "hangfire shell, $workers worker(s): warm-up of $warm jobs, then $shell_n"
-    wrk_run "$results/$name-warmup" "$pid" 1 600 "$url/tasks" shell 202 '"enqueued"' bench - "$warm" && hangfire_done "$url" "$results/$name-warmup"
+    if [ "$warm" != 0 ]; then
+      wrk_run "$results/$name-warmup" "$pid" 1 600 "$url/tasks" shell 202 '"enqueued"' bench - "$warm" && hangfire_done "$url" "$results/$name-warmup"
+    fi
     curl -sf -X POST "$url/reset"
     wrk_run "$results/$name" "$pid" 1 600 "$url/tasks" shell 202 '"enqueued"' bench - "$shell_n" \
       && hangfire_done "$url" "$results/$name" && row "$name" shell "$results/$name"
