@@ -42,15 +42,18 @@ print(f"sum2 submissions and `GET /health/live` by wrk (1 thread) for {duration}
       "connections, latency with 1. Tasker's answer is the finished task; Hangfire's jobs count when its workers ran "
       "them. CPU: cores used over the run (share of the machine's).")
 print()
-print(f"| system | HTTP floor, {conns} conn.: req/s | sum2, 1 conn.: p50 / p99 ms | sum2, {conns} conn.: completed/s "
+print(f"| system | HTTP floor, {conns} conn.: req/s (wrk CPU) | floor, 1 conn.: p50 / p99 ms | sum2, 1 conn.: p50 / p99 ms | sum2, {conns} conn.: completed/s "
       f"| sum2, {conns} conn.: p99 ms | wrk CPU (sum2, {conns} conn.) | server CPU (same) | failed |")
-print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 systems = [("embedded", "Tasker embedded (memory)"), ("cluster-1", "Tasker cluster, 1 silo (PostgreSQL + Redis)"),
            ("hangfire-inmemory", "Hangfire InMemory"), ("hangfire-redis", "Hangfire + Redis")]
 for name, label in systems:
     if not any(key[0] == name for key in runs):
         continue
     floor = median(name, "floor-cN", lambda r: r["done"] / r["duration_s"])
+    floor_cpu = median(name, "floor-cN", lambda r: r["wrk_cpu"])
+    floor_p50 = median(name, "floor-c1", lambda r: r["p50_ms"])
+    floor_p99 = median(name, "floor-c1", lambda r: r["p99_ms"])
     p50 = median(name, "sum2-c1", lambda r: r["p50_ms"])
     p99 = median(name, "sum2-c1", lambda r: r["p99_ms"])
     through = median(name, "sum2-cN", rate)
@@ -58,7 +61,8 @@ for name, label in systems:
     wrk_cpu = median(name, "sum2-cN", lambda r: r["wrk_cpu"])
     server_cpu = median(name, "sum2-cN", lambda r: r["server_cpu"])
     fails = sum(failed(r) for key, rs in runs.items() if key[0] == name for r in rs)
-    print(f"| {label} | {n(floor)} | {n(p50, 2)} / {n(p99, 2)} | {n(through)} | {n(load_p99, 1)} | {cpu(wrk_cpu)} "
+    floor_cell = f"{n(floor)} ({floor_cpu:.2f} core)" if floor_cpu is not None else n(floor)
+    print(f"| {label} | {floor_cell} | {n(floor_p50, 2)} / {n(floor_p99, 2)} | {n(p50, 2)} / {n(p99, 2)} | {n(through)} | {n(load_p99, 1)} | {cpu(wrk_cpu)} "
           f"| {cpu(server_cpu)} | {fails} |")
 
 ratios = []
