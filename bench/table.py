@@ -20,7 +20,9 @@ def rate(r):
 
 
 def failed(r):
-    return r["bad"] + r["socket_errors"] + r["timeouts"] + r.get("failed_jobs", 0)
+    """Requests or tasks that did not succeed; a run that completed nothing counts as one failure."""
+    nothing = 1 if r["done"] == 0 or r.get("ran", 1) == 0 else 0
+    return r["bad"] + r["socket_errors"] + r["timeouts"] + r.get("failed_jobs", 0) + nothing
 
 
 def median(name, kind, pick):

@@ -49,6 +49,11 @@ public static class HangfireHost
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings();
 
+        // Enqueue is synchronous (blocking I/O on Redis) inside Kestrel's async handlers: with the default minimum of
+        // one pool thread per core, 16 connections starve the pool for seconds. More threads favour the peer: its
+        // run rate does not change, its enqueue latency does (bench/README.md).
+        ThreadPool.GetMinThreads(out _, out var completionThreads);
+        ThreadPool.SetMinThreads(64, completionThreads);
         var builder = WebApplication.CreateSlimBuilder();
         // As the ASP.NET templates' appsettings do: no log line per request.
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
