@@ -1,71 +1,85 @@
 #!/usr/bin/env bash
-# Tasker beside Hangfire 1.8, measured in one run: builds Release, runs every scenario R times (interleaved, so that
-# the figures of one run share the machine's state), and prints one table with medians, min-max and in-run ratios.
+# Tasker beside Hangfire 1.8, driven over HTTP by wrk (a C load generator) in one run, and one table of it.
 #
-#   bench/run.sh [--n N] [--runs R] [--k K] [--low L] [--warmup W] [--scenarios "a b ..."] [--baseline DIR] [--no-build] [--no-wait]
+#   bench/run.sh [--duration S] [--warmup S] [--c N] [--auth-rounds R] [--shell-n N] [--rows "..."]
+#                [--silo-env K=V] [--no-build] [--no-wait]
 #
-#   --n N          tasks under load per scenario (default 10000)
-#   --runs R       runs of every scenario (default 3)
-#   --k K          concurrent clients (default 16)
-#   --low L        tasks measured one at a time (default 200)
-#   --warmup W     tasks before measuring (default 5000: the JIT settles; both systems get it)
-#   --scenarios    a subset of: tasker-embedded hangfire-inmemory tasker-cluster-1 tasker-cluster-2 hangfire-redis hangfire-postgres
+#   --duration S   seconds of each measured wrk run (default 10)
+#   --warmup S     seconds of wrk load before a server's measured runs, not counted (default 5: the JIT settles)
+#   --c N          connections of the throughput runs (default 16; the latency runs use 1)
+#   --auth-rounds R  rounds of auth off / API key / basic, interleaved (default 3; the median is shown)
+#   --shell-n N    shell tasks (`true`) per agent run (default 500)
+#   --rows "..."   a subset of: embedded cluster hangfire-inmemory hangfire-redis auth shell (default: all)
+#   --silo-env K=V extra configuration for Tasker's silos (repeatable; for experiments)
 #   --no-build     use the Release build that is there
-#   --no-wait      do not wait for other builds and test runs on this machine to end first
-#   --silo-env K=V extra configuration for Tasker's silos (repeatable; for experiments, e.g. Tasker__MaxHistoryPerClient=10)
-#   --baseline DIR another Tasker checkout, built in Release (e.g. a git worktree of an earlier commit): each run also
-#                  measures its cluster-1, shown as baseline-cluster-1 (before/after a change, in one run)
+#   --no-wait      do not wait (up to 10 min) for other builds, test runs and silos on this machine to end first
 #
-# Redis and PostgreSQL: the servers named by TASKER_REDIS and TASKER_POSTGRES when both are exported, else
-# throwaway ones from build/services.sh, stopped at the end. Results: bench/results/<time>/run-<r>/<scenario>.json,
-# the table in bench/results/<time>/table.md, silo logs in the work folder beside them.
-# Exits non-zero when a scenario failed or any task did not succeed.
+# Every wrk run uses bench/wrk/tasks.lua: sum2 submissions with operands never sent before (no cache hit), the same
+# bytes to Tasker and to Hangfire's peer host (Tasker.Bench hangfire-http), one wrk thread. A Tasker answer counts
+# when it is 202 with "status":"succeeded" and "cached":false (a sum2 runs before the answer); Hangfire's answer is
+# 202 "enqueued", and its rate is the jobs its workers ran (the host's counts from the first enqueue to the last
+# success), or with one connection 200 once the job succeeded. Redis and PostgreSQL: TASKER_REDIS/TASKER_POSTGRES
+# when both are exported, else throwaway servers from build/services.sh, stopped at the end.
+# Results: bench/results/<time>/ (rows.tsv, table.md, every wrk output and server log). Exits non-zero when a row
+# failed or any task or job did not succeed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-n=10000 runs=3 k=16 low=200 warmup=5000 build=yes wait=yes baseline=""
+duration=10 warmup=5 conns=16 auth_rounds=3 shell_n=500 build=yes wait=yes
+rows="embedded cluster hangfire-inmemory hangfire-redis auth shell"
 silo_env=()
-scenarios="tasker-embedded hangfire-inmemory tasker-cluster-1 tasker-cluster-2 hangfire-redis hangfire-postgres"
 while [ "$#" -gt 0 ]; do
   case "$1" in
-    --n) n=$2; shift 2 ;;
-    --runs) runs=$2; shift 2 ;;
-    --k) k=$2; shift 2 ;;
-    --low) low=$2; shift 2 ;;
+    --duration) duration=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
-    --scenarios) scenarios=$2; shift 2 ;;
+    --c) conns=$2; shift 2 ;;
+    --auth-rounds) auth_rounds=$2; shift 2 ;;
+    --shell-n) shell_n=$2; shift 2 ;;
+    --rows) rows=$2; shift 2 ;;
+    --silo-env) silo_env+=("$2"); shift 2 ;;
     --no-build) build=no; shift ;;
     --no-wait) wait=no; shift ;;
-    --silo-env) silo_env+=(--silo-env "$2"); shift 2 ;;
-    --baseline) baseline=$(cd "$2" && pwd); shift 2 ;;
-    *) sed -n '2,23p' "$0" >&2; exit 64 ;;
+    *) sed -n '2,18p' "$0" >&2; exit 64 ;;
   esac
 done
-[[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --runs must be a positive number" >&2; exit 64; }
+for number in "$duration" "$warmup" "$conns" "$auth_rounds" "$shell_n"; do
+  [[ "$number" =~ ^[0-9]+$ ]] || { echo "run.sh: '$number' is not a whole number" >&2; exit 64; }
+done
+has() { case " $rows " in *" $1 "*) return 0 ;; esac; return 1; }
 
 say() { echo "run.sh: $*" >&2; }
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-results=$root/bench/results/$(date -u +%Y%m%dT%H%M%SZ)
-work=$results/work
-mkdir -p "$work"
-services_dir=""
+# wrk is Debian's package: installed here when missing, as root or through sudo.
+if ! command -v wrk >/dev/null 2>&1; then
+  say "installing wrk (apt-get)"
+  sudo=""
+  [ "$(id -u)" = 0 ] || { command -v sudo >/dev/null 2>&1 && sudo="sudo -n"; } || { say "wrk is missing: apt-get install wrk as root"; exit 1; }
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get install -y -qq wrk >/dev/null 2>&1 || { $sudo apt-get update -qq && $sudo apt-get install -y -qq wrk >/dev/null; }
+  command -v wrk >/dev/null 2>&1 || { say "wrk could not be installed"; exit 1; }
+fi
 
-# Every silo the bench program started has a pid file under $work until it stops it; a silo left by a bench
-# program that died is stopped here, by its pid, after checking that it is one of ours.
+results=$root/bench/results/$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$results"
+lua=$root/bench/wrk/tasks.lua
+silo_dll=$root/Tasker.Silo/bin/Release/net10.0/Tasker.Silo.dll
+bench_dll=$root/bench/Tasker.Bench/bin/Release/net10.0/Tasker.Bench.dll
+agent_dll=$root/Tasker.Client/bin/Release/net10.0/tasker.dll
+services_dir=""
+started=()  # pids of every server and agent this script started; stopped by pid, never by name
+status=0
+
+stop_pid() {
+  local pid=$1
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
 cleanup() {
-  local pidfile pid
-  shopt -s nullglob
-  for pidfile in "$work"/*/silo-*.pid; do
-    pid=$(cat "$pidfile")
-    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "Tasker.Silo.dll"; then
-      say "stopping silo pid $pid left by a failed scenario"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    rm -f "$pidfile"
-  done
-  shopt -u nullglob
+  local pid
+  for pid in ${started[@]+"${started[@]}"}; do stop_pid "$pid"; done
   if [ -n "$services_dir" ]; then
     "$root/build/services.sh" stop "$services_dir" >/dev/null 2>&1 && rm -rf "$services_dir" || true
   fi
@@ -74,66 +88,284 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 if [ "$wait" = yes ]; then
-  for _ in $(seq 1 360); do
+  for _ in $(seq 1 60); do
     busy=$(pgrep -f "dotnet test|Tasker.Silo.dll|dotnet build" || true)
     [ -z "$busy" ] && break
     say "waiting: other builds, tests or silos run on this machine (pids $(echo $busy | tr '\n' ' '))"
     sleep 10
   done
 fi
-
 if [ "$build" = yes ]; then
   say "building Tasker.sln (Release)"
   dotnet build "$root/Tasker.sln" --configuration Release --nologo -v quiet >&2
 fi
-bench=$root/bench/Tasker.Bench/bin/Release/net10.0/Tasker.Bench.dll
-[ -f "$bench" ] || { say "$bench is missing: build first"; exit 1; }
-if [ -n "$baseline" ]; then
-  # The baseline's own bench program starts the baseline's own silo (it finds its repository above itself).
-  baseline_bench=$baseline/bench/Tasker.Bench/bin/Release/net10.0/Tasker.Bench.dll
-  [ -f "$baseline_bench" ] || { say "$baseline_bench is missing: build the baseline in Release first"; exit 1; }
-  scenarios="$scenarios baseline-cluster-1"
+for dll in "$silo_dll" "$bench_dll" "$agent_dll"; do [ -f "$dll" ] || { say "$dll is missing: build first"; exit 1; }; done
+
+if has cluster || has hangfire-redis; then
+  if [ -z "${TASKER_REDIS:-}" ] || [ -z "${TASKER_POSTGRES:-}" ]; then
+    services_dir=$results/services
+    eval "$("$root/build/services.sh" start "$services_dir")"
+  fi
+  export TASKER_REDIS TASKER_POSTGRES
 fi
 
-case " $scenarios " in
-  *" tasker-cluster-"* | *" baseline-cluster-"* | *" hangfire-redis "* | *" hangfire-postgres "*)
-    if [ -z "${TASKER_REDIS:-}" ] || [ -z "${TASKER_POSTGRES:-}" ]; then
-      services_dir=$work/services
-      env_lines=$("$root/build/services.sh" start "$services_dir")
-      eval "$env_lines"
-    fi
-    export TASKER_REDIS TASKER_POSTGRES
-    ;;
-esac
+# A loopback port below the kernel's ephemeral range (no outgoing connection can hold it) that nothing has bound.
+free_port() {
+  python3 -c 'import random,socket
+while True:
+    p=random.randint(20000,32000); s=socket.socket()
+    try: s.bind(("127.0.0.1",p)); s.close(); print(p); break
+    except OSError: pass'
+}
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+hz=$(getconf CLK_TCK)
+cores=$(nproc)
+seed=$((RANDOM * 2 + 1000))  # one operand range per wrk run: each run takes the next seed
 
-status=0
-for ((r = 1; r <= runs; r++)); do
-  mkdir -p "$results/run-$r"
-  for scenario in $scenarios; do
-    system=${scenario%%-*}
-    mode=${scenario#*-}
-    say "run $r/$runs: $scenario (N=$n, K=$k)"
-    extra=()
-    program=$bench
-    [ "$system" = hangfire ] || extra=(${silo_env[@]+"${silo_env[@]}"})
-    if [ "$system" = baseline ]; then
-      program=$baseline_bench system=tasker
-    fi
-    if ! dotnet "$program" "$system" "$mode" --n "$n" --k "$k" --low "$low" --warmup "$warmup" ${extra[@]+"${extra[@]}"} \
-      --out "$results/run-$r/$scenario.json" --work "$work/run-$r-$scenario" >"$work/run-$r-$scenario.out" 2>&1; then
-      say "$scenario failed in run $r; the end of its output:"
-      tail -n 20 "$work/run-$r-$scenario.out" >&2
-      status=1
-    fi
-    if [ "$scenario" = baseline-cluster-1 ] && [ -f "$results/run-$r/$scenario.json" ]; then
-      sed -i 's/"scenario": "tasker-cluster-1"/"scenario": "baseline-cluster-1"/' "$results/run-$r/$scenario.json"
-    fi
+# wait_http URL PID LOG: until URL answers 2xx, or the process died / 90 s passed.
+wait_http() {
+  for _ in $(seq 1 360); do
+    curl -sf -o /dev/null "$1" && return 0
+    kill -0 "$2" 2>/dev/null || break
+    sleep 0.25
   done
-done
+  say "$1 did not answer; the end of $3:"; tail -n 20 "$3" >&2; return 1
+}
 
-echo
-echo "Tasker vs Hangfire 1.8 on $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo); $(date -u '+%Y-%m-%d %H:%M UTC')"
-dotnet "$bench" report "$results" | tee "$results/table.md" || status=1
+# start_silo NAME [K=V ...]: a silo as an operator runs it (the Release build, configured by environment) on free
+# loopback ports; sets $url and $pid.
+start_silo() {
+  local name=$1; shift
+  local port; port=$(free_port)
+  url=http://127.0.0.1:$port
+  mkdir -p "$results/$name-files"
+  # From its build folder: the content root is the working directory, and appsettings.json is read from there.
+  (cd "$(dirname "$silo_dll")" && exec env ASPNETCORE_URLS="$url" Orleans__SiloPort="$(free_port)" Orleans__GatewayPort="$(free_port)" \
+    Orleans__ClusterId="bench-$name-$$" Orleans__ServiceId="bench-$name-$$" Orleans__AdvertisedIP=127.0.0.1 \
+    Tasker__Files__Path="$results/$name-files" "$@" ${silo_env[@]+"${silo_env[@]}"} \
+    dotnet "$silo_dll" </dev/null >"$results/$name.log" 2>&1) &
+  pid=$!
+  started+=("$pid")
+  wait_http "$url/health/ready" "$pid" "$results/$name.log"
+}
+
+# start_hangfire NAME STORAGE [WORKERS]: Hangfire's peer host; sets $url and $pid.
+start_hangfire() {
+  local port; port=$(free_port)
+  url=http://127.0.0.1:$port
+  dotnet "$bench_dll" hangfire-http "$2" --port "$port" ${3:+--workers "$3"} </dev/null >"$results/$1.log" 2>&1 &
+  pid=$!
+  started+=("$pid")
+  wait_http "$url/health/live" "$pid" "$results/$1.log"
+}
+
+# wrk_run OUT SERVER_PID CONNS SECONDS URL KIND STATUS TEXT CLIENT AUTH [LIMIT]: one wrk run; leaves in OUT.json its
+# result plus wrk's CPU (user + system over the wall time, from bash's `time`) and the server's (from /proc).
+wrk_run() {
+  local out=$1 server=$2 c=$3 secs=$4 target=$5; shift 5
+  seed=$((seed + 1))
+  local before; before=$(ticks "$server")
+  if [ "${6:-0}" != 0 ]; then
+    # A run limited to N requests: wrk runs for its duration, so it is ended (SIGINT: it still reports) once the script
+    # says the limit is reached. Its CPU is not measured then.
+    local start; start=$(date +%s.%N)
+    wrk -t1 -c"$c" -d"${secs}s" --timeout 10s "$target" -s "$lua" -- "$1" "$seed" "$2" "$3" "$4" "$5" "$6" >"$out.wrk" 2>"$out.err" &
+    local wrk_pid=$!
+    until grep -q wrk-limit-reached "$out.err" 2>/dev/null || ! kill -0 "$wrk_pid" 2>/dev/null; do sleep 0.01; done
+    kill -INT "$wrk_pid" 2>/dev/null || true
+    wait "$wrk_pid" || { say "wrk failed: $(tail -n 3 "$out.err")"; status=1; return 1; }
+    awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print "0 0", b - a }' >"$out.time"
+  else
+    local TIMEFORMAT='%U %S %R'
+    { time wrk -t1 -c"$c" -d"${secs}s" --timeout 10s "$target" -s "$lua" -- "$1" "$seed" "$2" "$3" "$4" "$5" 0 \
+        >"$out.wrk" 2>"$out.err"; } 2>"$out.time" || { say "wrk failed: $(tail -n 3 "$out.err")"; status=1; return 1; }
+  fi
+  local after; after=$(ticks "$server")
+  python3 - "$out" "$before" "$after" "$hz" <<'PY'
+import json, sys
+out, before, after, hz = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+line = next(l for l in open(out + ".wrk") if l.startswith("wrk-result "))
+r = json.loads(line[len("wrk-result "):])
+user, system, real = (float(v) for v in open(out + ".time").read().split())
+r["wrk_cpu"] = (user + system) / real            # cores
+r["server_cpu"] = (after - before) / hz / real   # cores
+json.dump(r, open(out + ".json", "w"))
+PY
+}
+
+# hangfire_done URL OUT: after a wrk run on Hangfire, waits until its workers ran every enqueued job, then adds the
+# jobs run per second (first enqueue -> last success) to OUT.json.
+hangfire_done() {
+  local stats
+  for _ in $(seq 1 1200); do
+    stats=$(curl -sf "$1/stats")
+    python3 -c 'import json,sys; s=json.loads(sys.argv[1]); sys.exit(0 if s["succeeded"] + s["failed"] >= s["enqueued"] else 1)' "$stats" && break
+    sleep 0.1
+  done
+  python3 - "$2" "$stats" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1] + ".json")); s = json.loads(sys.argv[2])
+r["enqueued"], r["ran"], r["failed_jobs"] = s["enqueued"], s["succeeded"], s["failed"] + s["enqueued"] - s["succeeded"]
+r["ran_per_s"] = s["succeeded"] / s["seconds"] if s["seconds"] > 0 else 0
+json.dump(r, open(sys.argv[1] + ".json", "w"))
+PY
+}
+
+# row NAME KIND OUT: appends a measured run to rows.tsv (name, kind, result file).
+row() { printf '%s\t%s\t%s\n' "$1" "$2" "$3.json" >>"$results/rows.tsv"; }
+
+sum2_ok='"status":"succeeded"&"cached":false'
+
+# tasker_rows NAME: floor and sum2, one connection and $conns, on the silo at $url ($pid).
+tasker_rows() {
+  local name=$1 out=$results/$1
+  say "$name: warm-up ${warmup}s"
+  [ "$warmup" = 0 ] || wrk_run "$out-warmup" "$pid" "$conns" "$warmup" "$url/tasks" sum2 202 "$sum2_ok" bench - || true
+  wrk_run "$out-floor-c1" "$pid" 1 "$duration" "$url/health/live" get 200 - - - && row "$name" floor-c1 "$out-floor-c1"
+  wrk_run "$out-floor-c$conns" "$pid" "$conns" "$duration" "$url/health/live" get 200 - - - && row "$name" floor-cN "$out-floor-c$conns"
+  wrk_run "$out-sum2-c1" "$pid" 1 "$duration" "$url/tasks" sum2 202 "$sum2_ok" bench - && row "$name" sum2-c1 "$out-sum2-c1"
+  wrk_run "$out-sum2-c$conns" "$pid" "$conns" "$duration" "$url/tasks" sum2 202 "$sum2_ok" bench - && row "$name" sum2-cN "$out-sum2-c$conns"
+}
+
+# hangfire_rows NAME STORAGE: the same on Hangfire's peer host.
+hangfire_rows() {
+  local name=$1 out=$results/$1
+  start_hangfire "$name" "$2" || { status=1; return; }
+  say "$name: warm-up ${warmup}s"
+  if [ "$warmup" != 0 ]; then
+    wrk_run "$out-warmup" "$pid" "$conns" "$warmup" "$url/tasks" sum2 202 '"enqueued"' bench - && hangfire_done "$url" "$out-warmup" || true
+  fi
+  wrk_run "$out-floor-c1" "$pid" 1 "$duration" "$url/health/live" get 200 - - - && row "$name" floor-c1 "$out-floor-c1"
+  wrk_run "$out-floor-c$conns" "$pid" "$conns" "$duration" "$url/health/live" get 200 - - - && row "$name" floor-cN "$out-floor-c$conns"
+  curl -sf -X POST "$url/reset?wait=true"
+  wrk_run "$out-sum2-c1" "$pid" 1 "$duration" "$url/tasks?wait=true" sum2 200 '"succeeded"' bench - \
+    && hangfire_done "$url" "$out-sum2-c1" && row "$name" sum2-c1 "$out-sum2-c1"
+  curl -sf -X POST "$url/reset"
+  wrk_run "$out-sum2-c$conns" "$pid" "$conns" "$duration" "$url/tasks" sum2 202 '"enqueued"' bench - \
+    && hangfire_done "$url" "$out-sum2-c$conns" && row "$name" sum2-cN "$out-sum2-c$conns"
+  stop_pid "$pid"
+}
+
+: >"$results/rows.tsv"
+embedded_url="" embedded_pid=""
+if has embedded || has auth; then
+  # The in-memory storage, named explicitly: embedded mode's default storage may change.
+  start_silo embedded Tasker__Embedded__Storage=memory Tasker__Auth__Enabled=false || exit 1
+  embedded_url=$url embedded_pid=$pid
+  has embedded && tasker_rows embedded
+fi
+if has cluster; then
+  if start_silo cluster-1 ConnectionStrings__Redis="$TASKER_REDIS" ConnectionStrings__Postgres="$TASKER_POSTGRES" Tasker__Auth__Enabled=false; then
+    tasker_rows cluster-1
+    stop_pid "$pid"
+  else
+    status=1
+  fi
+fi
+has hangfire-inmemory && hangfire_rows hangfire-inmemory inmemory
+has hangfire-redis && hangfire_rows hangfire-redis redis
+
+if has auth; then
+  key=bench-key-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  password=bench-pw-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  if start_silo embedded-auth Tasker__Embedded__Storage=memory Tasker__Auth__Enabled=true \
+    Tasker__Auth__AdminApiKey="$key" Tasker__Auth__AdminPassword="$password"; then
+    auth_url=$url auth_pid=$pid
+    basic="Basic $(printf 'admin:%s' "$password" | base64 -w0)"
+    say "auth: warm-up ${warmup}s"
+    if [ "$warmup" != 0 ]; then
+      # A signed-in user's client is its name: the requests name none.
+      wrk_run "$results/auth-warmup" "$auth_pid" "$conns" "$warmup" "$auth_url/tasks" sum2 202 "$sum2_ok" - "Bearer $key" || true
+    fi
+    for ((r = 1; r <= auth_rounds; r++)); do
+      out=$results/auth-$r
+      wrk_run "$out-off" "$embedded_pid" "$conns" "$duration" "$embedded_url/tasks" sum2 202 "$sum2_ok" bench - && row auth-off "sum2-cN" "$out-off"
+      wrk_run "$out-key" "$auth_pid" "$conns" "$duration" "$auth_url/tasks" sum2 202 "$sum2_ok" - "Bearer $key" && row auth-key "sum2-cN" "$out-key"
+      wrk_run "$out-basic" "$auth_pid" "$conns" "$duration" "$auth_url/tasks" sum2 202 "$sum2_ok" - "$basic" && row auth-basic "sum2-cN" "$out-basic"
+    done
+    stop_pid "$auth_pid"
+  else
+    status=1
+  fi
+fi
+[ -z "$embedded_pid" ] || stop_pid "$embedded_pid"
+
+if has shell; then
+  token=bench-token-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  warm=$(( shell_n < 50 ? shell_n : 50 ))
+  [ "$warmup" != 0 ] || warm=0
+  # shell_batch OUT AGENTS N: submits N shell tasks `true` over one connection, waits until the agents finished
+  # them all; the span runs from the first submit to the last "task finished" in the agents' logs.
+  shell_batch() {
+    local out=$1 agents=$2 n=$3 t0 finished
+    t0=$(date -u +%s.%N)
+    wrk_run "$out" "$pid" 1 600 "$url/tasks" shell 202 '"type":"shell"' bench - "$n" || return 1
+    for _ in $(seq 1 2400); do
+      finished=$(cat "$results"/shell-agent-"$agents"-*.log | grep -c "task finished" || true)
+      [ "$finished" -ge "$((done_before + n))" ] && break
+      sleep 0.25
+    done
+    python3 - "$out" "$t0" "$agents" "$results" <<'PY'
+import datetime, glob, json, sys
+out, t0, agents, results = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+ends = []
+for name in glob.glob(f"{results}/shell-agent-{agents}-*.log"):
+    for line in open(name):
+        if "task finished" in line:
+            at = datetime.datetime.fromisoformat(line.split()[0].replace("Z", "+00:00")).timestamp()
+            if at >= t0:
+                ends.append(at)
+r = json.load(open(out + ".json"))
+r["ran"] = len(ends)
+r["failed_jobs"] = r["done"] - len(ends)
+r["ran_per_s"] = len(ends) / (max(ends) - t0) if ends else 0
+json.dump(r, open(out + ".json", "w"))
+PY
+  }
+  if start_silo shell Tasker__Embedded__Storage=memory Tasker__Auth__Enabled=false Tasker__Shell__Enabled=true \
+    Tasker__Agents__Token="$token" Tasker__Shell__MaxQueued=100000; then
+    shell_pid=$pid shell_url=$url
+    for agents in 1 4; do
+      agent_pids=()
+      for a in $(seq 1 "$agents"); do
+        TASKER_AGENT_TOKEN=$token dotnet "$agent_dll" agent --url "$shell_url" --name "bench-$agents-$a" --poll-interval 5s \
+          </dev/null >"$results/shell-agent-$agents-$a.log" 2>&1 &
+        agent_pids+=($!) started+=($!)
+      done
+      say "shell, $agents agent(s): warm-up of $warm tasks, then $shell_n"
+      pid=$shell_pid url=$shell_url done_before=0
+      if [ "$warm" != 0 ]; then
+        shell_batch "$results/shell-tasker-$agents-warmup" "$agents" "$warm" || status=1
+      fi
+      done_before=$warm
+      shell_batch "$results/shell-tasker-$agents" "$agents" "$shell_n" && row "tasker-shell-$agents" shell "$results/shell-tasker-$agents" || status=1
+      for a in "${agent_pids[@]}"; do stop_pid "$a"; done
+    done
+    stop_pid "$shell_pid"
+  else
+    status=1
+  fi
+  for workers in 1 4; do
+    name=hangfire-shell-$workers
+    start_hangfire "$name" inmemory "$workers" || { status=1; continue; }
+    say "hangfire shell, $workers worker(s): warm-up of $warm jobs, then $shell_n"
+    if [ "$warm" != 0 ]; then
+      wrk_run "$results/$name-warmup" "$pid" 1 600 "$url/tasks" shell 202 '"enqueued"' bench - "$warm" && hangfire_done "$url" "$results/$name-warmup"
+    fi
+    curl -sf -X POST "$url/reset"
+    wrk_run "$results/$name" "$pid" 1 600 "$url/tasks" shell 202 '"enqueued"' bench - "$shell_n" \
+      && hangfire_done "$url" "$results/$name" && row "$name" shell "$results/$name"
+    stop_pid "$pid"
+  done
+fi
+
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+{
+  echo "Tasker vs Hangfire 1.8 over HTTP, driven by wrk; $cores cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo);" \
+    "$(date -u '+%Y-%m-%d %H:%M UTC'); load average at the end: $load"
+  echo
+  python3 "$root/bench/table.py" "$results/rows.tsv" "$conns" "$duration" "$cores" || status=1
+} | tee "$results/table.md"
 echo
 echo "results: $results"
 exit "$status"

@@ -1,7 +1,5 @@
-using System.Text.Json;
 using Tasker.Bench;
 using Tasker.Bench.HangfireRuns;
-using Tasker.Bench.Measuring;
 using Tasker.Bench.TaskerRuns;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -12,51 +10,25 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
 
 try
 {
-    if (args[0] == "report")
+    if (args[0] == "hangfire-http")
     {
-        return args.Length == 2 ? Report.Print(args[1], Console.Out) : Fail("report needs one results directory");
-    }
-
-    if (args[0] == "shell-hangfire")
-    {
-        // bench/shell.sh: the Hangfire peer of shell tasks on agents. Arguments: jobs, workers.
-        Console.WriteLine(ShellJobScenario.Run(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture)));
-        return 0;
+        // bench/run.sh: Hangfire behind HTTP, the peer wrk drives.
+        return await HangfireHost.RunAsync(args[1..]);
     }
 
     var options = BenchArguments.Parse(args[0], args[1..]);
-    if (options.System == "long")
+    if (options.System != "long")
     {
-        var figures = LongJobsScenario.Describe(await LongJobsScenario.RunAsync(options));
-        if (options.OutFile is not null)
-        {
-            await File.WriteAllTextAsync(options.OutFile, figures);
-        }
-
-        Console.WriteLine(figures);
-        return 0;
+        return Fail($"unknown verb '{args[0]}'");
     }
 
-    ScenarioResult result = options.System switch
-    {
-        "tasker" => await TaskerScenario.RunAsync(options),
-        "hangfire" => await HangfireScenario.RunAsync(options),
-        _ => throw new ArgumentException($"unknown system '{options.System}'"),
-    };
-
-    var json = JsonSerializer.Serialize(result, Report.Json);
+    var figures = LongJobsScenario.Describe(await LongJobsScenario.RunAsync(options));
     if (options.OutFile is not null)
     {
-        await File.WriteAllTextAsync(options.OutFile, json);
+        await File.WriteAllTextAsync(options.OutFile, figures);
     }
 
-    Console.WriteLine(json);
-    if (result.Failed > 0)
-    {
-        Console.Error.WriteLine($"bench: {result.Scenario}: {result.Failed} task(s) did not succeed");
-        return 1;
-    }
-
+    Console.WriteLine(figures);
     return 0;
 }
 catch (ArgumentException exception)

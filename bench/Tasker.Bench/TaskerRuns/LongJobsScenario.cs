@@ -41,7 +41,7 @@ public static class LongJobsScenario
         {
             for (var i = 0; i < (cluster ? 2 : 1); i++)
             {
-                silos.Add(await SiloProcess.StartAsync($"long-{options.Mode}-{i + 1}", options.WorkDirectory, TaskerScenario.SiloEnvironment(options, run, servers)));
+                silos.Add(await SiloProcess.StartAsync($"long-{options.Mode}-{i + 1}", options.WorkDirectory, SiloProcess.Settings(options, run, servers)));
             }
 
             using var http = new HttpClient { BaseAddress = silos[0].Url, Timeout = TimeSpan.FromSeconds(60) };

@@ -93,6 +93,34 @@ public sealed class SiloProcess : IAsyncDisposable
         return silo;
     }
 
+    /// <summary>
+    /// How the benchmark configures a silo: cluster <paramref name="run"/> on free loopback ports, a files directory in
+    /// the work directory, the servers when given (cluster mode), then the --silo-env settings.
+    /// </summary>
+    public static Dictionary<string, string?> Settings(BenchArguments options, string run, RedisAndPostgres? servers)
+    {
+        var ports = FreePorts.Take(2);
+        var environment = new Dictionary<string, string?>
+        {
+            ["Orleans__ClusterId"] = run,
+            ["Orleans__ServiceId"] = run,
+            ["Orleans__SiloPort"] = ports[0].ToString(CultureInfo.InvariantCulture),
+            ["Orleans__GatewayPort"] = ports[1].ToString(CultureInfo.InvariantCulture),
+            ["Orleans__AdvertisedIP"] = "127.0.0.1",
+            ["Tasker__Files__Path"] = Directory.CreateDirectory(Path.Combine(options.WorkDirectory, "files")).FullName,
+            ["ConnectionStrings__Redis"] = servers?.Redis,
+            ["ConnectionStrings__Postgres"] = servers?.Postgres,
+            // The figures so far are without authentication; cluster mode now defaults to it (--silo-env overrides).
+            ["Tasker__Auth__Enabled"] = "false",
+        };
+        foreach (var (key, value) in options.SiloEnvironment)
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
+
     /// <summary>Stops the silo: SIGTERM (a graceful leave), SIGKILL after 30 s.</summary>
     public async ValueTask DisposeAsync()
     {
