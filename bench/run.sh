@@ -9,7 +9,8 @@
 #   --c N          connections of the throughput runs (default 16; the latency runs use 1)
 #   --auth-rounds R  rounds of auth off / API key / basic, interleaved (default 3; the median is shown)
 #   --shell-n N    shell tasks (`true`) per agent run (default 500)
-#   --rows "..."   a subset of: embedded cluster hangfire-inmemory hangfire-redis auth shell (default: all)
+#   --rows "..."   a subset of: embedded durable cluster hangfire-inmemory hangfire-sqlite hangfire-redis auth shell
+#                  (default: all; durable is embedded mode on its SQLite file, beside Hangfire.Storage.SQLite)
 #   --silo-env K=V extra configuration for Tasker's silos (repeatable; for experiments)
 #   --no-build     use the Release build that is there
 #   --no-wait      do not wait (up to 10 min) for other builds, test runs and silos on this machine to end first
@@ -27,7 +28,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 duration=10 warmup=5 conns=16 auth_rounds=3 shell_n=500 build=yes wait=yes
-rows="embedded cluster hangfire-inmemory hangfire-redis auth shell"
+rows="embedded durable cluster hangfire-inmemory hangfire-sqlite hangfire-redis auth shell"
 silo_env=()
 while [ "$#" -gt 0 ]; do
   case "$1" in
@@ -153,7 +154,7 @@ start_silo() {
 start_hangfire() {
   local port; port=$(free_port)
   url=http://127.0.0.1:$port
-  dotnet "$bench_dll" hangfire-http "$2" --port "$port" ${3:+--workers "$3"} </dev/null >"$results/$1.log" 2>&1 &
+  dotnet "$bench_dll" hangfire-http "$2" --port "$port" ${3:+--workers "$3"} --file "$results/$1.db" </dev/null >"$results/$1.log" 2>&1 &
   pid=$!
   started+=("$pid")
   wait_http "$url/health/live" "$pid" "$results/$1.log"
@@ -254,6 +255,15 @@ if has embedded || has auth; then
   embedded_url=$url embedded_pid=$pid
   has embedded && tasker_rows embedded
 fi
+if has durable; then
+  # The default embedded storage: one SQLite file (issue 17), here in the results folder.
+  if start_silo durable Tasker__Embedded__Storage=sqlite Tasker__Embedded__DataPath="$results/durable-data" Tasker__Auth__Enabled=false; then
+    tasker_rows durable
+    stop_pid "$pid"
+  else
+    status=1
+  fi
+fi
 if has cluster; then
   if start_silo cluster-1 ConnectionStrings__Redis="$TASKER_REDIS" ConnectionStrings__Postgres="$TASKER_POSTGRES" Tasker__Auth__Enabled=false; then
     tasker_rows cluster-1
@@ -263,6 +273,7 @@ if has cluster; then
   fi
 fi
 has hangfire-inmemory && hangfire_rows hangfire-inmemory inmemory
+has hangfire-sqlite && hangfire_rows hangfire-sqlite sqlite
 has hangfire-redis && hangfire_rows hangfire-redis redis
 
 if has auth; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# A tiny run of the benchmark so that it cannot rot: every row of bench/run.sh (Tasker embedded and cluster-1,
-# Hangfire InMemory and Redis, authentication, shell agents) for one second each, no warm-up, 10 shell tasks.
+# A tiny run of the benchmark so that it cannot rot: every row of bench/run.sh (Tasker embedded in memory and on its file, cluster-1,
+# Hangfire InMemory, SQLite and Redis, authentication, shell agents) for one second each, no warm-up, 10 shell tasks.
 # Exits non-zero when anything failed. Does not wait for other test runs (the test command calls it). Extra
 # arguments go to run.sh (e.g. --no-build after a Release build).
 set -euo pipefail

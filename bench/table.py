@@ -47,8 +47,9 @@ print()
 print(f"| system | HTTP floor, {conns} conn.: req/s (wrk CPU) | floor, 1 conn.: p50 / p99 ms | sum2, 1 conn.: p50 / p99 ms | sum2, {conns} conn.: completed/s "
       f"| sum2, {conns} conn.: p99 ms | wrk CPU (sum2, {conns} conn.) | server CPU (same) | failed |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-systems = [("embedded", "Tasker embedded (memory)"), ("cluster-1", "Tasker cluster, 1 silo (PostgreSQL + Redis)"),
-           ("hangfire-inmemory", "Hangfire InMemory"), ("hangfire-redis", "Hangfire + Redis")]
+systems = [("embedded", "Tasker embedded (memory)"), ("durable", "Tasker embedded (SQLite file, the default)"),
+           ("cluster-1", "Tasker cluster, 1 silo (PostgreSQL + Redis)"), ("hangfire-inmemory", "Hangfire InMemory"),
+           ("hangfire-sqlite", "Hangfire + SQLite (Hangfire.Storage.SQLite)"), ("hangfire-redis", "Hangfire + Redis")]
 for name, label in systems:
     if not any(key[0] == name for key in runs):
         continue
@@ -68,12 +69,12 @@ for name, label in systems:
           f"| {cpu(server_cpu)} | {fails} |")
 
 ratios = []
-for tasker, peer in [("embedded", "hangfire-inmemory"), ("cluster-1", "hangfire-redis")]:
+for tasker, peer in [("embedded", "hangfire-inmemory"), ("durable", "hangfire-sqlite"), ("cluster-1", "hangfire-redis")]:
     t, p = median(tasker, "sum2-cN", rate), median(peer, "sum2-cN", rate)
     tl, pl = median(tasker, "sum2-c1", lambda r: r["p99_ms"]), median(peer, "sum2-c1", lambda r: r["p99_ms"])
     if t and p:
         ratios.append(f"| {tasker} / {peer} | {t / p:.2f}× completed/s | {pl / tl:.2f}× (peer's p99 / Tasker's) |")
-for name in ["embedded", "cluster-1"]:
+for name in ["embedded", "durable", "cluster-1"]:
     floor, through = median(name, "floor-cN", lambda r: r["done"] / r["duration_s"]), median(name, "sum2-cN", rate)
     if floor and through:
         ratios.append(f"| {name}: sum2 / its own HTTP floor | {through / floor:.2f}× (a short task costs "

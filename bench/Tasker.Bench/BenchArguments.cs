@@ -14,7 +14,7 @@ public sealed record BenchArguments(
     /// <summary>The usage text.</summary>
     public const string Usage = """
         usage: Tasker.Bench long embedded|cluster [options]   (csv-export rows/s, pause/cancel latency, failover)
-               Tasker.Bench hangfire-http inmemory|redis --port P [--workers W]   (Hangfire's peer host for bench/run.sh)
+               Tasker.Bench hangfire-http inmemory|redis|sqlite --port P [--workers W] [--file F]   (Hangfire's peer host for bench/run.sh)
         options: --low L (pause and cancel tries, default 200)
                  --out FILE (write the figures too)  --work DIR (logs and services, default a temp dir)
                  --silo-env KEY=VALUE (repeatable: extra configuration for Tasker's silos, for experiments)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Hangfire;
 using Hangfire.InMemory;
 using Hangfire.Redis.StackExchange;
+using Hangfire.Storage.SQLite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -22,26 +23,39 @@ public static class HangfireHost
 {
     private static readonly TimeSpan _jobTimeout = TimeSpan.FromSeconds(60);
 
-    /// <summary>Runs until stopped: <c>hangfire-http inmemory|redis --port P [--workers W]</c>; Redis from TASKER_REDIS.</summary>
+    /// <summary>
+    /// Runs until stopped: <c>hangfire-http inmemory|redis|sqlite --port P [--workers W] [--file F]</c>; Redis from
+    /// TASKER_REDIS; SQLite in the file F (default a new file in the temp folder), as Hangfire.Storage.SQLite's users run it.
+    /// </summary>
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
-        if (args.Count < 3 || args[0] is not ("inmemory" or "redis") || args[1] != "--port")
+        if (args.Count < 3 || args[0] is not ("inmemory" or "redis" or "sqlite") || args[1] != "--port" || args.Count % 2 == 0)
         {
-            throw new ArgumentException("hangfire-http needs: inmemory|redis --port P [--workers W]");
+            throw new ArgumentException("hangfire-http needs: inmemory|redis|sqlite --port P [--workers W] [--file F]");
         }
 
         var port = int.Parse(args[2], CultureInfo.InvariantCulture);
         var serverOptions = new BackgroundJobServerOptions();
-        if (args.Count == 5 && args[3] == "--workers")
+        var file = Path.Combine(Path.GetTempPath(), $"hangfire-bench-{Guid.NewGuid():N}.db");
+        for (var i = 3; i + 1 < args.Count; i += 2)
         {
-            serverOptions.WorkerCount = int.Parse(args[4], CultureInfo.InvariantCulture);
+            switch (args[i])
+            {
+                case "--workers": serverOptions.WorkerCount = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+                case "--file": file = args[i + 1]; break;
+                default: throw new ArgumentException($"unknown option {args[i]}");
+            }
         }
 
-        JobStorage storage = args[0] == "inmemory"
-            ? new InMemoryStorage(new InMemoryStorageOptions())
-            : new RedisStorage(
+        JobStorage storage = args[0] switch
+        {
+            "inmemory" => new InMemoryStorage(new InMemoryStorageOptions()),
+            // Its default polls the queue every 15 s (a job waits that long): 50 ms, as a user tuning it for speed would.
+            "sqlite" => new SQLiteStorage(file, new SQLiteStorageOptions { QueuePollInterval = TimeSpan.FromMilliseconds(50) }),
+            _ => new RedisStorage(
                 Environment.GetEnvironmentVariable("TASKER_REDIS") is { Length: > 0 } redis ? redis : throw new ArgumentException("TASKER_REDIS is not set"),
-                new RedisStorageOptions { Prefix = $"{{hf_bench_{Guid.NewGuid().ToString("N")[..10]}}}:" });
+                new RedisStorageOptions { Prefix = $"{{hf_bench_{Guid.NewGuid().ToString("N")[..10]}}}:" }),
+        };
         var completions = new JobCompletions();
         GlobalJobFilters.Filters.Add(completions);
         GlobalConfiguration.Configuration
