@@ -6,8 +6,22 @@ namespace Tasker.Processes;
 [GenerateSerializer, Alias("tasker.ProcessRegistryState")]
 public sealed class ProcessRegistryState
 {
-    [Id(0)] public Dictionary<string, ProcessEntry> Entries { get; set; } = [];
+    [Id(0)] public Dictionary<string, ProcessRecord> Entries { get; set; } = [];
     [Id(1)] public long Version { get; set; }
+}
+
+/// <summary>
+/// One task type's stored status: the grain's own type, not the wire contract <see cref="ProcessEntry"/>, so that the
+/// contract can change without touching stored data. Its field ids are those <see cref="ProcessEntry"/> was stored with.
+/// </summary>
+[GenerateSerializer, Alias("tasker.ProcessRecord")]
+public sealed record ProcessRecord(
+    [property: Id(0)] string Type,
+    [property: Id(1)] ProcessStatus Status,
+    [property: Id(2)] string? Reason,
+    [property: Id(3)] DateTimeOffset? Since)
+{
+    public ProcessEntry ToEntry() => new(Type, Status, Reason, Since);
 }
 
 /// <summary>
@@ -27,7 +41,7 @@ public sealed class ProcessRegistryGrain(
             throw new ArgumentException($"Unknown task type '{type}'.", nameof(type));
         }
 
-        state.State.Entries[type] = new ProcessEntry(type, status, reason, DateTimeOffset.UtcNow);
+        state.State.Entries[type] = new ProcessRecord(type, status, reason, DateTimeOffset.UtcNow);
         state.State.Version++;
         try
         {
@@ -57,7 +71,7 @@ public sealed class ProcessRegistryGrain(
 
     private ProcessTable Table() => new(
         [.. handlers.Types.Select(type => state.State.Entries.TryGetValue(type, out var entry)
-            ? entry
+            ? entry.ToEntry()
             : new ProcessEntry(type, ProcessStatus.Active, null, null))],
         state.State.Version);
 }

@@ -404,7 +404,7 @@ public sealed partial class TaskGrain(
         catch (Exception exception)
         {
             TaskGrainLog.Failed(logger, Id, S.Client, exception.Message, exception);
-            outcome = new ChunkOutcome(S.Checkpoint, S.Progress ?? new TaskProgress(0, 0), Error: exception.Message);
+            outcome = new ChunkOutcome(S.Checkpoint, S.Progress?.ToProgress() ?? new TaskProgress(0, 0), Error: exception.Message);
         }
 
         if (S.Phase != TaskPhase.Running || S.Epoch != epoch)
@@ -413,7 +413,7 @@ public sealed partial class TaskGrain(
         }
 
         S.Checkpoint = outcome.Checkpoint;
-        S.Progress = outcome.Progress;
+        S.Progress = ProgressState.From(outcome.Progress);
         try
         {
             await CompleteChunkAsync(outcome);
@@ -508,7 +508,7 @@ public sealed partial class TaskGrain(
             S.ResultJson = answer.ResultJson;
             S.Cached = answer.Status == CacheLookupStatus.Hit;
             S.Progress = handlers.Get(S.Type) is IChunkedTaskHandler chunked && chunked.Plan(S.ParametersJson) is { } plan
-                ? new TaskProgress(plan.Total, plan.Total)
+                ? new ProgressState(plan.Total, plan.Total)
                 : null;
             S.Finish(TaskPhase.Succeeded);
         }
@@ -524,7 +524,7 @@ public sealed partial class TaskGrain(
         S.Phase = TaskPhase.Running;
         S.StartedAt ??= DateTimeOffset.UtcNow;
         S.Epoch++;
-        S.Progress ??= handlers.Get(S.Type) is IChunkedTaskHandler chunked ? chunked.Plan(S.ParametersJson) : null;
+        S.Progress ??= handlers.Get(S.Type) is IChunkedTaskHandler chunked ? ProgressState.From(chunked.Plan(S.ParametersJson)) : null;
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ public sealed class TaskState
     [Id(4)] public TaskPriority Priority { get; set; }
     [Id(5)] public string? ParentId { get; set; }
     [Id(6)] public TaskPhase Phase { get; set; }
-    [Id(7)] public TaskProgress? Progress { get; set; }
+    [Id(7)] public ProgressState? Progress { get; set; }
     [Id(8)] public string? ResultJson { get; set; }
     [Id(9)] public string? Error { get; set; }
     [Id(10)] public bool Cached { get; set; }
@@ -55,10 +55,22 @@ public sealed class TaskState
     }
 
     public TaskSnapshot ToSnapshot(string id) => new(
-        id, Type, Client, Phase, Priority, ParametersJson, Progress, ResultJson, Error, Cached,
+        id, Type, Client, Phase, Priority, ParametersJson, Progress?.ToProgress(), ResultJson, Error, Cached,
         CreatedAt, StartedAt, FinishedAt, Version, ParentId);
 
-    public ClientTaskEntry ToHistoryEntry(string id) => new(id, Type, Phase, Cached, CreatedAt, FinishedAt, Progress, Priority);
+    public ClientTaskEntry ToHistoryEntry(string id) => new(id, Type, Phase, Cached, CreatedAt, FinishedAt, Progress?.ToProgress(), Priority);
+}
+
+/// <summary>
+/// A task's stored progress: the grain's own type, not the wire contract <see cref="TaskProgress"/>, so that the contract
+/// can change without touching stored data. Its field ids are those <see cref="TaskProgress"/> was stored with.
+/// </summary>
+[GenerateSerializer, Alias("tasker.ProgressState")]
+public sealed record ProgressState([property: Id(0)] long Done, [property: Id(1)] long Total)
+{
+    public static ProgressState From(TaskProgress progress) => new(progress.Done, progress.Total);
+
+    public TaskProgress ToProgress() => new(Done, Total);
 }
 
 /// <summary>The lease of a shell task: which agent holds it, its token, and until when.</summary>
