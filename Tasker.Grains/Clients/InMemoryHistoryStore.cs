@@ -47,7 +47,12 @@ public sealed class InMemoryHistoryStore(IOptions<TaskerOptions> options) : IHis
 
             if (history.Lines.TryGetValue(Line.Probe(entry.TaskId), out var known))
             {
-                known.Entry = entry;
+                // An end is never overwritten by an earlier phase that arrives late (a progress line of a run gone by).
+                if (!known.Entry.Phase.IsFinal() || entry.Phase.IsFinal())
+                {
+                    known.Entry = entry;
+                }
+
                 return Task.CompletedTask;
             }
 

@@ -357,6 +357,12 @@ public sealed partial class TaskGrain(
             case { Exists: true, Phase: TaskPhase.Queued, Slot: SlotClaim.Waiting }:
                 await SlotGrantedAsync(); // Asks again: a grant notice may have been lost.
                 break;
+            case { Exists: true, ParentId: null } when S.Phase.IsFinal():
+                // Held on after the end because the final history line failed (AfterPhaseChangeAsync): write it again,
+                // and keep the reminder until it is written, so that the history converges to the task's end.
+                await RecordHistoryAsync();
+                await ReleaseReminderAsync();
+                break;
             default:
                 await ReleaseReminderAsync();
                 break;
@@ -566,8 +572,13 @@ public sealed partial class TaskGrain(
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            // The task itself is committed; its history line keeps its previous status.
+            // The task itself is committed; its history line keeps its previous status until the reminder, held for
+            // this, writes it again (ReceiveReminder): the history converges to the end the task reached.
             TaskGrainLog.HistoryFailed(logger, Id, S.Client, exception);
+            if (S.Phase.IsFinal())
+            {
+                await HoldReminderForHistoryAsync();
+            }
         }
 
         TaskEvents.Ended(logger, Id, S);
@@ -677,6 +688,19 @@ public sealed partial class TaskGrain(
 
     private async Task HoldReminderAsync() =>
         await this.RegisterOrUpdateReminder(WakeReminder, options.Value.ReminderPeriod, options.Value.ReminderPeriod);
+
+    private async Task HoldReminderForHistoryAsync()
+    {
+        try
+        {
+            await HoldReminderAsync();
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // Both stores are away: the line stays behind until the task is touched again (a read does not rewrite it).
+            TaskGrainLog.HistoryFailed(logger, Id, S.Client, exception);
+        }
+    }
 
     private async Task ReleaseReminderAsync()
     {

@@ -63,6 +63,8 @@ public sealed class PostgresHistoryStore : IHistoryStore, IAsyncDisposable
                 DO UPDATE SET phase = EXCLUDED.phase, cached = EXCLUDED.cached, finished_at = EXCLUDED.finished_at,
                               progress_done = EXCLUDED.progress_done, progress_total = EXCLUDED.progress_total,
                               priority = EXCLUDED.priority
+                 -- An end is never overwritten by an earlier phase that arrives late (another silo's older line).
+                 WHERE tasker_history.phase NOT IN (3, 4, 5) OR EXCLUDED.phase IN (3, 4, 5)
                 RETURNING client, (xmax = 0) AS added
             ),
             added AS (

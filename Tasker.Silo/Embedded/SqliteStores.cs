@@ -50,6 +50,8 @@ public sealed class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
             DO UPDATE SET phase = excluded.phase, cached = excluded.cached, finished_at = excluded.finished_at,
                           progress_done = excluded.progress_done, progress_total = excluded.progress_total,
                           priority = excluded.priority
+             -- An end is never overwritten by an earlier phase that arrives late.
+             WHERE tasker_history.phase NOT IN (3, 4, 5) OR excluded.phase IN (3, 4, 5)
             """);
         using var isNew = Command(connection, transaction,
             "SELECT NOT EXISTS (SELECT 1 FROM tasker_history WHERE service_id = $service AND client = $client AND task_id = $task)");
@@ -59,7 +61,12 @@ public sealed class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
             RETURNING recorded
             """);
         using var unfinished = Command(connection, transaction,
-            "INSERT INTO tasker_unfinished (service_id, task_id, client) VALUES ($service, $task, $client) ON CONFLICT DO NOTHING");
+            """
+            INSERT INTO tasker_unfinished (service_id, task_id, client)
+            SELECT $service, $task, $client
+             WHERE NOT EXISTS (SELECT 1 FROM tasker_ended WHERE service_id = $service AND task_id = $task)
+            ON CONFLICT DO NOTHING
+            """);
         using var finished = Command(connection, transaction, "DELETE FROM tasker_unfinished WHERE service_id = $service AND task_id = $task");
         using var ended = Command(connection, transaction, """
             INSERT INTO tasker_ended (service_id, task_id, client, phase, finished_at)

@@ -51,6 +51,19 @@ public sealed class PostgresHistoryStoreTests(ClusterServers servers) : IAsyncLi
     }
 
     [Fact]
+    public async Task An_ended_line_is_not_overwritten_by_an_earlier_phase_that_arrives_late()
+    {
+        await using var history = NewHistory();
+        var id = TaskIds.New();
+        await history.RecordAsync("late", Line(id, TaskPhase.Running));
+        await history.RecordAsync("late", Line(id, TaskPhase.Cancelled));
+
+        await history.RecordAsync("late", Line(id, TaskPhase.Paused)); // another silo's older line, written late
+
+        Assert.Equal(TaskPhase.Cancelled, (await history.QueryAsync("late", new HistoryQuery(10))).Entries.Single().Phase);
+    }
+
+    [Fact]
     public async Task A_client_history_is_trimmed_to_its_cap_each_hundredth_line_and_counts_every_line()
     {
         await using var history = NewHistory(cap: 10);

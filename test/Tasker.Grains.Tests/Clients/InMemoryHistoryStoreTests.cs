@@ -15,6 +15,19 @@ public sealed class InMemoryHistoryStoreTests
     private static List<string> NewIds(int count) => [.. Enumerable.Range(0, count).Select(_ => TaskIds.New()).Order(StringComparer.Ordinal)];
 
     [Fact]
+    public async Task An_ended_line_is_not_overwritten_by_an_earlier_phase_that_arrives_late()
+    {
+        var store = NewStore();
+        var id = TaskIds.New();
+        await store.RecordAsync("late", Line(id, TaskPhase.Running));
+        await store.RecordAsync("late", Line(id, TaskPhase.Succeeded));
+
+        await store.RecordAsync("late", Line(id, TaskPhase.Running)); // a progress line of a run gone by
+
+        Assert.Equal(TaskPhase.Succeeded, (await store.QueryAsync("late", new HistoryQuery(10))).Entries.Single().Phase);
+    }
+
+    [Fact]
     public async Task Listing_across_clients_takes_every_client_however_many_and_is_newest_first()
     {
         var store = NewStore();

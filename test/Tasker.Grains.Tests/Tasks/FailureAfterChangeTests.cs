@@ -22,6 +22,7 @@ public sealed class FailureAfterChangeTests : IAsyncLifetime
             silo.UseInMemoryReminderService();
             silo.Services.Configure<Tasker.Records.DataSetOptions>(d => d.Rows = 0);
             silo.AddIncomingGrainCallFilter<FailCacheReportOnce>();
+            silo.AddIncomingGrainCallFilter<FailFinalHistoryLineOnce>();
             silo.Services.AddSingleton<Tasker.Secrets.ISecretProtector, MarkedSecrets>();
             silo.AddTaskerGrains(o => o.Configure(t =>
             {
@@ -74,6 +75,29 @@ public sealed class FailureAfterChangeTests : IAsyncLifetime
         Assert.Equal(TaskPhase.Cancelled, task.Phase);
     }
 
+    [Fact]
+    public async Task A_final_history_line_that_fails_is_written_again_until_the_history_shows_the_end()
+    {
+        var client = "history-" + Guid.NewGuid().ToString("N")[..8];
+        var grain = _cluster.Client.GetGrain<ITaskGrain>(TaskIds.New());
+        FailFinalHistoryLineOnce.Arm();
+
+        var task = await UntilFinalAsync(grain, await grain.SubmitAsync(new TaskSubmission("sequence", """{"n":300}""", client, TaskPriority.Normal)));
+
+        Assert.Equal(TaskPhase.Succeeded, task.Phase);
+        var history = _cluster.Client.GetGrain<IClientGrain>(client);
+        var deadline = DateTime.UtcNow.AddSeconds(30); // the reminder (every 2 s here) writes the line again
+        TaskPhase shown;
+        while ((shown = (await history.QueryAsync(new HistoryQuery(10))).Entries.Single().Phase) != TaskPhase.Succeeded)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the client's history still says {shown} for a task that succeeded");
+            await Task.Delay(200);
+        }
+
+        // Checked last: the line is written just after the task's end is visible.
+        Assert.True(FailFinalHistoryLineOnce.Fired, "the final history line was never refused: the test proved nothing");
+    }
+
     private static async Task<TaskSnapshot> UntilFinalAsync(ITaskGrain grain, TaskSnapshot task)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30); // Reminders every 2 s bring a dropped activation back.
@@ -84,6 +108,32 @@ public sealed class FailureAfterChangeTests : IAsyncLifetime
         }
 
         return task;
+    }
+
+    /// <summary>When armed, refuses the next history line that records a task's end, once (its storage is away).</summary>
+    public sealed class FailFinalHistoryLineOnce : IIncomingGrainCallFilter
+    {
+        private static readonly ConcurrentQueue<bool> _armed = new();
+
+        public static bool Fired { get; private set; }
+
+        public static void Arm()
+        {
+            Fired = false;
+            _armed.Enqueue(true);
+        }
+
+        public async Task Invoke(IIncomingGrainCallContext context)
+        {
+            if (context.InterfaceMethod.Name == nameof(IClientGrain.RecordAsync)
+                && context.Request.GetArgument(0) is ClientTaskEntry { } entry && entry.Phase.IsFinal() && _armed.TryDequeue(out _))
+            {
+                Fired = true;
+                throw new TimeoutException("the history store did not answer (test)");
+            }
+
+            await context.Invoke();
+        }
     }
 
     /// <summary>When armed, refuses the next report of an outcome to the result cache, once.</summary>
