@@ -28,6 +28,13 @@ public interface ITaskGrain : IGrainWithStringKey
     [Alias("Pause")]
     Task<TaskCommandResult> PauseAsync();
 
+    /// <summary>
+    /// Abandons the chunk in flight when its type allows it (a call out to a chat endpoint), so that a pause or cancel
+    /// sent next does not wait for the call; the chunk's work is dropped and its checkpoint stands. Does nothing else.
+    /// </summary>
+    [Alias("Interrupt"), AlwaysInterleave] // Must run while the chunk holds the grain: that is its point.
+    Task InterruptAsync();
+
     /// <summary>Resumes a paused task from its checkpoint.</summary>
     [Alias("Resume")]
     Task<TaskCommandResult> ResumeAsync();

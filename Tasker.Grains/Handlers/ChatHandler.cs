@@ -34,6 +34,8 @@ public sealed class ChatHandler(ChatClient chat, IOptions<ChatOptions> options, 
         return reader.Complete();
     }
 
+    public bool Interruptible => true;
+
     public TaskProgress Plan(string parametersJson) => new(0, 1);
 
     public async Task<ChunkOutcome> RunChunkAsync(ChunkContext context, CancellationToken cancellationToken)

@@ -48,6 +48,8 @@ public sealed class ConversationHandler(ChatClient chat, IOptions<ChatOptions> o
         return reader.Complete();
     }
 
+    public bool Interruptible => true;
+
     public TaskProgress Plan(string parametersJson) =>
         new(0, CanonicalParameters.Integer(CanonicalParameters.Parse(parametersJson), "n"));
 

@@ -59,6 +59,13 @@ public interface IChunkedTaskHandler : ITaskHandler
     Task ReleaseAsync(string taskId) => Task.CompletedTask;
 
     /// <summary>
+    /// Whether a chunk in flight may be abandoned when the task is paused or cancelled: it waits on a call out (a chat
+    /// endpoint, for many seconds), writes nothing outside the grain, and is redone from its checkpoint on resume. Pause
+    /// and cancel then answer at once instead of waiting for the call. Others keep their chunk budget, and are not cut.
+    /// </summary>
+    bool Interruptible => false;
+
+    /// <summary>
     /// Removes what an ended task keeps outside its grain (its file, its children) when it expires (docs/adr/020).
     /// Called before the task's state is cleared, and again by a later sweep if anything fails: it must be idempotent.
     /// </summary>

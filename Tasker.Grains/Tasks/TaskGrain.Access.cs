@@ -36,6 +36,8 @@ public sealed partial class TaskGrain : IIncomingGrainCallFilter
             case nameof(ITaskGrain.PauseAsync) or nameof(ITaskGrain.ResumeAsync) or nameof(ITaskGrain.CancelAsync) or nameof(ITaskGrain.DeleteAsync):
                 context.Result = new TaskCommandResult(TaskCommandStatus.NotFound, null);
                 return Task.CompletedTask;
+            case nameof(ITaskGrain.InterruptAsync):
+                return Task.CompletedTask; // Another user's task goes on undisturbed.
             default:
                 throw new UnauthorizedAccessException($"{method} of task {Id} is not open to user '{caller.Name}'.");
         }

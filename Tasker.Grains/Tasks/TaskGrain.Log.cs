@@ -28,6 +28,9 @@ internal static partial class TaskGrainLog
     [LoggerMessage(1007, LogLevel.Warning, "Task {TaskId} of {Client}: a chunk met a passing failure ({Reason}); it is tried again when the task's reminder fires")]
     public static partial void ChunkDeferred(ILogger logger, string taskId, string client, string reason);
 
+    [LoggerMessage(1012, LogLevel.Information, "Task {TaskId} of {Client}: its chunk in flight was abandoned for a pause or cancel; its checkpoint stands")]
+    public static partial void ChunkInterrupted(ILogger logger, string taskId, string client);
+
     [LoggerMessage(1008, LogLevel.Debug, "Task {TaskId} of {Client} expired ({Phase}): its retention has passed")]
     public static partial void Expired(ILogger logger, string taskId, string client, string phase);
 }

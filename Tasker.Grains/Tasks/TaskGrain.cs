@@ -40,6 +40,12 @@ public sealed partial class TaskGrain(
     private TaskCompletionSource _changed = NewSignal();
     private long _progressLineAt;
 
+    // The interruptible chunk in flight (a call out), which InterruptAsync cancels; and when it last did, so that the
+    // driver holds off a new call until the pause or cancel behind it has run.
+    private CancellationTokenSource? _chunkCancel;
+    private long _interruptedAt;
+    private static readonly TimeSpan _interruptHold = TimeSpan.FromSeconds(5);
+
     private TaskState S => state.State;
 
     private string Id => this.GetPrimaryKeyString();
@@ -193,6 +199,17 @@ public sealed partial class TaskGrain(
         await AfterPhaseChangeAsync();
         TaskGrainLog.Command(logger, Id, S.Client, "paused");
         return new TaskCommandResult(TaskCommandStatus.Done, _published);
+    }
+
+    public Task InterruptAsync()
+    {
+        if (_chunkCancel is { IsCancellationRequested: false } chunk)
+        {
+            _interruptedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            chunk.Cancel();
+        }
+
+        return Task.CompletedTask;
     }
 
     public async Task<TaskCommandResult> ResumeAsync()
@@ -388,16 +405,28 @@ public sealed partial class TaskGrain(
             return;
         }
 
+        if (chunked.Interruptible && System.Diagnostics.Stopwatch.GetElapsedTime(_interruptedAt) < _interruptHold)
+        {
+            return; // Just interrupted: the pause or cancel that follows goes first, not a new call out.
+        }
+
         var epoch = S.Epoch;
         ChunkOutcome outcome;
+        using var chunkCancel = chunked.Interruptible ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken) : null;
+        _chunkCancel = chunkCancel;
         try
         {
             var context = new ChunkContext(Id, S.Client, S.Priority, S.ParametersJson, S.Checkpoint, options.Value.ChunkBudget, GrainFactory);
-            outcome = await chunked.RunChunkAsync(context, cancellationToken);
+            outcome = await chunked.RunChunkAsync(context, chunkCancel?.Token ?? cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return; // The activation is going away; the checkpoint stands and the next activation goes on from it.
+        }
+        catch (OperationCanceledException) when (chunkCancel?.IsCancellationRequested == true)
+        {
+            TaskGrainLog.ChunkInterrupted(logger, Id, S.Client);
+            return; // Interrupted for a pause or cancel: the chunk's work is dropped, the checkpoint stands.
         }
         catch (Exception exception) when (IsPassing(exception))
         {
@@ -411,6 +440,10 @@ public sealed partial class TaskGrain(
         {
             TaskGrainLog.Failed(logger, Id, S.Client, exception.Message, exception);
             outcome = new ChunkOutcome(S.Checkpoint, S.Progress?.ToProgress() ?? new TaskProgress(0, 0), Error: exception.Message);
+        }
+        finally
+        {
+            _chunkCancel = null;
         }
 
         if (S.Phase != TaskPhase.Running || S.Epoch != epoch)

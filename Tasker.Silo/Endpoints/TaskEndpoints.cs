@@ -267,22 +267,30 @@ public static class TaskEndpoints
     private static SseItem<TaskView> Event(TaskViews views, TaskSnapshot task) =>
         new(views.From(task), "status") { EventId = task.Version.ToString(CultureInfo.InvariantCulture) };
 
-    public static Task<IResult> PauseAsync(string id, IGrainFactory grains, TaskViews views) => CommandAsync(id, grains, views, g => g.PauseAsync());
+    public static Task<IResult> PauseAsync(string id, IGrainFactory grains, TaskViews views) => CommandAsync(id, grains, views, g => g.PauseAsync(), interrupt: true);
 
     public static Task<IResult> ResumeAsync(string id, IGrainFactory grains, TaskViews views) => CommandAsync(id, grains, views, g => g.ResumeAsync());
 
-    public static Task<IResult> CancelAsync(string id, IGrainFactory grains, TaskViews views) => CommandAsync(id, grains, views, g => g.CancelAsync());
+    public static Task<IResult> CancelAsync(string id, IGrainFactory grains, TaskViews views) => CommandAsync(id, grains, views, g => g.CancelAsync(), interrupt: true);
 
     public static Task<IResult> DeleteAsync(string id, IGrainFactory grains, TaskViews views) => CommandAsync(id, grains, views, g => g.DeleteAsync(), deletes: true);
 
-    private static async Task<IResult> CommandAsync(string id, IGrainFactory grains, TaskViews views, Func<ITaskGrain, Task<TaskCommandResult>> command, bool deletes = false)
+    private static async Task<IResult> CommandAsync(
+        string id, IGrainFactory grains, TaskViews views, Func<ITaskGrain, Task<TaskCommandResult>> command, bool deletes = false, bool interrupt = false)
     {
         if (!TaskIds.IsWellFormed(id))
         {
             return Problems.TaskNotFound(id);
         }
 
-        var outcome = await command(grains.GetGrain<ITaskGrain>(id));
+        var grain = grains.GetGrain<ITaskGrain>(id);
+        if (interrupt)
+        {
+            // A chunk waiting on a call out (chat) would hold the command back for as long as the call takes.
+            await grain.InterruptAsync();
+        }
+
+        var outcome = await command(grain);
         return outcome.Status switch
         {
             TaskCommandStatus.NotFound => Problems.TaskNotFound(id),

@@ -152,6 +152,76 @@ public sealed class ChatTaskTests(ChatApiFixture api)
     }
 
     [Fact]
+    public async Task Chat_paused_while_its_call_is_in_flight_answers_at_once_and_resumed_asks_again()
+    {
+        // Each attempt outlasts its 1.5 s limit and the task's calls give up after 4 s: a pause that waited for the call
+        // would answer seconds later.
+        Fake.Delay = TimeSpan.FromSeconds(30);
+        string? id = null;
+        try
+        {
+            var before = Fake.Requests;
+            id = await _http.SubmitAsync("chat", Chat("What is slow?"), ApiTestExtensions.UniqueClient("interrupt"));
+            await UntilAsync(() => Fake.Requests > before, "the chat call never reached the endpoint");
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var paused = await _http.CommandAsync(id, "pause");
+            var took = clock.Elapsed;
+
+            Assert.Equal(HttpStatusCode.OK, paused.Status);
+            Assert.Equal("paused", paused.Body.Status());
+            Assert.True(took < TimeSpan.FromSeconds(2), $"the pause waited {took.TotalSeconds:F1} s for the call in flight");
+            Fake.Delay = TimeSpan.Zero;
+            await Task.Delay(500);
+            var (_, held) = await _http.GetJsonAsync($"/tasks/{id}");
+            Assert.Equal("paused", held.Status());
+
+            Assert.Equal(HttpStatusCode.OK, (await _http.CommandAsync(id, "resume")).Status);
+            var task = await _http.WaitForStatusAsync(id, "succeeded");
+            Assert.Equal(FakeChatServer.Reply("What is slow?"), task.GetProperty("result").GetProperty("answer").GetString());
+        }
+        finally
+        {
+            Fake.Delay = TimeSpan.Zero;
+            await _http.CancelQuietlyAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task Chat_cancelled_while_its_call_is_in_flight_answers_at_once()
+    {
+        Fake.Delay = TimeSpan.FromSeconds(30);
+        try
+        {
+            var before = Fake.Requests;
+            var id = await _http.SubmitAsync("chat", Chat("Will this end?"), ApiTestExtensions.UniqueClient("interrupt"));
+            await UntilAsync(() => Fake.Requests > before, "the chat call never reached the endpoint");
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var cancelled = await _http.CommandAsync(id, "cancel");
+            var took = clock.Elapsed;
+
+            Assert.Equal(HttpStatusCode.OK, cancelled.Status);
+            Assert.Equal("cancelled", cancelled.Body.Status());
+            Assert.True(took < TimeSpan.FromSeconds(2), $"the cancel waited {took.TotalSeconds:F1} s for the call in flight");
+        }
+        finally
+        {
+            Fake.Delay = TimeSpan.Zero;
+        }
+    }
+
+    private static async Task UntilAsync(Func<bool> condition, string failure)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, failure);
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
     public async Task Conversation_cancelled_while_running_stops_calling_the_model()
     {
         Fake.Delay = TimeSpan.FromMilliseconds(250);
