@@ -91,6 +91,22 @@ public sealed class TaskerClient
         return SubmitAsync(type, element, client, priority, idempotencyKey, cancellationToken);
     }
 
+    /// <summary>
+    /// Submits up to 1,000 tasks in one request (<c>POST /tasks/batch</c>). Each item is submitted as
+    /// <see cref="SubmitAsync(string, JsonElement, string, TaskPriority?, string?, CancellationToken)"/> would submit it; the answer
+    /// holds one result per item in the order sent, with the task or the problem: one refused item does not sink the others.
+    /// </summary>
+    /// <exception cref="TaskerApiException">The batch itself was refused (not a JSON array, empty, too large, rate-limited).</exception>
+    public async Task<BatchResult> SubmitBatchAsync(IEnumerable<BatchItemRequest> items, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        using var request = new HttpRequestMessage(HttpMethod.Post, Resolve("tasks/batch"))
+        {
+            Content = JsonContent.Create(items.ToList(), options: _json),
+        };
+        return await SendAsync<BatchResult>(request, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Gets a task (<c>GET /tasks/{id}</c>); null when there is no task with that id.</summary>
     /// <exception cref="TaskerApiException">The server answered with an error other than 404.</exception>
     public async Task<TaskView?> GetAsync(string id, CancellationToken cancellationToken = default)

@@ -217,7 +217,7 @@ row() { printf '%s\t%s\t%s\n' "$1" "$2" "$3.json" >>"$results/rows.tsv"; }
 
 sum2_ok='"status":"succeeded"&"cached":false'
 
-# tasker_rows NAME: floor and sum2, one connection and $conns, on the silo at $url ($pid).
+# tasker_rows NAME: floor and sum2, one connection and $conns, and batches of 100 sum2, on the silo at $url ($pid).
 tasker_rows() {
   local name=$1 out=$results/$1
   say "$name: warm-up ${warmup}s"
@@ -226,6 +226,8 @@ tasker_rows() {
   wrk_run "$out-floor-c$conns" "$pid" "$conns" "$duration" "$url/health/live" get 200 - - - && row "$name" floor-cN "$out-floor-c$conns"
   wrk_run "$out-sum2-c1" "$pid" 1 "$duration" "$url/tasks" sum2 202 "$sum2_ok" bench - && row "$name" sum2-c1 "$out-sum2-c1"
   wrk_run "$out-sum2-c$conns" "$pid" "$conns" "$duration" "$url/tasks" sum2 202 "$sum2_ok" bench - && row "$name" sum2-cN "$out-sum2-c$conns"
+  # 100 sum2 per POST /tasks/batch: an answer counts when no item was refused (100 tasks each).
+  wrk_run "$out-batch-c$conns" "$pid" "$conns" "$duration" "$url/tasks/batch" batch 200 '"refused":0' bench - && row "$name" batch-cN "$out-batch-c$conns"
 }
 
 # hangfire_rows NAME STORAGE: the same on Hangfire's peer host.

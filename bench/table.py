@@ -15,8 +15,8 @@ for line in open(rows_file):
 
 
 def rate(r):
-    """Tasks completed per second: a Tasker answer is the finished task; a Hangfire job counts once its worker ran it."""
-    return r["ran_per_s"] if "ran_per_s" in r else r["done"] / r["duration_s"]
+    """Tasks completed per second: a Tasker answer is the finished task (a batch's, 100 of them); a Hangfire job counts once its worker ran it."""
+    return r["ran_per_s"] if "ran_per_s" in r else r["done"] * r.get("items", 1) / r["duration_s"]
 
 
 def failed(r):
@@ -84,6 +84,20 @@ if ratios:
     print("| ratio, same run | throughput | one connection p99 |")
     print("| --- | --- | --- |")
     print("\n".join(ratios))
+
+if any(key[1] == "batch-cN" for key in runs):
+    print()
+    print(f"| POST /tasks/batch, 100 sum2 each, {conns} conn. | tasks/s | vs one per request | p99 ms per batch | server CPU | failed |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name, label in systems:
+        rs = runs.get((name, "batch-cN"), [])
+        if not rs:
+            continue
+        single = median(name, "sum2-cN", rate)
+        through = statistics.median(rate(r) for r in rs)
+        versus = f"{through / single:.1f}×" if single else "–"
+        print(f"| {label} | {n(through)} | {versus} | {n(median(name, 'batch-cN', lambda r: r['p99_ms']), 1)} "
+              f"| {cpu(median(name, 'batch-cN', lambda r: r['server_cpu']))} | {sum(failed(r) for r in rs)} |")
 
 if any(key[0].startswith("auth-") for key in runs):
     off = median("auth-off", "sum2-cN", rate)

@@ -9,6 +9,33 @@ namespace Tasker.Api;
 /// <param name="Priority"><c>high</c>, <c>normal</c> (default) or <c>low</c>.</param>
 public sealed record SubmitTaskRequest(string Type, JsonElement Params, string Client, string? Priority = null);
 
+/// <summary>One task request of <c>POST /tasks/batch</c>: as the body of <c>POST /tasks</c>, with its own Idempotency-Key.</summary>
+/// <param name="Type">The task type, e.g. <c>sum2</c>.</param>
+/// <param name="Params">The type's parameters.</param>
+/// <param name="Client">The client the task belongs to (a signed-in user's own name when omitted).</param>
+/// <param name="Priority"><c>high</c>, <c>normal</c> (default) or <c>low</c>.</param>
+/// <param name="IdempotencyKey">As the <c>Idempotency-Key</c> header of a single submission: a retried item returns the first task.</param>
+public sealed record BatchItemRequest(
+    string Type,
+    JsonElement Params,
+    string? Client = null,
+    string? Priority = null,
+    [property: System.Text.Json.Serialization.JsonPropertyName("idempotency_key")] string? IdempotencyKey = null);
+
+/// <summary>The answer of <c>POST /tasks/batch</c>: one result per item, in the order sent.</summary>
+/// <param name="Accepted">Items that became (or met, by their Idempotency-Key) a task.</param>
+/// <param name="Refused">Items answered with a problem.</param>
+public sealed record BatchResult(int Accepted, int Refused, IReadOnlyList<BatchItemResult> Results);
+
+/// <summary>
+/// One item's result: <see cref="Status"/> as <c>POST /tasks</c> would have answered it alone (202 queued or run, 200 from
+/// the cache, a 4xx, or 503 when storage was away), with the task or the problem.
+/// </summary>
+public sealed record BatchItemResult(int Status, TaskView? Task, BatchProblem? Problem);
+
+/// <summary>The problem of a refused item, as the RFC 9457 problem <c>POST /tasks</c> would have answered.</summary>
+public sealed record BatchProblem(string Title, int Status, string? Detail, string? Code, IReadOnlyDictionary<string, string[]>? Errors = null);
+
 /// <summary>Progress of a long task.</summary>
 public sealed record ProgressView(long Done, long Total, double Percent);
 

@@ -28,8 +28,13 @@ internal static class TaskCommands
 
     private static Command Submit(Func<ParseResult, CliContext> contextOf)
     {
-        var type = new Argument<string>("type") { Description = "The task type, e.g. sum2, count, csv-export, shell" };
-        var client = new Option<string>("--client") { Description = "The client the task belongs to (with authentication: your user name)", HelpName = "NAME", Required = true };
+        var type = new Argument<string?>("type") { Description = "The task type, e.g. sum2, count, csv-export, shell", Arity = ArgumentArity.ZeroOrOne };
+        var client = new Option<string>("--client") { Description = "The client the task belongs to (with authentication: your user name); with --file, of the lines that name none", HelpName = "NAME", Required = true };
+        var file = new Option<FileInfo?>("--file")
+        {
+            Description = "Submit every task in a JSON Lines file (one {\"type\",\"params\",\"client\",\"priority\",\"idempotency_key\"} object per line), 1,000 per request, and print one line per task",
+            HelpName = "FILE.jsonl",
+        };
         var param = new Option<string[]>("--param")
         {
             Description = "A parameter KEY=VALUE, repeatable; a VALUE that is a JSON number is sent as a number, anything else as a string; applied over --params",
@@ -42,19 +47,36 @@ internal static class TaskCommands
         var idempotencyKey = new Option<string?>("--idempotency-key") { Description = "A retry with the same key and client returns the first task instead of a new one", HelpName = "KEY" };
         var wait = new Option<bool>("--wait") { Description = "Follow the task to its end (a progress bar on a terminal) and exit as 'tasker wait' does" };
         var timeout = Timeout("With --wait: how long to wait");
-        var command = new Command("submit", "Submit a task and print it") { type, client, param, parameters, priority, idempotencyKey, wait, timeout };
+        var command = new Command("submit", "Submit a task and print it, or every task of a file") { type, client, param, parameters, priority, idempotencyKey, wait, timeout, file };
         command.Validators.Add(result =>
         {
             if (result.GetResult(timeout) is { Implicit: false } && !result.GetValue(wait))
             {
                 result.AddError("--timeout goes with --wait");
             }
+
+            if (result.GetValue(file) is null && result.GetValue(type) is null)
+            {
+                result.AddError("the task type is missing (or --file FILE.jsonl for many tasks)");
+            }
+
+            if (result.GetValue(file) is not null
+                && (result.GetValue(type) is not null || result.GetResult(param) is not null || result.GetResult(parameters) is not null
+                    || result.GetResult(idempotencyKey) is not null || result.GetValue(wait)))
+            {
+                result.AddError("--file takes each task's type, params and idempotency_key from its line: no type, --param, --params, --idempotency-key or --wait beside it");
+            }
         });
         command.SetAction(async (parse, cancellationToken) =>
         {
             var context = contextOf(parse);
+            if (parse.GetValue(file) is { } lines)
+            {
+                return await TaskFile.SubmitAsync(context, lines, parse.GetRequiredValue(client), parse.GetValue(priority), cancellationToken);
+            }
+
             var task = await context.Client.SubmitAsync(
-                parse.GetRequiredValue(type),
+                parse.GetValue(type)!,
                 Parameters(parse.GetValue(parameters), parse.GetValue(param) ?? []),
                 parse.GetRequiredValue(client),
                 parse.GetValue(priority) is { } text && WireNames.TryParsePriority(text, out var p) ? p : null,

@@ -37,7 +37,8 @@ public sealed partial class TaskGrain : IIncomingGrainCallFilter
                 context.Result = new TaskCommandResult(TaskCommandStatus.NotFound, null);
                 return Task.CompletedTask;
             case nameof(ITaskGrain.InterruptAsync):
-                return Task.CompletedTask; // Another user's task goes on undisturbed.
+                context.Result = null; // Another user's task goes on undisturbed (a result must be set to end the chain).
+                return Task.CompletedTask;
             default:
                 throw new UnauthorizedAccessException($"{method} of task {Id} is not open to user '{caller.Name}'.");
         }

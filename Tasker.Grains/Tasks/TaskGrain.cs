@@ -181,14 +181,9 @@ public sealed partial class TaskGrain(
             return new TaskCommandResult(TaskCommandStatus.NotFound, null);
         }
 
-        if (S.Phase != TaskPhase.Running)
+        if (TaskLifecycle.Decide(TaskEvent.Pause, S.Phase, IsShell) is { Legal: false } refused)
         {
-            return Illegal("pause", "only a running task can be paused");
-        }
-
-        if (IsShell)
-        {
-            return Illegal("pause", "a shell command cannot be paused (docs/adr/013); cancel it instead");
+            return Illegal("pause", refused.Refusal!);
         }
 
         StopDriver();
@@ -219,9 +214,9 @@ public sealed partial class TaskGrain(
             return new TaskCommandResult(TaskCommandStatus.NotFound, null);
         }
 
-        if (S.Phase != TaskPhase.Paused)
+        if (TaskLifecycle.Decide(TaskEvent.Resume, S.Phase, IsShell) is { Legal: false } refused)
         {
-            return Illegal("resume", "only a paused task can be resumed");
+            return Illegal("resume", refused.Refusal!);
         }
 
         await HoldReminderAsync();
@@ -239,9 +234,9 @@ public sealed partial class TaskGrain(
             return new TaskCommandResult(TaskCommandStatus.NotFound, null);
         }
 
-        if (S.Phase.IsFinal())
+        if (TaskLifecycle.Decide(TaskEvent.Cancel, S.Phase, IsShell) is { Legal: false } refused)
         {
-            return Illegal("cancel", "the task has already ended");
+            return Illegal("cancel", refused.Refusal!);
         }
 
         StopDriver();
@@ -276,9 +271,9 @@ public sealed partial class TaskGrain(
             return new TaskCommandResult(TaskCommandStatus.NotFound, null);
         }
 
-        if (!S.Phase.IsFinal())
+        if (TaskLifecycle.Decide(TaskEvent.Delete, S.Phase, IsShell) is { Legal: false } refused)
         {
-            return Illegal("delete", "cancel the task before deleting it");
+            return Illegal("delete", refused.Refusal!);
         }
 
         var client = S.Client;
@@ -306,7 +301,7 @@ public sealed partial class TaskGrain(
             return true;
         }
 
-        if (!S.Phase.IsFinal() || S.FinishedAt is not { } finishedAt || finishedAt >= endedBefore)
+        if (!TaskLifecycle.Decide(TaskEvent.Expire, S.Phase, IsShell).Legal || S.FinishedAt is not { } finishedAt || finishedAt >= endedBefore)
         {
             return false; // A task that has not ended never expires.
         }

@@ -31,6 +31,7 @@ public static class TaskEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapBatchEndpoint();
         group.MapGet("/", ListAsync)
             .WithSummary("List tasks, newest first")
             .WithDescription("Filters: client, type, status. Paging: limit (1–500, default 50) and cursor (the 'next' of the previous page).")

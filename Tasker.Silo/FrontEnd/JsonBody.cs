@@ -10,13 +10,14 @@ public static class JsonBody
 {
     private static readonly JsonDocumentOptions _options = new() { MaxDepth = 32, AllowDuplicateProperties = false };
 
-    /// <summary>The parsed document (caller disposes), or the problem to answer with.</summary>
+    /// <summary>The parsed document (caller disposes), or the problem to answer with; its root is of <paramref name="kind"/>.</summary>
     /// <param name="acceptEscapedQuotes">
     /// Also accept a body whose quotes are all written <c>\"</c>, as a shell sends <c>-d '{\"a\":1}'</c> (system 000's
     /// README documents its requests so): a body that is not JSON as sent, but is once each <c>\"</c> is a quote.
     /// </param>
     public static async Task<(JsonDocument? Document, IResult? Problem)> ReadObjectAsync(
-        HttpRequest request, long limit, string expected, CancellationToken cancellationToken, bool acceptEscapedQuotes = false)
+        HttpRequest request, long limit, string expected, CancellationToken cancellationToken, bool acceptEscapedQuotes = false,
+        JsonValueKind kind = JsonValueKind.Object)
     {
         if (!IsJson(request.ContentType))
         {
@@ -49,11 +50,12 @@ public static class JsonBody
                 "The body is not valid JSON text: a string or property name holds invalid UTF-8 or an unpaired surrogate escape (e.g. \\uD800)."));
         }
 
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        if (document.RootElement.ValueKind != kind)
         {
-            var kind = Describe(document.RootElement.ValueKind);
+            var found = Describe(document.RootElement.ValueKind);
             document.Dispose();
-            return (null, Problems.BadRequest("invalid-request", "The request is invalid", $"The body must be a JSON object with {expected}, not {kind}."));
+            return (null, Problems.BadRequest("invalid-request", "The request is invalid",
+                $"The body must be {(kind == JsonValueKind.Array ? "a JSON array of" : "a JSON object with")} {expected}, not {found}."));
         }
 
         return (document, null);

@@ -11,6 +11,7 @@ namespace Tasker.Silo.FrontEnd;
 public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<FrontEndOptions> options, IEnumerable<ITaskRequestShape> oldShapes)
 {
     private static readonly string[] _fields = ["type", "params", "client", "priority"];
+    private static readonly string[] _batchFields = ["type", "params", "client", "priority", "idempotency_key"];
 
     /// <summary>The parsed submission, or the problem response to send instead.</summary>
     public async Task<(TaskSubmission? Submission, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -52,6 +53,34 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
 
         var submission = Check(request, type, root.TryGetProperty("params", out var p) ? p : null, client, priority, errors);
         return submission is null ? (null, Problems.Invalid(errors, "The task request is invalid")) : (submission, null);
+    }
+
+    /// <summary>
+    /// Checks one item of a batch (<c>POST /tasks/batch</c>): a canonical task request, with its own
+    /// <c>idempotency_key</c> in place of the header. The submission and key, or the 400 problem for this item.
+    /// </summary>
+    public (TaskSubmission? Submission, string? IdempotencyKey, IResult? Problem) CheckBatchItem(HttpRequest request, JsonElement item)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (item.ValueKind != JsonValueKind.Object)
+        {
+            errors["item"] = [$"each item must be a JSON object with type, params and client, not {JsonBody.Describe(item.ValueKind)}"];
+            return (null, null, Problems.Invalid(errors, "The task request is invalid"));
+        }
+
+        JsonBody.RejectUnknownFields(item, _batchFields, errors, "a task request in a batch");
+        var type = JsonBody.ReadString(item, "type", errors, required: true);
+        var client = JsonBody.ReadString(item, "client", errors, required: Auth.Submitters.ClientRequired(request));
+        var priorityText = JsonBody.ReadString(item, "priority", errors, required: false);
+        var key = JsonBody.ReadString(item, "idempotency_key", errors, required: false);
+        var priority = TaskPriority.Normal;
+        if (priorityText is not null && !TryParsePriority(priorityText, out priority))
+        {
+            errors["priority"] = ["priority must be one of high, normal, low"];
+        }
+
+        var submission = Check(request, type, item.TryGetProperty("params", out var p) ? p : null, client, priority, errors);
+        return submission is null ? (null, null, Problems.Invalid(errors, "The task request is invalid")) : (submission, key, null);
     }
 
     /// <summary>

@@ -71,7 +71,7 @@ public sealed partial class TaskerExceptionHandler(IProblemDetailsService proble
     /// True when the failure is the cluster's or a server's absence, not a bug: storage or Redis down, a silo gone,
     /// a call timed out, or a stale activation that has just been dropped (ETag conflict).
     /// </summary>
-    private static bool IsUnavailability(Exception exception) => exception switch
+    internal static bool IsUnavailability(Exception exception) => exception switch
     {
         TimeoutException or InconsistentStateException => true,
         // Orleans' own failures (silo gone, connection lost, message rejected or forwarded in vain) are the cluster's state.

@@ -37,31 +37,12 @@ public static class AuthExtensions
             .AddPolicy(SignedInPolicy, policy => policy.RequireAuthenticatedUser())
             .SetFallbackPolicy(enabled ? new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build() : null);
 
-        services.AddRateLimiter(limiter =>
+        // One limiter per silo, shared by the middleware (one permit per request) and the batch route (one per item).
+        services.AddSingleton<TierRateLimiter>();
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>().Configure<TierRateLimiter>((limiter, tiers) =>
         {
-            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-            {
-                if (AuthenticatedUser.CallerOf(context.User) is not { IsAdmin: false } caller)
-                {
-                    // Anonymous only when authentication is off (loopback); admins are the operators.
-                    return RateLimitPartition.GetNoLimiter("");
-                }
-
-                var tierName = AuthenticatedUser.TierOf(context.User) ?? TiersOptions.DefaultTier;
-                return RateLimitPartition.GetTokenBucketLimiter($"{caller.Name}\n{tierName}", _ =>
-                {
-                    var tiers = context.RequestServices.GetRequiredService<IOptions<TiersOptions>>().Value.Tiers;
-                    var perSecond = (tiers.TryGetValue(tierName, out var tier) ? tier : tiers[TiersOptions.DefaultTier]).RequestsPerSecond;
-                    return new TokenBucketRateLimiterOptions
-                    {
-                        TokenLimit = perSecond,
-                        TokensPerPeriod = perSecond,
-                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                        QueueLimit = 0,
-                        AutoReplenishment = true,
-                    };
-                });
-            });
+            limiter.GlobalLimiter = tiers.Limiter;
             limiter.OnRejected = (rejected, cancellationToken) => TooManyRequestsAsync(rejected.HttpContext, rejected.Lease, cancellationToken);
         });
 
@@ -119,7 +100,7 @@ public static class AuthExtensions
         return app;
     }
 
-    private static async ValueTask TooManyRequestsAsync(HttpContext context, RateLimitLease lease, CancellationToken cancellationToken)
+    internal static async ValueTask TooManyRequestsAsync(HttpContext context, RateLimitLease lease, CancellationToken cancellationToken)
     {
         var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;

@@ -4,6 +4,7 @@
 --
 -- KIND       sum2: POST {"type":"sum2","params":{"first":F,"second":S}} with operands never sent before (a per-run SEED,
 --            the thread's number and a counter), so no result cache can answer; shell: POST a shell task `true`;
+--            batch: POST /tasks/batch with 100 such sum2 requests in one JSON array (the result counts 100 tasks per answer);
 --            get: GET the URL as it is (the HTTP floor).
 -- SEED       a whole number, different for every wrk run against the same server.
 -- WANT_*     a response counts as done when its status is WANT_STATUS and its body holds every "&"-separated part of
@@ -22,6 +23,7 @@ function setup(thread)
 end
 
 local kind, want_status, want_text, limit
+local batch_size = 100
 local first_base, counter = 0, 0
 done_count, bad_count = 0, 0
 
@@ -53,13 +55,23 @@ function init(args)
   sum2_tail = '}' .. client .. '}'
 end
 
-function request()
-  if kind ~= "sum2" then
-    return wrk.format()
-  end
+local function sum2_body()
   counter = counter + 1
-  local body = string.format('{"type":"sum2","params":{"first":%.0f,"second":%d', first_base + counter, counter % 9973) .. sum2_tail
-  return wrk.format(nil, nil, nil, body)
+  return string.format('{"type":"sum2","params":{"first":%.0f,"second":%d', first_base + counter, counter % 9973) .. sum2_tail
+end
+
+function request()
+  if kind == "sum2" then
+    return wrk.format(nil, nil, nil, sum2_body())
+  end
+  if kind == "batch" then
+    local items = {}
+    for i = 1, batch_size do
+      items[i] = sum2_body()
+    end
+    return wrk.format(nil, nil, nil, "[" .. table.concat(items, ",") .. "]")
+  end
+  return wrk.format()
 end
 
 local function wanted(status, body)
@@ -99,7 +111,7 @@ function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     'wrk-result {"requests":%d,"duration_s":%.6f,"done":%d,"bad":%d,"p50_ms":%.3f,"p99_ms":%.3f,"max_ms":%.3f,' ..
-    '"socket_errors":%d,"timeouts":%d}\n',
+    '"socket_errors":%d,"timeouts":%d,"items":%d}\n',
     summary.requests, summary.duration / 1e6, ok, bad, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    latency.max / 1000, e.connect + e.read + e.write, e.timeout))
+    latency.max / 1000, e.connect + e.read + e.write, e.timeout, kind == "batch" and batch_size or 1))
 end

@@ -42,6 +42,27 @@ public sealed class TaskerClientTests(TaskerServerFixture server)
     }
 
     [Fact]
+    public async Task SubmitBatchAsync_returns_each_items_task_or_problem_in_order()
+    {
+        var client = TaskerServerFixture.UniqueClientName("batch");
+        var items = new[]
+        {
+            new BatchItemRequest("sum2", JsonSerializer.SerializeToElement(new { first = 40, second = 2 }), client),
+            new BatchItemRequest("sum2", JsonSerializer.SerializeToElement(new { first = 1 }), client),
+        };
+
+        var batch = await _tasker.SubmitBatchAsync(items);
+
+        Assert.Equal((1, 1), (batch.Accepted, batch.Refused));
+        Assert.Equal(202, batch.Results[0].Status);
+        Assert.Equal("42", batch.Results[0].Task!.Result!.Value.GetRawText());
+        Assert.Equal(400, batch.Results[1].Status);
+        Assert.Null(batch.Results[1].Task);
+        Assert.Equal("invalid-request", batch.Results[1].Problem!.Code);
+        Assert.Contains("params.second", batch.Results[1].Problem!.Errors!.Keys);
+    }
+
+    [Fact]
     public async Task SubmitAsync_with_the_same_idempotency_key_returns_the_first_task()
     {
         var client = TaskerServerFixture.UniqueClientName("idem");

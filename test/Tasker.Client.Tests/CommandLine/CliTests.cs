@@ -204,6 +204,8 @@ public sealed class CliTests(TaskerServerFixture server)
     [InlineData("error: --param must be KEY=VALUE, not 'first'", "submit", "sum2", "--client", "c", "--param", "first")]
     [InlineData("error: --url must be an http or https URL, not 'ftp://example.org'", "--url", "ftp://example.org", "list")]
     [InlineData("error: Option '--client' is required.", "submit", "sum2")]
+    [InlineData("error: the task type is missing (or --file FILE.jsonl for many tasks)", "submit", "--client", "c")]
+    [InlineData("error: --file takes each task's type", "submit", "sum2", "--client", "c", "--file", "tasks.jsonl")]
     public async Task A_usage_error_says_what_is_wrong_first_then_the_commands_help_and_exits_2(string message, params string[] args)
     {
         var run = await RunAsync(args);
@@ -224,6 +226,37 @@ public sealed class CliTests(TaskerServerFixture server)
         Assert.Empty(Directory.GetFiles(output, "Microsoft.Orleans*.dll"));
         Assert.Empty(Directory.GetFiles(output, "Tasker.Grains*.dll"));
         Assert.DoesNotContain("Orleans", File.ReadAllText(Path.Combine(output, "tasker.deps.json")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Submit_file_sends_every_line_in_batches_and_prints_a_line_per_task_in_order()
+    {
+        var client = Client();
+        var file = Path.Combine(Path.GetTempPath(), $"tasks-{Guid.NewGuid():N}.jsonl");
+        var lines = Enumerable.Range(1, 1_203).Select(i => $$$"""{"type":"sum2","params":{"first":{{{i}}},"second":{{{1_000_000 + i}}}}}""").ToList();
+        lines.Insert(5, "");
+        lines.Insert(7, """{"type":"sum2","params":{"first":"x","second":1}}""");
+        await File.WriteAllLinesAsync(file, lines);
+        try
+        {
+            var run = await RunAsync("submit", "--file", file, "--client", client);
+
+            Assert.Equal(ExitCodes.Error, run.ExitCode); // one line was refused
+            var printed = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t')).ToList();
+            Assert.Equal(1_204, printed.Count);
+            Assert.Equal(lines.Select((l, i) => (l, i + 1)).Where(x => x.l.Length > 0).Select(x => x.Item2.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                printed.Select(p => p[0]));
+            Assert.Equal("400", printed[6][1]);
+            Assert.Equal(1_203, printed.Count(p => p[1] == "202" && p[3] == "succeeded"));
+            Assert.Contains("submitted 1203, refused 1", run.Stderr, StringComparison.Ordinal);
+            var history = await server.NewClient().ListAsync(client: client, limit: 500);
+            Assert.Equal(500, history.Items.Count);
+            Assert.Equal(1_203, history.TotalRecorded);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     private static string Client() => TaskerServerFixture.UniqueClientName("cli");

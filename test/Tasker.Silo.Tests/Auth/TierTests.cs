@@ -47,6 +47,27 @@ public sealed class TierTests(AuthApiFixture api)
     }
 
     [Fact]
+    public async Task A_batch_counts_as_one_request_per_item_against_the_users_tier()
+    {
+        var (name, password) = await api.NewUserAsync("batch", "trickle"); // 3 requests per second
+        using var http = api.As(name, password);
+        static string Batch(int n) => "[" + string.Join(",", Enumerable.Repeat("""{"type":"sum2","params":{"first":1,"second":2}}""", n)) + "]";
+
+        var (tooLarge, problem) = await http.PostJsonAsync("/tasks/batch", Batch(4));
+        Assert.Equal(HttpStatusCode.TooManyRequests, tooLarge);
+        Assert.Equal("batch-too-large", problem.GetProperty("code").GetString());
+
+        await Task.Delay(1_100); // the bucket fills again
+        var (fits, answer) = await http.PostJsonAsync("/tasks/batch", Batch(3));
+        Assert.Equal(HttpStatusCode.OK, fits);
+        Assert.Equal(3, answer.GetProperty("accepted").GetInt32());
+
+        // The three items spent the second's three requests: the next request within it is refused.
+        var (next, _) = await http.PostJsonAsync("/tasks/batch", Batch(1));
+        Assert.Equal(HttpStatusCode.TooManyRequests, next);
+    }
+
+    [Fact]
     public async Task A_free_user_asking_for_high_priority_gets_a_400_naming_priority()
     {
         using var http = api.As("test", "test");

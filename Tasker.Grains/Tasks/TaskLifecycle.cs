@@ -1,0 +1,60 @@
+namespace Tasker.Tasks;
+
+/// <summary>What can happen to a task: a client's command, or an event of its run or of the retention sweep.</summary>
+public enum TaskEvent
+{
+    Pause,
+    Resume,
+    Cancel,
+    Delete,
+    /// <summary>Its run begins (a leader or a task given a slot).</summary>
+    Start,
+    /// <summary>Its run, or the computation it followed, ended with a result.</summary>
+    Succeed,
+    /// <summary>Its run, or the computation it followed, ended with an error.</summary>
+    Fail,
+    /// <summary>The retention sweep found it past its retention.</summary>
+    Expire,
+}
+
+/// <summary>
+/// The outcome of an event in a phase: legal, with the phase it leads to (<see cref="To"/> null: the task is gone), or
+/// refused with the reason a client is told.
+/// </summary>
+public readonly record struct TaskTransition(bool Legal, TaskPhase? To, string? Refusal)
+{
+    public static TaskTransition Into(TaskPhase? to) => new(true, to, null);
+
+    public static TaskTransition Refused(string reason) => new(false, null, reason);
+}
+
+/// <summary>
+/// The lifecycle rules of a task as one pure function of its phase (PRODUCT.md "Lifecycle"), so that they are read and
+/// tested in one place, without a cluster; the grain asks here before it changes anything, then does the work the
+/// transition needs (commit, reminder, cache, history).
+/// </summary>
+public static class TaskLifecycle
+{
+    public static TaskTransition Decide(TaskEvent happening, TaskPhase phase, bool isShell) => happening switch
+    {
+        TaskEvent.Pause when phase != TaskPhase.Running => TaskTransition.Refused("only a running task can be paused"),
+        TaskEvent.Pause when isShell => TaskTransition.Refused("a shell command cannot be paused (docs/adr/013); cancel it instead"),
+        TaskEvent.Pause => TaskTransition.Into(TaskPhase.Paused),
+        TaskEvent.Resume when phase != TaskPhase.Paused => TaskTransition.Refused("only a paused task can be resumed"),
+        TaskEvent.Resume => TaskTransition.Into(TaskPhase.Running),
+        TaskEvent.Cancel when phase.IsFinal() => TaskTransition.Refused("the task has already ended"),
+        TaskEvent.Cancel => TaskTransition.Into(TaskPhase.Cancelled),
+        TaskEvent.Delete when !phase.IsFinal() => TaskTransition.Refused("cancel the task before deleting it"),
+        TaskEvent.Delete => TaskTransition.Into(null),
+        TaskEvent.Start when phase != TaskPhase.Queued => TaskTransition.Refused("only a queued task can start"),
+        TaskEvent.Start => TaskTransition.Into(TaskPhase.Running),
+        // A queued task ends without running when the computation it followed ends (the result cache).
+        TaskEvent.Succeed or TaskEvent.Fail when phase is not (TaskPhase.Running or TaskPhase.Queued) =>
+            TaskTransition.Refused("only a running or queued task can end with an outcome; a paused or cancelled run's work is dropped"),
+        TaskEvent.Succeed => TaskTransition.Into(TaskPhase.Succeeded),
+        TaskEvent.Fail => TaskTransition.Into(TaskPhase.Failed),
+        TaskEvent.Expire when !phase.IsFinal() => TaskTransition.Refused("a task that has not ended never expires"),
+        TaskEvent.Expire => TaskTransition.Into(null),
+        _ => throw new ArgumentOutOfRangeException(nameof(happening), happening, "not a task event"),
+    };
+}

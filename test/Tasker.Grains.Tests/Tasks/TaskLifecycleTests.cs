@@ -1,0 +1,88 @@
+using Tasker.Tasks;
+
+namespace Tasker.Grains.Tests.Tasks;
+
+/// <summary>Every event in every phase, shell or not, against the lifecycle of PRODUCT.md, without a cluster.</summary>
+public sealed class TaskLifecycleTests
+{
+    // The legal transitions, written out here independently of the rules' code: (event, from, shell?) -> to.
+    // null "shell" means either; a "to" of null means the task is gone.
+    private static readonly (TaskEvent Event, TaskPhase From, bool? Shell, TaskPhase? To)[] _legal =
+    [
+        (TaskEvent.Pause, TaskPhase.Running, false, TaskPhase.Paused),
+        (TaskEvent.Resume, TaskPhase.Paused, null, TaskPhase.Running),
+        (TaskEvent.Cancel, TaskPhase.Queued, null, TaskPhase.Cancelled),
+        (TaskEvent.Cancel, TaskPhase.Running, null, TaskPhase.Cancelled),
+        (TaskEvent.Cancel, TaskPhase.Paused, null, TaskPhase.Cancelled),
+        (TaskEvent.Delete, TaskPhase.Succeeded, null, null),
+        (TaskEvent.Delete, TaskPhase.Failed, null, null),
+        (TaskEvent.Delete, TaskPhase.Cancelled, null, null),
+        (TaskEvent.Start, TaskPhase.Queued, null, TaskPhase.Running),
+        (TaskEvent.Succeed, TaskPhase.Running, null, TaskPhase.Succeeded),
+        (TaskEvent.Succeed, TaskPhase.Queued, null, TaskPhase.Succeeded),
+        (TaskEvent.Fail, TaskPhase.Running, null, TaskPhase.Failed),
+        (TaskEvent.Fail, TaskPhase.Queued, null, TaskPhase.Failed),
+        (TaskEvent.Expire, TaskPhase.Succeeded, null, null),
+        (TaskEvent.Expire, TaskPhase.Failed, null, null),
+        (TaskEvent.Expire, TaskPhase.Cancelled, null, null),
+    ];
+
+    public static TheoryData<TaskEvent, TaskPhase, bool> EveryEventInEveryPhase()
+    {
+        var data = new TheoryData<TaskEvent, TaskPhase, bool>();
+        foreach (var happening in Enum.GetValues<TaskEvent>())
+        {
+            foreach (var phase in Enum.GetValues<TaskPhase>())
+            {
+                data.Add(happening, phase, false);
+                data.Add(happening, phase, true);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(EveryEventInEveryPhase))]
+    public void An_event_is_legal_exactly_where_the_lifecycle_allows_it_and_leads_where_it_says(TaskEvent happening, TaskPhase phase, bool isShell)
+    {
+        var expected = _legal.Where(t => t.Event == happening && t.From == phase && (t.Shell is null || t.Shell == isShell)).ToList();
+
+        var transition = TaskLifecycle.Decide(happening, phase, isShell);
+
+        if (expected.Count == 1)
+        {
+            Assert.True(transition.Legal, $"{happening} in {phase} (shell: {isShell}) was refused: {transition.Refusal}");
+            Assert.Equal(expected[0].To, transition.To);
+            Assert.Null(transition.Refusal);
+        }
+        else
+        {
+            Assert.False(transition.Legal, $"{happening} in {phase} (shell: {isShell}) was allowed into {transition.To}");
+            Assert.False(string.IsNullOrWhiteSpace(transition.Refusal));
+            Assert.Null(transition.To);
+        }
+    }
+
+    [Fact]
+    public void No_event_leads_out_of_an_end_except_into_being_gone()
+    {
+        foreach (var phase in Enum.GetValues<TaskPhase>().Where(p => p.IsFinal()))
+        {
+            foreach (var happening in Enum.GetValues<TaskEvent>())
+            {
+                var transition = TaskLifecycle.Decide(happening, phase, isShell: false);
+                Assert.True(!transition.Legal || transition.To is null, $"{happening} led {phase} into {transition.To}");
+            }
+        }
+    }
+
+    [Fact]
+    public void A_shell_task_refuses_pause_and_says_to_cancel_instead()
+    {
+        var transition = TaskLifecycle.Decide(TaskEvent.Pause, TaskPhase.Running, isShell: true);
+
+        Assert.False(transition.Legal);
+        Assert.Contains("cancel it instead", transition.Refusal, StringComparison.Ordinal);
+    }
+}
