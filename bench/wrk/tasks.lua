@@ -53,6 +53,8 @@ function init(args)
     end
   end
   sum2_tail = '}' .. client .. '}'
+  -- A global, so that done() (in the main state, where init's locals are not) reads it from a thread.
+  items_per_request = kind == "batch" and batch_size or 1
 end
 
 local function sum2_body()
@@ -113,5 +115,5 @@ function done(summary, latency, requests)
     'wrk-result {"requests":%d,"duration_s":%.6f,"done":%d,"bad":%d,"p50_ms":%.3f,"p99_ms":%.3f,"max_ms":%.3f,' ..
     '"socket_errors":%d,"timeouts":%d,"items":%d}\n',
     summary.requests, summary.duration / 1e6, ok, bad, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    latency.max / 1000, e.connect + e.read + e.write, e.timeout, kind == "batch" and batch_size or 1))
+    latency.max / 1000, e.connect + e.read + e.write, e.timeout, threads[1]:get("items_per_request") or 1))
 end
