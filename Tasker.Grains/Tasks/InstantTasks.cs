@@ -11,7 +11,11 @@ namespace Tasker.Tasks;
 /// (docs/adr/009). A new short task is run where the request arrives and written once, as its grain's own state,
 /// without activating the grain: the grain finds that state when it is first asked for, like any stored task.
 /// </summary>
-public sealed class InstantTasks(IGrainFactory grains, TaskHandlerRegistry handlers, IServiceProvider services, ILogger<TaskGrain> logger)
+/// <remarks>
+/// Its log category is its own ("Tasker.Tasks.InstantTasks"), so that the line per short task, thousands a second, can
+/// be turned up or down apart from the long tasks' lines; appsettings.json keeps it at Warning (failures only).
+/// </remarks>
+public sealed class InstantTasks(IGrainFactory grains, TaskHandlerRegistry handlers, IServiceProvider services, ILogger<InstantTasks> logger)
 {
     // Resolved when first used: the host registers the storage after Tasker's grains.
     private readonly Lazy<IGrainStorage> _storage = new(() => services.GetRequiredKeyedService<IGrainStorage>(TaskerStorage.Name));
