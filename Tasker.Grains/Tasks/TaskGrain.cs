@@ -423,7 +423,7 @@ public sealed partial class TaskGrain(
             TaskGrainLog.ChunkInterrupted(logger, Id, S.Client);
             return; // Interrupted for a pause or cancel: the chunk's work is dropped, the checkpoint stands.
         }
-        catch (Exception exception) when (IsPassing(exception))
+        catch (Exception exception) when (PassingFailures.Is(exception))
         {
             // The database or the network is away for a moment: that is no reason to fail the task. The checkpoint
             // stands; the reminder starts the next try, so a dead server is not hammered.
@@ -458,9 +458,6 @@ public sealed partial class TaskGrain(
             TaskGrainLog.CommitFailed(logger, Id, S.Client, exception);
         }
     }
-
-    private static bool IsPassing(Exception exception) =>
-        exception is System.Data.Common.DbException { IsTransient: true } or StorageUnavailableException or TimeoutException or System.Net.Sockets.SocketException;
 
     private async Task CompleteChunkAsync(ChunkOutcome outcome)
     {

@@ -144,6 +144,14 @@ public sealed class HttpGenerators(IReadOnlyList<string> knownIds, string agentT
             + (priority is null ? "" : ",\"priority\":" + priority)
             + (duplicateType ? ",\"type\":\"shell\"" : "") + "}";
 
+    /// <summary>A batch for <c>POST /tasks/batch</c>: an array of submissions, valid or mutated, some keyed, some not objects.</summary>
+    private Gen<string> Batch =>
+        from items in Gen.Frequency(
+            (6, Submission),
+            (2, from submission in Submission from key in Gen.OneOf("k1", "k2", "") select "{\"idempotency_key\":\"" + key + "\"," + submission[1..]),
+            (1, JsonValue(1))).Array[0, 6]
+        select "[" + string.Join(",", items) + "]";
+
     /// <summary>Bytes of a JSON document, sometimes broken: truncated, invalid UTF-8 spliced in, a BOM, trailing garbage.</summary>
     private static Gen<byte[]> Broken(Gen<string> json) =>
         from text in json
@@ -223,7 +231,9 @@ public sealed class HttpGenerators(IReadOnlyList<string> knownIds, string agentT
     private Gen<FuzzRequest> CanonicalSubmit => Gen.Frequency(
         (10, WithBody("POST", Gen.OneOf("/tasks", "/tasks/"), Broken(Submission), JsonHeaders)),
         (3, from request in Multipart from path in Gen.OneOf("/tasks", "/tasks/upload") select request with { Target = path }),
-        (1, WithBody("POST", Gen.Const("/tasks"), Broken(JsonValue(3)), JsonHeaders)));
+        (1, WithBody("POST", Gen.Const("/tasks"), Broken(JsonValue(3)), JsonHeaders)),
+        (3, WithBody("POST", Gen.Const("/tasks/batch"), Broken(Batch), JsonHeaders)),
+        (1, WithBody("POST", Gen.Const("/tasks/batch"), Broken(JsonValue(3)), JsonHeaders)));
 
     private Gen<string> Id => Gen.Frequency((3, Gen.OneOf(knownIds.ToArray())), (3, Gen.OneOf(_ids)), (1, Gen.String[Gen.Char.AlphaNumeric, 0, 40]));
 
