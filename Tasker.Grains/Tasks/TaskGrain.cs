@@ -30,21 +30,10 @@ public sealed partial class TaskGrain(
 
     private const string WakeReminder = "wake";
 
-    // A running task's history line shows its progress, refreshed no more often than this (docs/adr/017).
-    private static readonly TimeSpan _progressLineEvery = TimeSpan.FromSeconds(1);
-
-    private IGrainTimer? _driver;
     private bool _countedRunning;
     private bool _countedQueued;
     private TaskSnapshot? _published;
     private TaskCompletionSource _changed = NewSignal();
-    private long _progressLineAt;
-
-    // The interruptible chunk in flight (a call out), which InterruptAsync cancels; and when it last did, so that the
-    // driver holds off a new call until the pause or cancel behind it has run.
-    private CancellationTokenSource? _chunkCancel;
-    private long _interruptedAt;
-    private static readonly TimeSpan _interruptHold = TimeSpan.FromSeconds(5);
 
     private TaskState S => state.State;
 
@@ -196,17 +185,6 @@ public sealed partial class TaskGrain(
         return new TaskCommandResult(TaskCommandStatus.Done, _published);
     }
 
-    public Task InterruptAsync()
-    {
-        if (_chunkCancel is { IsCancellationRequested: false } chunk)
-        {
-            _interruptedAt = System.Diagnostics.Stopwatch.GetTimestamp();
-            chunk.Cancel();
-        }
-
-        return Task.CompletedTask;
-    }
-
     public async Task<TaskCommandResult> ResumeAsync()
     {
         if (!S.Exists)
@@ -345,17 +323,6 @@ public sealed partial class TaskGrain(
         return true;
     }
 
-    public async Task LeaderEndedAsync(CacheAnswer answer)
-    {
-        if (S.Exists && S.Phase == TaskPhase.Queued && S.LeaderId is not null)
-        {
-            // A leader that failed or was cancelled does not decide for its followers: one of them leads next.
-            await SettleFollowerAsync(answer.Status == CacheLookupStatus.Failed
-                ? await ResultCache().JoinAsync(S.Type, S.ParametersJson, Id)
-                : answer);
-        }
-    }
-
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         switch (S)
@@ -389,163 +356,6 @@ public sealed partial class TaskGrain(
             // A queued task that needed none (a shell task waiting for an agent) gives it back at once.
             await HoldReminderAsync();
             await ReceiveReminder(WakeReminder, default);
-        }
-    }
-
-    private async Task RunChunkAsync(CancellationToken cancellationToken)
-    {
-        if (S.Phase != TaskPhase.Running || !handlers.TryGet(S.Type, out var handler) || handler is not IChunkedTaskHandler chunked)
-        {
-            StopDriver();
-            return;
-        }
-
-        if (chunked.Interruptible && System.Diagnostics.Stopwatch.GetElapsedTime(_interruptedAt) < _interruptHold)
-        {
-            return; // Just interrupted: the pause or cancel that follows goes first, not a new call out.
-        }
-
-        var epoch = S.Epoch;
-        ChunkOutcome outcome;
-        using var chunkCancel = chunked.Interruptible ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken) : null;
-        _chunkCancel = chunkCancel;
-        try
-        {
-            var context = new ChunkContext(Id, S.Client, S.Priority, S.ParametersJson, S.Checkpoint, options.Value.ChunkBudget, GrainFactory);
-            outcome = await chunked.RunChunkAsync(context, chunkCancel?.Token ?? cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return; // The activation is going away; the checkpoint stands and the next activation goes on from it.
-        }
-        catch (OperationCanceledException) when (chunkCancel?.IsCancellationRequested == true)
-        {
-            TaskGrainLog.ChunkInterrupted(logger, Id, S.Client);
-            return; // Interrupted for a pause or cancel: the chunk's work is dropped, the checkpoint stands.
-        }
-        catch (Exception exception) when (PassingFailures.Is(exception))
-        {
-            // The database or the network is away for a moment: that is no reason to fail the task. The checkpoint
-            // stands; the reminder starts the next try, so a dead server is not hammered.
-            TaskGrainLog.ChunkDeferred(logger, Id, S.Client, exception.Message);
-            StopDriver();
-            return;
-        }
-        catch (Exception exception)
-        {
-            TaskGrainLog.Failed(logger, Id, S.Client, exception.Message, exception);
-            outcome = new ChunkOutcome(S.Checkpoint, S.Progress?.ToProgress() ?? new TaskProgress(0, 0), Error: exception.Message);
-        }
-        finally
-        {
-            _chunkCancel = null;
-        }
-
-        if (S.Phase != TaskPhase.Running || S.Epoch != epoch)
-        {
-            return; // Paused or cancelled while this chunk ran: its work is dropped, the checkpoint stands.
-        }
-
-        S.Checkpoint = outcome.Checkpoint;
-        S.Progress = ProgressState.From(outcome.Progress);
-        try
-        {
-            await CompleteChunkAsync(outcome);
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            // CommitAsync has dropped this activation; the reminder brings the task back from its last stored checkpoint.
-            TaskGrainLog.CommitFailed(logger, Id, S.Client, exception);
-        }
-    }
-
-    private async Task CompleteChunkAsync(ChunkOutcome outcome)
-    {
-        if (!outcome.Finished)
-        {
-            await CommitAsync();
-            await RecordProgressLineAsync();
-            return;
-        }
-
-        StopDriver();
-        if (outcome.Error is { } error)
-        {
-            S.Finish(TaskPhase.Failed, error: error);
-        }
-        else
-        {
-            S.ResultJson = outcome.ResultJson;
-            S.Finish(TaskPhase.Succeeded);
-        }
-
-        // The cache learns first, so that anyone who sees this task end also finds its result cached.
-        await ReportToCacheOrDropAsync();
-        await CommitAsync();
-        await ReleaseReminderAsync();
-        await AfterPhaseChangeAsync();
-    }
-
-    private async Task JoinCacheAsync()
-    {
-        var answer = await ResultCache().JoinAsync(S.Type, S.ParametersJson, Id);
-        if (answer.Status == CacheLookupStatus.Follow)
-        {
-            S.LeaderId = answer.LeaderId;
-            await HoldReminderAsync(); // Re-asks the cache if the leader's word never arrives.
-            return;
-        }
-
-        if (answer.Status == CacheLookupStatus.Lead)
-        {
-            await BeginRunInSlotAsync();
-            return;
-        }
-
-        Apply(answer);
-    }
-
-    private async Task SettleFollowerAsync(CacheAnswer answer)
-    {
-        switch (answer.Status)
-        {
-            case CacheLookupStatus.Follow:
-                S.LeaderId = answer.LeaderId;
-                await CommitAsync();
-                return;
-            case CacheLookupStatus.Lead:
-                await HoldReminderAsync();
-                S.LeaderId = null;
-                await BeginRunInSlotAsync();
-                await CommitAsync();
-                break;
-            default:
-                S.LeaderId = null;
-                Apply(answer);
-                await CommitAsync();
-                await ReleaseReminderAsync();
-                break;
-        }
-
-        await AfterPhaseChangeAsync();
-    }
-
-    /// <summary>Applies a final answer of the result cache to this task.</summary>
-    private void Apply(CacheAnswer answer)
-    {
-        S.StartedAt ??= DateTimeOffset.UtcNow;
-        if (answer.Status is CacheLookupStatus.Hit or CacheLookupStatus.Computed)
-        {
-            S.ResultJson = answer.ResultJson;
-            S.Cached = answer.Status == CacheLookupStatus.Hit;
-            S.Progress = handlers.Get(S.Type) is IChunkedTaskHandler chunked && chunked.Plan(S.ParametersJson) is { } plan
-                ? new ProgressState(plan.Total, plan.Total)
-                : null;
-            S.Finish(TaskPhase.Succeeded);
-        }
-        else
-        {
-            S.Finish(TaskPhase.Failed, error: answer.Error ?? "the computation failed");
         }
     }
 
@@ -587,106 +397,6 @@ public sealed partial class TaskGrain(
         SyncGauges(active: true);
     }
 
-    /// <summary>Updates the client's history after a phase change; a failure is logged, not allowed to fail the task.</summary>
-    private async Task AfterPhaseChangeAsync()
-    {
-        await ReleaseSlotIfEndedAsync();
-        try
-        {
-            await RecordHistoryAsync();
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            // The task itself is committed; its history line keeps its previous status until the reminder, held for
-            // this, writes it again (ReceiveReminder): the history converges to the end the task reached.
-            TaskGrainLog.HistoryFailed(logger, Id, S.Client, exception);
-            if (S.Phase.IsFinal())
-            {
-                await HoldReminderForHistoryAsync();
-            }
-        }
-
-        TaskEvents.Ended(logger, Id, S);
-    }
-
-    /// <summary>Refreshes the running task's history line with its progress, at most once a second; best effort.</summary>
-    private async Task RecordProgressLineAsync()
-    {
-        if (S.ParentId is not null || System.Diagnostics.Stopwatch.GetElapsedTime(_progressLineAt) < _progressLineEvery)
-        {
-            return;
-        }
-
-        _progressLineAt = System.Diagnostics.Stopwatch.GetTimestamp();
-        try
-        {
-            await RecordHistoryAsync();
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            TaskGrainLog.HistoryFailed(logger, Id, S.Client, exception); // The next chunk's line will carry it.
-        }
-    }
-
-    private async Task RecordHistoryAsync()
-    {
-        if (S.ParentId is null)
-        {
-            // Children are not listed in the client's history; their parent is.
-            await GrainFactory.GetGrain<IClientGrain>(S.Client).RecordAsync(S.ToHistoryEntry(Id));
-        }
-    }
-
-    /// <summary>
-    /// Reports to the cache between a change of state and its commit. If the report fails, this activation's state is
-    /// ahead of storage: the activation is dropped, so the next call or reminder reads the stored state again
-    /// (docs/adr/014), instead of living on with a change that storage never saw.
-    /// </summary>
-    private async Task ReportToCacheOrDropAsync()
-    {
-        try
-        {
-            await ReportToCacheAsync();
-        }
-        catch
-        {
-            StopDriver();
-            DeactivateOnIdle();
-            throw;
-        }
-    }
-
-    private async Task ReportToCacheAsync()
-    {
-        if (!handlers.Get(S.Type).Cacheable || S.ParentId is not null)
-        {
-            return;
-        }
-
-        var outcome = S.Phase == TaskPhase.Succeeded
-            ? new CacheAnswer(CacheLookupStatus.Computed, S.ResultJson)
-            : new CacheAnswer(CacheLookupStatus.Failed, Error: S.Error);
-        await ResultCache().CompleteAsync(Id, outcome);
-    }
-
-    private IResultCacheGrain ResultCache() =>
-        GrainFactory.GetGrain<IResultCacheGrain>(ResultCacheKey.For(S.Type, S.ParametersJson));
-
-    private void StartDriver()
-    {
-        if (!handlers.TryGet(S.Type, out var handler) || handler is not IChunkedTaskHandler)
-        {
-            return; // Only chunked types run here; a running shell task runs on its agent.
-        }
-
-        _driver ??= this.RegisterGrainTimer(RunChunkAsync, new GrainTimerCreationOptions
-        {
-            DueTime = TimeSpan.Zero,
-            Period = TimeSpan.FromMilliseconds(1),
-            KeepAlive = true,
-        });
-    }
-
     /// <summary>Keeps this activation's contribution to the running and queued gauges in step with its phase.</summary>
     private void SyncGauges(bool active)
     {
@@ -705,27 +415,8 @@ public sealed partial class TaskGrain(
         }
     }
 
-    private void StopDriver()
-    {
-        _driver?.Dispose();
-        _driver = null;
-    }
-
     private async Task HoldReminderAsync() =>
         await this.RegisterOrUpdateReminder(WakeReminder, options.Value.ReminderPeriod, options.Value.ReminderPeriod);
-
-    private async Task HoldReminderForHistoryAsync()
-    {
-        try
-        {
-            await HoldReminderAsync();
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            // Both stores are away: the line stays behind until the task is touched again (a read does not rewrite it).
-            TaskGrainLog.HistoryFailed(logger, Id, S.Client, exception);
-        }
-    }
 
     private async Task ReleaseReminderAsync()
     {
