@@ -21,8 +21,7 @@ public sealed class FailureAfterChangeTests : IAsyncLifetime
             silo.AddMemoryGrainStorage(TaskerStorage.Name);
             silo.UseInMemoryReminderService();
             silo.Services.Configure<Tasker.Records.DataSetOptions>(d => d.Rows = 0);
-            silo.AddIncomingGrainCallFilter<FailCacheReportOnce>();
-            silo.AddIncomingGrainCallFilter<FailFinalHistoryLineOnce>();
+            silo.AddIncomingGrainCallFilter<FailOnce>();
             silo.Services.AddSingleton<Tasker.Secrets.ISecretProtector, MarkedSecrets>();
             silo.AddTaskerGrains(o => o.Configure(t =>
             {
@@ -41,12 +40,12 @@ public sealed class FailureAfterChangeTests : IAsyncLifetime
     {
         var n = Random.Shared.Next(100, 999);
         var grain = _cluster.Client.GetGrain<ITaskGrain>(TaskIds.New());
-        FailCacheReportOnce.Arm();
+        FailOnce.Arm(CacheReport, () => new InvalidOperationException("the result cache refused this report (test)"));
 
         var task = await grain.SubmitAsync(new TaskSubmission("sequence", $$"""{"n":{{n}}}""", "fail-after-change", TaskPriority.Normal));
         task = await UntilFinalAsync(grain, task);
 
-        Assert.True(FailCacheReportOnce.Fired, "the cache report was never refused: the test proved nothing");
+        Assert.True(FailOnce.Fired, "the cache report was never refused: the test proved nothing");
         Assert.Equal(TaskPhase.Succeeded, task.Phase);
         Assert.Equal(((long)n * (n + 1) / 2).ToString(System.Globalization.CultureInfo.InvariantCulture), task.ResultJson);
     }
@@ -57,10 +56,10 @@ public sealed class FailureAfterChangeTests : IAsyncLifetime
         var grain = _cluster.Client.GetGrain<ITaskGrain>(TaskIds.New());
         var task = await grain.SubmitAsync(new TaskSubmission("sequence", """{"n":1000000}""", "fail-after-change", TaskPriority.Normal));
         Assert.Equal(TaskPhase.Running, task.Phase);
-        FailCacheReportOnce.Arm();
+        FailOnce.Arm(CacheReport, () => new InvalidOperationException("the result cache refused this report (test)"));
 
         await Assert.ThrowsAnyAsync<Exception>(() => grain.CancelAsync());
-        Assert.True(FailCacheReportOnce.Fired);
+        Assert.True(FailOnce.Fired);
 
         // Storage never saw the cancel: the task is running, and a retried cancel ends it.
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -80,7 +79,7 @@ public sealed class FailureAfterChangeTests : IAsyncLifetime
     {
         var client = "history-" + Guid.NewGuid().ToString("N")[..8];
         var grain = _cluster.Client.GetGrain<ITaskGrain>(TaskIds.New());
-        FailFinalHistoryLineOnce.Arm();
+        FailOnce.Arm(FinalHistoryLine, () => new TimeoutException("the history store did not answer (test)"));
 
         var task = await UntilFinalAsync(grain, await grain.SubmitAsync(new TaskSubmission("sequence", """{"n":300}""", client, TaskPriority.Normal)));
 
@@ -95,7 +94,7 @@ public sealed class FailureAfterChangeTests : IAsyncLifetime
         }
 
         // Checked last: the line is written just after the task's end is visible.
-        Assert.True(FailFinalHistoryLineOnce.Fired, "the final history line was never refused: the test proved nothing");
+        Assert.True(FailOnce.Fired, "the final history line was never refused: the test proved nothing");
     }
 
     private static async Task<TaskSnapshot> UntilFinalAsync(ITaskGrain grain, TaskSnapshot task)
@@ -110,51 +109,32 @@ public sealed class FailureAfterChangeTests : IAsyncLifetime
         return task;
     }
 
-    /// <summary>When armed, refuses the next history line that records a task's end, once (its storage is away).</summary>
-    public sealed class FailFinalHistoryLineOnce : IIncomingGrainCallFilter
+    /// <summary>A report of an outcome to the result cache.</summary>
+    private static bool CacheReport(IIncomingGrainCallContext call) => call.InterfaceMethod.Name == nameof(IResultCacheGrain.CompleteAsync);
+
+    /// <summary>A history line that records a task's end.</summary>
+    private static bool FinalHistoryLine(IIncomingGrainCallContext call) =>
+        call.InterfaceMethod.Name == nameof(IClientGrain.RecordAsync) && call.Request.GetArgument(0) is ClientTaskEntry { } entry && entry.Phase.IsFinal();
+
+    /// <summary>When armed, makes the next grain call that matches fail once with the given exception.</summary>
+    public sealed class FailOnce : IIncomingGrainCallFilter
     {
-        private static readonly ConcurrentQueue<bool> _armed = new();
+        private static readonly ConcurrentQueue<(Func<IIncomingGrainCallContext, bool> When, Func<Exception> Failure)> _armed = new();
 
         public static bool Fired { get; private set; }
 
-        public static void Arm()
+        public static void Arm(Func<IIncomingGrainCallContext, bool> when, Func<Exception> failure)
         {
             Fired = false;
-            _armed.Enqueue(true);
+            _armed.Enqueue((when, failure));
         }
 
         public async Task Invoke(IIncomingGrainCallContext context)
         {
-            if (context.InterfaceMethod.Name == nameof(IClientGrain.RecordAsync)
-                && context.Request.GetArgument(0) is ClientTaskEntry { } entry && entry.Phase.IsFinal() && _armed.TryDequeue(out _))
+            if (_armed.TryPeek(out var armed) && armed.When(context) && _armed.TryDequeue(out _))
             {
                 Fired = true;
-                throw new TimeoutException("the history store did not answer (test)");
-            }
-
-            await context.Invoke();
-        }
-    }
-
-    /// <summary>When armed, refuses the next report of an outcome to the result cache, once.</summary>
-    public sealed class FailCacheReportOnce : IIncomingGrainCallFilter
-    {
-        private static readonly ConcurrentQueue<bool> _armed = new();
-
-        public static bool Fired { get; private set; }
-
-        public static void Arm()
-        {
-            Fired = false;
-            _armed.Enqueue(true);
-        }
-
-        public async Task Invoke(IIncomingGrainCallContext context)
-        {
-            if (context.InterfaceMethod.Name == nameof(IResultCacheGrain.CompleteAsync) && _armed.TryDequeue(out _))
-            {
-                Fired = true;
-                throw new InvalidOperationException("the result cache refused this report (test)");
+                throw armed.Failure();
             }
 
             await context.Invoke();
