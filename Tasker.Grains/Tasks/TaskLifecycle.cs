@@ -1,18 +1,12 @@
 namespace Tasker.Tasks;
 
-/// <summary>What can happen to a task: a client's command, or an event of its run or of the retention sweep.</summary>
+/// <summary>What can happen to a task that the grain asks the rules about: a client's command, or the retention sweep.</summary>
 public enum TaskEvent
 {
     Pause,
     Resume,
     Cancel,
     Delete,
-    /// <summary>Its run begins (a leader or a task given a slot).</summary>
-    Start,
-    /// <summary>Its run, or the computation it followed, ended with a result.</summary>
-    Succeed,
-    /// <summary>Its run, or the computation it followed, ended with an error.</summary>
-    Fail,
     /// <summary>The retention sweep found it past its retention.</summary>
     Expire,
 }
@@ -46,13 +40,6 @@ public static class TaskLifecycle
         TaskEvent.Cancel => TaskTransition.Into(TaskPhase.Cancelled),
         TaskEvent.Delete when !phase.IsFinal() => TaskTransition.Refused("cancel the task before deleting it"),
         TaskEvent.Delete => TaskTransition.Into(null),
-        TaskEvent.Start when phase != TaskPhase.Queued => TaskTransition.Refused("only a queued task can start"),
-        TaskEvent.Start => TaskTransition.Into(TaskPhase.Running),
-        // A queued task ends without running when the computation it followed ends (the result cache).
-        TaskEvent.Succeed or TaskEvent.Fail when phase is not (TaskPhase.Running or TaskPhase.Queued) =>
-            TaskTransition.Refused("only a running or queued task can end with an outcome; a paused or cancelled run's work is dropped"),
-        TaskEvent.Succeed => TaskTransition.Into(TaskPhase.Succeeded),
-        TaskEvent.Fail => TaskTransition.Into(TaskPhase.Failed),
         TaskEvent.Expire when !phase.IsFinal() => TaskTransition.Refused("a task that has not ended never expires"),
         TaskEvent.Expire => TaskTransition.Into(null),
         _ => throw new ArgumentOutOfRangeException(nameof(happening), happening, "not a task event"),
