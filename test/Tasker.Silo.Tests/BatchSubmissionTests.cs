@@ -23,7 +23,8 @@ public sealed class BatchSubmissionTests(TaskerApiFixture api)
               {"type":"count","params":{"to":3,"delay_ms":10},"client":"{{client}}","priority":"high"},
               {"type":"mult3","params":{"first":{{first}},"second":2,"third":3},"client":"{{client}}","idempotency_key":"{{key}}"},
               {"type":"mult3","params":{"first":{{first}},"second":2,"third":3},"client":"{{client}}","idempotency_key":"{{key}}"},
-              "not an object"
+              "not an object",
+              {"type":"sum2","params":{"first":1,"second":2},"client":"{{client}}","idempotency_key":"{{new string('k', 201)}}"}
             ]
             """;
 
@@ -31,9 +32,9 @@ public sealed class BatchSubmissionTests(TaskerApiFixture api)
 
         Assert.Equal(HttpStatusCode.OK, status);
         var results = answer.GetProperty("results").EnumerateArray().ToList();
-        Assert.Equal([202, 400, 400, 202, 202, 202, 400], results.Select(r => r.GetProperty("status").GetInt32()));
+        Assert.Equal([202, 400, 400, 202, 202, 202, 400, 400], results.Select(r => r.GetProperty("status").GetInt32()));
         Assert.Equal(4, answer.GetProperty("accepted").GetInt32());
-        Assert.Equal(3, answer.GetProperty("refused").GetInt32());
+        Assert.Equal(4, answer.GetProperty("refused").GetInt32());
 
         var sum = results[0].GetProperty("task");
         Assert.Equal("succeeded", sum.Status());
@@ -44,6 +45,7 @@ public sealed class BatchSubmissionTests(TaskerApiFixture api)
         Assert.Equal("high", results[3].GetProperty("task").GetProperty("priority").GetString());
         Assert.Equal(Id(results[4]), Id(results[5])); // one key, one task
         Assert.Contains("object", results[6].GetProperty("problem").GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("invalid-idempotency-key", results[7].GetProperty("problem").GetProperty("code").GetString()); // too long
 
         // Every accepted task is an ordinary task: readable by id, in its client's history, and it ends.
         await _http.WaitForStatusAsync(Id(results[3]), "succeeded");

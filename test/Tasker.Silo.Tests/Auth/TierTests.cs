@@ -74,6 +74,17 @@ public sealed class TierTests(AuthApiFixture api)
     }
 
     [Fact]
+    public async Task A_batch_without_credentials_is_a_401()
+    {
+        using var http = api.CreateClient();
+
+        var (status, problem) = await http.PostJsonAsync("/tasks/batch", """[{"type":"sum2","params":{"first":1,"second":2},"client":"anyone"}]""");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+        Assert.Equal("unauthenticated", problem.GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task A_free_user_asking_for_high_priority_gets_a_400_naming_priority()
     {
         using var http = api.As("test", "test");
