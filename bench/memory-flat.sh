@@ -53,15 +53,4 @@ wait $load || true
 echo "--- wrk"; cat "$work/wrk.txt"
 echo "--- /metrics (retention)"; curl -sf "http://127.0.0.1:$port/metrics" | grep -E '^tasker_retention' || true
 echo "--- per minute"
-python3 - "$work/rss.txt" "$minutes" <<'PY'
-import sys
-rows = [tuple(map(int, l.split())) for l in open(sys.argv[1])]
-minutes = int(sys.argv[2])
-print("| minute | RSS MiB |\n| --- | --- |")
-for m in range(1, minutes + 1):
-    at = [r for s, r in rows if s == m * 60]
-    print(f"| {m} | {at[0] if at else '-'} |")
-last = [r for s, r in rows if s > minutes * 30]
-spread = (max(last) - min(last)) / min(last) * 100
-print(f"last {minutes // 2} minutes: min {min(last)} MiB, max {max(last)} MiB, spread {spread:.1f} % -> {'FLAT (within 10 %)' if spread <= 10 else 'NOT flat'}")
-PY
+python3 bench/flat.py "$work/rss.txt" "$minutes" "RSS MiB"

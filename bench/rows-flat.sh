@@ -79,17 +79,4 @@ wait $load || true
 echo "--- wrk"; cat "$work/wrk.txt"
 echo "--- /metrics (retention)"; curl -sf "http://127.0.0.1:$port/metrics" | grep -E '^tasker_retention_expired' || true
 echo "--- per minute"
-python3 - "$work/rows.txt" "$minutes" <<'PY'
-import sys
-rows = [tuple(map(int, l.split())) for l in open(sys.argv[1])]
-minutes = int(sys.argv[2])
-print("| minute | grain state rows | history rows | ended rows |\n| --- | --- | --- | --- |")
-for m in range(1, minutes + 1):
-    at = [r for r in rows if r[0] == m * 60]
-    print(f"| {m} | {at[0][1]} | {at[0][2]} | {at[0][3]} |" if at else f"| {m} | - | - | - |")
-last = [r for r in rows if r[0] > minutes * 30]
-for i, name in [(1, "grain state"), (2, "history"), (3, "ended")]:
-    values = [r[i] for r in last]
-    spread = (max(values) - min(values)) / max(1, min(values)) * 100
-    print(f"{name}: last {minutes // 2} minutes min {min(values)}, max {max(values)}, spread {spread:.1f} % -> {'FLAT (within 10 %)' if spread <= 10 else 'NOT flat'}")
-PY
+python3 bench/flat.py "$work/rows.txt" "$minutes" "grain state rows" "history rows" "ended rows"
