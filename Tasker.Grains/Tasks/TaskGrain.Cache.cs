@@ -96,8 +96,7 @@ public sealed partial class TaskGrain
         }
         catch
         {
-            StopDriver();
-            DeactivateOnIdle();
+            Drop();
             throw;
         }
     }

@@ -47,7 +47,7 @@ public sealed partial class TaskGrain(
             if (S.Phase == TaskPhase.Running && !IsShell) // A running shell task runs on its agent, not here.
             {
                 TaskGrainLog.Resumed(logger, Id, S.Client, S.Checkpoint.Position);
-                StartDriver();
+                Chunks.Start();
             }
 
             SyncGauges(active: true);
@@ -58,7 +58,7 @@ public sealed partial class TaskGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        StopDriver();
+        Chunks.Stop();
         SyncGauges(active: false);
         return Task.CompletedTask;
     }
@@ -175,7 +175,7 @@ public sealed partial class TaskGrain(
             return Illegal("pause", refused.Refusal!);
         }
 
-        StopDriver();
+        Chunks.Stop();
         S.Phase = TaskPhase.Paused;
         S.Epoch++;
         await CommitAsync();
@@ -217,7 +217,7 @@ public sealed partial class TaskGrain(
             return Illegal("cancel", refused.Refusal!);
         }
 
-        StopDriver();
+        Chunks.Stop();
         var wasLeading = S.Phase is TaskPhase.Running or TaskPhase.Paused;
         S.Finish(TaskPhase.Cancelled, error: "cancelled on request");
         if (wasLeading)
@@ -328,7 +328,7 @@ public sealed partial class TaskGrain(
         switch (S)
         {
             case { Exists: true, Phase: TaskPhase.Running }:
-                StartDriver();
+                Chunks.Start();
                 break;
             case { Exists: true, Phase: TaskPhase.Queued, LeaderId: not null }:
                 await SettleFollowerAsync(await ResultCache().JoinAsync(S.Type, S.ParametersJson, Id));
@@ -382,8 +382,7 @@ public sealed partial class TaskGrain(
         }
         catch
         {
-            StopDriver();
-            DeactivateOnIdle();
+            Drop();
             throw;
         }
 
@@ -391,7 +390,7 @@ public sealed partial class TaskGrain(
         Signal();
         if (S.Phase == TaskPhase.Running)
         {
-            StartDriver();
+            Chunks.Start();
         }
 
         SyncGauges(active: true);

@@ -1,0 +1,204 @@
+using Microsoft.Extensions.Logging;
+using Tasker.Handlers;
+
+namespace Tasker.Tasks;
+
+/// <summary>What the chunk driver uses of its task grain, beyond what every part of it does.</summary>
+internal interface IChunkHost : ITaskHost
+{
+    /// <summary>Handed to the chunk, which may call other grains (a sequence's children).</summary>
+    IGrainFactory Grains { get; }
+
+    /// <summary>Registers the grain timer that runs the driver's ticks: only the grain itself can.</summary>
+    IDisposable RegisterTimer(Func<CancellationToken, Task> tick, GrainTimerCreationOptions options);
+
+    /// <summary>Refreshes the running task's history line with its progress; best effort.</summary>
+    Task RecordProgressLineAsync();
+
+    /// <summary>Tells the result cache how the run ended, before the end is committed; a failure drops the activation.</summary>
+    Task ReportEndToCacheAsync();
+}
+
+/// <summary>How a chunk's failure is taken (<see cref="ChunkDriver.Classify"/>).</summary>
+internal enum ChunkFault
+{
+    /// <summary>The activation is going away: the checkpoint stands and the next activation goes on from it.</summary>
+    Stopping,
+    /// <summary>Abandoned for a pause or cancel (docs/adr/024): the chunk's work is dropped, the checkpoint stands.</summary>
+    Interrupted,
+    /// <summary>A server or silo is away for a moment (<see cref="PassingFailures"/>): deferred until the reminder.</summary>
+    Passing,
+    /// <summary>The task is wrong: it ends failed.</summary>
+    Failed,
+}
+
+/// <summary>
+/// The chunk driver of a long task, owned by its <see cref="TaskGrain"/>: a grain timer that runs one chunk per tick
+/// within the chunk budget, commits its checkpoint, and ends the task with its outcome; a chunk waiting on a call out can
+/// be interrupted for a pause or cancel (docs/adr/024). A failure that says a server is away defers the chunk.
+/// </summary>
+internal sealed class ChunkDriver(IChunkHost host, TaskHandlerRegistry handlers, TimeSpan budget, ILogger logger, TimeProvider clock)
+{
+    /// <summary>After an interrupt, how long the driver holds off a new call out, so the pause or cancel behind it runs first.</summary>
+    public static readonly TimeSpan InterruptHold = TimeSpan.FromSeconds(5);
+
+    // A tick as soon as the last one is done: each runs one chunk within the budget, and calls to the grain run between.
+    private static readonly GrainTimerCreationOptions _ticks = new()
+    {
+        DueTime = TimeSpan.Zero,
+        Period = TimeSpan.FromMilliseconds(1),
+        KeepAlive = true,
+    };
+
+    private IDisposable? _timer;
+    // The interruptible chunk in flight (a call out), which Interrupt cancels; and when it last did.
+    private CancellationTokenSource? _chunkCancel;
+    private long? _interruptedAt;
+
+    private TaskState S => host.State;
+
+    /// <summary>Starts the timer if it is not running; only chunked types run here (a running shell task runs on its agent).</summary>
+    public void Start()
+    {
+        if (!handlers.TryGet(S.Type, out var handler) || handler is not IChunkedTaskHandler)
+        {
+            return;
+        }
+
+        _timer ??= host.RegisterTimer(TickAsync, _ticks);
+    }
+
+    public void Stop()
+    {
+        _timer?.Dispose();
+        _timer = null;
+    }
+
+    /// <summary>Abandons the interruptible chunk in flight, if any; called while that chunk holds the grain.</summary>
+    public void Interrupt()
+    {
+        if (_chunkCancel is { IsCancellationRequested: false } chunk)
+        {
+            _interruptedAt = clock.GetTimestamp();
+            chunk.Cancel();
+        }
+    }
+
+    private async Task TickAsync(CancellationToken stopping)
+    {
+        if (S.Phase != TaskPhase.Running || !handlers.TryGet(S.Type, out var handler) || handler is not IChunkedTaskHandler chunked)
+        {
+            Stop();
+            return;
+        }
+
+        if (chunked.Interruptible && _interruptedAt is { } interruptedAt && clock.GetElapsedTime(interruptedAt) < InterruptHold)
+        {
+            return; // Just interrupted: the pause or cancel that follows goes first, not a new call out.
+        }
+
+        var epoch = S.Epoch;
+        ChunkOutcome outcome;
+        using var chunkCancel = chunked.Interruptible ? CancellationTokenSource.CreateLinkedTokenSource(stopping) : null;
+        _chunkCancel = chunkCancel;
+        try
+        {
+            var context = new ChunkContext(host.Id, S.Client, S.Priority, S.ParametersJson, S.Checkpoint, budget, host.Grains);
+            outcome = await chunked.RunChunkAsync(context, chunkCancel?.Token ?? stopping);
+        }
+        catch (Exception exception)
+        {
+            switch (Classify(exception, stopping.IsCancellationRequested, chunkCancel?.IsCancellationRequested == true))
+            {
+                case ChunkFault.Stopping:
+                    return;
+                case ChunkFault.Interrupted:
+                    TaskGrainLog.ChunkInterrupted(logger, host.Id, S.Client);
+                    return;
+                case ChunkFault.Passing:
+                    // The reminder starts the next try, so a dead server is not hammered.
+                    TaskGrainLog.ChunkDeferred(logger, host.Id, S.Client, exception.Message);
+                    Stop();
+                    return;
+                default:
+                    TaskGrainLog.Failed(logger, host.Id, S.Client, exception.Message, exception);
+                    outcome = FailedOutcome(S, exception);
+                    break;
+            }
+        }
+        finally
+        {
+            _chunkCancel = null;
+        }
+
+        if (S.Phase != TaskPhase.Running || S.Epoch != epoch)
+        {
+            return; // Paused or cancelled while this chunk ran: its work is dropped, the checkpoint stands.
+        }
+
+        try
+        {
+            await CompleteChunkAsync(outcome);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // The commit or the report has dropped this activation; the reminder brings the task back from its last
+            // stored checkpoint.
+            TaskGrainLog.CommitFailed(logger, host.Id, S.Client, exception);
+        }
+    }
+
+    private async Task CompleteChunkAsync(ChunkOutcome outcome)
+    {
+        if (!Apply(S, outcome))
+        {
+            await host.CommitAsync();
+            await host.RecordProgressLineAsync();
+            return;
+        }
+
+        Stop();
+        // The cache learns first, so that anyone who sees this task end also finds its result cached.
+        await host.ReportEndToCacheAsync();
+        await host.CommitAsync();
+        await host.ReleaseReminderAsync();
+        await host.AfterPhaseChangeAsync();
+    }
+
+    /// <summary>How a chunk's failure is taken: the order matters, a cancellation is the driver's own before it is a failure.</summary>
+    public static ChunkFault Classify(Exception exception, bool stopping, bool interrupted) => exception switch
+    {
+        OperationCanceledException when stopping => ChunkFault.Stopping,
+        OperationCanceledException when interrupted => ChunkFault.Interrupted,
+        _ when PassingFailures.Is(exception) => ChunkFault.Passing,
+        _ => ChunkFault.Failed,
+    };
+
+    /// <summary>Writes a chunk's outcome into the task: its checkpoint, its progress, and its end once it has one.</summary>
+    /// <returns>Whether the task ended.</returns>
+    public static bool Apply(TaskState task, ChunkOutcome outcome)
+    {
+        task.Checkpoint = outcome.Checkpoint;
+        task.Progress = ProgressState.From(outcome.Progress);
+        if (!outcome.Finished)
+        {
+            return false;
+        }
+
+        if (outcome.Error is { } error)
+        {
+            task.Finish(TaskPhase.Failed, error: error);
+        }
+        else
+        {
+            task.ResultJson = outcome.ResultJson;
+            task.Finish(TaskPhase.Succeeded);
+        }
+
+        return true;
+    }
+
+    /// <summary>The outcome of a chunk that threw: the task ends failed where it stood.</summary>
+    public static ChunkOutcome FailedOutcome(TaskState task, Exception exception) =>
+        new(task.Checkpoint, task.Progress?.ToProgress() ?? new TaskProgress(0, 0), Error: exception.Message);
+}
