@@ -1,21 +1,27 @@
 namespace Tasker.Tasks;
 
 /// <summary>
-/// The grain's parts of their own: the <see cref="ChunkDriver"/> that runs a long task's chunks; here is what the grain
-/// lends it (<see cref="IChunkHost"/>) and the grain calls it answers.
+/// The grain's two parts of their own: the <see cref="ChunkDriver"/> that runs a long task's chunks, and the
+/// <see cref="CacheParticipation"/> of a cacheable one; here is what the grain lends them (<see cref="IChunkHost"/>,
+/// <see cref="ICacheHost"/>) and the grain calls they answer.
 /// </summary>
-public sealed partial class TaskGrain : IChunkHost
+public sealed partial class TaskGrain : IChunkHost, ICacheHost
 {
     // Made on first use: a part holds the grain, which a field initializer cannot name.
     private ChunkDriver? _chunks;
+    private CacheParticipation? _cache;
 
     private ChunkDriver Chunks => _chunks ??= new ChunkDriver(this, handlers, options.Value.ChunkBudget, logger, TimeProvider.System);
+
+    private CacheParticipation Cache => _cache ??= new CacheParticipation(this, handlers, key => GrainFactory.GetGrain<IResultCacheGrain>(key));
 
     public Task InterruptAsync()
     {
         Chunks.Interrupt();
         return Task.CompletedTask;
     }
+
+    public Task LeaderEndedAsync(CacheAnswer answer) => Cache.LeaderEndedAsync(answer);
 
     /// <summary>Stops the driver and drops the activation, whose state is ahead of storage (docs/adr/014).</summary>
     private void Drop()
@@ -41,5 +47,11 @@ public sealed partial class TaskGrain : IChunkHost
 
     Task IChunkHost.RecordProgressLineAsync() => RecordProgressLineAsync();
 
-    Task IChunkHost.ReportEndToCacheAsync() => ReportToCacheOrDropAsync();
+    Task IChunkHost.ReportEndToCacheAsync() => Cache.ReportEndOrDropAsync();
+
+    Task ICacheHost.HoldReminderAsync() => HoldReminderAsync();
+
+    Task ICacheHost.BeginRunInSlotAsync() => BeginRunInSlotAsync();
+
+    void ICacheHost.Drop() => Drop();
 }

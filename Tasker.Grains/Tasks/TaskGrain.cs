@@ -109,7 +109,7 @@ public sealed partial class TaskGrain(
                 await instantTasks.RunAsync(Id, S, instant);
                 break;
             case IChunkedTaskHandler when handler.Cacheable && submission.ParentId is null:
-                await JoinCacheAsync();
+                await Cache.JoinAsync();
                 break;
             case ShellHandler:
                 await EnqueueShellAsync(); // Queued until an agent picks it; never run in a silo.
@@ -222,7 +222,7 @@ public sealed partial class TaskGrain(
         S.Finish(TaskPhase.Cancelled, error: "cancelled on request");
         if (wasLeading)
         {
-            await ReportToCacheOrDropAsync();
+            await Cache.ReportEndOrDropAsync();
         }
 
         await CommitAsync();
@@ -299,7 +299,7 @@ public sealed partial class TaskGrain(
                 await (handler is IInstantTaskHandler
                     ? GrainFactory.GetGrain<IShortResultCacheGrain>(ResultCacheKey.ShortPartition(S.Type, S.ParametersJson))
                         .ExpireAsync(S.Type, S.ParametersJson, finishedAt)
-                    : ResultCache().ExpireAsync(Id));
+                    : Cache.ExpireEntryAsync());
             }
         }
 
@@ -331,7 +331,7 @@ public sealed partial class TaskGrain(
                 Chunks.Start();
                 break;
             case { Exists: true, Phase: TaskPhase.Queued, LeaderId: not null }:
-                await SettleFollowerAsync(await ResultCache().JoinAsync(S.Type, S.ParametersJson, Id));
+                await Cache.RejoinAsync();
                 break;
             case { Exists: true, Phase: TaskPhase.Queued, Slot: SlotClaim.Waiting }:
                 await SlotGrantedAsync(); // Asks again: a grant notice may have been lost.

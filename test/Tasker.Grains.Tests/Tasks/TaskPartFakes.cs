@@ -5,10 +5,10 @@ using Tasker.Tasks;
 namespace Tasker.Grains.Tests.Tasks;
 
 /// <summary>
-/// The task grain as its parts see it (<see cref="IChunkHost"/>): it records, in order, what
+/// The task grain as its parts see it (<see cref="IChunkHost"/>, <see cref="ICacheHost"/>): it records, in order, what
 /// they asked of it, so that tests assert on the order of commit, report and reminder without a cluster.
 /// </summary>
-internal sealed class RecordingTaskHost : IChunkHost
+internal sealed class RecordingTaskHost : IChunkHost, ICacheHost
 {
     private Timer? _timer;
 
@@ -57,6 +57,16 @@ internal sealed class RecordingTaskHost : IChunkHost
     public Task ReleaseReminderAsync() => Record("release-reminder");
 
     public Task AfterPhaseChangeAsync() => Record("after-phase-change");
+
+    public Task HoldReminderAsync() => Record("hold-reminder");
+
+    public Task BeginRunInSlotAsync()
+    {
+        State.Phase = TaskPhase.Running; // As when the slots grant one.
+        return Record("begin-run");
+    }
+
+    public void Drop() => Calls.Add("drop");
 
     private Task Record(string call)
     {
