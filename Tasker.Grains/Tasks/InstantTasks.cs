@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
 using Tasker.Caching;
+using Tasker.Clients;
 using Tasker.Handlers;
 
 namespace Tasker.Tasks;
@@ -15,7 +16,8 @@ namespace Tasker.Tasks;
 /// Its log category is its own ("Tasker.Tasks.InstantTasks"), so that the line per short task, thousands a second, can
 /// be turned up or down apart from the long tasks' lines; appsettings.json keeps it at Warning (failures only).
 /// </remarks>
-public sealed class InstantTasks(IGrainFactory grains, TaskHandlerRegistry handlers, IServiceProvider services, ILogger<InstantTasks> logger)
+public sealed class InstantTasks(
+    IGrainFactory grains, TaskHandlerRegistry handlers, IHistoryStore history, IServiceProvider services, ILogger<InstantTasks> logger)
 {
     // Resolved when first used: the host registers the storage after Tasker's grains.
     private readonly Lazy<IGrainStorage> _storage = new(() => services.GetRequiredKeyedService<IGrainStorage>(TaskerStorage.Name));
@@ -36,9 +38,10 @@ public sealed class InstantTasks(IGrainFactory grains, TaskHandlerRegistry handl
         task.Version = 1;
 
         // Stored first, then listed: a history line never names a task that was not stored. The write has no ETag,
-        // so it only inserts: it cannot overwrite a task, whatever happened to the id.
+        // so it only inserts: it cannot overwrite a task, whatever happened to the id. Both straight to this silo's
+        // stores, as the client grain would (it forwards a line as it is): no grain call between.
         await _storage.Value.WriteStateAsync(TaskGrain.StateName, grains.GetGrain<ITaskGrain>(id).GetGrainId(), new GrainState<TaskState>(task));
-        await grains.GetGrain<IClientGrain>(task.Client).RecordAsync(task.ToHistoryEntry(id));
+        await history.RecordAsync(task.Client, task.ToHistoryEntry(id));
         TaskEvents.Accepted(logger, id, task);
         return task.ToSnapshot(id);
     }

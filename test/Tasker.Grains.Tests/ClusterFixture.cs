@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.TestingHost;
 using Tasker.Clients;
 using Tasker.Records;
+using Tasker.Storage;
 
 namespace Tasker.Grains.Tests;
 
@@ -21,11 +22,13 @@ public sealed class ClusterFixture : IAsyncLifetime
         // What embedded mode keeps in one process's memory, these two silos share, as cluster mode's tables would.
         var history = new InMemoryHistoryStore(Options.Create(new TaskerOptions { MaxHistoryPerClient = 20 }));
         var records = new InMemoryRecordStore();
+        InProcessGrainStorage? states = null;
         var builder = new InProcessTestClusterBuilder(2);
         builder.Options.ConfigureFileLogging = false;
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddMemoryGrainStorage(TaskerStorage.Name);
+            silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(TaskerStorage.Name, (services, _) =>
+                LazyInitializer.EnsureInitialized(ref states, () => new InProcessGrainStorage(services.GetRequiredService<Orleans.Serialization.DeepCopier>())));
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<IHistoryStore>(history);
             silo.Services.AddSingleton<Tasker.Secrets.ISecretProtector, MarkedSecrets>();
