@@ -7,7 +7,7 @@
 #   --duration S   seconds of each measured wrk run (default 10)
 #   --warmup S     seconds of wrk load before a server's measured runs, not counted (default 5: the JIT settles)
 #   --c N          connections of the throughput runs (default 16; the latency runs use 1)
-#   --auth-rounds R  rounds of auth off / API key / basic, interleaved (default 3; the median is shown)
+#   --auth-rounds R  rounds of auth off / API key / basic, interleaved (default 5; the median is shown)
 #   --shell-n N    shell tasks (`true`) per agent run (default 500)
 #   --rows "..."   a subset of: embedded durable cluster hangfire-inmemory hangfire-sqlite hangfire-redis auth shell
 #                  (default: all; durable is embedded mode on its SQLite file, beside Hangfire.Storage.SQLite)
@@ -27,7 +27,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-duration=10 warmup=5 conns=16 auth_rounds=3 shell_n=500 build=yes wait=yes
+duration=10 warmup=5 conns=16 auth_rounds=5 shell_n=500 build=yes wait=yes
 rows="embedded durable cluster hangfire-inmemory hangfire-sqlite hangfire-redis auth shell"
 silo_env=()
 while [ "$#" -gt 0 ]; do
@@ -251,11 +251,12 @@ hangfire_rows() {
 
 : >"$results/rows.tsv"
 embedded_url="" embedded_pid=""
-if has embedded || has auth; then
+if has embedded; then
   # The in-memory storage, named explicitly: embedded mode's default storage may change.
   start_silo embedded Tasker__Embedded__Storage=memory Tasker__Auth__Enabled=false || exit 1
   embedded_url=$url embedded_pid=$pid
-  has embedded && tasker_rows embedded
+  tasker_rows embedded
+  stop_pid "$embedded_pid"
 fi
 if has durable; then
   # The default embedded storage: one SQLite file (issue 17), here in the results folder.
@@ -281,27 +282,32 @@ has hangfire-redis && hangfire_rows hangfire-redis redis
 if has auth; then
   key=bench-key-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
   password=bench-pw-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
-  if start_silo embedded-auth Tasker__Embedded__Storage=memory Tasker__Auth__Enabled=true \
-    Tasker__Auth__AdminApiKey="$key" Tasker__Auth__AdminPassword="$password"; then
+  # Two fresh silos alike but for authentication, warmed alike, then measured in interleaved rounds: a silo that had
+  # served the rows above would be warmer (tiered JIT) than one just started, and that was part of the "cost".
+  if start_silo embedded-auth-off Tasker__Embedded__Storage=memory Tasker__Auth__Enabled=false \
+    && { off_url=$url off_pid=$pid; start_silo embedded-auth Tasker__Embedded__Storage=memory Tasker__Auth__Enabled=true \
+    Tasker__Auth__AdminApiKey="$key" Tasker__Auth__AdminPassword="$password"; }; then
     auth_url=$url auth_pid=$pid
     basic="Basic $(printf 'admin:%s' "$password" | base64 -w0)"
-    say "auth: warm-up ${warmup}s"
+    say "auth: warm-up ${warmup}s per silo and credential"
     if [ "$warmup" != 0 ]; then
       # A signed-in user's client is its name: the requests name none.
-      wrk_run "$results/auth-warmup" "$auth_pid" "$conns" "$warmup" "$auth_url/tasks" sum2 202 "$sum2_ok" - "Bearer $key" || true
+      wrk_run "$results/auth-warmup-off" "$off_pid" "$conns" "$warmup" "$off_url/tasks" sum2 202 "$sum2_ok" bench - || true
+      wrk_run "$results/auth-warmup-key" "$auth_pid" "$conns" "$warmup" "$auth_url/tasks" sum2 202 "$sum2_ok" - "Bearer $key" || true
+      wrk_run "$results/auth-warmup-basic" "$auth_pid" "$conns" "$warmup" "$auth_url/tasks" sum2 202 "$sum2_ok" - "$basic" || true
     fi
     for ((r = 1; r <= auth_rounds; r++)); do
       out=$results/auth-$r
-      wrk_run "$out-off" "$embedded_pid" "$conns" "$duration" "$embedded_url/tasks" sum2 202 "$sum2_ok" bench - && row auth-off "sum2-cN" "$out-off"
+      wrk_run "$out-off" "$off_pid" "$conns" "$duration" "$off_url/tasks" sum2 202 "$sum2_ok" bench - && row auth-off "sum2-cN" "$out-off"
       wrk_run "$out-key" "$auth_pid" "$conns" "$duration" "$auth_url/tasks" sum2 202 "$sum2_ok" - "Bearer $key" && row auth-key "sum2-cN" "$out-key"
       wrk_run "$out-basic" "$auth_pid" "$conns" "$duration" "$auth_url/tasks" sum2 202 "$sum2_ok" - "$basic" && row auth-basic "sum2-cN" "$out-basic"
     done
     stop_pid "$auth_pid"
+    stop_pid "$off_pid"
   else
     status=1
   fi
 fi
-[ -z "$embedded_pid" ] || stop_pid "$embedded_pid"
 
 if has shell; then
   token=bench-token-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')

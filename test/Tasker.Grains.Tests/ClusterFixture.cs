@@ -28,7 +28,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(TaskerStorage.Name, (services, _) =>
-                LazyInitializer.EnsureInitialized(ref states, () => new InProcessGrainStorage(services.GetRequiredService<Orleans.Serialization.DeepCopier>())));
+                LazyInitializer.EnsureInitialized(ref states, () => new InProcessGrainStorage(services.GetRequiredService<Orleans.Serialization.Serializer>())));
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<IHistoryStore>(history);
             silo.Services.AddSingleton<Tasker.Secrets.ISecretProtector, MarkedSecrets>();

@@ -12,12 +12,12 @@ namespace Tasker.Grains.Tests.Storage;
 /// </summary>
 public sealed class InProcessGrainStorageTests
 {
-    private static readonly DeepCopier _copier = new ServiceCollection()
+    private static readonly Serializer _serializer = new ServiceCollection()
         .AddSerializer(builder => builder.AddAssembly(typeof(TaskState).Assembly))
         .BuildServiceProvider()
-        .GetRequiredService<DeepCopier>();
+        .GetRequiredService<Serializer>();
 
-    private readonly InProcessGrainStorage _storage = new(_copier);
+    private readonly InProcessGrainStorage _storage = new(_serializer);
     private readonly GrainId _grain = GrainId.Create("task", "t-1");
 
     private static GrainState<TaskState> State(string client, string? etag = null) =>
