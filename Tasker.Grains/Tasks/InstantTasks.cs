@@ -22,6 +22,14 @@ public sealed class InstantTasks(
     // Resolved when first used: the host registers the storage after Tasker's grains.
     private readonly Lazy<IGrainStorage> _storage = new(() => services.GetRequiredKeyedService<IGrainStorage>(TaskerStorage.Name));
 
+    // Made once: resolving a grain reference (its interface and grain type) was a visible share of a short task's cost.
+    private readonly Lazy<GrainType> _taskGrainType = new(() => grains.GetGrain<ITaskGrain>("-").GetGrainId().Type);
+    private readonly Lazy<IShortResultCacheGrain[]> _cachePartitions = new(() =>
+        [.. Enumerable.Range(0, ResultCacheKey.ShortPartitions).Select(p => grains.GetGrain<IShortResultCacheGrain>(p))]);
+
+    /// <summary>The grain id of task <paramref name="id"/>, as <c>GetGrain&lt;ITaskGrain&gt;(id)</c> has it.</summary>
+    public GrainId TaskGrainId(string id) => GrainId.Create(_taskGrainType.Value, id);
+
     /// <summary>
     /// Submits a new top-level task of a short type, under an id no one else holds yet, and answers with it ended.
     /// Null when the submission is not of a short type (or is a child task): those go to their grain.
@@ -40,7 +48,7 @@ public sealed class InstantTasks(
         // Stored first, then listed: a history line never names a task that was not stored. The write has no ETag,
         // so it only inserts: it cannot overwrite a task, whatever happened to the id. Both straight to this silo's
         // stores, as the client grain would (it forwards a line as it is): no grain call between.
-        await _storage.Value.WriteStateAsync(TaskGrain.StateName, grains.GetGrain<ITaskGrain>(id).GetGrainId(), new GrainState<TaskState>(task));
+        await _storage.Value.WriteStateAsync(TaskGrain.StateName, TaskGrainId(id), new GrainState<TaskState>(task));
         await history.RecordAsync(task.Client, task.ToHistoryEntry(id));
         TaskEvents.Accepted(logger, id, task);
         return task.ToSnapshot(id);
@@ -61,7 +69,7 @@ public sealed class InstantTasks(
         var task = TaskState.Accept(submission);
         await RunAsync(id, task, handler);
         task.Version = 1;
-        var grainId = grains.GetGrain<ITaskGrain>(id).GetGrainId();
+        var grainId = TaskGrainId(id);
         try
         {
             // No ETag: the write only inserts, so it never overwrites a child made before.
@@ -84,7 +92,7 @@ public sealed class InstantTasks(
     {
         await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (id, _) =>
         {
-            var grainId = grains.GetGrain<ITaskGrain>(id).GetGrainId();
+            var grainId = TaskGrainId(id);
             var stored = new GrainState<TaskState>(new TaskState());
             await _storage.Value.ReadStateAsync(TaskGrain.StateName, grainId, stored);
             if (stored.RecordExists || stored.State is { Exists: true })
@@ -101,7 +109,7 @@ public sealed class InstantTasks(
         if (handler.Cacheable && task.ParentId is null)
         {
             // Children of a sequence are part of their parent's computation, which the cache already covers.
-            var answer = await grains.GetGrain<IShortResultCacheGrain>(ResultCacheKey.ShortPartition(task.Type, task.ParametersJson))
+            var answer = await _cachePartitions.Value[ResultCacheKey.ShortPartition(task.Type, task.ParametersJson)]
                 .GetOrComputeAsync(task.Type, task.ParametersJson);
             if (answer.Status is CacheLookupStatus.Hit or CacheLookupStatus.Computed)
             {
