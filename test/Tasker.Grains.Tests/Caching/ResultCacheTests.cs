@@ -21,13 +21,14 @@ public sealed class ResultCacheTests(ClusterFixture fixture)
     [Fact]
     public async Task A_failed_or_cancelled_leader_hands_the_computation_to_a_follower()
     {
-        // Large enough to still be running when the follower joins.
         var n = Random.Shared.Next(5_000, 9_999);
         var leader = fixture.Grains.GetGrain<ITaskGrain>(TaskIds.New());
         var follower = fixture.Grains.GetGrain<ITaskGrain>(TaskIds.New());
         var submission = new TaskSubmission("sequence", $$"""{"n":{{n}}}""", "cache-leader", TaskPriority.Normal);
 
         Assert.Equal(TaskPhase.Running, (await leader.SubmitAsync(submission)).Phase);
+        // Paused at once, so that it cannot end before the cancel (the sum is quick): the cancel, not a race, decides.
+        Assert.Equal(TaskCommandStatus.Done, (await leader.PauseAsync()).Status);
         var waiting = await follower.SubmitAsync(submission);
         Assert.Equal(TaskPhase.Queued, waiting.Phase);
 
