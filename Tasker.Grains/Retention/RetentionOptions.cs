@@ -30,8 +30,8 @@ public sealed class RetentionOptions : IValidatableObject
     [Range(1, 100_000_000)]
     public int MaxFinishedInMemory { get; set; } = 100_000;
 
-    /// <summary>How often each silo looks for expired tasks. Default 1 minute.</summary>
-    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>How often each silo looks for expired tasks. Default 10 seconds (a sweep with nothing due is one query).</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Tasks expired per batch of a sweep (a sweep goes on batch after batch while there is work). Default 500.</summary>
     [Range(1, 100_000)]

@@ -17,7 +17,12 @@ namespace Tasker.Tasks;
 /// be turned up or down apart from the long tasks' lines; appsettings.json keeps it at Warning (failures only).
 /// </remarks>
 public sealed class InstantTasks(
-    IGrainFactory grains, TaskHandlerRegistry handlers, IHistoryStore history, IServiceProvider services, ILogger<InstantTasks> logger)
+    IGrainFactory grains,
+    TaskHandlerRegistry handlers,
+    IHistoryStore history,
+    TaskActivations activations,
+    IServiceProvider services,
+    ILogger<InstantTasks> logger)
 {
     // Resolved when first used: the host registers the storage after Tasker's grains.
     private readonly Lazy<IGrainStorage> _storage = new(() => services.GetRequiredKeyedService<IGrainStorage>(TaskerStorage.Name));
@@ -100,6 +105,47 @@ public sealed class InstantTasks(
                 await _storage.Value.ClearStateAsync(TaskGrain.StateName, grainId, stored); // The version read fences the clear.
             }
         });
+    }
+
+    /// <summary>
+    /// Expires an ended top-level short task the way it was made: in storage, without activating its grain, which
+    /// costs most of an expiry (docs/adr/025). True when the task is gone, false when it stays (not ended, or not old
+    /// enough), null when its grain must do it: this silo is not the whole cluster, the task is active (or became
+    /// active meanwhile, and its memory may hold the state read before the clear: its grain then finds the storage
+    /// changed and drops the activation), or it is not a short top-level task.
+    /// </summary>
+    public async Task<bool?> TryExpireStoredAsync(string id, DateTimeOffset endedBefore)
+    {
+        if (!activations.WholeCluster || activations.IsActive(id))
+        {
+            return null;
+        }
+
+        var grainId = TaskGrainId(id);
+        var stored = new GrainState<TaskState>(new TaskState());
+        await _storage.Value.ReadStateAsync(TaskGrain.StateName, grainId, stored);
+        if (stored.State is not { Exists: true } task)
+        {
+            return true;
+        }
+
+        if (task.ParentId is not null || !handlers.TryGet(task.Type, out var handler) || handler is not IInstantTaskHandler)
+        {
+            return null;
+        }
+
+        if (!TaskLifecycle.Decide(TaskEvent.Expire, task.Phase, isShell: false).Legal || task.FinishedAt is not { } finishedAt || finishedAt >= endedBefore)
+        {
+            return false;
+        }
+
+        if (handler.Cacheable && !task.Cached)
+        {
+            await _cachePartitions.Value[ResultCacheKey.ShortPartition(task.Type, task.ParametersJson)].ExpireAsync(task.Type, task.ParametersJson, finishedAt);
+        }
+
+        await _storage.Value.ClearStateAsync(TaskGrain.StateName, grainId, stored); // The ETag read fences the clear.
+        return activations.IsActive(id) ? null : true;
     }
 
     /// <summary>Runs a short task to its end: through the short types' cache when its type is cacheable, else inline.</summary>

@@ -21,6 +21,8 @@ public sealed partial class TaskGrain(
     [PersistentState(TaskGrain.StateName, TaskerStorage.Name)] IPersistentState<TaskState> state,
     TaskHandlerRegistry handlers,
     InstantTasks instantTasks,
+    TaskActivations activations,
+    IGrainContext grainContext,
     IOptions<TaskerOptions> options,
     IOptions<ShellOptions> shellOptions,
     ILogger<TaskGrain> logger) : Grain, ITaskGrain, IRemindable
@@ -29,6 +31,9 @@ public sealed partial class TaskGrain(
     public const string StateName = "task";
 
     private const string WakeReminder = "wake";
+
+    // Counted from construction, before the state is read: the sweep must not change a state an activation may hold.
+    private readonly string _activationId = activations.Enter(grainContext.GrainId.Key.ToString());
 
     private bool _countedRunning;
     private bool _countedQueued;
@@ -60,6 +65,7 @@ public sealed partial class TaskGrain(
     {
         Chunks.Stop();
         SyncGauges(active: false);
+        activations.Leave(_activationId);
         return Task.CompletedTask;
     }
 

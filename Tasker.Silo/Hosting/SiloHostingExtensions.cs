@@ -74,6 +74,9 @@ public static partial class SiloHostingExtensions
 
                 // In memory in both embedded storages: the durable one wakes unfinished tasks at start-up instead.
                 silo.UseInMemoryReminderService();
+
+                // One silo is the whole cluster: a task not active here is active nowhere (ADR 025, the sweep).
+                silo.Services.AddSingleton(new Tasker.Tasks.TaskActivations(wholeCluster: true));
             }
             else
             {
