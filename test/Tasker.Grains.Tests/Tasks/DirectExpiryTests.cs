@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Serialization;
 using Orleans.Storage;
 using Orleans.TestingHost;
 using Tasker.Storage;
@@ -19,22 +18,8 @@ public sealed class DirectExpiryTests : IAsyncLifetime
 
     private InstantTasks Instant => Silo.GetRequiredService<InstantTasks>();
 
-    public async Task InitializeAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.Options.ConfigureFileLogging = false;
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.AddTaskerInProcessStorage();
-            silo.Services.AddSingleton(new TaskActivations(wholeCluster: true));
-            silo.UseInMemoryReminderService();
-            silo.Services.Configure<Tasker.Records.DataSetOptions>(d => d.Rows = 0);
-            silo.Services.AddSingleton<Tasker.Secrets.ISecretProtector, MarkedSecrets>();
-            silo.AddTaskerGrains();
-        });
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() =>
+        _cluster = await OneSiloCluster.StartAsync(silo => silo.AddTaskerInProcessStorage(), silo => silo.Services.AddSingleton(new TaskActivations(wholeCluster: true)));
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 

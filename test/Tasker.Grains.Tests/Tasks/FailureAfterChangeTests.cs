@@ -12,26 +12,8 @@ public sealed class FailureAfterChangeTests : IAsyncLifetime
 {
     private InProcessTestCluster _cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.Options.ConfigureFileLogging = false;
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.AddMemoryGrainStorage(TaskerStorage.Name);
-            silo.UseInMemoryReminderService();
-            silo.Services.Configure<Tasker.Records.DataSetOptions>(d => d.Rows = 0);
-            silo.AddIncomingGrainCallFilter<FailOnce>();
-            silo.Services.AddSingleton<Tasker.Secrets.ISecretProtector, MarkedSecrets>();
-            silo.AddTaskerGrains(o => o.Configure(t =>
-            {
-                t.ChunkBudget = TimeSpan.FromMilliseconds(20);
-                t.ReminderPeriod = TimeSpan.FromSeconds(2);
-            }));
-        });
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() =>
+        _cluster = await OneSiloCluster.StartAsync(silo => silo.AddMemoryGrainStorage(TaskerStorage.Name), silo => silo.AddIncomingGrainCallFilter<FailOnce>());
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 

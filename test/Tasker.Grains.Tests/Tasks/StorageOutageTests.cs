@@ -17,26 +17,9 @@ public sealed class StorageOutageTests : IAsyncLifetime
     private readonly OutageStorage _storage = new();
     private InProcessTestCluster _cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.Options.ConfigureFileLogging = false;
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.Services.AddKeyedSingleton<IGrainStorage>(TaskerStorage.Name, (services, _) =>
-                _storage.Over(new InProcessGrainStorage(services.GetRequiredService<Serializer>())));
-            silo.UseInMemoryReminderService();
-            silo.Services.Configure<Tasker.Records.DataSetOptions>(d => d.Rows = 0);
-            silo.Services.AddSingleton<Tasker.Secrets.ISecretProtector, MarkedSecrets>();
-            silo.AddTaskerGrains(o => o.Configure(t =>
-            {
-                t.ChunkBudget = TimeSpan.FromMilliseconds(20);
-                t.ReminderPeriod = TimeSpan.FromSeconds(2);
-            }));
-        });
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() =>
+        _cluster = await OneSiloCluster.StartAsync(silo => silo.Services.AddKeyedSingleton<IGrainStorage>(TaskerStorage.Name, (services, _) =>
+            _storage.Over(new InProcessGrainStorage(services.GetRequiredService<Serializer>()))));
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
