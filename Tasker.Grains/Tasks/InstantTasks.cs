@@ -111,8 +111,8 @@ public sealed class InstantTasks(
     /// Expires an ended top-level short task the way it was made: in storage, without activating its grain, which
     /// costs most of an expiry (docs/adr/025). True when the task is gone, false when it stays (not ended, or not old
     /// enough), null when its grain must do it: this silo is not the whole cluster, the task is active (or became
-    /// active meanwhile, and its memory may hold the state read before the clear: its grain then finds the storage
-    /// changed and drops the activation), or it is not a short top-level task.
+    /// active meanwhile: its memory may hold the state read before the clear, and its own expiry then brings memory
+    /// and storage together), or it is not a short top-level task.
     /// </summary>
     public async Task<bool?> TryExpireStoredAsync(string id, DateTimeOffset endedBefore)
     {
@@ -134,19 +134,26 @@ public sealed class InstantTasks(
             return null;
         }
 
-        if (!TaskLifecycle.Decide(TaskEvent.Expire, task.Phase, isShell: false).Legal || task.FinishedAt is not { } finishedAt || finishedAt >= endedBefore)
+        if (TaskLifecycle.ExpiringEnd(task, isShell: false, endedBefore) is not { } finishedAt)
         {
             return false;
         }
 
         if (handler.Cacheable && !task.Cached)
         {
-            await _cachePartitions.Value[ResultCacheKey.ShortPartition(task.Type, task.ParametersJson)].ExpireAsync(task.Type, task.ParametersJson, finishedAt);
+            await ExpireCacheEntryAsync(task.Type, task.ParametersJson, finishedAt);
         }
 
         await _storage.Value.ClearStateAsync(TaskGrain.StateName, grainId, stored); // The ETag read fences the clear.
         return activations.IsActive(id) ? null : true;
     }
+
+    /// <summary>Drops the short types' cache entry of this computation if it was stored by <paramref name="computedBefore"/>.</summary>
+    public Task ExpireCacheEntryAsync(string type, string parametersJson, DateTimeOffset computedBefore) =>
+        CachePartition(type, parametersJson).ExpireAsync(type, parametersJson, computedBefore);
+
+    private IShortResultCacheGrain CachePartition(string type, string parametersJson) =>
+        _cachePartitions.Value[ResultCacheKey.ShortPartition(type, parametersJson)];
 
     /// <summary>Runs a short task to its end: through the short types' cache when its type is cacheable, else inline.</summary>
     public async Task RunAsync(string id, TaskState task, IInstantTaskHandler handler)
@@ -155,8 +162,7 @@ public sealed class InstantTasks(
         if (handler.Cacheable && task.ParentId is null)
         {
             // Children of a sequence are part of their parent's computation, which the cache already covers.
-            var answer = await _cachePartitions.Value[ResultCacheKey.ShortPartition(task.Type, task.ParametersJson)]
-                .GetOrComputeAsync(task.Type, task.ParametersJson);
+            var answer = await CachePartition(task.Type, task.ParametersJson).GetOrComputeAsync(task.Type, task.ParametersJson);
             if (answer.Status is CacheLookupStatus.Hit or CacheLookupStatus.Computed)
             {
                 task.ResultJson = answer.ResultJson;

@@ -285,7 +285,7 @@ public sealed partial class TaskGrain(
             return true;
         }
 
-        if (!TaskLifecycle.Decide(TaskEvent.Expire, S.Phase, IsShell).Legal || S.FinishedAt is not { } finishedAt || finishedAt >= endedBefore)
+        if (TaskLifecycle.ExpiringEnd(S, IsShell, endedBefore) is not { } finishedAt)
         {
             return false; // A task that has not ended never expires.
         }
@@ -303,8 +303,7 @@ public sealed partial class TaskGrain(
             {
                 // The cache entry this task's computation made goes with it (a hit made none).
                 await (handler is IInstantTaskHandler
-                    ? GrainFactory.GetGrain<IShortResultCacheGrain>(ResultCacheKey.ShortPartition(S.Type, S.ParametersJson))
-                        .ExpireAsync(S.Type, S.ParametersJson, finishedAt)
+                    ? instantTasks.ExpireCacheEntryAsync(S.Type, S.ParametersJson, finishedAt)
                     : Cache.ExpireEntryAsync());
             }
         }

@@ -44,4 +44,8 @@ public static class TaskLifecycle
         TaskEvent.Expire => TaskTransition.Into(null),
         _ => throw new ArgumentOutOfRangeException(nameof(happening), happening, "not a task event"),
     };
+
+    /// <summary>When the task ended, if it may expire at the cut-off (it ended before it); null when it stays.</summary>
+    public static DateTimeOffset? ExpiringEnd(TaskState task, bool isShell, DateTimeOffset endedBefore) =>
+        Decide(TaskEvent.Expire, task.Phase, isShell).Legal && task.FinishedAt is { } end && end < endedBefore ? end : null;
 }

@@ -80,4 +80,16 @@ public sealed class TaskLifecycleTests
         Assert.False(transition.Legal);
         Assert.Contains("cancel it instead", transition.Refusal, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_task_expires_only_once_ended_and_only_if_it_ended_before_the_cut_off()
+    {
+        var end = new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+        var ended = new TaskState { Exists = true, Phase = TaskPhase.Succeeded, FinishedAt = end };
+
+        Assert.Equal(end, TaskLifecycle.ExpiringEnd(ended, isShell: false, end.AddTicks(1)));
+        Assert.Null(TaskLifecycle.ExpiringEnd(ended, isShell: false, end)); // Ended at the cut-off: not before it.
+        Assert.Null(TaskLifecycle.ExpiringEnd(new TaskState { Exists = true, Phase = TaskPhase.Running }, isShell: false, DateTimeOffset.MaxValue));
+        Assert.Null(TaskLifecycle.ExpiringEnd(new TaskState { Exists = true, Phase = TaskPhase.Failed }, isShell: true, DateTimeOffset.MaxValue)); // No end time.
+    }
 }
