@@ -21,6 +21,7 @@ public sealed class InstantTasks(
     TaskHandlerRegistry handlers,
     IHistoryStore history,
     TaskActivations activations,
+    INewTaskStore newTasks,
     IServiceProvider services,
     ILogger<InstantTasks> logger)
 {
@@ -50,10 +51,10 @@ public sealed class InstantTasks(
         await RunAsync(id, task, handler);
         task.Version = 1;
 
-        // Stored first, then listed: a history line never names a task that was not stored. The write has no ETag,
-        // so it only inserts: it cannot overwrite a task, whatever happened to the id. Both straight to this silo's
-        // stores, as the client grain would (it forwards a line as it is): no grain call between.
-        await _storage.Value.WriteStateAsync(TaskGrain.StateName, TaskGrainId(id), new GrainState<TaskState>(task));
+        // Stored first, then listed: a history line never names a task that was not stored. The write only inserts:
+        // it cannot overwrite a task, whatever happened to the id. Both straight to this silo's stores, as the client
+        // grain would (it forwards a line as it is): no grain call between.
+        await newTasks.InsertAsync(TaskGrainId(id), task);
         await history.RecordAsync(task.Client, task.ToHistoryEntry(id));
         TaskEvents.Accepted(logger, id, task);
         return task.ToSnapshot(id);
@@ -77,8 +78,8 @@ public sealed class InstantTasks(
         var grainId = TaskGrainId(id);
         try
         {
-            // No ETag: the write only inserts, so it never overwrites a child made before.
-            await _storage.Value.WriteStateAsync(TaskGrain.StateName, grainId, new GrainState<TaskState>(task));
+            // The write only inserts, so it never overwrites a child made before.
+            await newTasks.InsertAsync(grainId, task);
             return task.ToSnapshot(id);
         }
         catch (InconsistentStateException)

@@ -17,7 +17,7 @@ public static partial class PostgresStorageExtensions
     /// Registers the ADO.NET grain storage named <see cref="TaskerStorage.Name"/> on PostgreSQL (Npgsql), storing
     /// state with the Orleans serializer, and prepares the schema (<see cref="PostgresSchema"/>) at silo start,
     /// before the storage provider reads its queries. The <see cref="NpgsqlDataSource"/> it registers serves
-    /// Tasker's other tables (history, data set).
+    /// Tasker's other tables (history, data set) and new tasks' grouped first writes (<see cref="PostgresNewTaskStore"/>).
     /// </summary>
     /// <remarks>
     /// The Orleans serializer honours <c>[GenerateSerializer]</c>/<c>[Id]</c>/<c>[Alias]</c>, so renaming a state class
@@ -38,6 +38,8 @@ public static partial class PostgresStorageExtensions
                 storage.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
             }));
 
+        // New tasks' first writes, grouped (docs/adr/026); whichever of this and Tasker's grains is registered first.
+        silo.Services.Replace(ServiceDescriptor.Singleton<Tasker.Tasks.INewTaskStore, PostgresNewTaskStore>());
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => new SchemaInitializer(
             connectionString,
             services.GetRequiredService<IOptionsMonitor<AdoNetGrainStorageOptions>>().Get(TaskerStorage.Name).InitStage,
@@ -53,8 +55,10 @@ public static partial class PostgresStorageExtensions
     /// </summary>
     public static string WithAutoPrepare(string connectionString)
     {
+        // Npgsql's own builder "contains" every keyword it knows, set or not: ask a plain builder what the string says.
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!builder.ContainsKey("Max Auto Prepare"))
+        if (!given.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase)))
         {
             builder.MaxAutoPrepare = 20;
             builder.AutoPrepareMinUsages = 2;

@@ -93,6 +93,9 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
 
     private IGrainStorage Storage => Silo.GetRequiredKeyedService<IGrainStorage>(TaskerStorage.Name);
 
+    /// <summary>Where short tasks' first writes go: grouped statements in PostgreSQL (docs/adr/026), the storage elsewhere.</summary>
+    private INewTaskStore NewTasks => Silo.GetRequiredService<INewTaskStore>();
+
     private static GrainId TaskGrainId(string id) => GrainId.Create("task", id);
 
     private static GrainState<TaskState> Task(string client) => new(new TaskState { Exists = true, Type = "sum2", Client = client });
@@ -193,6 +196,57 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
             }
         }));
 
+        Assert.Equal(["refused", "stored"], outcomes.Order());
+    }
+
+    [Fact]
+    public async Task New_tasks_stored_at_once_are_read_back_by_the_provider_as_version_1_whatever_the_form_of_their_key()
+    {
+        // Task ids are GUIDs in their 32-digit form; a key extension, a number and free text take the provider's other
+        // key forms, which a grouped first write must store exactly as the provider would look them up.
+        string[] otherKeys = [TaskIds.New() + "+extension", "4660", "text-" + Guid.NewGuid().ToString("N")];
+        var ids = Enumerable.Range(0, 200).Select(_ => TaskIds.New()).Concat(otherKeys).ToList();
+
+        await System.Threading.Tasks.Task.WhenAll(ids.Select((id, i) => NewTasks.InsertAsync(TaskGrainId(id), Task("client-" + i).State!)));
+
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var read = await ReadAsync(ids[i]);
+            Assert.True(read.RecordExists, $"task {ids[i]} is not found by the provider");
+            Assert.Equal("client-" + i, read.State!.Client);
+            Assert.Equal("1", read.ETag);
+        }
+
+        // The grain's own next write goes on from that version.
+        var holder = await ReadAsync(ids[^1]);
+        holder.State!.Phase = TaskPhase.Succeeded;
+        await Storage.WriteStateAsync(TaskGrain.StateName, TaskGrainId(ids[^1]), holder);
+        Assert.Equal("2", holder.ETag);
+    }
+
+    [Fact]
+    public async Task A_new_task_whose_grain_has_a_state_already_is_refused_and_the_state_stays()
+    {
+        var id = TaskIds.New();
+        await Storage.WriteStateAsync(TaskGrain.StateName, TaskGrainId(id), Task("first"));
+
+        await Assert.ThrowsAsync<InconsistentStateException>(() => NewTasks.InsertAsync(TaskGrainId(id), Task("second").State!));
+        Assert.Equal("first", (await ReadAsync(id)).State!.Client);
+
+        // Two new tasks of one id at once (in one grouped statement, where writes are grouped): one stored, one refused.
+        var twice = TaskGrainId(TaskIds.New());
+        var outcomes = await System.Threading.Tasks.Task.WhenAll(new[] { "one", "other" }.Select(async client =>
+        {
+            try
+            {
+                await NewTasks.InsertAsync(twice, Task(client).State!);
+                return "stored";
+            }
+            catch (InconsistentStateException)
+            {
+                return "refused";
+            }
+        }));
         Assert.Equal(["refused", "stored"], outcomes.Order());
     }
 
