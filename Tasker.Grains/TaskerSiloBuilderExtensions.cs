@@ -46,6 +46,7 @@ public static class TaskerSiloBuilderExtensions
         silo.Services.AddSingleton<InstantTasks>();
         silo.Services.TryAddSingleton<INewTaskStore, GrainStorageNewTaskStore>(); // Cluster mode registers its own first.
         silo.Services.TryAddSingleton(new TaskActivations(wholeCluster: false)); // Embedded mode registers its own first.
+        silo.Services.AddSingleton(Caching.IShortResultCache.Create);
         silo.Services.AddSingleton<Secrets.SecretParameters>(); // Its ISecretProtector comes from the host (docs/adr/018).
         AddValidatedOptions<FilesOptions>(silo.Services, FilesOptions.SectionName);
         AddValidatedOptions<Processes.ProcessHealthOptions>(silo.Services, Processes.ProcessHealthOptions.SectionName);

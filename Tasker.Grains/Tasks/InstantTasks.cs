@@ -22,6 +22,7 @@ public sealed class InstantTasks(
     IHistoryStore history,
     TaskActivations activations,
     INewTaskStore newTasks,
+    IShortResultCache cache,
     IServiceProvider services,
     ILogger<InstantTasks> logger)
 {
@@ -30,8 +31,6 @@ public sealed class InstantTasks(
 
     // Made once: resolving a grain reference (its interface and grain type) was a visible share of a short task's cost.
     private readonly Lazy<GrainType> _taskGrainType = new(() => grains.GetGrain<ITaskGrain>("-").GetGrainId().Type);
-    private readonly Lazy<IShortResultCacheGrain[]> _cachePartitions = new(() =>
-        [.. Enumerable.Range(0, ResultCacheKey.ShortPartitions).Select(p => grains.GetGrain<IShortResultCacheGrain>(p))]);
 
     /// <summary>The grain id of task <paramref name="id"/>, as <c>GetGrain&lt;ITaskGrain&gt;(id)</c> has it.</summary>
     public GrainId TaskGrainId(string id) => GrainId.Create(_taskGrainType.Value, id);
@@ -151,10 +150,7 @@ public sealed class InstantTasks(
 
     /// <summary>Drops the short types' cache entry of this computation if it was stored by <paramref name="computedBefore"/>.</summary>
     public Task ExpireCacheEntryAsync(string type, string parametersJson, DateTimeOffset computedBefore) =>
-        CachePartition(type, parametersJson).ExpireAsync(type, parametersJson, computedBefore);
-
-    private IShortResultCacheGrain CachePartition(string type, string parametersJson) =>
-        _cachePartitions.Value[ResultCacheKey.ShortPartition(type, parametersJson)];
+        cache.ExpireAsync(type, parametersJson, computedBefore);
 
     /// <summary>Runs a short task to its end: through the short types' cache when its type is cacheable, else inline.</summary>
     public async Task RunAsync(string id, TaskState task, IInstantTaskHandler handler)
@@ -163,7 +159,7 @@ public sealed class InstantTasks(
         if (handler.Cacheable && task.ParentId is null)
         {
             // Children of a sequence are part of their parent's computation, which the cache already covers.
-            var answer = await CachePartition(task.Type, task.ParametersJson).GetOrComputeAsync(task.Type, task.ParametersJson);
+            var answer = await cache.GetOrComputeAsync(task.Type, task.ParametersJson);
             if (answer.Status is CacheLookupStatus.Hit or CacheLookupStatus.Computed)
             {
                 task.ResultJson = answer.ResultJson;

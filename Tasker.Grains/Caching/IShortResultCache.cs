@@ -1,0 +1,78 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Tasker.Handlers;
+using Tasker.Tasks;
+
+namespace Tasker.Caching;
+
+/// <summary>
+/// The short types' result cache as the front door sees it (docs/adr/009): concurrent identical requests share one
+/// computation, and a fresh result answers again. Its partitions are grains in a cluster, and plain objects in this
+/// process when one silo is the whole cluster (embedded mode): a grain call less on every short task (docs/adr/027).
+/// </summary>
+public interface IShortResultCache
+{
+    Task<CacheAnswer> GetOrComputeAsync(string type, string parametersJson);
+
+    /// <summary>Drops this computation's result if it was stored by <paramref name="computedBefore"/>.</summary>
+    Task ExpireAsync(string type, string parametersJson, DateTimeOffset computedBefore);
+
+    /// <summary>The partitions in this process when this silo is the whole cluster, else the partition grains.</summary>
+    public static IShortResultCache Create(IServiceProvider services) =>
+        services.GetRequiredService<TaskActivations>().WholeCluster
+            ? ActivatorUtilities.CreateInstance<LocalShortResultCache>(services)
+            : ActivatorUtilities.CreateInstance<GrainShortResultCache>(services);
+}
+
+/// <summary>The cache's partitions as grains (<see cref="ShortResultCacheGrain"/>), found by a stable hash on every silo.</summary>
+public sealed class GrainShortResultCache(IGrainFactory grains) : IShortResultCache
+{
+    // Made once: resolving a grain reference was a visible share of a short task's cost.
+    private readonly IShortResultCacheGrain[] _partitions =
+        [.. Enumerable.Range(0, ResultCacheKey.ShortPartitions).Select(p => grains.GetGrain<IShortResultCacheGrain>(p))];
+
+    public Task<CacheAnswer> GetOrComputeAsync(string type, string parametersJson) =>
+        Partition(type, parametersJson).GetOrComputeAsync(type, parametersJson);
+
+    public Task ExpireAsync(string type, string parametersJson, DateTimeOffset computedBefore) =>
+        Partition(type, parametersJson).ExpireAsync(type, parametersJson, computedBefore);
+
+    private IShortResultCacheGrain Partition(string type, string parametersJson) =>
+        _partitions[ResultCacheKey.ShortPartition(type, parametersJson)];
+}
+
+/// <summary>The cache's partitions in this process, each behind its own lock (a short computation takes microseconds).</summary>
+public sealed class LocalShortResultCache : IShortResultCache
+{
+    private readonly (Lock Lock, ShortResultCachePartition Cache)[] _partitions;
+
+    public LocalShortResultCache(TaskHandlerRegistry handlers, IOptions<TaskerOptions> options)
+    {
+        var capacity = options.Value.MaxCachedShortResults / ResultCacheKey.ShortPartitions;
+        _partitions = [.. Enumerable.Range(0, ResultCacheKey.ShortPartitions).Select(_ => (new Lock(), new ShortResultCachePartition(handlers, options, capacity)))];
+    }
+
+    public Task<CacheAnswer> GetOrComputeAsync(string type, string parametersJson)
+    {
+        var (gate, cache) = Partition(type, parametersJson);
+        lock (gate)
+        {
+            return Task.FromResult(cache.GetOrCompute(type, parametersJson));
+        }
+    }
+
+    public Task ExpireAsync(string type, string parametersJson, DateTimeOffset computedBefore)
+    {
+        var (gate, cache) = Partition(type, parametersJson);
+        lock (gate)
+        {
+            cache.Expire(type, parametersJson, computedBefore);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    // In one process a string hash is enough to spread the keys; no silo has to agree with another.
+    private (Lock, ShortResultCachePartition) Partition(string type, string parametersJson) =>
+        _partitions[(uint)HashCode.Combine(StringComparer.Ordinal.GetHashCode(type), StringComparer.Ordinal.GetHashCode(parametersJson)) % ResultCacheKey.ShortPartitions];
+}
