@@ -50,9 +50,12 @@ public sealed class TaskerOptions : IValidatableObject
     [Range(1, 1_000_000)]
     public int MaxInputLength { get; set; } = 10_000;
 
-    /// <summary>Rows a csv-export chunk writes when the task does not say (<c>chunk_rows</c>). Default 10,000.</summary>
+    /// <summary>
+    /// Most rows a csv-export chunk writes when the task does not say (<c>chunk_rows</c>). Default 100,000: a chunk ends
+    /// at <see cref="ChunkBudget"/> first, so the budget sizes the chunks.
+    /// </summary>
     [Range(10, 1_000_000)]
-    public int ExportChunkRows { get; set; } = 10_000;
+    public int ExportChunkRows { get; set; } = 100_000;
 
     /// <summary>Rows a csv-import chunk stores when the task does not say (<c>chunk_rows</c>). Default 5,000.</summary>
     [Range(10, 1_000_000)]

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -12,8 +13,9 @@ namespace Tasker.Handlers;
 
 /// <summary>
 /// <c>csv-export</c> {from, till, chunk_rows}: the data set's rows dated in [from, till] into a CSV file, in (date, id)
-/// order, one chunk of rows at a time. After each chunk the checkpoint holds the last row written and the file's
-/// length, so a run that goes on elsewhere cuts the file back to that length and writes no row twice.
+/// order, one chunk at a time: a chunk writes rows until the chunk budget is spent (at most <c>chunk_rows</c>). After
+/// each chunk the checkpoint holds the last row written and the file's length, so a run that goes on elsewhere cuts the
+/// file back to that length and writes no row twice.
 /// </summary>
 public sealed class CsvExportHandler(IRecordStore store, TaskFiles files, IOptions<TaskerOptions> options) : IChunkedTaskHandler
 {
@@ -21,6 +23,9 @@ public sealed class CsvExportHandler(IRecordStore store, TaskFiles files, IOptio
 
     /// <summary>The columns of an exported file, which csv-import reads back.</summary>
     public static readonly string[] Columns = ["id", "date", "name", "email", "city", "amount"];
+
+    /// <summary>Rows per read of the data set; a chunk reads as many times as its budget allows.</summary>
+    public const int ReadRows = 5_000;
 
     private static readonly CsvConfiguration _csv = new(CultureInfo.InvariantCulture) { NewLine = "\n" };
     private static readonly UTF8Encoding _utf8 = new(encoderShouldEmitUTF8Identifier: false);
@@ -35,7 +40,7 @@ public sealed class CsvExportHandler(IRecordStore store, TaskFiles files, IOptio
     [
         new("from", ParameterKind.Date, Example: "2019-01-01", Hint: "the data set spans 2010–2019"),
         new("till", ParameterKind.Date, Example: "2019-12-31"),
-        new("chunk_rows", ParameterKind.Int, Optional: true, Min: 10, Max: 100_000, Hint: "rows per chunk"),
+        new("chunk_rows", ParameterKind.Int, Optional: true, Min: 10, Max: 100_000, Hint: "most rows per chunk; a chunk ends at the chunk budget"),
     ];
 
     public ProducedFile? Produces { get; } = new("text/csv; charset=utf-8", ".csv");
@@ -72,38 +77,40 @@ public sealed class CsvExportHandler(IRecordStore store, TaskFiles files, IOptio
         var saved = Checkpoint.Read(context.Checkpoint.Data);
         var total = saved?.Total ?? await store.CountAsync(from, till, cancellationToken);
         var after = saved?.LastDay is { } day ? new RecordCursor(DateOnly.ParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture), saved.LastId) : null;
-        var rows = await store.ReadAsync(from, till, after, chunkRows, cancellationToken);
 
-        // Off the grain's turn: the file system calls and the fsync (docs: external tasks and grains); nothing in
-        // there touches the grain, and the file's length comes back to its turn.
-        var length = await Task.Run(() => WriteChunkAsync(context.TaskId, saved, rows), cancellationToken);
-        if (length is null)
+        // Off the grain's turn: the reads, the file system calls and the fsync (docs: external tasks and grains);
+        // nothing in there touches the grain, and what was written comes back to its turn.
+        var chunk = await Task.Run(() => WriteChunkAsync(context.TaskId, new ChunkRange(from, till, after, chunkRows, context.Budget), saved, cancellationToken), cancellationToken);
+        if (chunk is null)
         {
             return new ChunkOutcome(context.Checkpoint, new TaskProgress(context.Checkpoint.Position, total),
                 Error: $"the export file was lost after {context.Checkpoint.Position} rows (is Tasker:Files:Path shared by every silo?)");
         }
 
-        var written = context.Checkpoint.Position + rows.Count;
+        var written = context.Checkpoint.Position + chunk.Rows;
         var progress = new TaskProgress(written, Math.Max(total, written));
-        var last = rows.Count > 0 ? rows[^1] : null;
         var checkpoint = new TaskCheckpoint(written, Checkpoint.Write(new Checkpoint(
             total,
-            length.Value,
-            last?.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? saved?.LastDay,
-            last?.Id ?? saved?.LastId ?? 0)));
+            chunk.Length,
+            chunk.Last?.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? saved?.LastDay,
+            chunk.Last?.Id ?? saved?.LastId ?? 0)));
 
-        if (rows.Count == chunkRows)
+        if (!chunk.Finished)
         {
             return new ChunkOutcome(checkpoint, progress);
         }
 
         await Task.Run(() => File.Move(files.ExportInProgress(context.TaskId), files.Export(context.TaskId), overwrite: true), cancellationToken);
-        var result = JsonSerializer.Serialize(new ExportResult(written, length.Value, FileLink(context.TaskId)), HandlerJson.Options);
+        var result = JsonSerializer.Serialize(new ExportResult(written, chunk.Length, FileLink(context.TaskId)), HandlerJson.Options);
         return new ChunkOutcome(checkpoint, progress, ResultJson: result);
     }
 
-    /// <summary>Appends the rows to the file in progress, on disk before it returns; its length, or null when it was lost.</summary>
-    private async Task<long?> WriteChunkAsync(string taskId, Checkpoint? saved, IReadOnlyList<DataRecord> rows)
+    /// <summary>
+    /// Appends the chunk's rows to the file in progress, on disk before it returns: rows read <see cref="ReadRows"/> at
+    /// a time, the next read on its way while the last rows are written, until the chunk budget is spent, the chunk has
+    /// <c>chunk_rows</c> rows, or the range ends. Null when the file was lost.
+    /// </summary>
+    private async Task<WrittenChunk?> WriteChunkAsync(string taskId, ChunkRange range, Checkpoint? saved, CancellationToken cancellationToken)
     {
         var path = files.ExportInProgress(taskId);
         if (saved is not null && !RecoverFile(taskId, path, saved.Bytes))
@@ -111,39 +118,79 @@ public sealed class CsvExportHandler(IRecordStore store, TaskFiles files, IOptio
             return null;
         }
 
-        await using (var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 1 << 16, useAsync: true))
+        var started = Stopwatch.GetTimestamp();
+        var (rows, last, finished) = (0, (DataRecord?)null, false);
+        Task<IReadOnlyList<DataRecord>>? next = null;
+        using var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 1 << 16);
+        try
         {
             // Whatever a dropped or interrupted chunk wrote past the checkpoint goes.
             stream.SetLength(saved?.Bytes ?? 0);
             stream.Position = stream.Length;
-            await using (var writer = new StreamWriter(stream, _utf8, 1 << 16, leaveOpen: true))
-            await using (var csv = new CsvWriter(writer, _csv, leaveOpen: true))
+            using (var writer = new StreamWriter(stream, _utf8, 1 << 16, leaveOpen: true))
+            using (var csv = new CsvWriter(writer, _csv, leaveOpen: true))
             {
                 if (saved is null)
                 {
-                    foreach (var column in Columns)
-                    {
-                        csv.WriteField(column);
-                    }
-
-                    await csv.NextRecordAsync();
+                    WriteHeader(csv);
                 }
 
-                foreach (var row in rows)
+                var asked = Math.Min(ReadRows, range.ChunkRows);
+                next = store.ReadAsync(range.From, range.Till, range.After, asked, cancellationToken);
+                while (next is not null)
                 {
-                    csv.WriteField(row.Id);
-                    csv.WriteField(row.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-                    csv.WriteField(row.Name);
-                    csv.WriteField(row.Email);
-                    csv.WriteField(row.City);
-                    csv.WriteField(row.Amount.ToString("0.00", CultureInfo.InvariantCulture));
-                    await csv.NextRecordAsync();
+                    var batch = await next;
+                    next = null;
+                    rows += batch.Count;
+                    last = batch.Count > 0 ? batch[^1] : last;
+                    finished = batch.Count < asked;
+                    var room = range.ChunkRows - rows;
+                    if (!finished && room > 0 && Stopwatch.GetElapsedTime(started) < range.Budget)
+                    {
+                        asked = Math.Min(ReadRows, room);
+                        next = store.ReadAsync(range.From, range.Till, new RecordCursor(last!.Date, last.Id), asked, cancellationToken);
+                    }
+
+                    // Synchronous on purpose: this runs off the grain's turn already, and CsvHelper's async writer
+                    // (an await per row, flushing through an async file) cost more than the rows themselves.
+                    WriteRows(csv, batch);
                 }
             }
 
             // On disk before the checkpoint says so.
             stream.Flush(flushToDisk: true);
-            return stream.Length;
+            return new WrittenChunk(rows, stream.Length, last, finished);
+        }
+        finally
+        {
+            if (next is not null)
+            {
+                await ((Task)next).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // A read left behind by a failure.
+            }
+        }
+    }
+
+    private static void WriteHeader(CsvWriter csv)
+    {
+        foreach (var column in Columns)
+        {
+            csv.WriteField(column);
+        }
+
+        csv.NextRecord();
+    }
+
+    private static void WriteRows(CsvWriter csv, IReadOnlyList<DataRecord> rows)
+    {
+        foreach (var row in rows)
+        {
+            csv.WriteField(row.Id);
+            csv.WriteField(row.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            csv.WriteField(row.Name);
+            csv.WriteField(row.Email);
+            csv.WriteField(row.City);
+            csv.WriteField(row.Amount.ToString("0.00", CultureInfo.InvariantCulture));
+            csv.NextRecord();
         }
     }
 
@@ -188,6 +235,12 @@ public sealed class CsvExportHandler(IRecordStore store, TaskFiles files, IOptio
         DateOnly.ParseExact(CanonicalParameters.Text(parameters, name), "yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private sealed record ExportResult(long Rows, long Bytes, string File);
+
+    /// <summary>What a chunk reads: rows dated [From, Till] after the cursor, at most ChunkRows of them, within Budget.</summary>
+    private sealed record ChunkRange(DateOnly From, DateOnly Till, RecordCursor? After, int ChunkRows, TimeSpan Budget);
+
+    /// <summary>What a chunk wrote: its rows, the file's length after them, the last row, and whether the range ended.</summary>
+    private sealed record WrittenChunk(int Rows, long Length, DataRecord? Last, bool Finished);
 
     /// <summary>What a chunk leaves for the next: rows in range, the file's length, and the last row written.</summary>
     private sealed record Checkpoint(long Total, long Bytes, string? LastDay, long LastId)

@@ -30,6 +30,7 @@ public sealed partial class DataSetSeeder(IRecordStore store, IOptions<DataSetOp
             added += await store.AddAsync(DataSetGenerator.Source, batch, cancellationToken);
         }
 
+        await store.ArrangeByDateAsync(cancellationToken);
         Seeded(logger, added, wanted);
     }
 

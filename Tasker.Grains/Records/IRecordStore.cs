@@ -20,4 +20,10 @@ public interface IRecordStore
 
     /// <summary>How many rows came from <paramref name="source"/>.</summary>
     Task<long> CountSourceAsync(string source, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Lays the rows out in (date, id) order where the store keeps its own order (a table's heap), so that reading a
+    /// range walks it in place; called once the data set is seeded. Nothing to do where the order is kept already.
+    /// </summary>
+    Task ArrangeByDateAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
