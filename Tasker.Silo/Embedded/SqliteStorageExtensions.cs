@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Serialization;
@@ -34,6 +35,8 @@ public static partial class SqliteStorageExtensions
         silo.Services.AddKeyedSingleton<IGrainStorage>(TaskerStorage.Name, (services, _) =>
             new OffTurnGrainStorage(AdoNetGrainStorageFactory.Create(services, TaskerStorage.Name)));
 
+        // New tasks' first writes through the database's one writer, grouped (docs/adr/026).
+        silo.Services.Replace(ServiceDescriptor.Singleton<Tasker.Tasks.INewTaskStore, SqliteNewTaskStore>());
         silo.Services.AddSingleton<SqliteHistoryStore>();
         silo.Services.AddSingleton<IHistoryStore>(s => s.GetRequiredService<SqliteHistoryStore>());
         silo.Services.AddSingleton<IRecordStore, SqliteRecordStore>();
