@@ -44,7 +44,7 @@ public static class TaskerSiloBuilderExtensions
         AddValidatedOptions<Shell.ShellOptions>(silo.Services, Shell.ShellOptions.SectionName);
         silo.Services.AddSingleton<TaskHandlerRegistry>();
         silo.Services.AddSingleton<InstantTasks>();
-        silo.Services.TryAddSingleton<INewTaskStore, GrainStorageNewTaskStore>(); // Cluster mode registers its own first.
+        silo.Services.TryAddSingleton<INewTaskStore, GrainStorageNewTaskStore>(); // The PostgreSQL and SQLite storages replace it (ADR 026).
         silo.Services.TryAddSingleton(new TaskActivations(wholeCluster: false)); // Embedded mode registers its own first.
         silo.Services.AddSingleton(Caching.IShortResultCache.Create);
         silo.Services.AddSingleton<Secrets.SecretParameters>(); // Its ISecretProtector comes from the host (docs/adr/018).
