@@ -12,6 +12,10 @@ public interface IProcessRegistryGrain : IGrainWithIntegerKey
     [Alias("SetStatus")]
     Task<ProcessTable> SetStatusAsync(string type, ProcessStatus status, string? reason);
 
+    /// <summary>Sets several types' statuses in one write, all or none; returns the new table.</summary>
+    [Alias("SetStatuses")]
+    Task<ProcessTable> SetStatusesAsync(Dictionary<string, ProcessStatus> statuses, string? reason);
+
     /// <summary>Sets a type's status only while it is <paramref name="expected"/> (Tasker's own alarms never override a person's choice).</summary>
     [Alias("ChangeStatus")]
     Task<bool> ChangeStatusAsync(string type, ProcessStatus expected, ProcessStatus status, string? reason);

@@ -82,14 +82,18 @@ public sealed record UserKeyResult(
 /// Absent when the request is anonymous (authentication off). Grains that hold a user's data (tasks, histories)
 /// check it at their boundary: a non-admin caller sees and changes only what belongs to its own client name.
 /// </remarks>
-public sealed record Caller(string Name, bool IsAdmin)
+/// <param name="MayRunCommands">Whether the caller may submit tasks that run commands on the agents (the shell role, or admin).</param>
+public sealed record Caller(string Name, bool IsAdmin, bool MayRunCommands = false)
 {
     private const string NameKey = "tasker.caller";
     private const string AdminKey = "tasker.caller.admin";
+    private const string CommandsKey = "tasker.caller.commands";
 
     /// <summary>The caller of the grain call now running, or null when anonymous.</summary>
     public static Caller? Current =>
-        RequestContext.Get(NameKey) is string name ? new Caller(name, RequestContext.Get(AdminKey) is true) : null;
+        RequestContext.Get(NameKey) is string name
+            ? new Caller(name, RequestContext.Get(AdminKey) is true, RequestContext.Get(CommandsKey) is true)
+            : null;
 
     /// <summary>Sets the caller for the grain calls made from here on in this asynchronous flow.</summary>
     public static void Set(Caller? caller)
@@ -98,11 +102,13 @@ public sealed record Caller(string Name, bool IsAdmin)
         {
             RequestContext.Remove(NameKey);
             RequestContext.Remove(AdminKey);
+            RequestContext.Remove(CommandsKey);
             return;
         }
 
         RequestContext.Set(NameKey, caller.Name);
         RequestContext.Set(AdminKey, caller.IsAdmin);
+        RequestContext.Set(CommandsKey, caller.MayRunCommands || caller.IsAdmin);
     }
 
     /// <summary>Whether this caller may see or change what belongs to <paramref name="client"/>.</summary>

@@ -46,6 +46,17 @@ public interface IInstantTaskHandler : ITaskHandler
     string Execute(string parametersJson);
 }
 
+/// <summary>
+/// A type whose tasks run on executor agents (<c>tasker agent</c>), never inside a silo: what an agent runs is remote code
+/// execution by design, so these types are off unless <c>Tasker:Shell:Enabled</c> is true, and only callers the shell
+/// policy allows may submit them (docs/adr/013, 028). The front end's seam and the task grain both ask this, not the name.
+/// </summary>
+public interface IAgentTaskHandler : ITaskHandler
+{
+    /// <summary>The command and time limit an agent runs, from validated canonical parameters.</summary>
+    (string Command, int TimeoutSeconds) ReadCommand(string parametersJson);
+}
+
 /// <summary>A long type: worked in chunks, with a checkpoint after each one.</summary>
 public interface IChunkedTaskHandler : ITaskHandler
 {

@@ -34,14 +34,22 @@ public sealed class ProcessRegistryGrain(
 {
     public Task<ProcessTable> GetTableAsync() => Task.FromResult(Table());
 
-    public async Task<ProcessTable> SetStatusAsync(string type, ProcessStatus status, string? reason)
+    public Task<ProcessTable> SetStatusAsync(string type, ProcessStatus status, string? reason) =>
+        SetStatusesAsync(new Dictionary<string, ProcessStatus> { [type] = status }, reason);
+
+    public async Task<ProcessTable> SetStatusesAsync(Dictionary<string, ProcessStatus> statuses, string? reason)
     {
-        if (!handlers.TryGet(type, out _))
+        if (statuses.Keys.FirstOrDefault(type => !handlers.TryGet(type, out _)) is { } unknown)
         {
-            throw new ArgumentException($"Unknown task type '{type}'.", nameof(type));
+            throw new ArgumentException($"Unknown task type '{unknown}'.", nameof(statuses));
         }
 
-        state.State.Entries[type] = new ProcessRecord(type, status, reason, DateTimeOffset.UtcNow);
+        var now = DateTimeOffset.UtcNow;
+        foreach (var (type, status) in statuses)
+        {
+            state.State.Entries[type] = new ProcessRecord(type, status, reason, now);
+        }
+
         state.State.Version++;
         try
         {

@@ -8,7 +8,7 @@ namespace Tasker.Shell;
 /// <c>shell</c>: a command run by an executor agent (<c>tasker agent</c>), never inside a silo. The task waits in
 /// the shell queue until an agent picks it; the agent reports exit code, stdout and stderr.
 /// </summary>
-public sealed class ShellHandler(IOptions<ShellOptions> options) : ITaskHandler
+public sealed class ShellHandler(IOptions<ShellOptions> options) : IAgentTaskHandler
 {
     public const string TypeName = "shell";
 
@@ -63,8 +63,7 @@ public sealed class ShellHandler(IOptions<ShellOptions> options) : ITaskHandler
         return reader.Complete();
     }
 
-    /// <summary>The command and time limit of validated canonical parameters.</summary>
-    public static (string Command, int TimeoutSeconds) Read(string parametersJson)
+    public (string Command, int TimeoutSeconds) ReadCommand(string parametersJson)
     {
         var parameters = CanonicalParameters.Parse(parametersJson);
         return (CanonicalParameters.Text(parameters, "command"), (int)CanonicalParameters.Integer(parameters, "timeout_s"));

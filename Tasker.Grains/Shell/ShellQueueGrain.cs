@@ -78,6 +78,10 @@ public sealed class ShellQueueGrain(
     public async Task<ShellLeaseGrant?> PickAsync(string agent)
     {
         Seen(agent, null);
+        if (!Shell.Enabled)
+        {
+            return null; // Shell tasks are off: whatever waits here stays queued, and no command goes out.
+        }
         while (_queued.Take() is { } first)
         {
             // Watched from now on, and stored so before the task is asked: a pick that fails half way is found at the deadline.

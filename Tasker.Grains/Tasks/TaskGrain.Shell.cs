@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Tasker.Handlers;
 using Tasker.Shell;
 
 namespace Tasker.Tasks;
@@ -12,7 +13,18 @@ namespace Tasker.Tasks;
 /// </summary>
 public sealed partial class TaskGrain : IShellTaskGrain
 {
-    private bool IsShell => S.Exists && S.Type == ShellHandler.TypeName;
+    private bool RunsOnAgent => S.Exists && handlers.TryGet(S.Type, out var handler) && handler is IAgentTaskHandler;
+
+    private (string Command, int TimeoutSeconds) Command() => ((IAgentTaskHandler)handlers.Get(S.Type)).ReadCommand(S.ParametersJson);
+
+    /// <summary>
+    /// Why this grain refuses to take an agent task, or null: the front end's seam refuses these first (docs/adr/028),
+    /// so this answers only a way in that skipped it. Shell tasks are off unless enabled; a signed-in caller needs the role.
+    /// </summary>
+    private string? RefuseAgentTask(TaskSubmission submission) =>
+        !Shell.Enabled ? $"{submission.Type} tasks are off on this server (Tasker:Shell:Enabled is false)"
+        : Caller.Current is { MayRunCommands: false } caller ? $"user '{caller.Name}' may not submit {submission.Type} tasks (the '{UserRoles.Shell}' role is needed)"
+        : null;
 
     private ShellOptions Shell => shellOptions.Value;
 
@@ -33,9 +45,9 @@ public sealed partial class TaskGrain : IShellTaskGrain
 
     public async Task<ShellLeaseGrant?> LeaseAsync(string agent)
     {
-        if (!IsShell || S.Phase != TaskPhase.Queued)
+        if (!RunsOnAgent || S.Phase != TaskPhase.Queued || !Shell.Enabled)
         {
-            return null;
+            return null; // Switched off since it was queued: it waits, and no agent is handed its command.
         }
 
         var now = DateTimeOffset.UtcNow;
@@ -52,7 +64,7 @@ public sealed partial class TaskGrain : IShellTaskGrain
         await CommitAsync();
         await AfterPhaseChangeAsync();
         ShellLog.Leased(logger, Id, S.Client, agent, S.Attempts);
-        var (command, timeout) = ShellHandler.Read(S.ParametersJson);
+        var (command, timeout) = Command();
         return new ShellLeaseGrant(Id, command, timeout, S.Lease.Token, S.Lease.ExpiresAt, S.Attempts, S.Client);
     }
 
@@ -63,7 +75,7 @@ public sealed partial class TaskGrain : IShellTaskGrain
             return new ShellCallResult(ShellCallStatus.NotFound);
         }
 
-        if (IsShell && S.Phase == TaskPhase.Cancelled)
+        if (RunsOnAgent && S.Phase == TaskPhase.Cancelled)
         {
             return new ShellCallResult(ShellCallStatus.Cancelled, Task: _published, Reason: $"Task {Id} was cancelled: kill the command.");
         }
@@ -91,7 +103,7 @@ public sealed partial class TaskGrain : IShellTaskGrain
         }
 
         var agent = S.Lease!.Agent;
-        var (_, timeout) = ShellHandler.Read(S.ParametersJson);
+        var (_, timeout) = Command();
         S.ResultJson = ResultJson(report, agent);
         if (report.StartError is { } startError)
         {
@@ -145,7 +157,7 @@ public sealed partial class TaskGrain : IShellTaskGrain
 
     public async Task<LeaseCheck> CheckLeaseAsync()
     {
-        if (!IsShell || S.Phase.IsFinal())
+        if (!RunsOnAgent || S.Phase.IsFinal())
         {
             return new LeaseCheck(LeaseCheckStatus.Gone);
         }
@@ -183,7 +195,7 @@ public sealed partial class TaskGrain : IShellTaskGrain
     private ShellCallResult? Refuse(string lease)
     {
         string? reason = null;
-        if (!IsShell)
+        if (!RunsOnAgent)
         {
             reason = $"task {Id} is a {S.Type} task, not a shell task";
         }

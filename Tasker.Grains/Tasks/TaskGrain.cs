@@ -49,7 +49,7 @@ public sealed partial class TaskGrain(
         if (S.Exists)
         {
             _published = ToSnapshot();
-            if (S.Phase == TaskPhase.Running && !IsShell) // A running shell task runs on its agent, not here.
+            if (S.Phase == TaskPhase.Running && !RunsOnAgent) // A running shell task runs on its agent, not here.
             {
                 TaskGrainLog.Resumed(logger, Id, S.Client, S.Checkpoint.Position);
                 Chunks.Start();
@@ -79,6 +79,16 @@ public sealed partial class TaskGrain(
         }
 
         var handler = handlers.Get(submission.Type);
+        if (Caller.Current is { } caller && !caller.MayAccess(submission.Client))
+        {
+            throw new SubmissionRefusedException($"user '{caller.Name}' may not submit tasks for client '{submission.Client}'");
+        }
+
+        if (handler is IAgentTaskHandler && RefuseAgentTask(submission) is { } refusal)
+        {
+            throw new SubmissionRefusedException(refusal);
+        }
+
         state.State = TaskState.Accept(submission);
         try
         {
@@ -117,7 +127,7 @@ public sealed partial class TaskGrain(
             case IChunkedTaskHandler when handler.Cacheable && submission.ParentId is null:
                 await Cache.JoinAsync();
                 break;
-            case ShellHandler:
+            case IAgentTaskHandler:
                 await EnqueueShellAsync(); // Queued until an agent picks it; never run in a silo.
                 break;
             default:
@@ -176,7 +186,7 @@ public sealed partial class TaskGrain(
             return new TaskCommandResult(TaskCommandStatus.NotFound, null);
         }
 
-        if (TaskLifecycle.Decide(TaskEvent.Pause, S.Phase, IsShell) is { Legal: false } refused)
+        if (TaskLifecycle.Decide(TaskEvent.Pause, S.Phase, RunsOnAgent) is { Legal: false } refused)
         {
             return Illegal("pause", refused.Refusal!);
         }
@@ -198,7 +208,7 @@ public sealed partial class TaskGrain(
             return new TaskCommandResult(TaskCommandStatus.NotFound, null);
         }
 
-        if (TaskLifecycle.Decide(TaskEvent.Resume, S.Phase, IsShell) is { Legal: false } refused)
+        if (TaskLifecycle.Decide(TaskEvent.Resume, S.Phase, RunsOnAgent) is { Legal: false } refused)
         {
             return Illegal("resume", refused.Refusal!);
         }
@@ -218,7 +228,7 @@ public sealed partial class TaskGrain(
             return new TaskCommandResult(TaskCommandStatus.NotFound, null);
         }
 
-        if (TaskLifecycle.Decide(TaskEvent.Cancel, S.Phase, IsShell) is { Legal: false } refused)
+        if (TaskLifecycle.Decide(TaskEvent.Cancel, S.Phase, RunsOnAgent) is { Legal: false } refused)
         {
             return Illegal("cancel", refused.Refusal!);
         }
@@ -233,7 +243,7 @@ public sealed partial class TaskGrain(
 
         await CommitAsync();
         await ReleaseReminderAsync();
-        if (IsShell)
+        if (RunsOnAgent)
         {
             await ShellQueue().ForgetAsync(Id); // The agent hears of it at its next heartbeat and kills the command.
         }
@@ -255,7 +265,7 @@ public sealed partial class TaskGrain(
             return new TaskCommandResult(TaskCommandStatus.NotFound, null);
         }
 
-        if (TaskLifecycle.Decide(TaskEvent.Delete, S.Phase, IsShell) is { Legal: false } refused)
+        if (TaskLifecycle.Decide(TaskEvent.Delete, S.Phase, RunsOnAgent) is { Legal: false } refused)
         {
             return Illegal("delete", refused.Refusal!);
         }
@@ -285,7 +295,7 @@ public sealed partial class TaskGrain(
             return true;
         }
 
-        if (TaskLifecycle.ExpiringEnd(S, IsShell, endedBefore) is not { } finishedAt)
+        if (TaskLifecycle.ExpiringEnd(S, RunsOnAgent, endedBefore) is not { } finishedAt)
         {
             return false; // A task that has not ended never expires.
         }

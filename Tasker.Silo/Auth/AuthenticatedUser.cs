@@ -18,7 +18,7 @@ public sealed record AuthenticatedUser(string Name, string Tier, IReadOnlyList<s
 
     /// <summary>The grain-call caller of a request's user, or null when the request is anonymous.</summary>
     public static Caller? CallerOf(ClaimsPrincipal user) =>
-        user.Identity is { IsAuthenticated: true, Name: { } name } ? new Caller(name, user.IsInRole(UserRoles.Admin)) : null;
+        user.Identity is { IsAuthenticated: true, Name: { } name } ? new Caller(name, user.IsInRole(UserRoles.Admin), user.IsInRole(UserRoles.Shell)) : null;
 
     /// <summary>The tier of a signed-in request's user, else null.</summary>
     public static string? TierOf(ClaimsPrincipal user) => user.FindFirst(TierClaim)?.Value;

@@ -4,9 +4,10 @@ using Tasker.Users;
 namespace Tasker.Silo.Auth;
 
 /// <summary>
-/// Who a submission is for, and whether its priority is allowed: the one seam every way of submitting a task goes
-/// through (JSON, upload, the old systems' adapters). A signed-in user's client is its user name (given or omitted);
-/// only an admin may submit for another client. A tier caps the priority its users may ask for.
+/// Who a submission is for, and whether its priority is allowed (docs/adr/015): a signed-in user's client is its user
+/// name (given or omitted); only an admin may submit for another client; a tier caps the priority its users may ask for.
+/// Readers use <see cref="Resolve"/> to name a bad field in their own words; the submission seam
+/// (<see cref="FrontEnd.TaskSubmitter"/>) applies the same rule to every task, whichever way it came in.
 /// </summary>
 public static class Submitters
 {
@@ -16,26 +17,42 @@ public static class Submitters
     /// <summary>The client the task belongs to, or null after adding the error that says why not.</summary>
     public static string? Resolve(HttpRequest request, string? requested, TaskPriority priority, IDictionary<string, string[]> errors)
     {
-        var user = request.HttpContext.User;
-        if (AuthenticatedUser.CallerOf(user) is not { } caller)
+        if (AuthenticatedUser.CallerOf(request.HttpContext.User) is not { } caller)
         {
             return requested;
         }
 
-        if (AuthenticatedUser.TierOf(user) is { } tierName
-            && request.HttpContext.RequestServices.GetRequiredService<IOptions<TiersOptions>>().Value.Tiers.TryGetValue(tierName, out var tier)
+        var client = requested ?? caller.Name;
+        Check(request.HttpContext, caller, client, priority, errors);
+        return errors.ContainsKey("client") ? null : client;
+    }
+
+    /// <summary>The errors that refuse <paramref name="submission"/> to the caller of <paramref name="context"/>, or null.</summary>
+    public static Dictionary<string, string[]>? Refuse(HttpContext context, TaskSubmission submission)
+    {
+        if (AuthenticatedUser.CallerOf(context.User) is not { } caller)
+        {
+            return null; // Anonymous: authentication is off, and the server listens on loopback only.
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        Check(context, caller, submission.Client, submission.Priority, errors);
+        return errors.Count > 0 ? errors : null;
+    }
+
+    private static void Check(HttpContext context, Caller caller, string client, TaskPriority priority, IDictionary<string, string[]> errors)
+    {
+        if (AuthenticatedUser.TierOf(context.User) is { } tierName
+            && context.RequestServices.GetRequiredService<IOptions<TiersOptions>>().Value.Tiers.TryGetValue(tierName, out var tier)
             && Rank(priority) > Rank(ParsePriority(tier.MaxPriority)))
         {
             errors["priority"] = [$"priority {priority.ToString().ToLowerInvariant()} is above what tier {tierName} allows ({tier.MaxPriority})"];
         }
 
-        if (requested is null || requested == caller.Name || caller.IsAdmin)
+        if (!caller.MayAccess(client))
         {
-            return requested ?? caller.Name;
+            errors["client"] = [$"client must be your user name '{caller.Name}', or be left out"];
         }
-
-        errors["client"] = [$"client must be your user name '{caller.Name}', or be left out"];
-        return null;
     }
 
     private static TaskPriority ParsePriority(string text) =>

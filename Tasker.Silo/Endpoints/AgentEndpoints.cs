@@ -58,6 +58,8 @@ public static class AgentEndpoints
         app.MapGet("/agents", ListAgentsAsync)
             .WithTags("Agents")
             .WithSummary("The executor agents heard from, and the shell queue")
+            .WithDescription("Admins only: the agents' current tasks are every user's.")
+            .RequireAuthorization(Hosting.AuthExtensions.AdminPolicy)
             .Produces<AgentsView>();
         return app;
     }

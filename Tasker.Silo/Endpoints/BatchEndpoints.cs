@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Tasker.Api;
 using Tasker.Silo.FrontEnd;
-using Tasker.Silo.FrontEnd.Shell;
 
 namespace Tasker.Silo.Endpoints;
 
@@ -17,10 +16,6 @@ namespace Tasker.Silo.Endpoints;
 public static class BatchEndpoints
 {
     public const int MaxItems = 1_000;
-
-    // Items of one batch submitted at once: enough to keep the cores and storage busy, few enough that one batch
-    // does not queue thousands of grain calls ahead of everyone else's requests.
-    private const int Parallelism = 64;
 
     public static RouteGroupBuilder MapBatchEndpoint(this RouteGroupBuilder group)
     {
@@ -39,10 +34,8 @@ public static class BatchEndpoints
         HttpRequest request,
         TaskRequestReader reader,
         TaskSubmitter submitter,
-        IShellSubmissionPolicy shellPolicy,
         TaskViews views,
         IOptions<FrontEndOptions> options,
-        Tasker.Silo.Auth.TierRateLimiter tiers,
         CancellationToken cancellationToken)
     {
         var (document, problem) = await JsonBody.ReadObjectAsync(
@@ -52,7 +45,7 @@ public static class BatchEndpoints
             return problem!;
         }
 
-        var items = new List<(TaskSubmission? Submission, string? Key, IResult? Problem)>();
+        var items = new List<TaskSubmitter.Item>();
         using (document)
         {
             var count = document.RootElement.GetArrayLength();
@@ -61,63 +54,27 @@ public static class BatchEndpoints
                 return Problems.BadRequest("invalid-batch", "Invalid batch", $"A batch holds 1 to {MaxItems:N0} task requests; this one holds {count:N0}.");
             }
 
-            // A batch of N counts as N requests against the user's tier (the request itself took the first permit).
-            if (tiers.MaxBatch(request.HttpContext) is { } most && count > most)
-            {
-                return Problems.Problem(StatusCodes.Status429TooManyRequests, "Batch too large for the tier", "batch-too-large",
-                    $"A batch of N counts as N requests, and user '{request.HttpContext.User.Identity?.Name}' may send {most} per second: send at most {most} items per batch.");
-            }
-
-            using var lease = tiers.TakeMore(request.HttpContext, count - 1);
-            if (!lease.IsAcquired)
-            {
-                request.HttpContext.Response.Headers.RetryAfter = "1";
-                return Problems.Problem(StatusCodes.Status429TooManyRequests, "Too many requests", "rate-limited",
-                    $"User '{request.HttpContext.User.Identity?.Name}' sent more requests per second than its tier allows (a batch of {count} counts as {count}); retry after 1 s.");
-            }
-
             foreach (var element in document.RootElement.EnumerateArray())
             {
-                var item = reader.CheckBatchItem(request, element);
-                if (item.Submission?.Type == Tasker.Shell.ShellHandler.TypeName && shellPolicy.Refuse(request.HttpContext) is { } refused)
-                {
-                    item = (null, null, refused);
-                }
-
-                items.Add(item);
+                var (submission, key, refused) = reader.CheckBatchItem(request, element);
+                items.Add(new TaskSubmitter.Item(submission, key, refused));
             }
         }
 
-        var results = new BatchItemResult[items.Count];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, items.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
-            async (i, _) => results[i] = items[i] is { Submission: { } submission } item
-                ? await SubmitAsync(submitter, views, submission, item.Key)
-                : Refused(items[i].Problem!));
+        // A batch of N counts as N requests against the user's tier, and each item meets every check of POST /tasks.
+        var (outcomes, whole) = await submitter.SubmitManyAsync(request.HttpContext, items, allOrNothing: false, cancellationToken);
+        if (outcomes is null)
+        {
+            return whole!;
+        }
+
+        var results = outcomes
+            .Select(o => o.Task is { } task
+                ? new BatchItemResult(task.Cached ? StatusCodes.Status200OK : StatusCodes.Status202Accepted, views.From(task), null)
+                : Refused(o.Problem!))
+            .ToArray();
         var accepted = results.Count(r => r.Task is not null);
         return TypedResults.Ok(new BatchResult(accepted, results.Length - accepted, results));
-    }
-
-    private static async Task<BatchItemResult> SubmitAsync(TaskSubmitter submitter, TaskViews views, TaskSubmission submission, string? key)
-    {
-        try
-        {
-            var (task, refusal) = await submitter.SubmitAsync(submission, key);
-            return task is null ? Refused(refusal!) : new BatchItemResult(task.Cached ? StatusCodes.Status200OK : StatusCodes.Status202Accepted, views.From(task), null);
-        }
-        catch (Tasker.Shell.ShellQueueFullException full)
-        {
-            return new BatchItemResult(StatusCodes.Status429TooManyRequests, null,
-                new BatchProblem("Shell queue full", StatusCodes.Status429TooManyRequests, full.Message, "shell-queue-full"));
-        }
-        catch (Exception exception) when (TaskerExceptionHandler.IsUnavailability(exception))
-        {
-            // This item alone could not be stored now; the others stand. Retrying it (with its key) is safe.
-            return new BatchItemResult(StatusCodes.Status503ServiceUnavailable, null, new BatchProblem(
-                "Service unavailable", StatusCodes.Status503ServiceUnavailable,
-                "Tasker cannot reach its storage or cluster right now; nothing was lost, retry this item shortly.", "unavailable"));
-        }
     }
 
     private static BatchItemResult Refused(IResult result)

@@ -113,9 +113,13 @@ public static class ProcessEndpoints
     }
 
     /// <summary>Sets a type's status in the registry, and this silo's copy of the table with it; returns the new table.</summary>
-    public static async Task<ProcessTable> SetStatusAsync(IGrainFactory grains, ProcessGate gate, string type, ProcessStatus status, string? reason)
+    public static Task<ProcessTable> SetStatusAsync(IGrainFactory grains, ProcessGate gate, string type, ProcessStatus status, string? reason) =>
+        SetStatusesAsync(grains, gate, new Dictionary<string, ProcessStatus> { [type] = status }, reason);
+
+    /// <summary>Sets several types' statuses at once (all or none), and this silo's copy of the table with them.</summary>
+    public static async Task<ProcessTable> SetStatusesAsync(IGrainFactory grains, ProcessGate gate, Dictionary<string, ProcessStatus> statuses, string? reason)
     {
-        var table = await grains.GetGrain<IProcessRegistryGrain>(0).SetStatusAsync(type, status, reason);
+        var table = await grains.GetGrain<IProcessRegistryGrain>(0).SetStatusesAsync(statuses, reason);
         gate.Accept(table);
         return table;
     }

@@ -7,7 +7,6 @@ using Tasker.Api;
 using Tasker.Files;
 using Tasker.Handlers;
 using Tasker.Silo.FrontEnd;
-using Tasker.Silo.FrontEnd.Shell;
 using Tasker.Tasks;
 
 namespace Tasker.Silo.Endpoints;
@@ -79,25 +78,19 @@ public static class TaskEndpoints
         TaskRequestReader reader,
         UploadReader uploads,
         TaskSubmitter submitter,
-        IShellSubmissionPolicy shellPolicy,
         TaskViews views,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         CancellationToken cancellationToken)
     {
-        var (submission, problem) = UploadReader.IsMultipart(request.ContentType)
+        var (submission, upload, problem) = UploadReader.IsMultipart(request.ContentType)
             ? await uploads.ReadAsync(request, cancellationToken)
-            : await reader.ReadAsync(request, cancellationToken);
+            : await reader.ReadAsync(request, cancellationToken) switch { var (s, p) => (s, (StagedUpload?)null, p) };
         if (submission is null)
         {
             return problem!;
         }
 
-        if (submission.Type == Tasker.Shell.ShellHandler.TypeName && shellPolicy.Refuse(request.HttpContext) is { } refused)
-        {
-            return refused;
-        }
-
-        var (task, refusal) = await submitter.SubmitAsync(submission, idempotencyKey);
+        var (task, refusal) = await submitter.SubmitAsync(request.HttpContext, submission, idempotencyKey, upload);
         return task is null ? refusal! : views.Answer(task);
     }
 

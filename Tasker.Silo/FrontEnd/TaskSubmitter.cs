@@ -1,28 +1,169 @@
 using System.Globalization;
+using Tasker.Handlers;
 using Tasker.Secrets;
+using Tasker.Silo.Auth;
+using Tasker.Silo.FrontEnd.Shell;
 using Tasker.Tasks;
 
 namespace Tasker.Silo.FrontEnd;
 
 /// <summary>
-/// Submits a validated request: refuses a suspended type, runs a short type at the front door, honours an
-/// Idempotency-Key, and otherwise hands the task to its grain. Every route that creates a task goes through here,
-/// the canonical <c>POST /tasks</c> and the old systems' routes alike.
+/// The one seam every way of submitting a task goes through (docs/adr/028): the canonical <c>POST /tasks</c>, its batch
+/// and uploads, and each old system's routes. Readers turn a body into <see cref="TaskSubmission"/>s; everything that
+/// decides whether the caller may have them is here, in this order: the agent-task switch and the shell policy, the
+/// client and the tier's priority cap, the process status, one rate permit per task, and idempotency. Then a short type
+/// runs at the front door, and any other is handed to its grain, which refuses again what this should have refused.
 /// </summary>
 public sealed class TaskSubmitter(
-    ProcessGate gate, IGrainFactory grains, InstantTasks instantTasks, SecretParameters secrets, Tasker.Handlers.TaskHandlerRegistry handlers)
+    ProcessGate gate,
+    IGrainFactory grains,
+    InstantTasks instantTasks,
+    SecretParameters secrets,
+    TaskHandlerRegistry handlers,
+    IShellSubmissionPolicy shellPolicy,
+    TierRateLimiter tiers)
 {
     private const int MaxIdempotencyKeyLength = 200;
 
-    /// <summary>The task as accepted (ended already for a short type), or the problem to answer instead.</summary>
-    public async Task<(TaskSnapshot? Task, IResult? Problem)> SubmitAsync(TaskSubmission submission, string? idempotencyKey = null)
+    // Items of one request submitted at once: enough to keep the cores and storage busy, few enough that one batch
+    // does not queue thousands of grain calls ahead of everyone else's requests.
+    private const int Parallelism = 64;
+
+    /// <summary>One task of a request that submits several: a checked submission, or the reader's problem with it.</summary>
+    public sealed record Item(TaskSubmission? Submission, string? IdempotencyKey = null, IResult? Problem = null);
+
+    /// <summary>
+    /// Submits one task for the caller of <paramref name="context"/> (the request's own rate permit pays for it). The task as
+    /// accepted (ended already for a short type), or the problem to answer instead. A staged upload is put in place only
+    /// once everything allows the task, and is removed on any refusal.
+    /// </summary>
+    public async Task<(TaskSnapshot? Task, IResult? Problem)> SubmitAsync(
+        HttpContext context, TaskSubmission submission, string? idempotencyKey = null, StagedUpload? upload = null)
     {
-        if (await gate.FindRefusalAsync(submission.Type) is { } suspended)
+        using (upload)
         {
-            return (null, Problems.Conflict("process-suspended", "Process suspended",
-                $"The process '{suspended.Type}' is suspended{Since(suspended)}{(suspended.Reason is { } reason ? $": {reason}" : "")}. New {suspended.Type} tasks are refused until it is active again."));
+            if (await RefuseAsync(context, submission, idempotencyKey) is { } refusal)
+            {
+                return (null, refusal);
+            }
+
+            return await StoreAsync(submission, idempotencyKey, upload);
+        }
+    }
+
+    /// <summary>
+    /// Submits the tasks of one request (a batch, 003's form): each costs one rate permit (the request's own is the first),
+    /// each meets every check of <see cref="SubmitAsync"/>. With <paramref name="allOrNothing"/>, the first refusal
+    /// answers for the whole request and nothing is submitted; otherwise each item has its own outcome, in order.
+    /// </summary>
+    /// <returns>Each item's task or problem, or the problem that refuses the whole request.</returns>
+    public async Task<(IReadOnlyList<(TaskSnapshot? Task, IResult? Problem)>? Results, IResult? Problem)> SubmitManyAsync(
+        HttpContext context, IReadOnlyList<Item> items, bool allOrNothing, CancellationToken cancellationToken)
+    {
+        if (Charge(context, items.Count) is { } overLimit)
+        {
+            return (null, overLimit);
         }
 
+        var results = new (TaskSnapshot? Task, IResult? Problem)[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            var problem = items[i] is { Submission: { } submission } item ? await RefuseAsync(context, submission, item.IdempotencyKey) : items[i].Problem;
+            if (problem is not null && allOrNothing)
+            {
+                return (null, problem);
+            }
+
+            results[i] = (null, problem);
+        }
+
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, items.Count).Where(i => results[i].Problem is null),
+            new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
+            async (i, _) => results[i] = await StoreOneOfManyAsync(items[i]));
+        return allOrNothing && results.FirstOrDefault(r => r.Problem is not null).Problem is { } failed ? (null, failed) : (results, null);
+    }
+
+    /// <summary>One item of several: what cannot be stored now is this item's problem, and the others stand.</summary>
+    private async Task<(TaskSnapshot? Task, IResult? Problem)> StoreOneOfManyAsync(Item item)
+    {
+        try
+        {
+            return await StoreAsync(item.Submission!, item.IdempotencyKey, upload: null);
+        }
+        catch (Tasker.Shell.ShellQueueFullException full)
+        {
+            return (null, Problems.Problem(StatusCodes.Status429TooManyRequests, "Shell queue full", "shell-queue-full", full.Message));
+        }
+        catch (Exception exception) when (TaskerExceptionHandler.IsUnavailability(exception))
+        {
+            // Retrying this item (with its key) is safe: nothing acknowledged is lost.
+            return (null, Problems.Problem(StatusCodes.Status503ServiceUnavailable, "Service unavailable", "unavailable",
+                "Tasker cannot reach its storage or cluster right now; nothing was lost, retry this item shortly."));
+        }
+    }
+
+    /// <summary>Whether the caller may have this task at all: the problem that refuses it, or null.</summary>
+    private async Task<IResult?> RefuseAsync(HttpContext context, TaskSubmission submission, string? idempotencyKey)
+    {
+        if (!handlers.TryGet(submission.Type, out var handler))
+        {
+            throw new ArgumentException($"A reader let through the unknown type '{submission.Type}'.", nameof(submission));
+        }
+
+        if (handler is IAgentTaskHandler && shellPolicy.Refuse(context) is { } notAllowed)
+        {
+            return notAllowed;
+        }
+
+        if (Submitters.Refuse(context, submission) is { } errors)
+        {
+            return Problems.Invalid(errors, "The task request is invalid");
+        }
+
+        if (await gate.FindRefusalAsync(submission.Type) is { } suspended)
+        {
+            return Problems.Conflict("process-suspended", "Process suspended",
+                $"The process '{suspended.Type}' is suspended{Since(suspended)}{(suspended.Reason is { } reason ? $": {reason}" : "")}. New {suspended.Type} tasks are refused until it is active again.");
+        }
+
+        if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > MaxIdempotencyKeyLength || idempotencyKey.Any(char.IsControl)))
+        {
+            return Problems.BadRequest("invalid-idempotency-key", "Invalid Idempotency-Key",
+                $"The Idempotency-Key header must be 1 to {MaxIdempotencyKeyLength} printable characters.");
+        }
+
+        return null;
+    }
+
+    /// <summary>Takes one rate permit for each task beyond the first (the request took that one); the 429 when the tier has not enough.</summary>
+    private IResult? Charge(HttpContext context, int tasks)
+    {
+        if (tasks <= 1)
+        {
+            return null;
+        }
+
+        if (tiers.MaxBatch(context) is { } most && tasks > most)
+        {
+            return Problems.Problem(StatusCodes.Status429TooManyRequests, "Too many tasks for the tier", "batch-too-large",
+                $"Each task counts as one request, and user '{context.User.Identity?.Name}' may send {most} per second: send at most {most} tasks in one request.");
+        }
+
+        using var lease = tiers.TakeMore(context, tasks - 1);
+        if (lease.IsAcquired)
+        {
+            return null;
+        }
+
+        context.Response.Headers.RetryAfter = "1";
+        return Problems.Problem(StatusCodes.Status429TooManyRequests, "Too many requests", "rate-limited",
+            $"User '{context.User.Identity?.Name}' sent more requests per second than its tier allows (a request of {tasks} tasks counts as {tasks}); retry after 1 s.");
+    }
+
+    /// <summary>Stores a task the caller may have: a short type run here, otherwise its grain; honours the Idempotency-Key.</summary>
+    private async Task<(TaskSnapshot? Task, IResult? Problem)> StoreAsync(TaskSubmission submission, string? idempotencyKey, StagedUpload? upload)
+    {
         // Secret parameters (a chat api_key) are stored encrypted: from here on the task holds only the sealed value.
         var plain = submission;
         var secretNames = handlers.Get(submission.Type).SecretParameters.ToList();
@@ -36,26 +177,33 @@ public sealed class TaskSubmitter(
 
         if (idempotencyKey is not null)
         {
-            if (idempotencyKey.Length is 0 or > MaxIdempotencyKeyLength || idempotencyKey.Any(char.IsControl))
+            // A retry meets the first task: SubmitAsync is idempotent, and completes whatever the first attempt left undone.
+            var claimed = await grains.GetGrain<IIdempotencyGrain>($"{submission.Client}\n{idempotencyKey}").ClaimAsync(id);
+            if (claimed != id && await grains.GetGrain<ITaskGrain>(claimed).GetAsync() is { } first)
             {
-                return (null, Problems.BadRequest("invalid-idempotency-key", "Invalid Idempotency-Key",
-                    $"The Idempotency-Key header must be 1 to {MaxIdempotencyKeyLength} printable characters."));
+                return Same(first, plain, secretNames) ? (first, null) : (null, Reused(idempotencyKey, first)); // Its file, if any, is in place.
             }
 
-            // A retry meets the first task: SubmitAsync is idempotent, and completes whatever the first attempt left undone.
-            id = await grains.GetGrain<IIdempotencyGrain>($"{submission.Client}\n{idempotencyKey}").ClaimAsync(id);
+            id = claimed;
         }
 
+        upload?.Commit();
         var task = await grains.GetGrain<ITaskGrain>(id).SubmitAsync(submission);
-        if (idempotencyKey is not null && (task.Type != plain.Type || secrets.Reveal(task.ParametersJson, secretNames) != plain.ParametersJson))
+        if (idempotencyKey is not null && !Same(task, plain, secretNames))
         {
-            // The key's first request had another body (or a concurrent one claimed the id with it).
-            return (null, Problems.Conflict("idempotency-key-reused", "Idempotency-Key reused",
-                $"The Idempotency-Key '{idempotencyKey}' was first used for task {task.Id}, a different request."));
+            // A concurrent request with this key claimed the id with another body.
+            return (null, Reused(idempotencyKey, task));
         }
 
         return (task, null);
     }
+
+    private bool Same(TaskSnapshot task, TaskSubmission plain, IReadOnlyList<string> secretNames) =>
+        task.Type == plain.Type && secrets.Reveal(task.ParametersJson, secretNames) == plain.ParametersJson;
+
+    private static IResult Reused(string idempotencyKey, TaskSnapshot first) =>
+        Problems.Conflict("idempotency-key-reused", "Idempotency-Key reused",
+            $"The Idempotency-Key '{idempotencyKey}' was first used for task {first.Id}, a different request.");
 
     private static string Since(ProcessEntry entry) =>
         entry.Since is { } since ? $" since {since.ToString("u", CultureInfo.InvariantCulture)}" : "";

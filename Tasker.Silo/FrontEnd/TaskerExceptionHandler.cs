@@ -18,6 +18,7 @@ public sealed partial class TaskerExceptionHandler(IProblemDetailsService proble
             IOException io when IsMalformedFraming(io) =>
                 (StatusCodes.Status400BadRequest, "Bad request", "bad-request", $"The request body could not be read: {io.Message}"),
             Tasker.Shell.ShellQueueFullException full => (StatusCodes.Status429TooManyRequests, "Shell queue full", "shell-queue-full", full.Message),
+            SubmissionRefusedException refused => (StatusCodes.Status403Forbidden, "Submission refused", "submission-refused", $"Refused: {refused.Message}."),
             _ when IsUnavailability(exception) =>
                 (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "unavailable",
                     "Tasker cannot reach its storage or cluster right now; nothing was lost, retry shortly."),

@@ -24,14 +24,15 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
         MediaTypeHeaderValue.TryParse(contentType, out var media)
         && media.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
 
-    public Task<(TaskSubmission? Submission, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken) =>
+    public Task<(TaskSubmission? Submission, StagedUpload? Upload, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken) =>
         ReadAsync(request, fixedType: null, defaultClient: null, cancellationToken);
 
     /// <summary>
     /// Reads an upload; with <paramref name="fixedType"/> and <paramref name="defaultClient"/>, as the old systems' upload
-    /// forms are, the form names neither <c>type</c> nor <c>client</c>.
+    /// forms are, the form names neither <c>type</c> nor <c>client</c>. The file comes back staged: the submission seam
+    /// puts it in place once the task is allowed, and it is removed on any refusal.
     /// </summary>
-    public async Task<(TaskSubmission? Submission, IResult? Problem)> ReadAsync(
+    public async Task<(TaskSubmission? Submission, StagedUpload? Upload, IResult? Problem)> ReadAsync(
         HttpRequest request, string? fixedType, string? defaultClient, CancellationToken cancellationToken)
     {
         var limit = options.Value.MaxUploadBytes;
@@ -47,11 +48,11 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
         }
         catch (Exception exception) when (IsTooLarge(exception))
         {
-            return (null, TooLarge(limit));
+            return (null, null, TooLarge(limit));
         }
         catch (Exception exception) when (exception is InvalidDataException or IOException or BadHttpRequestException)
         {
-            return (null, Problems.BadRequest("malformed-form", "Malformed form", $"The multipart body could not be read: {exception.Message}"));
+            return (null, null, Problems.BadRequest("malformed-form", "Malformed form", $"The multipart body could not be read: {exception.Message}"));
         }
 
         var errors = new Dictionary<string, string[]>();
@@ -107,10 +108,10 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
 
         if (errors.Count > 0 || handler is null)
         {
-            return (null, Problems.Invalid(errors, "The upload is invalid"));
+            return (null, null, Problems.Invalid(errors, "The upload is invalid"));
         }
 
-        var upload = await StoreAsync(uploads[0], cancellationToken);
+        var (upload, staged) = await StageAsync(uploads[0], cancellationToken);
         var fileName = Path.GetFileName(uploads[0].FileName);
         var parameters = Parameters(upload, fileName.Length is > 0 and <= MaxFileNameLength ? fileName : "upload", handler, form, errors);
         var check = handler.Validate(parameters);
@@ -119,13 +120,17 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
             errors[field] = messages;
         }
 
-        return errors.Count > 0 || check.CanonicalJson is null
-            ? (null, Problems.Invalid(errors, "The upload is invalid"))
-            : (new TaskSubmission(handler.Type, check.CanonicalJson, client!, priority), null);
+        if (errors.Count > 0 || check.CanonicalJson is null)
+        {
+            staged.Dispose();
+            return (null, null, Problems.Invalid(errors, "The upload is invalid"));
+        }
+
+        return (new TaskSubmission(handler.Type, check.CanonicalJson, client!, priority), staged, null);
     }
 
-    /// <summary>Copies the upload to the files directory under the hash of its content; returns that name.</summary>
-    private async Task<string> StoreAsync(IFormFile file, CancellationToken cancellationToken)
+    /// <summary>Receives the upload beside the files directory's uploads and hashes it; returns the hash and the staged file.</summary>
+    private async Task<(string UploadId, StagedUpload Staged)> StageAsync(IFormFile file, CancellationToken cancellationToken)
     {
         var incoming = files.IncomingUpload();
         try
@@ -146,12 +151,12 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
             }
 
             var upload = Convert.ToHexStringLower(hash.GetHashAndReset(), 0, 16);
-            File.Move(incoming, files.Upload(upload), overwrite: true);
-            return upload;
+            return (upload, new StagedUpload(incoming, files.Upload(upload)));
         }
-        finally
+        catch
         {
             File.Delete(incoming);
+            throw;
         }
     }
 

@@ -67,7 +67,8 @@ public static class System000
             .Produces<ProcessesStatus>();
         app.MapPost("/set_processes_status", SetProcessesStatusAsync)
             .WithSummary("000: set the status of one or more task types")
-            .WithDescription("""{"mult3":"suspended","sum2":"active"}: active or suspended for each type named; answers with every type's status. Nothing is set unless every entry is valid.""")
+            .WithDescription("""{"mult3":"suspended","sum2":"active"}: active or suspended for each type named; answers with every type's status. Admins only, as PUT /processes/{type}. All or none: nothing is set unless every entry is valid, and the types named change together.""")
+            .RequireAuthorization(Hosting.AuthExtensions.AdminPolicy)
             .Accepts<JsonElement>("application/json")
             .Produces<ProcessesStatus>()
             .ProducesValidationProblem();
@@ -102,7 +103,7 @@ public static class System000
                 return Problems.Invalid(errors, "The process request is invalid");
             }
 
-            var (task, refusal) = await submitter.SubmitAsync(submission);
+            var (task, refusal) = await submitter.SubmitAsync(request.HttpContext, submission);
             if (task is null)
             {
                 return refusal!;
@@ -213,13 +214,8 @@ public static class System000
             return Problems.Invalid(errors, "The process update is invalid");
         }
 
-        ProcessTable? table = null;
-        foreach (var (type, status) in changes)
-        {
-            table = await ProcessEndpoints.SetStatusAsync(grains, gate, type, status, reason: null);
-        }
-
-        return TypedResults.Ok(Statuses(table!));
+        var table = await ProcessEndpoints.SetStatusesAsync(grains, gate, changes.ToDictionary(c => c.Type, c => c.Status), reason: null);
+        return TypedResults.Ok(Statuses(table));
     }
 
     private static ProcessesStatus Statuses(ProcessTable table) =>

@@ -123,11 +123,11 @@ public static class System001
 
     public static async Task<IResult> UploadAsync(HttpContext context, UploadReader uploads, TaskSubmitter submitter, TaskViews views, CancellationToken cancellationToken)
     {
-        var (submission, problem) = UploadReader.IsMultipart(context.Request.ContentType)
+        var (submission, upload, problem) = UploadReader.IsMultipart(context.Request.ContentType)
             ? await uploads.ReadAsync(context.Request, CsvImportHandler.TypeName, OldSystem.ClientOf(context), cancellationToken)
-            : (null, Problems.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "unsupported-media-type",
+            : (null, null, Problems.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "unsupported-media-type",
                 $"The upload must be multipart/form-data with the CSV in the field file (http -f POST /tasks/upload file@data.csv), not '{context.Request.ContentType ?? "none"}'."));
-        return await SubmitAsync(submission, problem, submitter, views);
+        return await SubmitAsync(context, submission, upload, problem, submitter, views);
     }
 
     public static async Task<IResult> DownloadAsync(
@@ -172,17 +172,18 @@ public static class System001
 
         return errors.Count > 0
             ? Problems.Invalid(errors, "The download request is invalid")
-            : await SubmitAsync(submission, null, submitter, views);
+            : await SubmitAsync(context, submission, null, null, submitter, views);
     }
 
-    private static async Task<IResult> SubmitAsync(TaskSubmission? submission, IResult? problem, TaskSubmitter submitter, TaskViews views)
+    private static async Task<IResult> SubmitAsync(
+        HttpContext context, TaskSubmission? submission, StagedUpload? upload, IResult? problem, TaskSubmitter submitter, TaskViews views)
     {
         if (submission is null)
         {
             return problem!;
         }
 
-        var (task, refusal) = await submitter.SubmitAsync(submission);
+        var (task, refusal) = await submitter.SubmitAsync(context, submission, upload: upload);
         return task is null ? refusal! : views.Answer(task);
     }
 }

@@ -96,7 +96,7 @@ public static class System002
                 return Problems.Invalid(errors, "The request is invalid");
             }
 
-            var (task, refusal) = await submitter.SubmitAsync(submission);
+            var (task, refusal) = await submitter.SubmitAsync(context, submission);
             return task is null ? refusal! : views.Answer(task);
         }
     }

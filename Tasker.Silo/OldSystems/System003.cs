@@ -88,18 +88,15 @@ public static class System003
             return Problems.Invalid(errors, "The task request is invalid");
         }
 
-        var accepted = new List<TaskSnapshot>();
-        foreach (var submission in submissions)
+        // All or none: a refusal (a suspended process, the tier's rate: one permit per task) answers for the whole request.
+        var (outcomes, refusal) = await submitter.SubmitManyAsync(
+            request.HttpContext, [.. submissions.Select(s => new TaskSubmitter.Item(s))], allOrNothing: true, cancellationToken);
+        if (outcomes is null)
         {
-            var (task, refusal) = await submitter.SubmitAsync(submission);
-            if (task is null)
-            {
-                return refusal!; // A refusal (a suspended process) answers for the whole request.
-            }
-
-            accepted.Add(task);
+            return refusal!;
         }
 
+        var accepted = outcomes.Select(o => o.Task!).ToList();
         return form.ContainsKey(Many)
             ? TypedResults.Json(accepted.Select(views.From).ToList(), statusCode: StatusCodes.Status202Accepted)
             : views.Answer(accepted[0]);
