@@ -20,6 +20,36 @@ public sealed partial class TaskFiles(IOptions<FilesOptions> options)
     /// <summary>A place to receive an upload before its hash is known.</summary>
     public string IncomingUpload() => Under("uploads", $"incoming-{Guid.NewGuid():N}.tmp");
 
+    /// <summary>
+    /// Removes uploads that no task can still read (docs/adr/028): an upload is touched when a task is submitted with it and
+    /// at every chunk that reads it, and goes with the last task that used it when that task expires; one left untouched
+    /// since <paramref name="untouchedSince"/> belongs to no live task (a submission that failed after its file was put in
+    /// place). Also removes uploads still being received since <paramref name="incomingSince"/> (a silo that stopped mid-way).
+    /// </summary>
+    /// <returns>The files removed.</returns>
+    public int SweepUploads(DateTimeOffset untouchedSince, DateTimeOffset incomingSince)
+    {
+        var directory = Path.Combine(Root, "uploads");
+        if (!Directory.Exists(directory))
+        {
+            return 0;
+        }
+
+        var removed = 0;
+        foreach (var file in new DirectoryInfo(directory).EnumerateFiles())
+        {
+            var incoming = file.Name.StartsWith("incoming-", StringComparison.Ordinal);
+            var stored = file.Extension == ".csv" && IsUploadId(Path.GetFileNameWithoutExtension(file.Name));
+            if ((incoming && file.LastWriteTimeUtc < incomingSince.UtcDateTime) || (stored && file.LastWriteTimeUtc < untouchedSince.UtcDateTime))
+            {
+                file.Delete();
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
     /// <summary>True for the names <see cref="Upload"/> accepts: 32 lowercase hex digits.</summary>
     public static bool IsUploadId(string uploadId) => UploadIdPattern().IsMatch(uploadId);
 

@@ -21,6 +21,7 @@ public sealed partial class RetentionSweeper(
     IHistoryStore history,
     IStateRowSweeper rows,
     IdempotencyKeyLedger keys,
+    Files.TaskFiles files,
     IOptions<RetentionOptions> options,
     ILogger<RetentionSweeper> logger) : BackgroundService
 {
@@ -31,6 +32,11 @@ public sealed partial class RetentionSweeper(
     // After a sweep that stopped at its bound with more due: the next one soon, not a whole interval later, so that a
     // silo whose rate outruns one sweep per interval still keeps its memory cap.
     private static readonly TimeSpan _backlogPause = TimeSpan.FromSeconds(1);
+
+    // Orphaned uploads are rare (a submission that failed after its file was in place): an hourly look is plenty.
+    private static readonly TimeSpan _uploadSweepInterval = TimeSpan.FromHours(1);
+    private static readonly TimeSpan _incomingUploadAge = TimeSpan.FromHours(1);
+    private DateTimeOffset _nextUploadSweep = DateTimeOffset.MinValue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -113,6 +119,12 @@ public sealed partial class RetentionSweeper(
         }
 
         rowsRemoved += await rows.RemoveAgedAsync(keysBefore, cancellationToken);
+        if (DateTimeOffset.UtcNow >= _nextUploadSweep)
+        {
+            _nextUploadSweep = DateTimeOffset.UtcNow + _uploadSweepInterval;
+            await Task.Run(() => SweepUploads(), cancellationToken);
+        }
+
         TaskMetrics.Swept(clock.Elapsed);
         if (expired > 0 || failed > 0)
         {
@@ -121,6 +133,21 @@ public sealed partial class RetentionSweeper(
 
         return expired;
     }
+
+    /// <summary>Removes uploads that no live task can read: untouched for longer than any ended task is kept, plus a day.</summary>
+    private void SweepUploads()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var retention = options.Value;
+        var longest = new[] { retention.Succeeded, retention.Failed, retention.Cancelled }.Max() + TimeSpan.FromDays(1);
+        if (files.SweepUploads(now - longest, now - _incomingUploadAge) is > 0 and var removed)
+        {
+            UploadsSwept(logger, removed);
+        }
+    }
+
+    [LoggerMessage(5, LogLevel.Information, "Retention sweep: {Removed} uploaded files that no task uses were removed")]
+    private static partial void UploadsSwept(ILogger logger, int removed);
 
     [LoggerMessage(1, LogLevel.Information, "Retention sweep: {Expired} ended tasks expired, {Failed} failed (tried again next sweep), {Rows} storage rows removed, in {ElapsedMs} ms")]
     private static partial void Swept(ILogger logger, int expired, int failed, long rows, long elapsedMs);

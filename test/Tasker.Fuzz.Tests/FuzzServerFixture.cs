@@ -14,9 +14,17 @@ namespace Tasker.Fuzz.Tests;
 /// agents (a token), a fake chat server, the old systems. Limits are small so that fuzzed work stays cheap (a count
 /// to at most 2,000, a sequence of at most 50), and error logs are kept so the fuzzer can assert there are none.
 /// </summary>
-public sealed class FuzzServerFixture : WebApplicationFactory<Program>, IAsyncLifetime
+public class FuzzServerFixture : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string AgentToken = "fuzz-agent-token-0123456789";
+    public const string AdminName = "fuzz-admin";
+    public const string AdminPassword = "fuzz-admin-password-1";
+
+    /// <summary>With authentication on: every request of the fuzzer is sent as a user without the shell role.</summary>
+    protected virtual bool SignedIn => false;
+
+    /// <summary>The Authorization header the known tasks were submitted with: the admin's when signed in.</summary>
+    public string? AdminAuthorization => SignedIn ? "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{AdminName}:{AdminPassword}")) : null;
 
     private readonly string _files = Directory.CreateTempSubdirectory("tasker-fuzz-").FullName;
 
@@ -35,6 +43,11 @@ public sealed class FuzzServerFixture : WebApplicationFactory<Program>, IAsyncLi
         UseKestrel(0);
         StartServer();
         using var http = new HttpClient { BaseAddress = Address };
+        if (AdminAuthorization is { } admin)
+        {
+            http.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", admin);
+        }
+
         var ids = new List<string>();
         foreach (var body in new[]
         {
@@ -73,6 +86,15 @@ public sealed class FuzzServerFixture : WebApplicationFactory<Program>, IAsyncLi
             .UseSetting("Tasker:MaxCountTo", "2000")
             .UseSetting("Tasker:MaxSequenceN", "50")
             .UseSetting("Logging:LogLevel:Default", "Warning");
+        if (SignedIn)
+        {
+            builder.UseSetting("Tasker:Auth:Enabled", "true")
+                .UseSetting("Tasker:Auth:AdminName", AdminName)
+                .UseSetting("Tasker:Auth:AdminPassword", AdminPassword)
+                .UseSetting("Tasker:Auth:DemoUsers", "true") // 003's test:test, without the shell role: the fuzzer's user.
+                .UseSetting("Tasker:Tiers:free:RequestsPerSecond", "1000000");
+        }
+
         builder.ConfigureServices(services => services.AddSingleton<ILoggerProvider>(Errors));
     }
 

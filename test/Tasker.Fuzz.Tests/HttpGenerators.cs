@@ -287,7 +287,24 @@ public sealed class HttpGenerators(IReadOnlyList<string> knownIds, string agentT
             select request),
         (2, WithoutBody(Gen.OneOf("GET", "DELETE"), Id.Select(id => "/task/" + id))),
         (3, WithBody("POST", Gen.Const("/tasks"), Broken(Params("shell").Select(p => p.Replace("\"command\"", "\"command\"", StringComparison.Ordinal))), JsonHeaders)),
-        (1, WithoutBody(Gen.OneOf("GET", "HEAD"), Gen.OneOf("/tasks/", "/tasks/?limit=0", "/tasks/?limit=%FF&client=%00"))));
+        (1, WithoutBody(Gen.OneOf("GET", "HEAD"), Gen.OneOf("/tasks/", "/tasks/?limit=0", "/tasks/?limit=%FF&client=%00"))),
+        (3, Form003),
+        (1, Multipart.Select(upload => upload with { Target = "/tasks/upload" })));
+
+    /// <summary>003's form: input_param once, or input_param[] many times, urlencoded (or not).</summary>
+    private static Gen<FuzzRequest> Form003 =>
+        from many in Gen.Bool
+        from values in QueryValue.Array[0, 40]
+        from extra in Gen.OneOf("", "&type=shell", "&command=id", "&priority=high", "&client=someone-else")
+        from contentType in Gen.Frequency((6, Gen.Const("application/x-www-form-urlencoded")), (1, Gen.OneOf("multipart/form-data", "application/json", "text/plain")))
+        from slash in Gen.Frequency((6, Gen.Const("/")), (1, Gen.Const("")))
+        from delivery in Delivery
+        select new FuzzRequest(
+            "POST",
+            "/api/v1/task" + slash,
+            [new("Content-Type", contentType)],
+            Encoding.UTF8.GetBytes(string.Join("&", values.Select(v => (many ? "input_param%5B%5D=" : "input_param=") + v)) + extra),
+            delivery);
 
     private Gen<KeyValuePair<string, string>[]> AgentHeaders => Gen.Frequency(
         (6, Gen.Const(new KeyValuePair<string, string>[] { new("Authorization", "Bearer " + _agentToken), new("Content-Type", "application/json") })),
