@@ -9,6 +9,7 @@ try
     builder.AddTaskerObservability();
     builder.AddTaskerSilo();
     builder.AddTaskerFrontEnd();
+    builder.AddTaskerStopDeadline();
 
     var app = builder.Build();
     app.UseTaskerFrontEnd();

@@ -85,10 +85,17 @@ public sealed class TaskerAuthenticationHandler(
 
     private async Task WriteProblemAsync(int status, string title, string code, string detail)
     {
-        await problems.WriteAsync(new ProblemDetailsContext
+        ProblemDetailsContext Problem() => new()
         {
             HttpContext = Context,
             ProblemDetails = { Status = status, Title = title, Detail = detail, Extensions = { ["code"] = code } },
-        });
+        };
+        if (!await problems.TryWriteAsync(Problem()))
+        {
+            // The writer declines when the client's Accept admits no JSON (text/event-stream, say): the answer is a
+            // problem whatever the client accepts, as the endpoints' are (found by the fuzzer).
+            Request.Headers.Accept = default;
+            await problems.WriteAsync(Problem());
+        }
     }
 }

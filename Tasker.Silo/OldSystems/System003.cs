@@ -55,7 +55,17 @@ public static class System003
             return Problems.Invalid(new Dictionary<string, string[]> { [Single] = ["send input_param (or input_param[]) as a form: application/x-www-form-urlencoded"] }, "The task request is invalid");
         }
 
-        var form = await request.ReadFormAsync(cancellationToken);
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(cancellationToken);
+        }
+        catch (InvalidDataException exception)
+        {
+            // A form the client got wrong (a NUL or bad escape in a value, no multipart boundary, too many values).
+            return Problems.BadRequest("malformed-form", "Malformed form", $"The form could not be read: {exception.Message}");
+        }
+
         var values = form[Single].Concat(form[Many]).ToList();
         var errors = new Dictionary<string, string[]>();
         if (values.Count == 0)

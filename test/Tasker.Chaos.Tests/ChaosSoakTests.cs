@@ -66,6 +66,7 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
         private readonly ConcurrentDictionary<string, int> _faultCounts = new();
         private readonly ConcurrentBag<string> _stormed = new();
         private readonly List<(DateTime From, DateTime To)> _faultWindows = [];
+        private readonly List<(string Fault, TimeSpan Took)> _exits = [];
         private readonly string _clusterId = "chaos" + seed.ToString(CultureInfo.InvariantCulture) + Guid.NewGuid().ToString("N")[..6];
         private readonly string _ledger = Path.Combine(Path.GetTempPath(), $"tasker-chaos-ledger-{Guid.NewGuid():N}");
         private readonly string _files = Directory.CreateTempSubdirectory("tasker-chaos-files-").FullName;
@@ -338,28 +339,49 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
             {
                 if (deck.Count == 0)
                 {
-                    // Every kind once per round of six, in a seeded order: even a short run meets each of them.
-                    deck = new Queue<int>(Enumerable.Range(0, 6).OrderBy(_ => _faults.Next()));
+                    // Every kind once per round of seven, in a seeded order: even a short run meets each of them.
+                    deck = new Queue<int>(Enumerable.Range(0, 7).OrderBy(_ => _faults.Next()));
                 }
 
                 var kind = deck.Dequeue();
                 var from = DateTime.UtcNow;
-                var name = kind switch { 0 => "kill -9 silo", 1 => "SIGTERM silo", 2 => "kill -9 agent", 3 => "Redis down", 4 => "PostgreSQL down", _ => "pause/resume/cancel storm" };
+                var name = kind switch
+                {
+                    0 => "kill -9 silo", 1 => "SIGTERM silo", 2 => "kill -9 agent", 3 => "Redis down", 4 => "PostgreSQL down", 6 => "SIGTERM silo while Redis or PostgreSQL is down",
+                    _ => "pause/resume/cancel storm",
+                };
                 log($"fault: {name}");
                 _faultCounts.AddOrUpdate(name, 1, (_, n) => n + 1);
                 switch (kind)
                 {
-                    case 0 or 1:
+                    case 0 or 1 or 6:
                         var index = _faults.Next(_silos.Length);
                         var silo = _silos[index]!;
                         _silos[index] = null;
+                        var redisDown = kind == 6 && _faults.Next(2) == 0;
+                        if (kind == 6)
+                        {
+                            await (redisDown ? servers.StopRedisAsync() : servers.StopPostgresAsync());
+                            await Task.Delay(TimeSpan.FromSeconds(_faults.Next(1, 4)));
+                        }
+
                         if (kind == 0)
                         {
                             await silo.KillAsync();
                         }
                         else
                         {
+                            var stopping = Stopwatch.StartNew();
                             await silo.StopAsync();
+                            lock (_exits)
+                            {
+                                _exits.Add((name, stopping.Elapsed));
+                            }
+                        }
+
+                        if (kind == 6)
+                        {
+                            await (redisDown ? servers.StartRedisAsync() : servers.StartPostgresAsync());
                         }
 
                         await Task.Delay(TimeSpan.FromSeconds(_faults.Next(2, 8)));
@@ -613,12 +635,18 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                 violations.Enqueue(new($"unexpected {answer.Status}", $"{answer.At:HH:mm:ss.fff} {answer.Operation}: {answer.Detail}"));
             }
 
+            foreach (var (fault, took) in _exits.Where(e => e.Took >= TimeSpan.FromSeconds(10)))
+            {
+                violations.Enqueue(new("slow stop", $"{fault}: the silo took {took.TotalSeconds:0.0} s to exit after SIGTERM (docker's grace is 10 s)"));
+            }
+
             var list = violations.ToList();
             var figures = new StringBuilder()
                 .AppendLine(CultureInfo.InvariantCulture, $"seed {seed}, {duration.TotalMinutes} min, 3 silos, 2 agents, {_clients.Length} clients")
                 .AppendLine(CultureInfo.InvariantCulture, $"requests: {answers.Count}; acknowledged tasks: {acknowledged.Count} ({string.Join(", ", acknowledged.GroupBy(a => a.Type).Select(g => $"{g.Key} {g.Count()}"))})")
                 .AppendLine(CultureInfo.InvariantCulture, $"answers: {string.Join(", ", answers.GroupBy(a => a.Status).OrderBy(g => g.Key).Select(g => $"{(g.Key == 0 ? "none" : g.Key)}×{g.Count()}"))}")
                 .AppendLine(CultureInfo.InvariantCulture, $"faults: {string.Join(", ", _faultCounts.Select(f => $"{f.Key} {f.Value}"))}")
+                .AppendLine(CultureInfo.InvariantCulture, $"exits after SIGTERM: {_exits.Count}, the slowest {(_exits.Count == 0 ? "none" : $"{_exits.Max(e => e.Took).TotalSeconds:0.0} s ({_exits.MaxBy(e => e.Took).Fault})")}")
                 .AppendLine(CultureInfo.InvariantCulture, $"users {_clients.Length}; peeks at others' tasks {answers.Count(a => a.Operation == "peek")}, leaks {list.Count(v => v.Kind == "leak")}")
                 .AppendLine(CultureInfo.InvariantCulture, $"lost {list.Count(v => v.Kind == "lost")}, not final {list.Count(v => v.Kind == "not final")}, shell commands run more than once {doubled}, 5xx other than 503+Retry-After {answers.Count(a => a.Status >= 500 && !(a.Status == 503 && a.RetryAfter))}")
                 .AppendLine(CultureInfo.InvariantCulture, $"longest run of answers without a 2xx: {LongestOutage(answers).TotalSeconds:0.0} s; serving again {recovered.TotalSeconds:0.0} s after the run")
