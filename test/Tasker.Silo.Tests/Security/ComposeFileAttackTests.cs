@@ -137,7 +137,17 @@ public sealed partial class ComposeFileAttackTests
                 start.Environment[name] = value;
             }
 
-            using var process = Process.Start(start)!;
+            Process? started = null;
+            try
+            {
+                started = Process.Start(start);
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                Assert.Fail("docker-compose is not installed (build/test.sh installs it with apt-get)");
+            }
+
+            using var process = started!;
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
             await process.WaitForExitAsync();
