@@ -8,24 +8,17 @@ internal sealed record CommandOutcome(
     int? ExitCode, string Stdout, string Stderr, bool StdoutTruncated, bool StderrTruncated, bool TimedOut, bool Killed, long DurationMs, string? StartError);
 
 /// <summary>
-/// Runs one command through <c>/bin/sh -c</c> with a time limit, keeping at most a cap of each output (the rest is
+/// Runs one command through <c>/bin/sh -c</c>, isolated from the agent (<see cref="CommandIsolation"/>), with a time limit, keeping at most a cap of each output (the rest is
 /// read and dropped, so the command never blocks on a full pipe), and kills its whole process tree when cancelled.
 /// </summary>
 internal static class CommandRunner
 {
     private static readonly TimeSpan _drainGrace = TimeSpan.FromSeconds(2);
 
-    public static async Task<CommandOutcome> RunAsync(string command, TimeSpan timeout, int capBytes, CancellationToken cancellationToken)
+    public static async Task<CommandOutcome> RunAsync(
+        string command, CommandIsolation isolation, TimeSpan timeout, int capBytes, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("/bin/sh")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(command);
+        var start = isolation.StartInfo(command);
 
         var clock = Stopwatch.StartNew();
         using var process = new Process { StartInfo = start };

@@ -4,7 +4,7 @@ using Tasker.Api;
 namespace Tasker.Client.Agent;
 
 /// <summary>How a <c>tasker agent</c> runs: where, as whom, and how long one pick waits.</summary>
-internal sealed record AgentSettings(Uri Server, string Token, string Name, TimeSpan PollInterval);
+internal sealed record AgentSettings(Uri Server, string Token, string Name, TimeSpan PollInterval, CommandIsolation Isolation);
 
 /// <summary>
 /// The executor agent: picks one shell task at a time, runs it with its time limit, heartbeats while it runs (a
@@ -21,7 +21,8 @@ internal sealed class ShellAgent(AgentSettings settings, AgentApi api, AgentLog 
     /// <summary>Works until <paramref name="stopping"/>; true on a clean stop, false when the server refuses this agent's token.</summary>
     public async Task<bool> RunAsync(CancellationToken stopping)
     {
-        log.Info("agent started", ("agent", settings.Name), ("server", settings.Server), ("poll_interval_s", settings.PollInterval.TotalSeconds));
+        log.Info("agent started", ("agent", settings.Name), ("server", settings.Server), ("poll_interval_s", settings.PollInterval.TotalSeconds),
+            ("run_as", settings.Isolation.RunAs?.Name ?? "(the agent's user)"), ("command_env", string.Join(',', settings.Isolation.Environment.Keys.Order(StringComparer.Ordinal))));
         while (!stopping.IsCancellationRequested)
         {
             PickedTaskView? task;
@@ -62,7 +63,7 @@ internal sealed class ShellAgent(AgentSettings settings, AgentApi api, AgentLog 
         var verdict = Running;
         using var kill = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         using var heartbeatsEnd = new CancellationTokenSource();
-        var run = CommandRunner.RunAsync(task.Command, TimeSpan.FromSeconds(task.TimeoutSeconds), task.OutputCapBytes, kill.Token);
+        var run = CommandRunner.RunAsync(task.Command, settings.Isolation, TimeSpan.FromSeconds(task.TimeoutSeconds), task.OutputCapBytes, kill.Token);
         var heartbeats = HeartbeatAsync(task, v =>
         {
             Interlocked.CompareExchange(ref verdict, v, Running);

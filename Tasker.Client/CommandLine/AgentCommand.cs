@@ -6,9 +6,11 @@ using Tasker.Client.Agent;
 namespace Tasker.Client.CommandLine;
 
 /// <summary>
-/// <c>tasker agent --token T [--name N] [--poll-interval 5s]</c>: an executor agent that runs shell tasks one at a
-/// time until it is stopped (SIGTERM or Ctrl+C). Environment: <c>TASKER_AGENT_TOKEN</c>, <c>TASKER_AGENT_NAME</c>,
-/// <c>POLL_INTERVAL</c> and <c>LOG_LEVEL</c> (as system 004's agent had them); <c>TASKER_URL</c> for the server.
+/// <c>tasker agent [--name N] [--poll-interval 5s] [--token-file F | --token-stdin] [--pass-env NAME]... [--run-as USER]</c>:
+/// an executor agent that runs shell tasks one at a time until it is stopped (SIGTERM or Ctrl+C). Environment:
+/// <c>TASKER_AGENT_TOKEN</c>, <c>TASKER_AGENT_NAME</c>, <c>POLL_INTERVAL</c> and <c>LOG_LEVEL</c> (as system 004's agent
+/// had them); <c>TASKER_URL</c> for the server; <c>TASKER_AGENT_TOKEN_FILE</c>, <c>TASKER_AGENT_PASS_ENV</c> and
+/// <c>TASKER_AGENT_RUN_AS</c>. The token is never taken from the command line, which every local process can read.
 /// </summary>
 internal static partial class AgentCommand
 {
@@ -16,33 +18,107 @@ internal static partial class AgentCommand
 
     public static Command Create(Func<ParseResult, CliContext> contextOf)
     {
-        var token = new Option<string?>("--token") { Description = "The agent token, the server's Tasker__Agents__Token [default: $TASKER_AGENT_TOKEN]", HelpName = "TOKEN" };
+        // Kept, hidden, only to refuse it with the reason: a token given here is in /proc/<pid>/cmdline for all to read.
+        var token = new Option<string?>("--token") { Hidden = true };
+        var tokenFile = new Option<string?>("--token-file") { Description = "Read the agent token (the server's Tasker__Agents__Token) from the first line of FILE [default: $TASKER_AGENT_TOKEN_FILE, else $TASKER_AGENT_TOKEN]", HelpName = "FILE" };
+        var tokenStdin = new Option<bool>("--token-stdin") { Description = "Read the agent token from the first line of stdin" };
         var name = new Option<string?>("--name") { Description = "This agent's name [default: $TASKER_AGENT_NAME, else host-pid]", HelpName = "NAME" };
         var poll = new Option<string?>("--poll-interval") { Description = "How long one pick waits for work, 100ms to 5m [default: $POLL_INTERVAL, else 5s]", HelpName = "INTERVAL" };
         var level = new Option<string?>("--log-level") { Description = "debug, info, warn or error [default: $LOG_LEVEL, else info]", HelpName = "LEVEL" };
-        var command = new Command("agent", "Run an executor agent: runs shell tasks one at a time until SIGTERM or Ctrl+C") { token, name, poll, level };
+        var passEnv = new Option<string[]>("--pass-env") { Description = "Also give commands this variable of the agent's environment (repeatable; also $TASKER_AGENT_PASS_ENV, comma-separated). Commands get only PATH, HOME, LANG and these", HelpName = "NAME" };
+        var runAs = new Option<string?>("--run-as") { Description = "Run commands as this user (the agent must run as root; needs setpriv) [default: $TASKER_AGENT_RUN_AS]", HelpName = "USER" };
+        var command = new Command("agent", "Run an executor agent: runs shell tasks one at a time until SIGTERM or Ctrl+C")
+        {
+            token, tokenFile, tokenStdin, name, poll, level, passEnv, runAs,
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var context = contextOf(parse);
-            var settings = Settings(parse.GetValue(token), parse.GetValue(name), parse.GetValue(poll), parse.GetValue(level), out var logLevel);
+            if (parse.GetValue(token) is not null)
+            {
+                throw new UsageException(
+                    "--token is refused: every process on this machine can read a command line (/proc/<pid>/cmdline). Give the token in TASKER_AGENT_TOKEN, a file (--token-file FILE) or stdin (--token-stdin)");
+            }
+
+            var secret = await TokenAsync(context, parse.GetValue(tokenFile), parse.GetValue(tokenStdin), cancellationToken);
+            var runAsName = parse.GetValue(runAs) ?? NonEmpty(Environment.GetEnvironmentVariable("TASKER_AGENT_RUN_AS"));
+            var user = runAsName is null ? null : await CommandIsolation.ResolveRunAsAsync(runAsName, cancellationToken);
+            var passed = (parse.GetValue(passEnv) ?? []).Concat(
+                (Environment.GetEnvironmentVariable("TASKER_AGENT_PASS_ENV") ?? "").Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            var isolation = CommandIsolation.Create(passed, user, secret, Environment.GetEnvironmentVariable);
+            var settings = Settings(secret, isolation, parse.GetValue(name), parse.GetValue(poll), parse.GetValue(level), out var logLevel);
             var http = context.Http;
             var server = http.BaseAddress!;
             var log = new AgentLog(context.Io.Stderr, logLevel);
+            Harden(log, user);
             var agent = new ShellAgent(settings with { Server = server }, new AgentApi(http, server, settings.Token, settings.Name), log);
             return await agent.RunAsync(cancellationToken) ? ExitCodes.Ok : ExitCodes.Error;
         });
         return command;
     }
 
-    /// <summary>The agent's settings from its options, each falling back on system 004's environment variable.</summary>
-    private static AgentSettings Settings(string? tokenOption, string? nameOption, string? pollOption, string? levelOption, out AgentLogLevel level)
+    /// <summary>The token from stdin, a file, or the environment; the environment variable is then dropped from this process.</summary>
+    private static async Task<string> TokenAsync(CliContext context, string? file, bool stdin, CancellationToken cancellationToken)
     {
-        var token = tokenOption ?? Environment.GetEnvironmentVariable("TASKER_AGENT_TOKEN");
-        if (string.IsNullOrWhiteSpace(token))
+        if (stdin && file is not null)
         {
-            throw new UsageException("agent needs the agent token: --token or TASKER_AGENT_TOKEN (the server's Tasker__Agents__Token)");
+            throw new UsageException("agent takes the token from --token-file or --token-stdin, not both");
         }
 
+        file ??= stdin ? null : NonEmpty(Environment.GetEnvironmentVariable("TASKER_AGENT_TOKEN_FILE"));
+        string? token;
+        if (stdin)
+        {
+            token = await context.ReadSecretLineAsync("--token-stdin", cancellationToken);
+        }
+        else if (file is not null)
+        {
+            try
+            {
+                token = (await File.ReadAllLinesAsync(file, CancellationToken.None)).FirstOrDefault()?.Trim(); // A few bytes: not worth a cancellation.
+            }
+            catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"--token-file (TASKER_AGENT_TOKEN_FILE) cannot be read: {failure.Message}");
+            }
+        }
+        else
+        {
+            token = Environment.GetEnvironmentVariable("TASKER_AGENT_TOKEN");
+        }
+
+        // Nothing this process starts later inherits it (commands get an environment of their own anyway).
+        Environment.SetEnvironmentVariable("TASKER_AGENT_TOKEN", null);
+        return string.IsNullOrWhiteSpace(token)
+            ? throw new UsageException("agent needs the agent token (the server's Tasker__Agents__Token): TASKER_AGENT_TOKEN, --token-file FILE (TASKER_AGENT_TOKEN_FILE) or --token-stdin")
+            : token.Trim();
+    }
+
+    /// <summary>Keeps same-user commands out of this process's /proc entries, and says when commands could still reach the token.</summary>
+    private static void Harden(AgentLog log, RunAsUser? user)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            log.Warn("not on Linux: commands run as the agent's user and may read its token from its process");
+            return;
+        }
+
+        if (!LinuxProcess.MakeUndumpable())
+        {
+            log.Warn("could not mark the agent's process not dumpable: a command may read the token from /proc/<agent pid>/environ");
+        }
+
+        if (user is null && LinuxProcess.EffectiveUserId() == 0)
+        {
+            log.Warn("the agent runs as root without --run-as: commands run as root and can read anything of the agent's, its token included; give --run-as USER");
+        }
+    }
+
+    private static string? NonEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+    /// <summary>The agent's settings from its options, each falling back on system 004's environment variable.</summary>
+    private static AgentSettings Settings(string token, CommandIsolation isolation, string? nameOption, string? pollOption, string? levelOption, out AgentLogLevel level)
+    {
         var name = nameOption ?? Environment.GetEnvironmentVariable("TASKER_AGENT_NAME") ?? DefaultName();
         if (!AgentName().IsMatch(name))
         {
@@ -57,7 +133,7 @@ internal static partial class AgentCommand
             throw new UsageException($"--log-level (LOG_LEVEL) must be debug, info, warn or error, not '{levelText}'");
         }
 
-        return new AgentSettings(new Uri(Cli.DefaultUrl), token, name, poll);
+        return new AgentSettings(new Uri(Cli.DefaultUrl), token, name, poll, isolation);
     }
 
     /// <summary>Parses <c>5s</c>, <c>500ms</c>, <c>1m</c> or a plain number of seconds; 0.1 s to 5 minutes.</summary>

@@ -266,7 +266,7 @@ public sealed class AgentProcessTests(AgentSiloFixture fixture) : IClassFixture<
     private sealed class WrongTokenAgent : OwnedProcess
     {
         public WrongTokenAgent(SiloProcess silo) =>
-            Start(Assembly("AgentAssembly"), ["agent", "--url", silo.Url, "--token", "not-the-token-0123456789"], new Dictionary<string, string>());
+            Start(Assembly("AgentAssembly"), ["agent", "--url", silo.Url], new Dictionary<string, string> { ["TASKER_AGENT_TOKEN"] = "not-the-token-0123456789" });
     }
 }
 

@@ -32,20 +32,32 @@ public abstract class OwnedProcess : IAsyncDisposable
     public static string Assembly(string key) => Path.GetFullPath(
         typeof(OwnedProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!);
 
-    protected void Start(string assembly, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
+    protected void Start(string assembly, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment) =>
+        StartProgram("dotnet", [assembly, .. arguments], Path.GetDirectoryName(assembly)!, environment);
+
+    /// <summary>Starts <paramref name="program"/>; <paramref name="stdin"/>, when given, is written to its input, which is then closed.</summary>
+    protected void StartProgram(
+        string program, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string> environment, string? stdin = null)
     {
-        var start = new ProcessStartInfo("dotnet", [assembly, .. arguments])
+        var start = new ProcessStartInfo(program, arguments)
         {
+            RedirectStandardInput = stdin is not null,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(assembly)!,
+            WorkingDirectory = workingDirectory,
         };
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
         }
 
-        _process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {assembly}");
+        _process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
+        if (stdin is not null)
+        {
+            _process.StandardInput.WriteLine(stdin);
+            _process.StandardInput.Close();
+        }
+
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
