@@ -28,10 +28,6 @@ public sealed class AuthOptions : IValidatableObject
     /// <summary>How long a silo trusts a successful verification of the same credentials. Default 30 seconds.</summary>
     public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Failed sign-ins one address may make per minute on one silo before its sign-ins are refused unchecked (429). Default 30.</summary>
-    [Range(1, 100_000)]
-    public int MaxFailedSignInsPerMinute { get; set; } = 30;
-
     /// <summary>Origins browsers may call from (CORS); unset or "*" is any origin. Credentials travel in headers, never cookies.</summary>
     public string[]? CorsOrigins { get; set; }
 

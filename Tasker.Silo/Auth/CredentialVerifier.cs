@@ -9,58 +9,74 @@ namespace Tasker.Silo.Auth;
 /// Checks presented credentials against the user grains. A password hash is slow by design, so a successful
 /// verification is remembered for <see cref="AuthOptions.CacheTtl"/> on this silo, under a SHA-256 of the
 /// credentials (never the credentials). Failures are not remembered. A changed password, a revoked key or a
-/// deleted user takes effect on every silo within that time.
+/// deleted user takes effect on every silo within that time. Guessing is slowed down by <see cref="SignInThrottle"/>,
+/// and password hashes are bounded by <see cref="PasswordChecks"/> (docs/adr/031).
 /// </summary>
-public sealed class CredentialVerifier(IGrainFactory grains, IMemoryCache cache, SignInThrottle throttle, IOptions<AuthOptions> options)
+public sealed class CredentialVerifier(
+    IGrainFactory grains, IMemoryCache cache, SignInThrottle throttle, PasswordChecks passwords, IOptions<AuthOptions> options)
 {
+    /// <summary>How long a sign-in refused for too many password checks at once is told to wait.</summary>
+    public static readonly TimeSpan BusyRetryAfter = TimeSpan.FromSeconds(1);
+
     private static readonly Lazy<string> _decoyHash = new(() => Passwords.Hash("decoy", Convert.ToHexString(RandomNumberGenerator.GetBytes(16))));
 
-    /// <summary>
-    /// The user the credentials sign in, or null; when the address has failed too often for that user name (or for
-    /// keys) lately, null and how long until it may try again, without checking (see <see cref="SignInThrottle"/>).
-    /// </summary>
-    public async Task<(AuthenticatedUser? User, TimeSpan? RetryAfter)> VerifyAsync(PresentedCredentials credentials, string address)
+    /// <summary>Checks the credentials presented from <paramref name="address"/> (the client's, after trusted proxies).</summary>
+    public async Task<Verification> VerifyAsync(PresentedCredentials credentials, System.Net.IPAddress? address, CancellationToken cancellationToken = default)
     {
         var cacheKey = CacheKey(credentials);
         if (cache.TryGetValue(cacheKey, out AuthenticatedUser? known) && known is not null)
         {
-            return (known, null);
+            return new Verification.SignedIn(known);
         }
 
-        var throttleKey = $"{address}\n{(credentials is PresentedCredentials.Basic basic ? basic.User : "api key")}";
-        if (throttle.RetryAfter(throttleKey) is { } wait)
+        var addressKey = SignInThrottle.AddressKey(address);
+        if (throttle.TakeAddressAllowance(addressKey) is { } wait)
         {
-            return (null, wait);
+            return new Verification.Throttled(wait);
         }
 
-        var user = credentials switch
+        var outcome = credentials switch
         {
-            PresentedCredentials.Basic basicCredentials => await VerifyPasswordAsync(basicCredentials.User, basicCredentials.Password),
-            PresentedCredentials.ApiKey key => await VerifyKeyAsync(key.Key),
-            _ => null,
+            PresentedCredentials.Basic basic => await VerifyPasswordAsync(basic.User, basic.Password, cancellationToken),
+            PresentedCredentials.ApiKey key => await VerifyKeyAsync(key.Key) is { } user ? new Verification.SignedIn(user) : Verification.Wrong,
+            _ => Verification.Wrong,
         };
-        if (user is null)
+        if (outcome is not Verification.Invalid)
         {
-            throttle.Failed(throttleKey);
-        }
-        else if (options.Value.CacheTtl > TimeSpan.Zero)
-        {
-            cache.Set(cacheKey, user, options.Value.CacheTtl);
+            throttle.GiveBackAddressAllowance(addressKey);
         }
 
-        return (user, null);
+        if (outcome is Verification.SignedIn signedIn && options.Value.CacheTtl > TimeSpan.Zero)
+        {
+            cache.Set(cacheKey, signedIn.User, options.Value.CacheTtl);
+        }
+
+        return outcome;
     }
 
-    private async Task<AuthenticatedUser?> VerifyPasswordAsync(string name, string password)
+    private async Task<Verification> VerifyPasswordAsync(string name, string password, CancellationToken cancellationToken)
     {
-        if (!ClientNames.IsValid(name) || await grains.GetGrain<IUserGrain>(name).GetAsync() is not { PasswordHash: { } hash } user)
+        // Only names that can exist are paced: they are short, so a flood of long made-up names cannot fill memory.
+        var valid = ClientNames.IsValid(name);
+        var paced = valid && await throttle.PaceUserAsync(name, cancellationToken);
+        var user = valid ? await grains.GetGrain<IUserGrain>(name).GetAsync() : null;
+
+        // An unknown name is checked against a decoy hash, as slow as a wrong password, so that the time taken does
+        // not tell which user names exist; it waits for a hashing slot like any other check.
+        var hash = user?.PasswordHash ?? _decoyHash.Value;
+        var matches = await passwords.VerifyAsync(name, hash, password, cancellationToken);
+        var outcome = matches switch
         {
-            // As slow as a wrong password, so that the time taken does not tell which user names exist.
-            Passwords.Verify(name, _decoyHash.Value, password);
-            return null;
+            null => new Verification.Busy(BusyRetryAfter),
+            true when user?.PasswordHash is not null => new Verification.SignedIn(From(user)),
+            _ => Verification.Wrong,
+        };
+        if (paced && outcome is not Verification.Invalid)
+        {
+            throttle.GiveBackUserAllowance(name);
         }
 
-        return Passwords.Verify(name, hash, password) ? From(user) : null;
+        return outcome;
     }
 
     private async Task<AuthenticatedUser?> VerifyKeyAsync(string key)
@@ -92,6 +108,29 @@ public sealed class CredentialVerifier(IGrainFactory grains, IMemoryCache cache,
         };
         return "tasker-auth:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
+}
+
+/// <summary>What checking credentials came to.</summary>
+public abstract record Verification
+{
+    /// <summary>The credentials are wrong (an unknown user, a wrong password or key).</summary>
+    public static readonly Verification Wrong = new Invalid();
+
+    private Verification()
+    {
+    }
+
+    /// <summary>The credentials sign in this user.</summary>
+    public sealed record SignedIn(AuthenticatedUser User) : Verification;
+
+    /// <summary>The credentials are wrong.</summary>
+    public sealed record Invalid : Verification;
+
+    /// <summary>Not checked: the client's address failed too often lately.</summary>
+    public sealed record Throttled(TimeSpan RetryAfter) : Verification;
+
+    /// <summary>Not checked: the silo is checking as many passwords as it may.</summary>
+    public sealed record Busy(TimeSpan RetryAfter) : Verification;
 }
 
 /// <summary>What a request presented to sign in with.</summary>

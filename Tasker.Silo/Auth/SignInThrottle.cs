@@ -1,48 +1,118 @@
-using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 
 namespace Tasker.Silo.Auth;
 
 /// <summary>
-/// Slows down guessing: after <see cref="AuthOptions.MaxFailedSignInsPerMinute"/> failed sign-ins from one address
-/// for one user name (or with API keys) within a minute, this silo refuses that pair's sign-ins without checking them
-/// (429 with Retry-After) until the minute is over; credentials already verified (cached) still pass. Refusing without
-/// checking also keeps password hashing from being a way to burn the silo's CPU. Keyed by address and name.
+/// Slows down guessing without letting anyone lock a user out (docs/adr/031). Per client address, across all user
+/// names and keys: once an address has used up <see cref="SignInOptions.AddressFailureBurst"/> failures, its sign-ins
+/// are refused unchecked (429) until it earns one back. Per user name, from any addresses: once a name has used up
+/// <see cref="SignInOptions.UserFailureBurst"/> failures, its sign-ins wait <see cref="SignInOptions.UserFailureDelay"/>
+/// before they are checked, and are never refused for it. An attempt takes its allowance before it is checked, so
+/// that concurrent guesses cannot all slip through, and gives it back unless it fails.
 /// </summary>
-public sealed class SignInThrottle(IOptions<AuthOptions> options, TimeProvider clock)
+public sealed partial class SignInThrottle
 {
-    private const int MaxTracked = 100_000;
-    private static readonly TimeSpan _window = TimeSpan.FromMinutes(1);
-    private readonly ConcurrentDictionary<string, Window> _failures = new(StringComparer.Ordinal);
+    private readonly FailureBuckets _addresses;
+    private readonly FailureBuckets _users;
+    private readonly TimeSpan _userDelay;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<SignInThrottle> _logger;
+    private long _lastFullWarning;
 
-    /// <summary>How long until <paramref name="key"/> may try again, or null when it may now.</summary>
-    public TimeSpan? RetryAfter(string key)
+    public SignInThrottle(IOptions<SignInOptions> options, TimeProvider clock, ILogger<SignInThrottle> logger)
     {
-        var now = clock.GetUtcNow();
-        if (_failures.TryGetValue(key, out var window) && window.Start + _window > now && window.Count >= options.Value.MaxFailedSignInsPerMinute)
+        var o = options.Value;
+        _addresses = new FailureBuckets(o.AddressFailureBurst, o.AddressFailuresPerMinute, o.MaxTracked, clock);
+        _users = new FailureBuckets(o.UserFailureBurst, o.UserFailuresPerMinute, o.MaxTracked, clock);
+        _userDelay = o.UserFailureDelay;
+        _clock = clock;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// What an address is counted as: an IPv4 address as it is; an IPv6 address by its /64, the block one subscriber
+    /// usually has, so that a guesser cannot take a fresh address for every guess; no address (a Unix socket) as one.
+    /// </summary>
+    public static string AddressKey(IPAddress? address)
+    {
+        if (address is null)
         {
-            return window.Start + _window - now;
+            return "unknown";
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (address.AddressFamily != AddressFamily.InterNetworkV6 || IPAddress.IsLoopback(address))
+        {
+            return address.ToString();
+        }
+
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new IPAddress(bytes) + "/64";
+    }
+
+    /// <summary>Takes one of the address's failures; null when it may try, else how long until it may.</summary>
+    public TimeSpan? TakeAddressAllowance(string addressKey)
+    {
+        var (outcome, wait) = _addresses.TryTake(addressKey);
+        switch (outcome)
+        {
+            case FailureBuckets.Take.Empty:
+                return wait;
+            case FailureBuckets.Take.Untracked:
+                WarnFull("client addresses", _addresses.Count);
+                break;
         }
 
         return null;
     }
 
-    public void Failed(string key)
-    {
-        var now = clock.GetUtcNow();
-        if (_failures.Count >= MaxTracked)
-        {
-            foreach (var (tracked, old) in _failures)
-            {
-                if (old.Start + _window <= now)
-                {
-                    _failures.TryRemove(tracked, out _);
-                }
-            }
-        }
+    /// <summary>The attempt from the address did not fail (it signed in, or it was not checked).</summary>
+    public void GiveBackAddressAllowance(string addressKey) => _addresses.GiveBack(addressKey);
 
-        _failures.AddOrUpdate(key, _ => new Window(now, 1), (_, w) => w.Start + _window <= now ? new Window(now, 1) : w with { Count = w.Count + 1 });
+    /// <summary>
+    /// Takes one of the user name's failures, or when it has none left, waits <see cref="SignInOptions.UserFailureDelay"/>.
+    /// True when it took one (to give back unless the attempt fails).
+    /// </summary>
+    public async ValueTask<bool> PaceUserAsync(string user, CancellationToken cancellationToken)
+    {
+        var (outcome, _) = _users.TryTake(user);
+        switch (outcome)
+        {
+            case FailureBuckets.Take.Taken:
+                return true;
+            case FailureBuckets.Take.Untracked:
+                WarnFull("user names", _users.Count);
+                return false;
+            default:
+                if (_userDelay > TimeSpan.Zero)
+                {
+                    await Task.Delay(_userDelay, _clock, cancellationToken);
+                }
+
+                return false;
+        }
     }
 
-    private sealed record Window(DateTimeOffset Start, int Count);
+    /// <summary>The attempt for the user name did not fail.</summary>
+    public void GiveBackUserAllowance(string user) => _users.GiveBack(user);
+
+    private void WarnFull(string what, int count)
+    {
+        // Once a minute at most: under a flood from many addresses this would otherwise be every request.
+        var last = Interlocked.Read(ref _lastFullWarning);
+        if ((last == 0 || _clock.GetElapsedTime(last) >= TimeSpan.FromMinutes(1)) && Interlocked.CompareExchange(ref _lastFullWarning, _clock.GetTimestamp(), last) == last)
+        {
+            TableFull(_logger, what, count);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sign-in throttling tracks {Count} {What}, its limit (Tasker:Auth:SignIn:MaxTracked): new ones are not counted until old ones expire")]
+    private static partial void TableFull(ILogger logger, string what, int count);
 }

@@ -19,7 +19,7 @@ public sealed class TaskerAuthenticationHandler(
     public const string SchemeName = "Tasker";
 
     private const string FailureKey = "tasker-auth-failure";
-    private const string ThrottledKey = "tasker-auth-throttled";
+    private const string RefusedKey = "tasker-auth-refused";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -36,37 +36,39 @@ public sealed class TaskerAuthenticationHandler(
                 Context.Items[FailureKey] = malformed.Reason;
                 return AuthenticateResult.Fail(malformed.Reason);
             case { } credentials:
-                var address = Context.Connection.RemoteIpAddress?.ToString() ?? "";
-                var (user, wait) = await verifier.VerifyAsync(credentials, address);
-                if (user is not null)
+                switch (await verifier.VerifyAsync(credentials, Context.Connection.RemoteIpAddress, Context.RequestAborted))
                 {
-                    return AuthenticateResult.Success(new AuthenticationTicket(user.ToPrincipal(SchemeName), SchemeName));
+                    case Verification.SignedIn signedIn:
+                        return AuthenticateResult.Success(new AuthenticationTicket(signedIn.User.ToPrincipal(SchemeName), SchemeName));
+                    case Verification.Throttled throttled:
+                        Context.Items[RefusedKey] = throttled;
+                        return AuthenticateResult.Fail("too many failed sign-ins");
+                    case Verification.Busy busy:
+                        Context.Items[RefusedKey] = busy;
+                        return AuthenticateResult.Fail("too many password checks at once");
+                    default:
+                        Context.Items[FailureKey] = "the user name and password, or the API key, are not valid";
+                        return AuthenticateResult.Fail("invalid credentials");
                 }
-
-                if (wait is not null)
-                {
-                    Context.Items[ThrottledKey] = wait;
-                    return AuthenticateResult.Fail("too many failed sign-ins");
-                }
-
-                Context.Items[FailureKey] = "the user name and password, or the API key, are not valid";
-                return AuthenticateResult.Fail("invalid credentials");
         }
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        if (Context.Items[ThrottledKey] is TimeSpan wait)
+        switch (Context.Items[RefusedKey])
         {
-            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
-            Response.StatusCode = StatusCodes.Status429TooManyRequests;
-            Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            await WriteProblemAsync(StatusCodes.Status429TooManyRequests, "Too many failed sign-ins", "sign-in-throttled",
-                $"Too many failed sign-ins from this address; try again in {seconds} s.");
-            return;
+            case Verification.Throttled throttled:
+                var seconds = RetryAfter(throttled.RetryAfter);
+                await WriteProblemAsync(StatusCodes.Status429TooManyRequests, "Too many failed sign-ins", "sign-in-throttled",
+                    $"Too many failed sign-ins from this address; try again in {seconds} s.");
+                return;
+            case Verification.Busy busy:
+                seconds = RetryAfter(busy.RetryAfter);
+                await WriteProblemAsync(StatusCodes.Status503ServiceUnavailable, "Too many sign-ins at once", "sign-in-busy",
+                    $"The server is checking as many passwords as it may; try again in {seconds} s, or sign in with an API key.");
+                return;
         }
 
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.Append("WWW-Authenticate", "Basic realm=\"Tasker\", charset=\"UTF-8\"");
         Response.Headers.Append("WWW-Authenticate", "Bearer realm=\"Tasker\"");
         var why = Context.Items[FailureKey] as string;
@@ -78,13 +80,21 @@ public sealed class TaskerAuthenticationHandler(
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
-        Response.StatusCode = StatusCodes.Status403Forbidden;
         return WriteProblemAsync(StatusCodes.Status403Forbidden, "Forbidden", "forbidden",
             $"User '{Context.User.Identity?.Name}' may not do this: it needs the {UserRoles.Admin} role.");
     }
 
+    /// <summary>Sets Retry-After (whole seconds, at least 1) and returns it.</summary>
+    private int RetryAfter(TimeSpan wait)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+        Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return seconds;
+    }
+
     private async Task WriteProblemAsync(int status, string title, string code, string detail)
     {
+        Response.StatusCode = status;
         ProblemDetailsContext Problem() => new()
         {
             HttpContext = Context,

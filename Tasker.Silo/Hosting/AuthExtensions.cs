@@ -28,7 +28,7 @@ public static class AuthExtensions
 
         services.AddMemoryCache();
         services.AddSingleton<CredentialVerifier>();
-        services.AddSingleton<SignInThrottle>();
+        services.AddTaskerSignInLimits();
         services.AddHostedService<UserBootstrap>();
         services.AddAuthentication(TaskerAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, TaskerAuthenticationHandler>(TaskerAuthenticationHandler.SchemeName, null);

@@ -29,6 +29,7 @@ public static class FrontEndExtensions
 
         builder.AddTaskerAuth();
         var services = builder.Services;
+        services.AddTaskerForwardedHeaders();
         services.AddOptions<FrontEndOptions>()
             .BindConfiguration(FrontEndOptions.SectionName)
             .ValidateOnStart();
@@ -69,6 +70,7 @@ public static class FrontEndExtensions
 
     public static WebApplication UseTaskerFrontEnd(this WebApplication app)
     {
+        app.UseTaskerForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseTaskerAuth();

@@ -25,6 +25,9 @@ public sealed class AuthApiFixture : WebApplicationFactory<Program>
             .UseSetting("Tasker:Auth:AdminApiKey", AdminApiKey)
             .UseSetting("Tasker:Auth:DemoUsers", "true")
             .UseSetting("Tasker:Auth:CacheTtl", "00:00:00.300")
+            // Every request of these tests comes from the test server's one (unknown) address: they must not throttle
+            // each other. Throttling has its own fixture (Security/SignInApiFixture).
+            .UseSetting("Tasker:Auth:SignIn:AddressFailureBurst", "100000")
             .UseSetting("Tasker:Tiers:free:RequestsPerSecond", "100000")
             .UseSetting("Tasker:Tiers:paid:RequestsPerSecond", "100000")
             .UseSetting("Tasker:Tiers:trickle:RequestsPerSecond", "3")
