@@ -16,8 +16,27 @@ public static class PrivateFiles
     /// Creates the folder and its missing parents owner-only. A folder that exists keeps its mode: the operator may have
     /// made it so on purpose (a shared volume), and it may not be the silo's to change.
     /// </summary>
-    public static DirectoryInfo CreateFolder(string path) =>
-        OperatingSystem.IsWindows() ? Directory.CreateDirectory(path) : Directory.CreateDirectory(path, OwnerOnlyFolder);
+    public static DirectoryInfo CreateFolder(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return Directory.CreateDirectory(path);
+        }
+
+        // One at a time from the outermost missing one: Directory.CreateDirectory gives the mode to the last one only.
+        var missing = new Stack<string>();
+        for (var folder = Path.GetFullPath(path); !Directory.Exists(folder); folder = Path.GetDirectoryName(folder)!)
+        {
+            missing.Push(folder);
+        }
+
+        while (missing.TryPop(out var folder))
+        {
+            Directory.CreateDirectory(folder, OwnerOnlyFolder);
+        }
+
+        return new DirectoryInfo(path);
+    }
 
     /// <summary>Opens a file like <see cref="FileStream"/>'s constructor; a file it creates is owner-only.</summary>
     public static FileStream Open(string path, FileMode mode, FileAccess access, FileShare share, int bufferSize = 4096, bool useAsync = false)

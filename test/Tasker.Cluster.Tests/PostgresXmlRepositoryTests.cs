@@ -83,6 +83,14 @@ public sealed class PostgresXmlRepositoryTests(ClusterServers servers) : IAsyncL
             var rows = (string)(await command.ExecuteScalarAsync())!;
             Assert.Contains("taskerRingKeyEncrypted", rows, StringComparison.Ordinal);
             Assert.DoesNotContain("unencrypted form", rows, StringComparison.Ordinal);
+
+            // The keys' secrets, opened with the ring key, are nowhere in the rows in the clear.
+            var masterKeys = System.Xml.Linq.XElement.Parse($"<ring>{rows}</ring>").Descendants("taskerRingKeyEncrypted")
+                .Select(sealedKey => RingKeyXmlEncryptor.Decrypt(ringKey, sealedKey).Descendants("value").Single().Value)
+                .ToList();
+            Assert.NotEmpty(masterKeys);
+            Assert.DoesNotContain("masterKey", rows, StringComparison.Ordinal);
+            Assert.All(masterKeys, key => Assert.DoesNotContain(key, rows, StringComparison.Ordinal));
         }
 
         using (var sameKey = Silo(_service, ringKey))
