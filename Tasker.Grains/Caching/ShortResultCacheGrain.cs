@@ -12,12 +12,12 @@ public sealed class ShortResultCacheGrain(TaskHandlerRegistry handlers, IOptions
 {
     private readonly ShortResultCachePartition _partition = new(handlers, options, options.Value.MaxCachedShortResults / ResultCacheKey.ShortPartitions);
 
-    public Task<CacheAnswer> GetOrComputeAsync(string type, string parametersJson) =>
-        Task.FromResult(_partition.GetOrCompute(type, parametersJson));
+    public Task<CacheAnswer> GetOrComputeAsync(string type, string parametersJson, string client) =>
+        Task.FromResult(_partition.GetOrCompute(type, parametersJson, client));
 
-    public Task ExpireAsync(string type, string parametersJson, DateTimeOffset computedBefore)
+    public Task ExpireAsync(string type, string parametersJson, string client, DateTimeOffset computedBefore)
     {
-        _partition.Expire(type, parametersJson, computedBefore);
+        _partition.Expire(type, parametersJson, client, computedBefore);
         return Task.CompletedTask;
     }
 }

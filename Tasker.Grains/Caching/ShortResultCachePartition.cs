@@ -4,7 +4,8 @@ using Tasker.Handlers;
 namespace Tasker.Caching;
 
 /// <summary>
-/// One partition of the short types' result cache (docs/adr/009): results by type + canonical parameters, in memory
+/// One partition of the short types' result cache (docs/adr/009): results by type + canonical parameters (+ the asking
+/// client, for a type cached per client: <see cref="CacheScope.PerClient"/>), in memory
 /// only (recomputing a short type costs less than a durable write), at most <paramref name="capacity"/> of them,
 /// dropping the oldest first. Not thread-safe: its owner serializes the calls (a grain's turn, or a lock).
 /// </summary>
@@ -14,17 +15,17 @@ public sealed class ShortResultCachePartition(TaskHandlerRegistry handlers, IOpt
     private readonly LinkedList<Entry> _oldestFirst = new();
 
     /// <summary>The cached result of this computation if it is fresh, else computes it now and keeps it (not a failure).</summary>
-    public CacheAnswer GetOrCompute(string type, string parametersJson)
+    public CacheAnswer GetOrCompute(string type, string parametersJson, string client)
     {
-        var key = ResultCacheKey.Describe(type, parametersJson);
-        if (_results.TryGetValue(key, out var cached) && DateTimeOffset.UtcNow - cached.Value.StoredAt < options.Value.CacheTtl)
-        {
-            return new CacheAnswer(CacheLookupStatus.Hit, cached.Value.ResultJson);
-        }
-
         if (handlers.Get(type) is not IInstantTaskHandler handler)
         {
             throw new ArgumentException($"Task type '{type}' is not computed inline.", nameof(type));
+        }
+
+        var key = ResultCacheKey.Describe(type, parametersJson, ResultCacheKey.Owner(handler, client));
+        if (_results.TryGetValue(key, out var cached) && DateTimeOffset.UtcNow - cached.Value.StoredAt < options.Value.CacheTtl)
+        {
+            return new CacheAnswer(CacheLookupStatus.Hit, cached.Value.ResultJson);
         }
 
         string result;
@@ -42,9 +43,10 @@ public sealed class ShortResultCachePartition(TaskHandlerRegistry handlers, IOpt
     }
 
     /// <summary>Drops this computation's result if it was stored by <paramref name="computedBefore"/>.</summary>
-    public void Expire(string type, string parametersJson, DateTimeOffset computedBefore)
+    public void Expire(string type, string parametersJson, string client, DateTimeOffset computedBefore)
     {
-        if (_results.TryGetValue(ResultCacheKey.Describe(type, parametersJson), out var entry) && entry.Value.StoredAt <= computedBefore)
+        var key = ResultCacheKey.Describe(type, parametersJson, ResultCacheKey.Owner(handlers.Get(type), client));
+        if (_results.TryGetValue(key, out var entry) && entry.Value.StoredAt <= computedBefore)
         {
             Forget(entry);
         }

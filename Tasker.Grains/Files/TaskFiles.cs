@@ -53,10 +53,17 @@ public sealed partial class TaskFiles(IOptions<FilesOptions> options)
     /// <summary>True for the names <see cref="Upload"/> accepts: 32 lowercase hex digits.</summary>
     public static bool IsUploadId(string uploadId) => UploadIdPattern().IsMatch(uploadId);
 
+    /// <summary>
+    /// Creates a file under the files directory for writing, owner-only (<see cref="PrivateFiles"/>): uploads and exports
+    /// are users' data, for no other account on the machine.
+    /// </summary>
+    public static FileStream CreateNew(string path, int bufferSize = 1 << 16, bool useAsync = true) =>
+        PrivateFiles.Open(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize, useAsync);
+
     private string Under(string folder, string name)
     {
         var directory = Path.Combine(Root, folder);
-        Directory.CreateDirectory(directory);
+        PrivateFiles.CreateFolder(directory);
         return Path.Combine(directory, name);
     }
 

@@ -121,7 +121,7 @@ public sealed class CsvExportHandler(IRecordStore store, TaskFiles files, IOptio
         var started = Stopwatch.GetTimestamp();
         var (rows, last, finished) = (0, (DataRecord?)null, false);
         Task<IReadOnlyList<DataRecord>>? next = null;
-        using var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 1 << 16);
+        using var stream = PrivateFiles.Open(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 1 << 16); // Users' rows: owner-only.
         try
         {
             // Whatever a dropped or interrupted chunk wrote past the checkpoint goes.

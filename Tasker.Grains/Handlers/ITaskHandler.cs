@@ -20,6 +20,9 @@ public interface ITaskHandler
     /// <summary>True when the same parameters always give the same result, so the result cache may answer.</summary>
     bool Cacheable { get; }
 
+    /// <summary>Whose requests a cached result of this type answers, when <see cref="Cacheable"/>: anyone's, or the asking client's only.</summary>
+    CacheScope CacheScope => CacheScope.Shared;
+
     /// <summary>The parameters clients send, in the order a form shows them.</summary>
     IReadOnlyList<ParameterFact> Parameters { get; }
 
@@ -37,6 +40,19 @@ public interface ITaskHandler
 
     /// <summary>The result in a few words for people (the web page's list), or null to show the result itself.</summary>
     string? Summarize(JsonElement result) => null;
+}
+
+/// <summary>Whose requests one cached result answers (docs/adr/003, 009).</summary>
+public enum CacheScope
+{
+    /// <summary>Every client's: a hit tells a client nothing it did not know (numbers it sent, a result anyone can compute).</summary>
+    Shared,
+
+    /// <summary>
+    /// The client that computed it, only: for free text, where a hit (<c>cached: true</c>) would tell one client that
+    /// another sent the very same text.
+    /// </summary>
+    PerClient,
 }
 
 /// <summary>A type whose work is short enough to finish within the request that submits it.</summary>

@@ -15,6 +15,9 @@ public sealed class InputHandler(IOptions<TaskerOptions> options) : IInstantTask
 
     public bool Cacheable => true;
 
+    // Free text: another client's hit would tell that someone sent the same words.
+    public CacheScope CacheScope => CacheScope.PerClient;
+
     // Built on first use, not at construction: the options are validated at start, and a bad one must be reported there.
     private IReadOnlyList<ParameterFact>? _parameters;
 

@@ -8,6 +8,12 @@ public sealed class TaskHandlerRegistry
     public TaskHandlerRegistry(IEnumerable<ITaskHandler> handlers)
     {
         _handlers = handlers.ToDictionary(h => h.Type, StringComparer.Ordinal);
+        if (_handlers.Values.FirstOrDefault(h => h.CacheScope == CacheScope.PerClient && h is not IInstantTaskHandler) is { } unsupported)
+        {
+            // The long types' cache grain (docs/adr/003) is keyed by type and parameters alone: it would share the result.
+            throw new InvalidOperationException($"Task type '{unsupported.Type}': a per-client result cache is kept for short types only.");
+        }
+
         Types = [.. _handlers.Keys.Order(StringComparer.Ordinal)];
     }
 

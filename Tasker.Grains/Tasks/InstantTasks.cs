@@ -141,7 +141,7 @@ public sealed class InstantTasks(
 
         if (handler.Cacheable && !task.Cached)
         {
-            await ExpireCacheEntryAsync(task.Type, task.ParametersJson, finishedAt);
+            await ExpireCacheEntryAsync(task.Type, task.ParametersJson, task.Client, finishedAt);
         }
 
         await _storage.Value.ClearStateAsync(TaskGrain.StateName, grainId, stored); // The ETag read fences the clear.
@@ -149,8 +149,8 @@ public sealed class InstantTasks(
     }
 
     /// <summary>Drops the short types' cache entry of this computation if it was stored by <paramref name="computedBefore"/>.</summary>
-    public Task ExpireCacheEntryAsync(string type, string parametersJson, DateTimeOffset computedBefore) =>
-        cache.ExpireAsync(type, parametersJson, computedBefore);
+    public Task ExpireCacheEntryAsync(string type, string parametersJson, string client, DateTimeOffset computedBefore) =>
+        cache.ExpireAsync(type, parametersJson, client, computedBefore);
 
     /// <summary>Runs a short task to its end: through the short types' cache when its type is cacheable, else inline.</summary>
     public async Task RunAsync(string id, TaskState task, IInstantTaskHandler handler)
@@ -159,7 +159,7 @@ public sealed class InstantTasks(
         if (handler.Cacheable && task.ParentId is null)
         {
             // Children of a sequence are part of their parent's computation, which the cache already covers.
-            var answer = await cache.GetOrComputeAsync(task.Type, task.ParametersJson);
+            var answer = await cache.GetOrComputeAsync(task.Type, task.ParametersJson, task.Client);
             if (answer.Status is CacheLookupStatus.Hit or CacheLookupStatus.Computed)
             {
                 task.ResultJson = answer.ResultJson;

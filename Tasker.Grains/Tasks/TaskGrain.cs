@@ -313,7 +313,7 @@ public sealed partial class TaskGrain(
             {
                 // The cache entry this task's computation made goes with it (a hit made none).
                 await (handler is IInstantTaskHandler
-                    ? instantTasks.ExpireCacheEntryAsync(S.Type, S.ParametersJson, finishedAt)
+                    ? instantTasks.ExpireCacheEntryAsync(S.Type, S.ParametersJson, S.Client, finishedAt)
                     : Cache.ExpireEntryAsync());
             }
         }

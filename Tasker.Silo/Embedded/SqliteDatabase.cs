@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Tasker.Files;
 
 namespace Tasker.Silo.Embedded;
 
@@ -43,11 +44,12 @@ public sealed class SqliteDatabase : IDisposable
     /// <exception cref="SqliteFileException">Another process holds the file, or the file is not one Tasker can use.</exception>
     public static SqliteDatabase Open(string file)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        PrivateFiles.CreateFolder(Path.GetDirectoryName(file)!);
         var heldLock = TakeLock(file);
         SqliteConnection? writer = null;
         try
         {
+            MakePrivate(file);
             var connectionString = new SqliteConnectionStringBuilder
             {
                 DataSource = file,
@@ -160,6 +162,35 @@ public sealed class SqliteDatabase : IDisposable
         transaction.Commit();
     }
 
+    /// <summary>
+    /// The file holds every task, result and the key ring: owner-only. A new one is made empty with that mode before
+    /// SQLite opens it, and SQLite gives its -wal and -shm files the database file's mode. Files an older build made
+    /// are narrowed.
+    /// </summary>
+    private static void MakePrivate(string file)
+    {
+        // Not opened when it exists: closing a descriptor of the file would drop the POSIX locks SQLite holds on it.
+        if (!System.IO.File.Exists(file))
+        {
+            using (PrivateFiles.Open(file, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                // An empty file is a new database to SQLite.
+            }
+        }
+
+        foreach (var path in new[] { file, file + "-wal", file + "-shm", file + ".lock", file + ".pid" })
+        {
+            try
+            {
+                PrivateFiles.Restrict(path);
+            }
+            catch (UnauthorizedAccessException exception)
+            {
+                throw new SqliteFileException($"Cannot make {path} readable by its owner only ({exception.Message}): make the silo's user its owner.", exception);
+            }
+        }
+    }
+
     private static string ReadScript()
     {
         using var stream = typeof(SqliteDatabase).Assembly.GetManifestResourceStream(ScriptResource)
@@ -188,7 +219,7 @@ public sealed class SqliteDatabase : IDisposable
             FileStream stream;
             try
             {
-                stream = new FileStream(file + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                stream = PrivateFiles.Open(file + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
             catch (IOException)
             {
@@ -205,7 +236,11 @@ public sealed class SqliteDatabase : IDisposable
                 throw Held(file, holder is { Length: > 0 } ? holder : "unknown");
             }
 
-            System.IO.File.WriteAllText(file + ".pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+            using (var pid = new StreamWriter(PrivateFiles.Open(file + ".pid", FileMode.Create, FileAccess.Write, FileShare.Read)))
+            {
+                pid.Write(Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+            }
+
             return stream;
         }
         catch

@@ -10,7 +10,7 @@ using Tasker.Silo.Hosting;
 namespace Tasker.Silo.Secrets;
 
 /// <summary>Wires Data Protection for secret task parameters (docs/adr/018).</summary>
-public static class SecretsExtensions
+public static partial class SecretsExtensions
 {
     /// <summary>The application name of the key ring: every silo of a service must use the same one.</summary>
     public const string ApplicationName = "Tasker";
@@ -54,9 +54,34 @@ public static class SecretsExtensions
                         o.XmlEncryptor = new RingKeyXmlEncryptor(ringKey);
                     }
                 });
+            services.AddHostedService<UnencryptedRingWarning>();
         }
 
         services.AddSingleton<ISecretProtector, DataProtectionSecrets>();
         return services;
+    }
+
+    /// <summary>
+    /// Says at start-up that a cluster's key ring is stored unencrypted when no ring key is set. A warning, not a refusal:
+    /// the database may be protected otherwise (a private network, encrypted backups), and a cluster that ran before
+    /// must still start; docker-compose.yml requires the key.
+    /// </summary>
+    private sealed partial class UnencryptedRingWarning(ILogger<UnencryptedRingWarning> logger, IOptions<SecretsOptions> secrets) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            if (secrets.Value.RingKeyBytes() is null)
+            {
+                RingUnencrypted(logger);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        [LoggerMessage(1, LogLevel.Warning,
+            "Tasker__Secrets__RingKey is not set: the Data Protection key ring is stored unencrypted in PostgreSQL, beside the api_key values it opens, so a database dump opens them. Set it (openssl rand -base64 32), the same on every silo, kept outside the database.")]
+        private static partial void RingUnencrypted(ILogger logger);
     }
 }

@@ -9,8 +9,9 @@ public sealed class SecretsOptions : IValidatableObject
 
     /// <summary>
     /// 32 random bytes in base64 (<c>openssl rand -base64 32</c>) that encrypt the key ring where it is stored
-    /// (PostgreSQL in cluster mode), so that a database dump opens nothing. The same on every silo; kept outside the
-    /// database. Unset by default: the ring is stored unencrypted (Data Protection warns at start-up).
+    /// (PostgreSQL in cluster mode, the database file in durable embedded mode), so that a copy of the database opens
+    /// nothing. The same on every silo; kept outside the database. Unset by default: the ring is stored unencrypted
+    /// (a cluster silo warns at start-up).
     /// </summary>
     public string? RingKey { get; set; }
 

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Orleans.Configuration;
 using Tasker.Silo.Hosting;
@@ -26,11 +28,17 @@ public sealed class PostgresXmlRepositoryTests(ClusterServers servers) : IAsyncL
     public async Task DisposeAsync() => await _database.DisposeAsync();
 
     /// <summary>One silo's Data Protection as AddTaskerSecrets wires it in cluster mode, over the shared ring.</summary>
-    private ServiceProvider Silo(string service, byte[]? ringKey = null)
+    private ServiceProvider Silo(string service, byte[]? ringKey = null, ILoggerProvider? logs = null)
     {
         var settings = new Dictionary<string, string?> { ["Tasker:Secrets:RingKey"] = ringKey is null ? null : Convert.ToBase64String(ringKey) };
         var services = new ServiceCollection();
-        services.AddLogging();
+        services.AddLogging(logging =>
+        {
+            if (logs is not null)
+            {
+                logging.AddProvider(logs);
+            }
+        });
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
         services.AddSingleton(_database);
         services.Configure<ClusterOptions>(o => o.ServiceId = service);
@@ -83,6 +91,14 @@ public sealed class PostgresXmlRepositoryTests(ClusterServers servers) : IAsyncL
             var rows = (string)(await command.ExecuteScalarAsync())!;
             Assert.Contains("taskerRingKeyEncrypted", rows, StringComparison.Ordinal);
             Assert.DoesNotContain("unencrypted form", rows, StringComparison.Ordinal);
+
+            // The keys' secrets, opened with the ring key, are nowhere in the rows in the clear.
+            var masterKeys = System.Xml.Linq.XElement.Parse($"<ring>{rows}</ring>").Descendants("taskerRingKeyEncrypted")
+                .Select(sealedKey => RingKeyXmlEncryptor.Decrypt(ringKey, sealedKey).Descendants("value").Single().Value)
+                .ToList();
+            Assert.NotEmpty(masterKeys);
+            Assert.DoesNotContain("masterKey", rows, StringComparison.Ordinal);
+            Assert.All(masterKeys, key => Assert.DoesNotContain(key, rows, StringComparison.Ordinal));
         }
 
         using (var sameKey = Silo(_service, ringKey))
@@ -105,5 +121,58 @@ public sealed class PostgresXmlRepositoryTests(ClusterServers servers) : IAsyncL
 
         using var other = Silo(_service + "-other");
         Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => other.GetRequiredService<DataProtectionSecrets>().Unprotect(sealedKey));
+    }
+
+    [Fact]
+    public async Task A_silo_without_a_ring_key_warns_at_start_that_the_ring_is_stored_unencrypted_and_one_with_it_does_not()
+    {
+        var withoutKey = new WarningLog();
+        using (var silo = Silo(_service, logs: withoutKey))
+        {
+            await StartAsync(silo);
+        }
+
+        var withKey = new WarningLog();
+        using (var silo = Silo(_service + "-keyed", System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), withKey))
+        {
+            await StartAsync(silo);
+        }
+
+        Assert.Contains(withoutKey.Warnings, w => w.Contains("Tasker__Secrets__RingKey is not set", StringComparison.Ordinal));
+        Assert.DoesNotContain(withKey.Warnings, w => w.Contains("RingKey", StringComparison.Ordinal));
+    }
+
+    private static async Task StartAsync(ServiceProvider silo)
+    {
+        foreach (var service in silo.GetServices<IHostedService>())
+        {
+            await service.StartAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>The warnings logged, as text.</summary>
+    private sealed class WarningLog : ILoggerProvider, ILogger
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _warnings = new();
+
+        public IReadOnlyCollection<string> Warnings => _warnings;
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                _warnings.Enqueue(formatter(state, exception));
+            }
+        }
+
+        public void Dispose()
+        {
+        }
     }
 }

@@ -18,7 +18,7 @@ public sealed class LocalShortResultCacheTests
     {
         var cache = NewCache();
 
-        var answers = await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => Task.Run(() => cache.GetOrComputeAsync("slow", """{"n":7}"""))));
+        var answers = await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => Task.Run(() => cache.GetOrComputeAsync("slow", """{"n":7}""", "c"))));
 
         Assert.Equal(1, _handler.Runs);
         Assert.Single(answers, a => a.Status == CacheLookupStatus.Computed);
@@ -31,7 +31,7 @@ public sealed class LocalShortResultCacheTests
     {
         var cache = NewCache();
 
-        var answers = await Task.WhenAll(Enumerable.Range(0, 200).Select(n => Task.Run(() => cache.GetOrComputeAsync("slow", $$"""{"n":{{n}}}"""))));
+        var answers = await Task.WhenAll(Enumerable.Range(0, 200).Select(n => Task.Run(() => cache.GetOrComputeAsync("slow", $$"""{"n":{{n}}}""", "c"))));
 
         Assert.Equal(200, _handler.Runs);
         Assert.Equal(Enumerable.Range(0, 200).Select(n => (n * n).ToString(System.Globalization.CultureInfo.InvariantCulture)), answers.Select(a => a.ResultJson));
@@ -41,13 +41,13 @@ public sealed class LocalShortResultCacheTests
     public async Task An_expired_entry_is_computed_again_and_one_stored_after_the_cut_off_stays()
     {
         var cache = NewCache();
-        await cache.GetOrComputeAsync("slow", """{"n":3}""");
+        await cache.GetOrComputeAsync("slow", """{"n":3}""", "c");
 
-        await cache.ExpireAsync("slow", """{"n":3}""", DateTimeOffset.UtcNow.AddMinutes(-1)); // stored after that: kept
-        Assert.Equal(CacheLookupStatus.Hit, (await cache.GetOrComputeAsync("slow", """{"n":3}""")).Status);
+        await cache.ExpireAsync("slow", """{"n":3}""", "c", DateTimeOffset.UtcNow.AddMinutes(-1)); // stored after that: kept
+        Assert.Equal(CacheLookupStatus.Hit, (await cache.GetOrComputeAsync("slow", """{"n":3}""", "c")).Status);
 
-        await cache.ExpireAsync("slow", """{"n":3}""", DateTimeOffset.UtcNow);
-        Assert.Equal(CacheLookupStatus.Computed, (await cache.GetOrComputeAsync("slow", """{"n":3}""")).Status);
+        await cache.ExpireAsync("slow", """{"n":3}""", "c", DateTimeOffset.UtcNow);
+        Assert.Equal(CacheLookupStatus.Computed, (await cache.GetOrComputeAsync("slow", """{"n":3}""", "c")).Status);
         Assert.Equal(2, _handler.Runs);
     }
 
@@ -56,9 +56,34 @@ public sealed class LocalShortResultCacheTests
     {
         var cache = NewCache();
 
-        Assert.Equal(CacheLookupStatus.Failed, (await cache.GetOrComputeAsync("slow", """{"n":-1}""")).Status);
-        Assert.Equal(CacheLookupStatus.Failed, (await cache.GetOrComputeAsync("slow", """{"n":-1}""")).Status);
+        Assert.Equal(CacheLookupStatus.Failed, (await cache.GetOrComputeAsync("slow", """{"n":-1}""", "c")).Status);
+        Assert.Equal(CacheLookupStatus.Failed, (await cache.GetOrComputeAsync("slow", """{"n":-1}""", "c")).Status);
         Assert.Equal(2, _handler.Runs);
+    }
+
+    [Fact]
+    public async Task A_type_cached_per_client_answers_a_hit_only_to_the_client_that_computed_it()
+    {
+        _handler.Scope = CacheScope.PerClient;
+        var cache = NewCache();
+
+        Assert.Equal(CacheLookupStatus.Computed, (await cache.GetOrComputeAsync("slow", """{"n":5}""", "alice")).Status);
+        Assert.Equal(CacheLookupStatus.Computed, (await cache.GetOrComputeAsync("slow", """{"n":5}""", "bob")).Status);
+        Assert.Equal(CacheLookupStatus.Hit, (await cache.GetOrComputeAsync("slow", """{"n":5}""", "alice")).Status);
+
+        await cache.ExpireAsync("slow", """{"n":5}""", "bob", DateTimeOffset.UtcNow); // bob's entry goes, alice's stays
+        Assert.Equal(CacheLookupStatus.Hit, (await cache.GetOrComputeAsync("slow", """{"n":5}""", "alice")).Status);
+        Assert.Equal(CacheLookupStatus.Computed, (await cache.GetOrComputeAsync("slow", """{"n":5}""", "bob")).Status);
+        Assert.Equal(3, _handler.Runs);
+    }
+
+    [Fact]
+    public async Task A_shared_type_answers_a_hit_to_any_client()
+    {
+        var cache = NewCache();
+
+        Assert.Equal(CacheLookupStatus.Computed, (await cache.GetOrComputeAsync("slow", """{"n":6}""", "alice")).Status);
+        Assert.Equal(CacheLookupStatus.Hit, (await cache.GetOrComputeAsync("slow", """{"n":6}""", "bob")).Status);
     }
 
     /// <summary><c>slow</c>: n squared, taking a millisecond, so that requests at once overlap; fails on a negative n.</summary>
@@ -73,6 +98,10 @@ public sealed class LocalShortResultCacheTests
         public string Description => "n squared, slowly";
 
         public bool Cacheable => true;
+
+        public CacheScope Scope { get; set; } = CacheScope.Shared;
+
+        public CacheScope CacheScope => Scope;
 
         public IReadOnlyList<ParameterFact> Parameters { get; } = [];
 

@@ -26,11 +26,22 @@ public sealed class ShortResultCacheTests(ClusterFixture fixture)
         var cache = fixture.Grains.GetGrain<IShortResultCacheGrain>(partition);
         foreach (var parameters in requests)
         {
-            Assert.Equal(CacheLookupStatus.Computed, (await cache.GetOrComputeAsync("sum2", parameters)).Status);
+            Assert.Equal(CacheLookupStatus.Computed, (await cache.GetOrComputeAsync("sum2", parameters, "c")).Status);
         }
 
-        Assert.Equal(CacheLookupStatus.Hit, (await cache.GetOrComputeAsync("sum2", requests[^1])).Status);
-        Assert.Equal(CacheLookupStatus.Hit, (await cache.GetOrComputeAsync("sum2", requests[1])).Status);
-        Assert.Equal(CacheLookupStatus.Computed, (await cache.GetOrComputeAsync("sum2", requests[0])).Status);
+        Assert.Equal(CacheLookupStatus.Hit, (await cache.GetOrComputeAsync("sum2", requests[^1], "c")).Status);
+        Assert.Equal(CacheLookupStatus.Hit, (await cache.GetOrComputeAsync("sum2", requests[1], "c")).Status);
+        Assert.Equal(CacheLookupStatus.Computed, (await cache.GetOrComputeAsync("sum2", requests[0], "c")).Status);
+    }
+
+    [Fact]
+    public async Task A_partition_answers_input_hits_only_to_the_client_that_sent_the_text()
+    {
+        var text = $$"""{"input_param":"secret-plan-{{Guid.NewGuid():N}}"}""";
+        var cache = fixture.Grains.GetGrain<IShortResultCacheGrain>(ResultCacheKey.ShortPartition("input", text, "alice"));
+
+        Assert.Equal(CacheLookupStatus.Computed, (await cache.GetOrComputeAsync("input", text, "alice")).Status);
+        Assert.Equal(CacheLookupStatus.Computed, (await cache.GetOrComputeAsync("input", text, "bob")).Status);
+        Assert.Equal(CacheLookupStatus.Hit, (await cache.GetOrComputeAsync("input", text, "alice")).Status);
     }
 }
