@@ -137,7 +137,7 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             await using (var source = file.OpenReadStream())
-            await using (var target = new FileStream(incoming, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            await using (var target = TaskFiles.CreateNew(incoming))
             {
                 var buffer = new byte[1 << 16];
                 int read;
