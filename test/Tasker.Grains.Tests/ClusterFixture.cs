@@ -34,7 +34,11 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<Tasker.Secrets.ISecretProtector, MarkedSecrets>();
             silo.Services.AddSingleton<IRecordStore>(records);
             silo.Services.Configure<DataSetOptions>(d => d.Rows = 0);
-            silo.Services.Configure<Tasker.Shell.ShellOptions>(o => o.MaxQueued = ShellQueueLimit);
+            silo.Services.Configure<Tasker.Shell.ShellOptions>(o =>
+            {
+                o.Enabled = true; // The grains refuse shell tasks while they are off (docs/adr/028).
+                o.MaxQueued = ShellQueueLimit;
+            });
             silo.AddTaskerGrains(o => o.Configure(t =>
             {
                 t.ChunkBudget = TimeSpan.FromMilliseconds(20);
