@@ -32,7 +32,10 @@ public sealed class AuthOptions : IValidatableObject
     [Range(1, 100_000)]
     public int MaxFailedSignInsPerMinute { get; set; } = 30;
 
-    /// <summary>Origins browsers may call from (CORS); unset or "*" is any origin. Credentials travel in headers, never cookies.</summary>
+    /// <summary>
+    /// Origins browsers may call from (CORS). Default none: no cross-origin access. "*" is any origin, refused while
+    /// authentication is off. Credentials travel in headers, never cookies.
+    /// </summary>
     public string[]? CorsOrigins { get; set; }
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
