@@ -14,5 +14,5 @@ FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
 COPY --from=build /app .
 ENV ASPNETCORE_URLS=http://0.0.0.0:8080
-EXPOSE 8080 11111 30000
+EXPOSE 8080 11111
 ENTRYPOINT ["dotnet", "Tasker.Silo.dll"]
