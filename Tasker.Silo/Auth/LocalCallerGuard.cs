@@ -60,7 +60,10 @@ public sealed class LocalCallerGuard(RequestDelegate next, IProblemDetailsServic
     private async Task RefuseAsync(HttpContext context, int status, string title, string code, string detail)
     {
         context.Response.StatusCode = status;
-        await problems.TryWriteAsync(new ProblemDetailsContext
+
+        // A problem whatever the client accepts (the writer declines for text/html, text/event-stream), as everywhere.
+        context.Request.Headers.Accept = default;
+        await problems.WriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
             ProblemDetails = { Status = status, Title = title, Detail = detail, Extensions = { ["code"] = code } },

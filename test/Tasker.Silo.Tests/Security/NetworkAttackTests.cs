@@ -133,8 +133,11 @@ public sealed class NetworkAttackTests(LocalOnlyFixture api) : IClassFixture<Loc
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Equal("host-not-allowed", await CodeAsync(refused));
 
-        using var read = await http.GetAsync(new Uri("http://evil.example:5000/tasks"));
+        using var page = new HttpRequestMessage(HttpMethod.Get, "http://evil.example:5000/tasks");
+        page.Headers.Add("Accept", "text/html");
+        using var read = await http.SendAsync(page);
         Assert.Equal(HttpStatusCode.BadRequest, read.StatusCode);
+        Assert.Equal("application/problem+json", read.Content.Headers.ContentType?.MediaType);
 
         foreach (var host in new[] { "localhost", "localhost:5000", "127.0.0.1:5000", "127.1.2.3", "[::1]:5000" })
         {
