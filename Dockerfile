@@ -22,6 +22,6 @@ RUN groupadd --system --gid 10001 tasker \
 WORKDIR /app
 COPY --from=build /app .
 ENV ASPNETCORE_URLS=http://0.0.0.0:8080
-EXPOSE 8080 11111 30000
+EXPOSE 8080 11111
 USER tasker
 ENTRYPOINT ["dotnet", "Tasker.Silo.dll"]

@@ -13,7 +13,9 @@ try
 
     var app = builder.Build();
     app.UseTaskerFrontEnd();
+    var boundAddresses = app.Services.GetRequiredService<BoundAddressCheck>();
     await app.RunAsync();
+    boundAddresses.ThrowIfRefused();
     return 0;
 }
 catch (Exception exception) when (IsConfigurationMistake(exception))

@@ -8,7 +8,7 @@
 #   scripts/cluster.sh down     stop the agents, the silos, then the services (data stay in .cluster/; rm -rf it to forget)
 #   scripts/cluster.sh status   what runs
 #
-# Silo i: HTTP on http://127.0.0.1:(5000+i), silo port 11111+i, gateway port 30000+i, log .cluster/silo-i.log,
+# Silo i: HTTP on http://127.0.0.1:(5000+i), silo port 11111+i (no Orleans gateway), log .cluster/silo-i.log,
 # pid .cluster/silo-i.pid. With agents, the silos run with shell tasks enabled (they listen on loopback only) and an
 # agent token made once in .cluster/agent-token; agent j logs to .cluster/agent-j.log. Set TASKER_NO_BUILD=1 to use the build that is there, TASKER_HEALTH_TIMEOUT to wait
 # other than 60 s for a silo to answer.
@@ -173,7 +173,7 @@ up() {
       continue
     fi
     rm -f "$pidfile"
-    for port in "$(http_port "$i")" $((11111 + i)) $((30000 + i)); do
+    for port in "$(http_port "$i")" $((11111 + i)); do
       port_in_use "$port" && die "port $port (silo $i) is taken by another process"
     done
     say "starting silo $i on $(silo_url "$i") (log: .cluster/silo-$i.log)"
@@ -188,7 +188,7 @@ up() {
       export ConnectionStrings__Redis="$TASKER_REDIS"
       export ConnectionStrings__Postgres="$TASKER_POSTGRES"
       export Orleans__ClusterId=tasker Orleans__ServiceId=tasker
-      export Orleans__SiloPort=$((11111 + i)) Orleans__GatewayPort=$((30000 + i)) Orleans__AdvertisedIP=127.0.0.1
+      export Orleans__SiloPort=$((11111 + i)) Orleans__AdvertisedIP=127.0.0.1
       export ASPNETCORE_URLS
       ASPNETCORE_URLS=$(silo_url "$i")
       export Tasker__Files__Path="$state/files"

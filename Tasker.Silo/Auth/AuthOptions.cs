@@ -28,7 +28,10 @@ public sealed class AuthOptions : IValidatableObject
     /// <summary>How long a silo trusts a successful verification of the same credentials. Default 30 seconds.</summary>
     public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Origins browsers may call from (CORS); unset or "*" is any origin. Credentials travel in headers, never cookies.</summary>
+    /// <summary>
+    /// Origins browsers may call from (CORS). Default none: no cross-origin access. "*" is any origin, refused while
+    /// authentication is off. Credentials travel in headers, never cookies.
+    /// </summary>
     public string[]? CorsOrigins { get; set; }
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -9,7 +9,8 @@ namespace Tasker.Silo.Endpoints;
 
 /// <summary>
 /// <c>/health/live</c> (the process answers) and <c>/health/ready</c> (the silo serves grain calls and, in cluster
-/// mode, Redis and PostgreSQL answer). Not ready is a 503 with Retry-After.
+/// mode, Redis and PostgreSQL answer). Not ready is a 503 with Retry-After. Anyone may ask; only a signed-in admin
+/// sees each check's description, since a driver's error names internal addresses (the log has them too).
 /// </summary>
 public static class HealthEndpoints
 {
@@ -47,14 +48,17 @@ public static class HealthEndpoints
             context.Response.Headers.RetryAfter = "5";
         }
 
+        var admin = context.User.Identity?.IsAuthenticated == true && context.User.IsInRole(UserRoles.Admin);
         return context.Response.WriteAsync(JsonSerializer.Serialize(new
         {
-            status = report.Status.ToString().ToLowerInvariant(),
+            status = Name(report.Status),
             checks = report.Entries.ToDictionary(
                 e => e.Key,
-                e => new { status = e.Value.Status.ToString().ToLowerInvariant(), description = e.Value.Description }),
+                e => admin ? (object)new { status = Name(e.Value.Status), description = e.Value.Description } : new { status = Name(e.Value.Status) }),
         }));
     }
+
+    private static string Name(HealthStatus status) => status.ToString().ToLowerInvariant();
 
     /// <summary>One shared connection for the Redis probe, made on first use.</summary>
     private sealed record RedisProbe(Lazy<Task<ConnectionMultiplexer>> Connection);

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
@@ -46,41 +45,75 @@ public static class AuthExtensions
             limiter.OnRejected = (rejected, cancellationToken) => TooManyRequestsAsync(rejected.HttpContext, rejected.Lease, cancellationToken);
         });
 
-        var origins = configuration.GetSection($"{AuthOptions.SectionName}:{nameof(AuthOptions.CorsOrigins)}").Get<string[]>() is { Length: > 0 } configured
-            ? configured
-            : ["*"];
-        services.AddCors(cors => cors.AddDefaultPolicy(policy =>
+        var origins = CorsOrigins(configuration, enabled);
+        services.AddCors(cors =>
         {
-            _ = origins.Contains("*") ? policy.AllowAnyOrigin() : policy.WithOrigins(origins);
-            policy.AllowAnyMethod()
-                .WithHeaders("Authorization", "X-Api-Key", "Content-Type", "Idempotency-Key", "Accept")
-                .WithExposedHeaders("Location", "Retry-After", "WWW-Authenticate");
-        }));
+            if (origins.Length > 0)
+            {
+                cors.AddDefaultPolicy(policy =>
+                {
+                    _ = origins.Contains("*") ? policy.AllowAnyOrigin() : policy.WithOrigins(origins);
+                    policy.AllowAnyMethod()
+                        .WithHeaders("Authorization", "X-Api-Key", "Content-Type", "Idempotency-Key", "Accept")
+                        .WithExposedHeaders("Location", "Retry-After", "WWW-Authenticate");
+                });
+            }
+        });
+        services.AddSingleton<BoundAddressCheck>();
+        services.AddHostedService(provider => provider.GetRequiredService<BoundAddressCheck>());
         return builder;
     }
 
     /// <summary>
+    /// The origins browsers may call from (<c>Tasker:Auth:CorsOrigins</c>): none unless configured, so that a web page
+    /// the user visits cannot drive Tasker. Any origin ("*") is refused while authentication is off.
+    /// </summary>
+    public static string[] CorsOrigins(IConfiguration configuration, bool authenticationEnabled)
+    {
+        var origins = configuration.GetSection($"{AuthOptions.SectionName}:{nameof(AuthOptions.CorsOrigins)}").Get<string[]>() ?? [];
+        return authenticationEnabled || !origins.Contains("*")
+            ? origins
+            : throw new TaskerConfigurationException(
+                "Tasker:Auth:CorsOrigins \"*\" would let any web page the user visits drive this server, and authentication is off: name the origins (Tasker__Auth__CorsOrigins__0=https://...) or set Tasker__Auth__Enabled=true.");
+    }
+
+    /// <summary>
     /// Whether authentication is on: <c>Tasker:Auth:Enabled</c>, else off in embedded mode and on in cluster mode.
-    /// Refuses embedded mode without authentication on an address beyond loopback.
+    /// Refuses to run without authentication on an address beyond loopback, in either mode (docs/adr/030): this reads
+    /// the configuration, so that the usual mistakes stop at once; <see cref="BoundAddressCheck"/> then checks what
+    /// the server actually bound.
     /// </summary>
     public static AuthMode ResolveMode(IConfiguration configuration)
     {
         var mode = TaskerModes.Detect(configuration);
         var explicitSetting = configuration.GetValue<bool?>($"{AuthOptions.SectionName}:Enabled");
         var enabled = explicitSetting ?? mode == TaskerMode.Cluster;
-        if (mode == TaskerMode.Embedded && !enabled && BeyondLoopback(configuration) is { } address)
+        if (!enabled && BeyondLoopback(configuration) is { } address)
         {
             throw new TaskerConfigurationException(
-                $"embedded mode without authentication listens on loopback only, and '{address}' is not loopback: listen on 127.0.0.1 or set Tasker__Auth__Enabled=true with Tasker__Auth__AdminPassword.");
+                $"{(mode == TaskerMode.Embedded ? "embedded" : "cluster")} mode without authentication listens on loopback only, and '{address}' is not loopback: listen on 127.0.0.1 or set Tasker__Auth__Enabled=true with Tasker__Auth__AdminPassword.");
         }
 
         return new AuthMode(enabled, mode == TaskerMode.Cluster && explicitSetting == false);
     }
 
-    /// <summary>CORS, authentication, authorization, and the caller of every grain call made for the request.</summary>
+    /// <summary>
+    /// Without authentication, callers from this machine only; CORS when origins are configured; authentication,
+    /// authorization, and the caller of every grain call made for the request.
+    /// </summary>
     public static WebApplication UseTaskerAuth(this WebApplication app)
     {
-        app.UseCors();
+        var authMode = app.Services.GetRequiredService<AuthMode>();
+        if (!authMode.Enabled)
+        {
+            app.UseMiddleware<LocalCallerGuard>();
+        }
+
+        if (CorsOrigins(app.Configuration, authMode.Enabled).Length > 0)
+        {
+            app.UseCors();
+        }
+
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
@@ -119,7 +152,10 @@ public static class AuthExtensions
         });
     }
 
-    /// <summary>The first address HTTP would listen on that is not loopback, or null when all are.</summary>
+    /// <summary>
+    /// The first address the usual settings (the ports settings, <c>urls</c>) ask HTTP to listen on that is not
+    /// loopback, or null when all are. Other ways to give addresses (Kestrel's endpoints, code) are caught once bound.
+    /// </summary>
     public static string? BeyondLoopback(IConfiguration configuration)
     {
         foreach (var key in new[] { "http_ports", "https_ports" })
@@ -131,17 +167,6 @@ public static class AuthExtensions
         }
 
         var urls = configuration["urls"] is { Length: > 0 } configured ? configured : FrontEndExtensions.DefaultUrl;
-        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var host = BindingAddress.Parse(url).Host;
-            var loopback = host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
-                || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
-            if (!loopback)
-            {
-                return url;
-            }
-        }
-
-        return null;
+        return urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault(url => !Loopback.IsUrl(url));
     }
 }

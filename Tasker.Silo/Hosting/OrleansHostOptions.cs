@@ -20,11 +20,18 @@ public sealed class OrleansHostOptions : IValidatableObject
     [Range(1, 65535)]
     public int SiloPort { get; set; } = 11111;
 
-    /// <summary>Client gateway port. Default 30000.</summary>
+    /// <summary>
+    /// The Orleans client gateway's port; unset (the default) opens no gateway. Nothing in Tasker uses one: the front
+    /// end is in the silo's process and people, the CLI and agents talk HTTP. The gateway has no authentication: a
+    /// client that reaches it calls grains directly, past every check of the front end (docs/adr/030).
+    /// </summary>
     [Range(1, 65535)]
-    public int GatewayPort { get; set; } = 30000;
+    public int? GatewayPort { get; set; }
 
-    /// <summary>The address other silos reach this one at; default loopback (embedded) .</summary>
+    /// <summary>
+    /// The address other silos reach this one at, and the only one its Orleans ports listen on. Default: loopback in
+    /// embedded mode; in cluster mode, the address the host name resolves to (in a container, the container's own).
+    /// </summary>
     public string? AdvertisedIP { get; set; }
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -54,9 +54,12 @@ public static partial class SiloHostingExtensions
                 o.ServiceId = host.ServiceId;
             });
 
+            // Orleans' ports have neither authentication nor TLS: they listen on the advertised address only (never on
+            // every interface), and the gateway only when configured (0 is none). See docs/adr/030.
+            var gatewayPort = host.GatewayPort ?? 0;
             if (mode == TaskerMode.Embedded)
             {
-                silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort, null, host.ServiceId, host.ClusterId);
+                silo.UseLocalhostClustering(host.SiloPort, gatewayPort, null, host.ServiceId, host.ClusterId);
                 if (host.AdvertisedIP is { Length: > 0 } advertised)
                 {
                     silo.Configure<EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Parse(advertised));
@@ -85,12 +88,12 @@ public static partial class SiloHostingExtensions
                 silo.UseRedisReminderService(o => o.ConfigurationOptions = redis);
                 if (host.AdvertisedIP is { Length: > 0 } advertised)
                 {
-                    silo.ConfigureEndpoints(IPAddress.Parse(advertised), host.SiloPort, host.GatewayPort, listenOnAnyHostAddress: true);
+                    silo.ConfigureEndpoints(IPAddress.Parse(advertised), host.SiloPort, gatewayPort, listenOnAnyHostAddress: false);
                 }
                 else
                 {
                     // In a container the host name resolves to the container's own address, which the other silos reach.
-                    silo.ConfigureEndpoints(Dns.GetHostName(), host.SiloPort, host.GatewayPort, AddressFamily.InterNetwork, listenOnAnyHostAddress: true);
+                    silo.ConfigureEndpoints(Dns.GetHostName(), host.SiloPort, gatewayPort, AddressFamily.InterNetwork, listenOnAnyHostAddress: false);
                 }
 
                 var postgres = builder.Configuration.GetConnectionString("Postgres")!;
@@ -149,7 +152,8 @@ public static partial class SiloHostingExtensions
                 }
                 else
                 {
-                    ClusterMode(logger, host.Value.ClusterId, host.Value.ServiceId, host.Value.SiloPort, host.Value.GatewayPort);
+                    ClusterMode(logger, host.Value.ClusterId, host.Value.ServiceId, host.Value.SiloPort,
+                        host.Value.GatewayPort?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "off");
                 }
             });
             return Task.CompletedTask;
@@ -167,6 +171,6 @@ public static partial class SiloHostingExtensions
 
         [LoggerMessage(2, LogLevel.Information,
             "Cluster mode: cluster {ClusterId}, service {ServiceId}, silo port {SiloPort}, gateway port {GatewayPort}; grain state in PostgreSQL, membership and reminders in Redis.")]
-        private static partial void ClusterMode(ILogger logger, string clusterId, string serviceId, int siloPort, int gatewayPort);
+        private static partial void ClusterMode(ILogger logger, string clusterId, string serviceId, int siloPort, string gatewayPort);
     }
 }

@@ -25,12 +25,12 @@ public sealed class SiloProcess : IAsyncDisposable
     private SiloProcess(Dictionary<string, string> connections, string clusterId, IReadOnlyDictionary<string, string>? settings)
     {
         HttpPort = TestHosting.FreePort();
+        SiloPort = TestHosting.FreePort();
         _environment = new Dictionary<string, string>(connections)
         {
             ["Orleans__ClusterId"] = clusterId,
             ["Orleans__ServiceId"] = clusterId,
-            ["Orleans__SiloPort"] = TestHosting.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Orleans__GatewayPort"] = TestHosting.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans__SiloPort"] = SiloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Orleans__AdvertisedIP"] = "127.0.0.1",
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{HttpPort}",
             ["Tasker__ReminderPeriod"] = "00:00:05",
@@ -84,6 +84,9 @@ public sealed class SiloProcess : IAsyncDisposable
     public const string AdminPassword = "cluster-tests-admin";
 
     public int HttpPort { get; }
+
+    /// <summary>The Orleans silo-to-silo port (no gateway unless <c>Orleans__GatewayPort</c> is in the settings).</summary>
+    public int SiloPort { get; }
 
     public HttpClient Http { get; }
 

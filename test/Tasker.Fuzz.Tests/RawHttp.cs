@@ -99,7 +99,8 @@ public static class RawHttp
 
     private static async Task WriteAsync(TcpClient socket, NetworkStream stream, FuzzRequest request, CancellationToken cancellationToken)
     {
-        var head = new StringBuilder().Append(request.Method).Append(' ').Append(request.Target).Append(" HTTP/1.1\r\nHost: tasker\r\nConnection: close\r\n");
+        // A loopback name: a silo without authentication refuses any other Host (DNS rebinding).
+        var head = new StringBuilder().Append(request.Method).Append(' ').Append(request.Target).Append(" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
         foreach (var (name, value) in request.Headers)
         {
             head.Append(name).Append(": ").Append(value).Append("\r\n");

@@ -20,7 +20,7 @@ public sealed class RequestFramingTests : IClassFixture<RequestFramingTests.Kest
     public async Task A_chunk_size_that_overflows_is_a_400_problem_not_a_500()
     {
         var answer = await SendRawAsync(
-            "POST /tasks HTTP/1.1\r\nHost: tasker\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+            "POST /tasks HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
             "FFFFFFFFFFFFFFFF\r\n{}\r\n0\r\n\r\n");
 
         Assert.StartsWith("HTTP/1.1 400 ", answer, StringComparison.Ordinal);
@@ -33,7 +33,7 @@ public sealed class RequestFramingTests : IClassFixture<RequestFramingTests.Kest
     {
         const string body = """{"type":"sum2","params":{"first":1,"second":2},"client":"framing"}""";
         var answer = await SendRawAsync(
-            "POST /tasks HTTP/1.1\r\nHost: tasker\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+            "POST /tasks HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
             $"{Encoding.UTF8.GetByteCount(body):X}\r\n{body}\r\n0\r\n\r\n");
 
         Assert.Matches("^HTTP/1.1 20[02] ", answer);

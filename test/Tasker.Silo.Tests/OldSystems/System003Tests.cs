@@ -9,11 +9,16 @@ using Tasker.Testing;
 
 namespace Tasker.Silo.Tests.OldSystems;
 
-/// <summary>An embedded silo as 003's README is run against: authentication off elsewhere, 003's demo users on.</summary>
+/// <summary>
+/// An embedded silo as 003's README is run against: authentication off elsewhere, 003's demo users on, and the origin
+/// of 003's jQuery example allowed (CORS is opt-in: <c>Tasker__Auth__CorsOrigins__0</c>).
+/// </summary>
 public sealed class System003Fixture : WebApplicationFactory<Program>
 {
+    public const string BrowserOrigin = "http://other.example";
+
     protected override void ConfigureWebHost(IWebHostBuilder builder) =>
-        builder.UseQuickEmbeddedSilo().UseSetting("Tasker:Auth:DemoUsers", "true");
+        builder.UseQuickEmbeddedSilo().UseSetting("Tasker:Auth:DemoUsers", "true").UseSetting("Tasker:Auth:CorsOrigins:0", BrowserOrigin);
 
     public HttpClient As(string user, string password)
     {
@@ -123,11 +128,11 @@ public sealed class System003Tests(System003Fixture api) : IClassFixture<System0
     }
 
     [Fact]
-    public async Task The_jQuery_example_from_another_origin_passes_the_CORS_preflight_and_reads_the_answer()
+    public async Task The_jQuery_example_from_a_configured_origin_passes_the_CORS_preflight_and_reads_the_answer()
     {
         using var http = api.CreateClient();
         using var preflight = new HttpRequestMessage(HttpMethod.Options, "/api/v1/task/");
-        preflight.Headers.Add("Origin", "http://other.example");
+        preflight.Headers.Add("Origin", System003Fixture.BrowserOrigin);
         preflight.Headers.Add("Access-Control-Request-Method", "POST");
         preflight.Headers.Add("Access-Control-Request-Headers", "authorization");
         using var allowed = await http.SendAsync(preflight);
@@ -136,11 +141,11 @@ public sealed class System003Tests(System003Fixture api) : IClassFixture<System0
         Assert.Contains("Authorization", allowed.Headers.GetValues("Access-Control-Allow-Headers").Single(), StringComparison.OrdinalIgnoreCase);
 
         using var post = new HttpRequestMessage(HttpMethod.Post, "/api/v1/task/") { Content = Form("input_param=ZZZ") };
-        post.Headers.Add("Origin", "http://other.example");
+        post.Headers.Add("Origin", System003Fixture.BrowserOrigin);
         post.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("test:test")));
         using var answer = await http.SendAsync(post);
         Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);
-        Assert.Equal("*", answer.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Equal(System003Fixture.BrowserOrigin, answer.Headers.GetValues("Access-Control-Allow-Origin").Single());
     }
 
     private static FormUrlEncodedContent Form(string body) =>
