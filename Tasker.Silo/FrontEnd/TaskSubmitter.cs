@@ -175,23 +175,25 @@ public sealed class TaskSubmitter(
             return (done, null); // A short type, run here and written once; its grain is not even activated.
         }
 
+        var fresh = id;
         if (idempotencyKey is not null)
         {
-            // A retry meets the first task: SubmitAsync is idempotent, and completes whatever the first attempt left undone.
-            var claimed = await grains.GetGrain<IIdempotencyGrain>($"{submission.Client}\n{idempotencyKey}").ClaimAsync(id);
-            if (claimed != id && await grains.GetGrain<ITaskGrain>(claimed).GetAsync() is { } first)
-            {
-                return Same(first, plain, secretNames) ? (first, null) : (null, Reused(idempotencyKey, first)); // Its file, if any, is in place.
-            }
-
-            id = claimed;
+            id = await grains.GetGrain<IIdempotencyGrain>($"{submission.Client}\n{idempotencyKey}").ClaimAsync(id);
         }
 
-        upload?.Commit();
-        var task = await grains.GetGrain<ITaskGrain>(id).SubmitAsync(submission);
+        // A retry meets the first task: SubmitAsync is idempotent and completes whatever the first attempt left undone
+        // (its history line). Its file, if any, is in place already: a retry's upload is put in place only when the
+        // first attempt stored no task.
+        var grain = grains.GetGrain<ITaskGrain>(id);
+        if (upload is not null && (id == fresh || await grain.GetAsync() is null))
+        {
+            upload.Commit();
+        }
+
+        var task = await grain.SubmitAsync(submission);
         if (idempotencyKey is not null && !Same(task, plain, secretNames))
         {
-            // A concurrent request with this key claimed the id with another body.
+            // The key's first request had another body (or a concurrent one claimed the id with it).
             return (null, Reused(idempotencyKey, task));
         }
 
