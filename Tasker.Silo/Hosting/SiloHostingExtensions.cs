@@ -38,8 +38,9 @@ public static partial class SiloHostingExtensions
         {
             // Docker sends SIGKILL 10 s after SIGTERM: stop within that, whatever is still running. Long tasks lose
             // nothing (their checkpoints are stored and their reminders wake them elsewhere); waiting requests end
-            // at once (StopWaitingOnShutdown). DOTNET_shutdownTimeoutSeconds overrides it.
-            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(8));
+            // at once (StopWaitingOnShutdown). DOTNET_shutdownTimeoutSeconds overrides it. What is still stopping
+            // after that, StopDeadline ends (docs/adr/032).
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(7));
         }
 
         builder.UseOrleans(silo =>

@@ -10,11 +10,11 @@ public sealed class StopOptions
     public const string SectionName = "Tasker:Stop";
 
     /// <summary>
-    /// From the stop signal (SIGTERM) to a forced exit when the graceful stop has not ended. Default 9 s: inside docker's
-    /// 10 s grace, after the host's own 8 s for its services (<c>HostOptions.ShutdownTimeout</c>).
+    /// From the stop signal (SIGTERM) to a forced exit when the graceful stop has not ended. Default 8 s: inside docker's
+    /// 10 s grace with room to spare, after the host's own 7 s for its services (<c>HostOptions.ShutdownTimeout</c>).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
-    public TimeSpan ForceAfter { get; set; } = TimeSpan.FromSeconds(9);
+    public TimeSpan ForceAfter { get; set; } = TimeSpan.FromSeconds(8);
 }
 
 /// <summary>Registers <see cref="StopDeadline"/>.</summary>
@@ -80,7 +80,15 @@ public sealed partial class StopDeadline(IHostApplicationLifetime lifetime, IOpt
         {
             Thread.Sleep(deadline);
             Forced(logger, deadline.TotalSeconds, _servicesStopped ? "disposing the silo's services" : "stopping the silo (Orleans leaving its cluster, storage flushes)");
-            Thread.Sleep(200); // The console logger writes from a queue of its own.
+            Thread.Sleep(100); // The console logger writes from a queue of its own.
+
+            // Should a process-exit handler hang too, the process ends all the same a moment later.
+            new Thread(() =>
+            {
+                Thread.Sleep(TimeSpan.FromSeconds(1));
+                Environment.FailFast("Tasker's forced stop: a process-exit handler did not return");
+            })
+            { IsBackground = true }.Start();
             Environment.Exit(0);
         })
         { IsBackground = true, Name = "tasker-stop-deadline" }.Start();
