@@ -19,13 +19,36 @@ public sealed partial class UserBootstrap(
         ("flashnot", "zxc", "paid", [UserRoles.Admin]),
     ];
 
+    // A silo restarted on the address of one that died without leaving meets, for some seconds, a cluster that still
+    // routes to the dead one: its first grain calls fail with the cluster's own errors. Retried, not fatal at start.
+    private const int MaxAttempts = 30;
+    private static readonly TimeSpan _retryPause = TimeSpan.FromSeconds(2);
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var auth = options.Value;
         if (mode.ExplicitlyOffInCluster)
         {
             AuthOffInCluster(logger);
         }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await EnsureUsersAsync();
+                return;
+            }
+            catch (Exception exception) when (FrontEnd.TaskerExceptionHandler.IsUnavailability(exception) && attempt < MaxAttempts)
+            {
+                ClusterNotReady(logger, attempt, exception.GetType().Name, exception.Message);
+                await Task.Delay(_retryPause, cancellationToken);
+            }
+        }
+    }
+
+    private async Task EnsureUsersAsync()
+    {
+        var auth = options.Value;
 
         var adminPassword = string.IsNullOrEmpty(auth.AdminPassword) ? null : auth.AdminPassword;
         if (adminPassword is not null || !string.IsNullOrEmpty(auth.AdminApiKey))
@@ -95,6 +118,9 @@ public sealed partial class UserBootstrap(
     [LoggerMessage(3, LogLevel.Warning,
         "Authentication is on but no admin credential is configured (Tasker__Auth__AdminPassword or Tasker__Auth__AdminApiKey): only users that already exist can sign in.")]
     private static partial void NoAdminConfigured(ILogger logger);
+
+    [LoggerMessage(5, LogLevel.Warning, "Users at start-up: the cluster is not ready yet (attempt {Attempt}: {ExceptionType}: {Reason}); trying again in 2 s")]
+    private static partial void ClusterNotReady(ILogger logger, int attempt, string exceptionType, string reason);
 
     [LoggerMessage(4, LogLevel.Warning, "Demo users of the old system 003 are on (test, user1, flashnot, with their well-known passwords): never in production.")]
     private static partial void DemoUsersReady(ILogger logger);
