@@ -81,7 +81,14 @@ public sealed class TaskSubmitter(
             Enumerable.Range(0, items.Count).Where(i => results[i].Problem is null),
             new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
             async (i, _) => results[i] = await StoreOneOfManyAsync(items[i]));
-        return allOrNothing && results.FirstOrDefault(r => r.Problem is not null).Problem is { } failed ? (null, failed) : (results, null);
+        if (allOrNothing && results.FirstOrDefault(r => r.Problem is not null).Problem is { } failed)
+        {
+            // Only an outage fails an item here (every refusal was answered above): the request may be retried.
+            context.Response.Headers.RetryAfter = "5";
+            return (null, failed);
+        }
+
+        return (results, null);
     }
 
     /// <summary>One item of several: what cannot be stored now is this item's problem, and the others stand.</summary>
