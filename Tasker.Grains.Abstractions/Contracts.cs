@@ -6,13 +6,15 @@ namespace Tasker;
 /// <param name="Client">The client name the task belongs to.</param>
 /// <param name="Priority">The requested priority.</param>
 /// <param name="ParentId">The parent task when this task is a child (sequence), else null.</param>
+/// <param name="RunAt">When the task is due, for a task asked for later; null to start at once.</param>
 [GenerateSerializer, Immutable, Alias("tasker.TaskSubmission")]
 public sealed record TaskSubmission(
     [property: Id(0)] string Type,
     [property: Id(1)] string ParametersJson,
     [property: Id(2)] string Client,
     [property: Id(3)] TaskPriority Priority,
-    [property: Id(4)] string? ParentId = null);
+    [property: Id(4)] string? ParentId = null,
+    [property: Id(5)] DateTimeOffset? RunAt = null);
 
 /// <summary>How far a task has come: <paramref name="Done"/> of <paramref name="Total"/> units.</summary>
 [GenerateSerializer, Immutable, Alias("tasker.TaskProgress")]
@@ -40,7 +42,8 @@ public sealed record TaskSnapshot(
     [property: Id(11)] DateTimeOffset? StartedAt,
     [property: Id(12)] DateTimeOffset? FinishedAt,
     [property: Id(13)] long Version,
-    [property: Id(14)] string? ParentId);
+    [property: Id(14)] string? ParentId,
+    [property: Id(15)] DateTimeOffset? RunAt = null);
 
 /// <summary>The outcome of a lifecycle command (pause, resume, cancel, delete).</summary>
 [GenerateSerializer, Alias("tasker.TaskCommandStatus")]

@@ -43,7 +43,19 @@ public interface ITaskGrain : IGrainWithStringKey
     [Alias("Cancel")]
     Task<TaskCommandResult> CancelAsync();
 
-    /// <summary>Forgets a task that has ended.</summary>
+    /// <summary>Starts a scheduled task now instead of at its due time.</summary>
+    [Alias("RunNow")]
+    Task<TaskCommandResult> RunNowAsync();
+
+    /// <summary>
+    /// Called by a due shard when a time this task asked for has come (<paramref name="dueAt"/>): a scheduled task
+    /// starts. Idempotent: a call for a time the task no longer waits for does nothing. True when the shard may forget
+    /// the entry.
+    /// </summary>
+    [Alias("Due")]
+    Task<bool> DueAsync(DateTimeOffset dueAt);
+
+    /// <summary>Forgets a task that has ended, or one still scheduled.</summary>
     [Alias("Delete")]
     Task<TaskCommandResult> DeleteAsync();
 

@@ -1,6 +1,9 @@
 namespace Tasker;
 
-/// <summary>Where a task is in its lifecycle: queued → running → succeeded | failed | cancelled, running ⇄ paused.</summary>
+/// <summary>
+/// Where a task is in its lifecycle: queued → running → succeeded | failed | cancelled, running ⇄ paused; a task asked
+/// for later is scheduled until its time, then queued or running.
+/// </summary>
 [GenerateSerializer, Alias("tasker.TaskPhase")]
 public enum TaskPhase
 {
@@ -10,6 +13,8 @@ public enum TaskPhase
     Succeeded = 3,
     Failed = 4,
     Cancelled = 5,
+    /// <summary>Waits for its due time (a delayed task) and holds nothing but its stored row meanwhile.</summary>
+    Scheduled = 6,
 }
 
 /// <summary>Lifecycle facts shared by every layer.</summary>
@@ -28,6 +33,7 @@ public static class TaskPhases
         TaskPhase.Succeeded => "succeeded",
         TaskPhase.Failed => "failed",
         TaskPhase.Cancelled => "cancelled",
+        TaskPhase.Scheduled => "scheduled",
         _ => throw new ArgumentOutOfRangeException(nameof(phase), phase, null),
     };
 

@@ -44,6 +44,9 @@ public static class TaskerSiloBuilderExtensions
         AddValidatedOptions<Shell.ShellOptions>(silo.Services, Shell.ShellOptions.SectionName);
         silo.Services.AddSingleton<TaskHandlerRegistry>();
         silo.Services.AddSingleton<InstantTasks>();
+        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.TryAddSingleton<Due.IDueStore, Due.InMemoryDueStore>(); // The PostgreSQL and SQLite storages register their own first.
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, Due.DueShardsStarter>();
         silo.Services.TryAddSingleton<INewTaskStore, GrainStorageNewTaskStore>(); // The PostgreSQL and SQLite storages replace it (ADR 026).
         silo.Services.TryAddSingleton(new TaskActivations(wholeCluster: false)); // Embedded mode registers its own first.
         silo.Services.AddSingleton(Caching.IShortResultCache.Create);

@@ -7,7 +7,19 @@ namespace Tasker.Api;
 /// <param name="Params">The type's parameters, e.g. <c>{"first":1,"second":2}</c>.</param>
 /// <param name="Client">The client the task belongs to (mandatory).</param>
 /// <param name="Priority"><c>high</c>, <c>normal</c> (default) or <c>low</c>.</param>
-public sealed record SubmitTaskRequest(string Type, JsonElement Params, string Client, string? Priority = null);
+/// <param name="RunAt">When to run the task, an RFC 3339 time with its offset; it is <c>scheduled</c> until then.</param>
+/// <param name="Delay">How long to wait before running the task: an ISO 8601 duration (<c>PT5M</c>) or seconds; not with <c>run_at</c>.</param>
+public sealed record SubmitTaskRequest(
+    string Type,
+    JsonElement Params,
+    string Client,
+    string? Priority = null,
+    [property: System.Text.Json.Serialization.JsonPropertyName("run_at"),
+               System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    DateTimeOffset? RunAt = null,
+    [property: System.Text.Json.Serialization.JsonPropertyName("delay"),
+               System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    string? Delay = null);
 
 /// <summary>One task request of <c>POST /tasks/batch</c>: as the body of <c>POST /tasks</c>, with its own Idempotency-Key.</summary>
 /// <param name="Type">The task type, e.g. <c>sum2</c>.</param>
@@ -20,7 +32,13 @@ public sealed record BatchItemRequest(
     JsonElement Params,
     string? Client = null,
     string? Priority = null,
-    [property: System.Text.Json.Serialization.JsonPropertyName("idempotency_key")] string? IdempotencyKey = null);
+    [property: System.Text.Json.Serialization.JsonPropertyName("idempotency_key")] string? IdempotencyKey = null,
+    [property: System.Text.Json.Serialization.JsonPropertyName("run_at"),
+               System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    DateTimeOffset? RunAt = null,
+    [property: System.Text.Json.Serialization.JsonPropertyName("delay"),
+               System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    string? Delay = null);
 
 /// <summary>The answer of <c>POST /tasks/batch</c>: one result per item, in the order sent.</summary>
 /// <param name="Accepted">Items that became (or met, by their Idempotency-Key) a task.</param>
@@ -69,6 +87,10 @@ public sealed record TaskView(
     /// <summary>The result in a few words for people, when the task's type has a way to say it (e.g. "1,200 rows · 48,100 bytes").</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? Summary { get; init; }
+
+    /// <summary>When the task was asked to run, for one asked for later (<c>run_at</c> or <c>delay</c>); it is <c>scheduled</c> until then.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? RunAt { get; init; }
 }
 
 /// <summary>The answer of <c>GET /tasks/{id}/status</c>.</summary>

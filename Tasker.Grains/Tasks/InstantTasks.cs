@@ -24,6 +24,7 @@ public sealed class InstantTasks(
     INewTaskStore newTasks,
     IShortResultCache cache,
     IServiceProvider services,
+    TimeProvider clock,
     ILogger<InstantTasks> logger)
 {
     // Resolved when first used: the host registers the storage after Tasker's grains.
@@ -46,7 +47,7 @@ public sealed class InstantTasks(
             return null;
         }
 
-        var task = TaskState.Accept(submission);
+        var task = TaskState.Accept(submission, clock.GetUtcNow());
         await RunAsync(id, task, handler);
         task.Version = 1;
 
@@ -71,7 +72,7 @@ public sealed class InstantTasks(
             throw new ArgumentException("Only a child task of a short type is made here.", nameof(submission));
         }
 
-        var task = TaskState.Accept(submission);
+        var task = TaskState.Accept(submission, clock.GetUtcNow());
         await RunAsync(id, task, handler);
         task.Version = 1;
         var grainId = TaskGrainId(id);

@@ -15,10 +15,10 @@ public sealed partial class TaskGrain : IIncomingGrainCallFilter
         }
 
         var method = context.InterfaceMethod.Name;
-        if (method is nameof(ITaskGrain.LeaderEndedAsync) or nameof(ITaskGrain.SlotGrantedAsync))
+        if (method is nameof(ITaskGrain.LeaderEndedAsync) or nameof(ITaskGrain.SlotGrantedAsync) or nameof(ITaskGrain.DueAsync))
         {
-            // The result cache or the slots grain calls here on behalf of whoever ended another task; what follows is
-            // this task's own business.
+            // The result cache, the slots grain or a due shard calls here on behalf of whoever ended another task or
+            // nobody at all; what follows is this task's own business.
             Caller.Set(null);
             return context.Invoke();
         }
@@ -33,7 +33,8 @@ public sealed partial class TaskGrain : IIncomingGrainCallFilter
             case nameof(ITaskGrain.GetAsync) or nameof(ITaskGrain.WatchAsync):
                 context.Result = null;
                 return Task.CompletedTask;
-            case nameof(ITaskGrain.PauseAsync) or nameof(ITaskGrain.ResumeAsync) or nameof(ITaskGrain.CancelAsync) or nameof(ITaskGrain.DeleteAsync):
+            case nameof(ITaskGrain.PauseAsync) or nameof(ITaskGrain.ResumeAsync) or nameof(ITaskGrain.CancelAsync) or nameof(ITaskGrain.DeleteAsync)
+                or nameof(ITaskGrain.RunNowAsync):
                 context.Result = new TaskCommandResult(TaskCommandStatus.NotFound, null);
                 return Task.CompletedTask;
             case nameof(ITaskGrain.InterruptAsync):

@@ -25,6 +25,8 @@ public sealed partial class TaskGrain(
     IGrainContext grainContext,
     IOptions<TaskerOptions> options,
     IOptions<ShellOptions> shellOptions,
+    Due.IDueStore dueStore,
+    TimeProvider clock,
     ILogger<TaskGrain> logger) : Grain, ITaskGrain, IRemindable
 {
     /// <summary>The name the task's state is stored under (<see cref="InstantTasks"/> writes it too).</summary>
@@ -89,7 +91,7 @@ public sealed partial class TaskGrain(
             throw new SubmissionRefusedException(refusal);
         }
 
-        state.State = TaskState.Accept(submission);
+        state.State = TaskState.Accept(submission, clock.GetUtcNow());
         try
         {
             await AcceptAsync(handler, submission);
@@ -112,11 +114,29 @@ public sealed partial class TaskGrain(
         // Not swallowed here: a submission is acknowledged only once it is in its client's history too.
         await RecordHistoryAsync();
         TaskEvents.Accepted(logger, Id, S);
+        if (S.Phase == TaskPhase.Scheduled)
+        {
+            await ExpectDueAsync();
+        }
+
         return _published!;
     }
 
-    /// <summary>Runs or queues a just accepted task as its type asks, and stores it.</summary>
+    /// <summary>Runs, queues or schedules a just accepted task as its type and its time ask, and stores it.</summary>
     private async Task AcceptAsync(ITaskHandler handler, TaskSubmission submission)
+    {
+        if (submission.RunAt is { } runAt && runAt > clock.GetUtcNow())
+        {
+            await ScheduleAsync(runAt);
+            await CommitAsync();
+            return;
+        }
+
+        await StartAsync(handler);
+    }
+
+    /// <summary>Runs or queues a queued task as its type asks, and stores it.</summary>
+    private async Task StartAsync(ITaskHandler handler)
     {
         // Children of a sequence are part of their parent's computation, which the cache already covers.
         switch (handler)
@@ -124,7 +144,7 @@ public sealed partial class TaskGrain(
             case IInstantTaskHandler instant:
                 await instantTasks.RunAsync(Id, S, instant);
                 break;
-            case IChunkedTaskHandler when handler.Cacheable && submission.ParentId is null:
+            case IChunkedTaskHandler when handler.Cacheable && S.ParentId is null:
                 await Cache.JoinAsync();
                 break;
             case IAgentTaskHandler:
@@ -235,6 +255,7 @@ public sealed partial class TaskGrain(
 
         Chunks.Stop();
         var wasLeading = S.Phase is TaskPhase.Running or TaskPhase.Paused;
+        var wasDue = DueTime;
         S.Finish(TaskPhase.Cancelled, error: "cancelled on request");
         if (wasLeading)
         {
@@ -252,6 +273,8 @@ public sealed partial class TaskGrain(
         {
             await chunked.ReleaseAsync(Id);
         }
+
+        await ForgetDueAsync(wasDue);
 
         await AfterPhaseChangeAsync();
         TaskGrainLog.Command(logger, Id, S.Client, "cancelled");
@@ -273,6 +296,7 @@ public sealed partial class TaskGrain(
         var client = S.Client;
         var isChild = S.ParentId is not null;
         var last = _published;
+        var wasDue = DueTime;
         await state.ClearStateAsync();
         state.State = new TaskState();
         _published = null;
@@ -282,6 +306,7 @@ public sealed partial class TaskGrain(
             await GrainFactory.GetGrain<IClientGrain>(client).ForgetAsync(Id);
         }
 
+        await ForgetDueAsync(wasDue);
         TaskGrainLog.Command(logger, Id, client, "deleted");
         DeactivateOnIdle();
         return new TaskCommandResult(TaskCommandStatus.Done, last);
@@ -378,7 +403,7 @@ public sealed partial class TaskGrain(
     private void BeginRun()
     {
         S.Phase = TaskPhase.Running;
-        S.StartedAt ??= DateTimeOffset.UtcNow;
+        S.StartedAt ??= clock.GetUtcNow();
         S.Epoch++;
         S.Progress ??= handlers.Get(S.Type) is IChunkedTaskHandler chunked ? ProgressState.From(chunked.Plan(S.ParametersJson)) : null;
     }

@@ -9,6 +9,8 @@ public enum TaskEvent
     Delete,
     /// <summary>The retention sweep found it past its retention.</summary>
     Expire,
+    /// <summary>A client asked a scheduled task to start now.</summary>
+    RunNow,
 }
 
 /// <summary>
@@ -38,10 +40,13 @@ public static class TaskLifecycle
         TaskEvent.Resume => TaskTransition.Into(TaskPhase.Running),
         TaskEvent.Cancel when phase.IsFinal() => TaskTransition.Refused("the task has already ended"),
         TaskEvent.Cancel => TaskTransition.Into(TaskPhase.Cancelled),
+        TaskEvent.Delete when phase == TaskPhase.Scheduled => TaskTransition.Into(null), // Nothing runs yet: nothing to stop first.
         TaskEvent.Delete when !phase.IsFinal() => TaskTransition.Refused("cancel the task before deleting it"),
         TaskEvent.Delete => TaskTransition.Into(null),
         TaskEvent.Expire when !phase.IsFinal() => TaskTransition.Refused("a task that has not ended never expires"),
         TaskEvent.Expire => TaskTransition.Into(null),
+        TaskEvent.RunNow when phase != TaskPhase.Scheduled => TaskTransition.Refused("only a scheduled task can be started early"),
+        TaskEvent.RunNow => TaskTransition.Into(TaskPhase.Queued),
         _ => throw new ArgumentOutOfRangeException(nameof(happening), happening, "not a task event"),
     };
 

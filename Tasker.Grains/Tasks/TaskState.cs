@@ -31,9 +31,11 @@ public sealed class TaskState
     [Id(19)] public int Attempts { get; set; }
     /// <summary>Whether this task holds or waits for one of its user's running slots (docs/adr/015). Id 30: clear of others' additions.</summary>
     [Id(30)] public SlotClaim Slot { get; set; }
+    /// <summary>When the task was asked to run, for one asked for later; kept after it started, to be shown.</summary>
+    [Id(31)] public DateTimeOffset? RunAt { get; set; }
 
     /// <summary>A task just accepted from a submission: queued, nothing written yet.</summary>
-    public static TaskState Accept(TaskSubmission submission) => new()
+    public static TaskState Accept(TaskSubmission submission, DateTimeOffset now) => new()
     {
         Exists = true,
         Type = submission.Type,
@@ -41,8 +43,9 @@ public sealed class TaskState
         Client = submission.Client,
         Priority = submission.Priority,
         ParentId = submission.ParentId,
-        CreatedAt = DateTimeOffset.UtcNow,
+        CreatedAt = now,
         Phase = TaskPhase.Queued,
+        RunAt = submission.RunAt,
     };
 
     public void Finish(TaskPhase phase, string? error = null)
@@ -56,7 +59,7 @@ public sealed class TaskState
 
     public TaskSnapshot ToSnapshot(string id) => new(
         id, Type, Client, Phase, Priority, ParametersJson, Progress?.ToProgress(), ResultJson, Error, Cached,
-        CreatedAt, StartedAt, FinishedAt, Version, ParentId);
+        CreatedAt, StartedAt, FinishedAt, Version, ParentId, RunAt);
 
     public ClientTaskEntry ToHistoryEntry(string id) => new(id, Type, Phase, Cached, CreatedAt, FinishedAt, Progress?.ToProgress(), Priority);
 }

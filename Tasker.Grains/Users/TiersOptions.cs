@@ -16,6 +16,10 @@ public sealed class TierOptions
     /// <summary>Requests per second of one user (every request counts).</summary>
     [Range(1, 1_000_000)]
     public int RequestsPerSecond { get; set; } = 50;
+
+    /// <summary>How far ahead a task may be asked for (<c>run_at</c>, <c>delay</c>). Default 365 days.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00")]
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromDays(365);
 }
 
 /// <summary>The tiers users are in, by name. Bound from <c>Tasker:Tiers</c>; free and paid exist unless configured otherwise.</summary>

@@ -37,8 +37,22 @@ public static class Submitters
 
         var errors = new Dictionary<string, string[]>();
         Check(context, caller, submission.Client, submission.Priority, errors);
+        if (submission.RunAt is { } runAt
+            && DelayRefusal(context, runAt - context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow()) is { } refusal)
+        {
+            errors["run_at"] = [refusal];
+        }
+
         return errors.Count > 0 ? errors : null;
     }
+
+    /// <summary>Why a task may not wait <paramref name="delay"/> for the caller's tier (<c>MaxDelay</c>), or null when it may.</summary>
+    public static string? DelayRefusal(HttpContext context, TimeSpan delay) =>
+        AuthenticatedUser.TierOf(context.User) is { } tierName
+        && context.RequestServices.GetRequiredService<IOptions<TiersOptions>>().Value.Tiers.TryGetValue(tierName, out var tier)
+        && delay > tier.MaxDelay
+            ? $"a task may wait at most {tier.MaxDelay.TotalDays:0.##} days in tier {tierName}"
+            : null;
 
     private static void Check(HttpContext context, Caller caller, string client, TaskPriority priority, IDictionary<string, string[]> errors)
     {

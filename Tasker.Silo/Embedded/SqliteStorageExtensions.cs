@@ -40,6 +40,7 @@ public static partial class SqliteStorageExtensions
         silo.Services.AddSingleton<SqliteHistoryStore>();
         silo.Services.AddSingleton<IHistoryStore>(s => s.GetRequiredService<SqliteHistoryStore>());
         silo.Services.AddSingleton<IRecordStore, SqliteRecordStore>();
+        silo.Services.AddSingleton<Due.IDueStore, SqliteDueStore>();
         silo.Services.AddSingleton<Retention.IStateRowSweeper, SqliteStateRowSweeper>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, UnfinishedTaskWaker>();
         return silo;

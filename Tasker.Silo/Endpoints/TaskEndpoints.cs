@@ -62,8 +62,9 @@ public static class TaskEndpoints
         group.MapPost("/{id}/pause", PauseAsync).WithSummary("Pause a running task at its next chunk boundary").WithCommandResponses();
         group.MapPost("/{id}/resume", ResumeAsync).WithSummary("Resume a paused task from its checkpoint").WithCommandResponses();
         group.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel a task that has not ended").WithCommandResponses();
+        group.MapPost("/{id}/run-now", RunNowAsync).WithSummary("Start a scheduled task now instead of at its time").WithCommandResponses();
         group.MapDelete("/{id}", DeleteAsync)
-            .WithSummary("Delete a task that has ended")
+            .WithSummary("Delete a task that has ended, or one still scheduled")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
@@ -266,6 +267,8 @@ public static class TaskEndpoints
     public static Task<IResult> ResumeAsync(string id, IGrainFactory grains, TaskViews views) => CommandAsync(id, grains, views, g => g.ResumeAsync());
 
     public static Task<IResult> CancelAsync(string id, IGrainFactory grains, TaskViews views) => CommandAsync(id, grains, views, g => g.CancelAsync(), interrupt: true);
+
+    public static Task<IResult> RunNowAsync(string id, IGrainFactory grains, TaskViews views) => CommandAsync(id, grains, views, g => g.RunNowAsync());
 
     public static Task<IResult> DeleteAsync(string id, IGrainFactory grains, TaskViews views) => CommandAsync(id, grains, views, g => g.DeleteAsync(), deletes: true);
 

@@ -10,8 +10,8 @@ namespace Tasker.Silo.FrontEnd;
 /// </summary>
 public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<FrontEndOptions> options, IEnumerable<ITaskRequestShape> oldShapes)
 {
-    private static readonly string[] _fields = ["type", "params", "client", "priority"];
-    private static readonly string[] _batchFields = ["type", "params", "client", "priority", "idempotency_key"];
+    private static readonly string[] _fields = ["type", "params", "client", "priority", .. TaskTiming.Fields];
+    private static readonly string[] _batchFields = ["type", "params", "client", "priority", "idempotency_key", .. TaskTiming.Fields];
 
     /// <summary>The parsed submission, or the problem response to send instead.</summary>
     public async Task<(TaskSubmission? Submission, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -51,8 +51,9 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
             errors["priority"] = ["priority must be one of high, normal, low"];
         }
 
+        var runAt = TaskTiming.Read(request.HttpContext, root, errors);
         var submission = Check(request, type, root.TryGetProperty("params", out var p) ? p : null, client, priority, errors);
-        return submission is null ? (null, Problems.Invalid(errors, "The task request is invalid")) : (submission, null);
+        return submission is null ? (null, Problems.Invalid(errors, "The task request is invalid")) : (submission with { RunAt = runAt }, null);
     }
 
     /// <summary>
@@ -79,8 +80,9 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
             errors["priority"] = ["priority must be one of high, normal, low"];
         }
 
+        var runAt = TaskTiming.Read(request.HttpContext, item, errors);
         var submission = Check(request, type, item.TryGetProperty("params", out var p) ? p : null, client, priority, errors);
-        return submission is null ? (null, null, Problems.Invalid(errors, "The task request is invalid")) : (submission, key, null);
+        return submission is null ? (null, null, Problems.Invalid(errors, "The task request is invalid")) : (submission with { RunAt = runAt }, key, null);
     }
 
     /// <summary>

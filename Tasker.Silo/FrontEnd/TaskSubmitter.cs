@@ -177,7 +177,7 @@ public sealed class TaskSubmitter(
         submission = submission with { ParametersJson = secrets.Seal(submission.ParametersJson, secretNames) };
 
         var id = TaskIds.New();
-        if (idempotencyKey is null && await instantTasks.TrySubmitAsync(id, submission) is { } done)
+        if (idempotencyKey is null && submission.RunAt is null && await instantTasks.TrySubmitAsync(id, submission) is { } done)
         {
             return (done, null); // A short type, run here and written once; its grain is not even activated.
         }

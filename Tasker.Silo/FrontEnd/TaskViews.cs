@@ -39,6 +39,7 @@ public sealed class TaskViews(TaskHandlerRegistry handlers)
         Links(task.Id, handlers.TryGet(task.Type, out var handler) && handler.Produces is not null))
     {
         Summary = task.ResultJson is not null && handlers.TryGet(task.Type, out var summarizer) ? Summarize(summarizer, task.ResultJson) : null,
+        RunAt = task.RunAt,
     };
 
     public static TaskStatusView Status(TaskSnapshot task) => new(task.Id, task.Phase.ToWire(), Progress(task.Progress), task.Error);

@@ -101,6 +101,7 @@ public static partial class SiloHostingExtensions
                 silo.AddTaskerPostgresStorage(postgres);
                 silo.Services.AddSingleton<IRecordStore, PostgresRecordStore>();
                 silo.Services.AddSingleton<IHistoryStore, PostgresHistoryStore>();
+                silo.Services.AddSingleton<Due.IDueStore, PostgresDueStore>();
                 silo.Services.AddSingleton<Retention.IStateRowSweeper, PostgresStateRowSweeper>();
             }
 

@@ -122,6 +122,18 @@ CREATE TABLE IF NOT EXISTS tasker_history_clients
     CONSTRAINT tasker_history_clients_pk PRIMARY KEY (service_id, client)
 );
 
+-- Times tasks wait for (docs/adr/034): a row per scheduled task, read by its due shard earliest first.
+CREATE TABLE IF NOT EXISTS tasker_due
+(
+    service_id text        NOT NULL,
+    task_id    text        COLLATE "C" NOT NULL,
+    shard      smallint    NOT NULL,
+    due_at     timestamptz NOT NULL,
+    CONSTRAINT tasker_due_pk PRIMARY KEY (service_id, task_id)
+);
+
+CREATE INDEX IF NOT EXISTS tasker_due_by_time ON tasker_due (service_id, shard, due_at);
+
 INSERT INTO orleansquery (querykey, querytext) VALUES
 (
     'ReadFromStorageKey',

@@ -103,6 +103,19 @@ SELECT service_id, task_id, client, phase, finished_at FROM tasker_history
 
 CREATE INDEX IF NOT EXISTS tasker_ended_due ON tasker_ended (service_id, phase, finished_at);
 
+-- Times tasks wait for (docs/adr/034): a row per scheduled task, read by its due shard earliest first. due_at is in
+-- Unix milliseconds.
+CREATE TABLE IF NOT EXISTS tasker_due
+(
+    service_id TEXT    NOT NULL,
+    task_id    TEXT    NOT NULL,
+    shard      INTEGER NOT NULL,
+    due_at     INTEGER NOT NULL,
+    PRIMARY KEY (service_id, task_id)
+) WITHOUT ROWID;
+
+CREATE INDEX IF NOT EXISTS tasker_due_by_time ON tasker_due (service_id, shard, due_at);
+
 -- The Data Protection key ring (docs/adr/018), so that a sealed secret parameter opens after a restart.
 CREATE TABLE IF NOT EXISTS tasker_data_protection_keys
 (

@@ -1,0 +1,129 @@
+using Microsoft.Extensions.Logging;
+using Tasker.Due;
+
+namespace Tasker.Tasks;
+
+/// <summary>
+/// Tasks asked for later (docs/adr/034): a scheduled task is a stored state and a due entry, nothing in memory; its due
+/// shard calls <see cref="DueAsync"/> at its time, and it starts as if just submitted. Every call after the first finds
+/// it started already, so a due time starts it once, whatever the number of calls.
+/// </summary>
+public sealed partial class TaskGrain
+{
+    /// <summary>The time the task waits for while scheduled; null otherwise.</summary>
+    private DateTimeOffset? DueTime => S.Phase == TaskPhase.Scheduled ? S.RunAt : null;
+
+    public async Task<bool> DueAsync(DateTimeOffset dueAt)
+    {
+        if (DueTime != dueAt)
+        {
+            DeactivateIfScheduledOrGone();
+            return true; // Started early, cancelled, deleted, or due at another time: nothing waits for this one.
+        }
+
+        await StartScheduledAsync();
+        return true;
+    }
+
+    public async Task<TaskCommandResult> RunNowAsync()
+    {
+        if (!S.Exists)
+        {
+            return new TaskCommandResult(TaskCommandStatus.NotFound, null);
+        }
+
+        if (TaskLifecycle.Decide(TaskEvent.RunNow, S.Phase, RunsOnAgent) is { Legal: false } refused)
+        {
+            return Illegal("run", refused.Refusal!);
+        }
+
+        var wasDue = DueTime;
+        await StartScheduledAsync();
+        await ForgetDueAsync(wasDue);
+        TaskGrainLog.Command(logger, Id, S.Client, "started before its time");
+        return new TaskCommandResult(TaskCommandStatus.Done, _published);
+    }
+
+    /// <summary>
+    /// Makes the just accepted task wait for <paramref name="runAt"/>: its due entry is stored before its state, so that a
+    /// stored scheduled task always has its entry (an entry whose task was never stored finds nothing when it falls due).
+    /// </summary>
+    private async Task ScheduleAsync(DateTimeOffset runAt)
+    {
+        // Whole milliseconds: what every store keeps exactly, so that the time the shard reads back is this one.
+        runAt = DateTimeOffset.FromUnixTimeMilliseconds(runAt.ToUnixTimeMilliseconds());
+        S.Phase = TaskPhase.Scheduled;
+        S.RunAt = runAt;
+        await dueStore.AddAsync(DueShards.Of(Id), Id, runAt);
+    }
+
+    /// <summary>Tells the task's shard of its time, so that its timer aims there; a lost notice costs a heartbeat's delay.</summary>
+    private async Task ExpectDueAsync()
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IDueShardGrain>(DueShards.Of(Id)).ExpectAsync(S.RunAt!.Value);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            TaskDueLog.ExpectFailed(logger, Id, S.Client, exception);
+        }
+
+        DeactivateOnIdle(); // A scheduled task costs its stored row, not an activation.
+    }
+
+    private async Task StartScheduledAsync()
+    {
+        S.Phase = TaskPhase.Queued;
+        try
+        {
+            await StartAsync(handlers.Get(S.Type));
+        }
+        catch
+        {
+            Drop(); // This activation's state is ahead of storage; the shard calls again and finds the stored one.
+            throw;
+        }
+
+        await AfterPhaseChangeAsync();
+        TaskDueLog.Started(logger, Id, S.Client, S.RunAt!.Value, S.Phase.ToWire());
+    }
+
+    /// <summary>Removes a due entry that nothing waits for any more; left behind, it costs one idle call at its time.</summary>
+    private async Task ForgetDueAsync(DateTimeOffset? dueAt)
+    {
+        if (dueAt is not { } time)
+        {
+            return;
+        }
+
+        try
+        {
+            await dueStore.RemoveAsync(Id, time);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            TaskDueLog.ForgetFailed(logger, Id, exception);
+        }
+    }
+
+    private void DeactivateIfScheduledOrGone()
+    {
+        if (!S.Exists || S.Phase == TaskPhase.Scheduled)
+        {
+            DeactivateOnIdle();
+        }
+    }
+}
+
+internal static partial class TaskDueLog
+{
+    [LoggerMessage(3410, LogLevel.Information, "Task {TaskId} of {Client}, due at {DueAt}, started: {Status}")]
+    public static partial void Started(ILogger logger, string taskId, string client, DateTimeOffset dueAt, string status);
+
+    [LoggerMessage(3411, LogLevel.Warning, "Task {TaskId} of {Client}: its due shard was not told of it; the shard's heartbeat finds it")]
+    public static partial void ExpectFailed(ILogger logger, string taskId, string client, Exception exception);
+
+    [LoggerMessage(3412, LogLevel.Warning, "Task {TaskId}: its due entry could not be removed; it finds nothing to start at its time")]
+    public static partial void ForgetFailed(ILogger logger, string taskId, Exception exception);
+}

@@ -1,0 +1,87 @@
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Tasker.Due;
+using Tasker.Silo.Cluster;
+
+namespace Tasker.Silo.Embedded;
+
+/// <summary>
+/// The durable embedded mode's due entries (docs/adr/034), table <c>tasker_due</c>. Entries added at the same moment are
+/// written in one transaction (<see cref="GroupCommit{TItem, TResult}"/>), so that scheduling many tasks at once costs
+/// what the history's lines cost.
+/// </summary>
+public sealed class SqliteDueStore : IDueStore, IAsyncDisposable
+{
+    private readonly SqliteDatabase _database;
+    private readonly IOptions<ClusterOptions> _cluster;
+    private readonly GroupCommit<(int Shard, DueEntry Entry), bool> _adds;
+
+    public SqliteDueStore(SqliteDatabase database, IOptions<ClusterOptions> cluster)
+    {
+        _database = database;
+        _cluster = cluster;
+        _adds = new GroupCommit<(int, DueEntry), bool>(AddAllAsync, maxBatch: 256);
+    }
+
+    private string Service => _cluster.Value.ServiceId;
+
+    /// <remarks>The entry is written with others added at the same moment, so the token is not observed.</remarks>
+    public Task AddAsync(int shard, string taskId, DateTimeOffset dueAt, CancellationToken cancellationToken = default) =>
+        _adds.WriteAsync((shard, new DueEntry(taskId, dueAt)));
+
+    public Task RemoveAsync(string taskId, DateTimeOffset dueAt, CancellationToken cancellationToken = default) =>
+        _database.WriteAsync((connection, transaction) =>
+        {
+            using var command = SqliteHistoryStore.Command(connection, transaction,
+                "DELETE FROM tasker_due WHERE service_id = $service AND task_id = $task AND due_at = $due");
+            SqliteHistoryStore.Bind(command, ("$service", Service), ("$task", taskId), ("$due", dueAt.ToUnixTimeMilliseconds()));
+            return command.ExecuteNonQuery();
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<DueEntry>> DueAsync(int shard, DateTimeOffset until, int limit, CancellationToken cancellationToken = default) =>
+        _database.ReadAsync<IReadOnlyList<DueEntry>>(connection =>
+        {
+            using var command = SqliteHistoryStore.Command(connection, null, """
+                SELECT task_id, due_at FROM tasker_due
+                 WHERE service_id = $service AND shard = $shard AND due_at <= $until
+                 ORDER BY due_at LIMIT $limit
+                """);
+            SqliteHistoryStore.Bind(command, ("$service", Service), ("$shard", shard), ("$until", until.ToUnixTimeMilliseconds()), ("$limit", limit));
+            var due = new List<DueEntry>();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                due.Add(new DueEntry(reader.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1))));
+            }
+
+            return due;
+        }, cancellationToken);
+
+    public Task<DateTimeOffset?> EarliestAsync(int shard, CancellationToken cancellationToken = default) =>
+        _database.ReadAsync(connection =>
+        {
+            using var command = SqliteHistoryStore.Command(connection, null,
+                "SELECT min(due_at) FROM tasker_due WHERE service_id = $service AND shard = $shard");
+            SqliteHistoryStore.Bind(command, ("$service", Service), ("$shard", shard));
+            return command.ExecuteScalar() is long earliest ? DateTimeOffset.FromUnixTimeMilliseconds(earliest) : (DateTimeOffset?)null;
+        }, cancellationToken);
+
+    public ValueTask DisposeAsync() => _adds.DisposeAsync();
+
+    private Task<IReadOnlyList<bool>> AddAllAsync(IReadOnlyList<(int Shard, DueEntry Entry)> batch) =>
+        _database.WriteAsync<IReadOnlyList<bool>>((connection, transaction) =>
+        {
+            using var command = SqliteHistoryStore.Command(connection, transaction, """
+                INSERT INTO tasker_due (service_id, task_id, shard, due_at) VALUES ($service, $task, $shard, $due)
+                ON CONFLICT (service_id, task_id) DO UPDATE SET shard = excluded.shard, due_at = excluded.due_at
+                """);
+            foreach (var (shard, entry) in batch)
+            {
+                SqliteHistoryStore.Bind(command, ("$service", Service), ("$task", entry.TaskId), ("$shard", shard),
+                    ("$due", entry.DueAt.ToUnixTimeMilliseconds()));
+                command.ExecuteNonQuery();
+            }
+
+            return [.. batch.Select(_ => true)];
+        });
+}
