@@ -50,6 +50,7 @@ public sealed class TaskerClient
     /// Sent as the <c>Idempotency-Key</c> header: a retried submission with the same key and client returns the
     /// first task instead of creating a second one.
     /// </param>
+    /// <param name="runAt">When to run the task; it is <c>scheduled</c> until then. Null to start at once.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="TaskerApiException">The server refused the task, e.g. 400 for bad fields, 409 for a suspended process.</exception>
     public async Task<TaskView> SubmitAsync(
@@ -58,9 +59,10 @@ public sealed class TaskerClient
         string client,
         TaskPriority? priority = null,
         string? idempotencyKey = null,
+        DateTimeOffset? runAt = null,
         CancellationToken cancellationToken = default)
     {
-        var body = new SubmitTaskRequest(type, parameters, client, priority?.ToWire());
+        var body = new SubmitTaskRequest(type, parameters, client, priority?.ToWire(), runAt);
         using var request = new HttpRequestMessage(HttpMethod.Post, Resolve("tasks"))
         {
             Content = JsonContent.Create(body, options: _json),
@@ -84,16 +86,17 @@ public sealed class TaskerClient
         string client,
         TaskPriority? priority = null,
         string? idempotencyKey = null,
+        DateTimeOffset? runAt = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         var element = parameters as JsonElement? ?? JsonSerializer.SerializeToElement(parameters, parameters.GetType(), _json);
-        return SubmitAsync(type, element, client, priority, idempotencyKey, cancellationToken);
+        return SubmitAsync(type, element, client, priority, idempotencyKey, runAt, cancellationToken);
     }
 
     /// <summary>
     /// Submits up to 1,000 tasks in one request (<c>POST /tasks/batch</c>). Each item is submitted as
-    /// <see cref="SubmitAsync(string, JsonElement, string, TaskPriority?, string?, CancellationToken)"/> would submit it; the answer
+    /// <see cref="SubmitAsync(string, JsonElement, string, TaskPriority?, string?, DateTimeOffset?, CancellationToken)"/> would submit it; the answer
     /// holds one result per item in the order sent, with the task or the problem: one refused item does not sink the others.
     /// </summary>
     /// <exception cref="TaskerApiException">The batch itself was refused (not a JSON array, empty, too large, rate-limited).</exception>
@@ -218,6 +221,11 @@ public sealed class TaskerClient
     /// <exception cref="TaskerApiException">404 for an unknown task; 409 when the task has already ended.</exception>
     public Task<TaskView> CancelAsync(string id, CancellationToken cancellationToken = default) =>
         CommandAsync(id, "cancel", cancellationToken);
+
+    /// <summary>Starts a scheduled task now instead of at its time (<c>POST /tasks/{id}/run-now</c>).</summary>
+    /// <exception cref="TaskerApiException">404 for an unknown task; 409 when the task is not scheduled.</exception>
+    public Task<TaskView> RunNowAsync(string id, CancellationToken cancellationToken = default) =>
+        CommandAsync(id, "run-now", cancellationToken);
 
     private async Task<TaskView> CommandAsync(string id, string command, CancellationToken cancellationToken)
     {

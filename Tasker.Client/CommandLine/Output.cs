@@ -73,6 +73,7 @@ internal static class Output
         Row("error", task.Error, new Style(Color.Red));
         Row("parent", task.ParentId);
         Row("created", Time(task.CreatedAt));
+        Row("run at", task.RunAt is { } runAt ? Time(runAt) : null);
         Row("started", task.StartedAt is { } started ? Time(started) : null);
         Row("finished", task.FinishedAt is { } finished ? Time(finished) : null);
         Row("file", task.Links.File);

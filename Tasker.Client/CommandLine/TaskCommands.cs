@@ -24,6 +24,7 @@ internal static class TaskCommands
         yield return Control("pause", "Pause a running task at its next checkpoint", context, (c, id, ct) => c.PauseAsync(id, ct));
         yield return Control("resume", "Resume a paused task from its checkpoint", context, (c, id, ct) => c.ResumeAsync(id, ct));
         yield return Control("cancel", "Cancel a task that has not ended", context, (c, id, ct) => c.CancelAsync(id, ct));
+        yield return Control("run-now", "Start a scheduled task now instead of at its time", context, (c, id, ct) => c.RunNowAsync(id, ct));
     }
 
     private static Command Submit(Func<ParseResult, CliContext> contextOf)
@@ -47,12 +48,33 @@ internal static class TaskCommands
         var idempotencyKey = new Option<string?>("--idempotency-key") { Description = "A retry with the same key and client returns the first task instead of a new one", HelpName = "KEY" };
         var wait = new Option<bool>("--wait") { Description = "Follow the task to its end (a progress bar on a terminal) and exit as 'tasker wait' does" };
         var timeout = Timeout("With --wait: how long to wait");
-        var command = new Command("submit", "Submit a task and print it, or every task of a file") { type, client, param, parameters, priority, idempotencyKey, wait, timeout, file };
+        var delay = new Option<TimeSpan?>("--delay")
+        {
+            Description = "Run the task this much later: 90s, 5m, 2h, 1d, or an ISO 8601 duration such as PT5M",
+            HelpName = "DURATION",
+            CustomParser = result => Durations.TryParse(result.Tokens.Single().Value, out var span) && span >= TimeSpan.Zero
+                ? span
+                : Fail<TimeSpan?>(result, $"--delay '{result.Tokens.Single().Value}' is not a duration such as 90s, 5m, 2h, 1d or PT5M"),
+        };
+        var at = new Option<DateTimeOffset?>("--at")
+        {
+            Description = "Run the task at this time, with its offset, e.g. 2026-12-24T18:00:00+01:00",
+            HelpName = "TIME",
+            CustomParser = result => Durations.TryParseTime(result.Tokens.Single().Value, out var time)
+                ? time
+                : Fail<DateTimeOffset?>(result, $"--at '{result.Tokens.Single().Value}' is not a time with its offset, e.g. 2026-12-24T18:00:00+01:00"),
+        };
+        var command = new Command("submit", "Submit a task and print it, or every task of a file") { type, client, param, parameters, priority, idempotencyKey, delay, at, wait, timeout, file };
         command.Validators.Add(result =>
         {
             if (result.GetResult(timeout) is { Implicit: false } && !result.GetValue(wait))
             {
                 result.AddError("--timeout goes with --wait");
+            }
+
+            if (result.GetResult(delay) is not null && result.GetResult(at) is not null)
+            {
+                result.AddError("give --delay or --at, not both");
             }
 
             if (result.GetValue(file) is null && result.GetValue(type) is null)
@@ -81,6 +103,7 @@ internal static class TaskCommands
                 parse.GetRequiredValue(client),
                 parse.GetValue(priority) is { } text && WireNames.TryParsePriority(text, out var p) ? p : null,
                 parse.GetValue(idempotencyKey),
+                parse.GetValue(at) ?? (parse.GetValue(delay) is { } later ? DateTimeOffset.UtcNow + later : null),
                 cancellationToken);
             if (parse.GetValue(wait))
             {
@@ -91,6 +114,12 @@ internal static class TaskCommands
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static T? Fail<T>(System.CommandLine.Parsing.ArgumentResult result, string error)
+    {
+        result.AddError(error);
+        return default;
     }
 
     private static Command Get(Func<ParseResult, CliContext> contextOf)

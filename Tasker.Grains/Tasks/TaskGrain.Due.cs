@@ -15,6 +15,12 @@ public sealed partial class TaskGrain
 
     public async Task<bool> DueAsync(DateTimeOffset dueAt)
     {
+        if (_dropped)
+        {
+            // This activation's state is ahead of storage and on its way out: the next one reads the truth.
+            throw new InvalidOperationException($"Task {Id} is reactivating; its due shard calls again.");
+        }
+
         if (DueTime != dueAt)
         {
             DeactivateIfScheduledOrGone();

@@ -26,9 +26,13 @@ public sealed partial class TaskGrain : IChunkHost, ICacheHost
     /// <summary>Stops the driver and drops the activation, whose state is ahead of storage (docs/adr/014).</summary>
     private void Drop()
     {
+        _dropped = true;
         Chunks.Stop();
         DeactivateOnIdle();
     }
+
+    // Set once this activation's state is known to be ahead of storage: calls it still takes must not act on it.
+    private bool _dropped;
 
     string ITaskHost.Id => Id;
 

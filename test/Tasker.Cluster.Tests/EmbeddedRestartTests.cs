@@ -80,6 +80,44 @@ public sealed class EmbeddedRestartTests : IDisposable
     }
 
     [Fact]
+    public async Task Tasks_that_fell_due_while_the_silo_was_down_start_once_it_is_up_and_later_ones_wait_for_their_time()
+    {
+        string overdueId, laterId, cancelledId;
+        DateTimeOffset laterAt;
+        await using (var first = SiloProcess.Embedded(_dataPath))
+        {
+            await first.StartAsync();
+            overdueId = await SubmitLaterAsync(first, "PT2S");
+            laterId = await SubmitLaterAsync(first, "PT40S");
+            cancelledId = await SubmitLaterAsync(first, "PT2S");
+            Assert.Equal(HttpStatusCode.OK, (await first.Http.PostAsync($"/tasks/{cancelledId}/cancel", null)).StatusCode);
+            laterAt = (await new TaskerClient(first.Http).GetAsync(laterId))!.RunAt!.Value;
+            await first.KillAsync();
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(3)); // The first falls due while nothing runs.
+        await using var second = SiloProcess.Embedded(_dataPath);
+        await second.StartAsync();
+        var api = new TaskerClient(second.Http);
+
+        var overdue = await Retry.UntilAsync(() => api.GetAsync(overdueId)!, _patience, t => t!.Status == "succeeded");
+        Assert.Equal("succeeded", overdue!.Status);
+        Assert.Equal("scheduled", (await api.GetAsync(laterId))!.Status);
+        Assert.Equal("cancelled", (await api.GetAsync(cancelledId))!.Status);
+        Assert.True(DateTimeOffset.UtcNow < laterAt, "the test was too slow to see the later task wait");
+    }
+
+    private static async Task<string> SubmitLaterAsync(SiloProcess silo, string delay)
+    {
+        using var response = await silo.Http.PostAsync("/tasks", new StringContent(
+            $$"""{"type":"sum2","params":{"first":{{Random.Shared.Next()}},"second":1},"client":"restart","delay":"{{delay}}"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var task = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("scheduled", task.GetProperty("status").GetString());
+        return task.GetProperty("id").GetString()!;
+    }
+
+    [Fact]
     public async Task A_second_silo_on_the_same_file_refuses_to_start_naming_the_file_and_the_process_that_holds_it()
     {
         await using var first = SiloProcess.Embedded(_dataPath);

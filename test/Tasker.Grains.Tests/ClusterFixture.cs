@@ -22,6 +22,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         // What embedded mode keeps in one process's memory, these two silos share, as cluster mode's tables would.
         var history = new InMemoryHistoryStore(Options.Create(new TaskerOptions { MaxHistoryPerClient = 20 }));
         var records = new InMemoryRecordStore();
+        var due = new Tasker.Due.InMemoryDueStore();
         InProcessGrainStorage? states = null;
         var builder = new InProcessTestClusterBuilder(2);
         builder.Options.ConfigureFileLogging = false;
@@ -33,6 +34,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<IHistoryStore>(history);
             silo.Services.AddSingleton<Tasker.Secrets.ISecretProtector, MarkedSecrets>();
             silo.Services.AddSingleton<IRecordStore>(records);
+            silo.Services.AddSingleton<Tasker.Due.IDueStore>(due);
             silo.Services.Configure<DataSetOptions>(d => d.Rows = 0);
             silo.Services.Configure<Tasker.Shell.ShellOptions>(o =>
             {
