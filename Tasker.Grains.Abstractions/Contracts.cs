@@ -7,6 +7,8 @@ namespace Tasker;
 /// <param name="Priority">The requested priority.</param>
 /// <param name="ParentId">The parent task when this task is a child (sequence), else null.</param>
 /// <param name="RunAt">When the task is due, for a task asked for later; null to start at once.</param>
+/// <param name="Retry">How a failed attempt is tried again; null for one attempt.</param>
+/// <param name="Timeout">How long one attempt may run before it is stopped; null for no limit.</param>
 [GenerateSerializer, Immutable, Alias("tasker.TaskSubmission")]
 public sealed record TaskSubmission(
     [property: Id(0)] string Type,
@@ -14,7 +16,43 @@ public sealed record TaskSubmission(
     [property: Id(2)] string Client,
     [property: Id(3)] TaskPriority Priority,
     [property: Id(4)] string? ParentId = null,
-    [property: Id(5)] DateTimeOffset? RunAt = null);
+    [property: Id(5)] DateTimeOffset? RunAt = null,
+    [property: Id(6)] RetryPolicy? Retry = null,
+    [property: Id(7)] TimeSpan? Timeout = null);
+
+/// <summary>
+/// How a failed attempt of a task is tried again: up to <paramref name="MaxAttempts"/> attempts in all, after a pause that
+/// starts at <paramref name="InitialDelay"/> and, when <paramref name="Exponential"/>, grows by <paramref name="Multiplier"/>
+/// each time, never beyond <paramref name="MaxDelay"/>, spread by ±<paramref name="Jitter"/> of itself.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("tasker.RetryPolicy")]
+public sealed record RetryPolicy(
+    [property: Id(0)] int MaxAttempts,
+    [property: Id(1)] bool Exponential,
+    [property: Id(2)] TimeSpan InitialDelay,
+    [property: Id(3)] double Multiplier,
+    [property: Id(4)] TimeSpan MaxDelay,
+    [property: Id(5)] double Jitter)
+{
+    /// <summary>The pause before attempt <paramref name="next"/> (2 for the first retry); <paramref name="random"/> in [0, 1) draws the jitter.</summary>
+    public TimeSpan DelayBefore(int next, double random)
+    {
+        var steps = Math.Max(0, next - 2);
+        var seconds = Exponential ? InitialDelay.TotalSeconds * Math.Pow(Multiplier, steps) : InitialDelay.TotalSeconds;
+        seconds = Math.Min(seconds, MaxDelay.TotalSeconds);
+        seconds *= 1 + (Jitter * ((2 * random) - 1));
+        return TimeSpan.FromSeconds(Math.Max(0, seconds));
+    }
+}
+
+/// <summary>Why one attempt of a task ended without success.</summary>
+[GenerateSerializer, Immutable, Alias("tasker.AttemptError")]
+public sealed record AttemptError(
+    [property: Id(0)] int Attempt,
+    [property: Id(1)] string Error,
+    [property: Id(2)] string? Code,
+    [property: Id(3)] DateTimeOffset? StartedAt,
+    [property: Id(4)] DateTimeOffset EndedAt);
 
 /// <summary>How far a task has come: <paramref name="Done"/> of <paramref name="Total"/> units.</summary>
 [GenerateSerializer, Immutable, Alias("tasker.TaskProgress")]
@@ -43,7 +81,12 @@ public sealed record TaskSnapshot(
     [property: Id(12)] DateTimeOffset? FinishedAt,
     [property: Id(13)] long Version,
     [property: Id(14)] string? ParentId,
-    [property: Id(15)] DateTimeOffset? RunAt = null);
+    [property: Id(15)] DateTimeOffset? RunAt = null,
+    [property: Id(16)] int Attempt = 1,
+    [property: Id(17)] int MaxAttempts = 1,
+    [property: Id(18)] DateTimeOffset? NextAttemptAt = null,
+    [property: Id(19)] IReadOnlyList<AttemptError>? FailedAttempts = null,
+    [property: Id(20)] string? ErrorCode = null);
 
 /// <summary>The outcome of a lifecycle command (pause, resume, cancel, delete).</summary>
 [GenerateSerializer, Alias("tasker.TaskCommandStatus")]

@@ -8,7 +8,7 @@ namespace Tasker;
 public interface IDueShardGrain : IGrainWithIntegerKey
 {
     /// <summary>An entry due at <paramref name="dueAt"/> was stored for this shard: aim the timer earlier if need be.</summary>
-    [Alias("Expect")]
+    [Alias("Expect"), Orleans.Concurrency.OneWay] // A hint: a lost one costs at most a heartbeat's delay.
     Task ExpectAsync(DateTimeOffset dueAt);
 
     /// <summary>Activates the shard (at start-up), which then starts whatever is overdue.</summary>

@@ -71,6 +71,22 @@ public static class TaskerSiloBuilderExtensions
             })
             .ValidateOnStart();
         silo.Services.AddSingleton<IValidateOptions<TiersOptions>, DataAnnotationsValidator<TiersOptions>>();
+        // Retry defaults per type (Tasker:Retry:Types:<type>): configured ones are added to, or change, chat's and conversation's.
+        silo.Services.AddOptions<AttemptOptions>()
+            .Configure<IConfiguration>((attempts, config) =>
+            {
+                foreach (var section in config.GetSection(AttemptOptions.SectionName + ":Types").GetChildren())
+                {
+                    if (!attempts.Types.TryGetValue(section.Key, out var type))
+                    {
+                        attempts.Types[section.Key] = type = new TypeAttemptOptions();
+                    }
+
+                    section.Bind(type);
+                }
+            })
+            .ValidateOnStart();
+        silo.Services.AddSingleton<IValidateOptions<AttemptOptions>, DataAnnotationsValidator<AttemptOptions>>();
         silo.Services.AddSingleton<TaskFiles>();
         AddValidatedOptions<Retention.RetentionOptions>(silo.Services, Retention.RetentionOptions.SectionName);
         silo.Services.AddSingleton<Retention.IdempotencyKeyLedger>();

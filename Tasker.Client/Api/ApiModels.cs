@@ -91,7 +91,30 @@ public sealed record TaskView(
     /// <summary>When the task was asked to run, for one asked for later (<c>run_at</c> or <c>delay</c>); it is <c>scheduled</c> until then.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public DateTimeOffset? RunAt { get; init; }
+
+    /// <summary>A stable code for why the task ended without success, beside <see cref="Error"/>: <c>timeout</c>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? ErrorCode { get; init; }
+
+    /// <summary>The attempt running or next to run, from 1; shown for a task that may be tried more than once.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? Attempt { get; init; }
+
+    /// <summary>Attempts in all that the task's retry policy allows; shown with <see cref="Attempt"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? MaxAttempts { get; init; }
+
+    /// <summary>When the next attempt is due, while the task waits for it (<c>scheduled</c>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? NextAttemptAt { get; init; }
+
+    /// <summary>The attempts that failed before this one, oldest first, each with its error.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<AttemptView>? FailedAttempts { get; init; }
 }
+
+/// <summary>One failed attempt of a task: its number, its error (and code), and when it ran.</summary>
+public sealed record AttemptView(int Attempt, string Error, string? ErrorCode, DateTimeOffset? StartedAt, DateTimeOffset EndedAt);
 
 /// <summary>The answer of <c>GET /tasks/{id}/status</c>.</summary>
 public sealed record TaskStatusView(string Id, string Status, ProgressView? Progress, string? Error);

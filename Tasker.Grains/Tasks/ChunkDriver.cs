@@ -17,6 +17,9 @@ internal interface IChunkHost : ITaskHost
 
     /// <summary>Tells the result cache how the run ended, before the end is committed; a failure drops the activation.</summary>
     Task ReportEndToCacheAsync();
+
+    /// <summary>After a failed end, before it is committed: makes the task wait for another attempt if its policy allows.</summary>
+    Task<bool> RetryIfAllowedAsync();
 }
 
 /// <summary>How a chunk's failure is taken (<see cref="ChunkDriver.Classify"/>).</summary>
@@ -160,6 +163,7 @@ internal sealed class ChunkDriver(IChunkHost host, TaskHandlerRegistry handlers,
         Stop();
         // The cache learns first, so that anyone who sees this task end also finds its result cached.
         await host.ReportEndToCacheAsync();
+        await host.RetryIfAllowedAsync();
         await host.CommitAsync();
         await host.ReleaseReminderAsync();
         await host.AfterPhaseChangeAsync();

@@ -10,8 +10,11 @@ namespace Tasker.Tasks;
 /// </summary>
 public sealed partial class TaskGrain
 {
-    /// <summary>The time the task waits for while scheduled; null otherwise.</summary>
-    private DateTimeOffset? DueTime => S.Phase == TaskPhase.Scheduled ? S.RunAt : null;
+    // A due entry stored by this activation, of which its shard is told once the state that needs it is committed.
+    private DateTimeOffset? _expectDueAt;
+
+    /// <summary>The time the task waits for while scheduled (its next attempt's, or its first); null otherwise.</summary>
+    private DateTimeOffset? DueTime => S.Phase == TaskPhase.Scheduled ? S.NextAttemptAt ?? S.RunAt : null;
 
     public async Task<bool> DueAsync(DateTimeOffset dueAt)
     {
@@ -21,13 +24,19 @@ public sealed partial class TaskGrain
             throw new InvalidOperationException($"Task {Id} is reactivating; its due shard calls again.");
         }
 
-        if (DueTime != dueAt)
+        if (DueTime == dueAt)
         {
-            DeactivateIfScheduledOrGone();
-            return true; // Started early, cancelled, deleted, or due at another time: nothing waits for this one.
+            await StartScheduledAsync();
+        }
+        else if (S is { Exists: true, Phase: TaskPhase.Running } && S.Deadline == dueAt)
+        {
+            await TimeOutAsync();
+        }
+        else
+        {
+            DeactivateIfScheduledOrGone(); // Started early, ended, deleted, or due at another time: nothing waits for this one.
         }
 
-        await StartScheduledAsync();
         return true;
     }
 
@@ -57,29 +66,38 @@ public sealed partial class TaskGrain
     private async Task ScheduleAsync(DateTimeOffset runAt)
     {
         // Whole milliseconds: what every store keeps exactly, so that the time the shard reads back is this one.
-        runAt = DateTimeOffset.FromUnixTimeMilliseconds(runAt.ToUnixTimeMilliseconds());
+        runAt = WholeMilliseconds(runAt);
+        await dueStore.AddAsync(DueShards.Of(Id), Id, runAt);
         S.Phase = TaskPhase.Scheduled;
         S.RunAt = runAt;
-        await dueStore.AddAsync(DueShards.Of(Id), Id, runAt);
+        _expectDueAt = runAt;
     }
 
-    /// <summary>Tells the task's shard of its time, so that its timer aims there; a lost notice costs a heartbeat's delay.</summary>
-    private async Task ExpectDueAsync()
+    /// <summary>
+    /// Tells the task's shard of a due entry this activation stored, once the state that needs it is committed, so that
+    /// the shard's timer aims there. One-way: a lost notice costs at most a heartbeat's delay.
+    /// </summary>
+    private void TellShardOfDueEntry()
     {
+        if (_expectDueAt is not { } at)
+        {
+            return;
+        }
+
+        _expectDueAt = null;
         try
         {
-            await GrainFactory.GetGrain<IDueShardGrain>(DueShards.Of(Id)).ExpectAsync(S.RunAt!.Value);
+            _ = GrainFactory.GetGrain<IDueShardGrain>(DueShards.Of(Id)).ExpectAsync(at);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             TaskDueLog.ExpectFailed(logger, Id, S.Client, exception);
         }
-
-        DeactivateOnIdle(); // A scheduled task costs its stored row, not an activation.
     }
 
     private async Task StartScheduledAsync()
     {
+        var dueAt = DueTime!.Value;
         S.Phase = TaskPhase.Queued;
         try
         {
@@ -92,7 +110,7 @@ public sealed partial class TaskGrain
         }
 
         await AfterPhaseChangeAsync();
-        TaskDueLog.Started(logger, Id, S.Client, S.RunAt!.Value, S.Phase.ToWire());
+        TaskDueLog.Started(logger, Id, S.Client, dueAt, S.Phase.ToWire());
     }
 
     /// <summary>Removes a due entry that nothing waits for any more; left behind, it costs one idle call at its time.</summary>

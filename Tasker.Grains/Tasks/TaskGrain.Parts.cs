@@ -53,6 +53,8 @@ public sealed partial class TaskGrain : IChunkHost, ICacheHost
 
     Task IChunkHost.ReportEndToCacheAsync() => Cache.ReportEndOrDropAsync();
 
+    Task<bool> IChunkHost.RetryIfAllowedAsync() => RetryIfAllowedAsync();
+
     Task ICacheHost.HoldReminderAsync() => HoldReminderAsync();
 
     Task ICacheHost.BeginRunInSlotAsync() => BeginRunInSlotAsync();

@@ -124,6 +124,7 @@ public sealed partial class TaskGrain : IShellTaskGrain
                 : "the command was killed by a signal");
         }
 
+        await RetryIfAllowedAsync();
         await CommitAsync();
         await ShellQueue().ForgetAsync(Id);
         await AfterPhaseChangeAsync();

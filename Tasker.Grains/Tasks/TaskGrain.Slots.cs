@@ -16,6 +16,7 @@ public sealed partial class TaskGrain
         if (S.ParentId is not null || handlers.Get(S.Type) is not IChunkedTaskHandler)
         {
             BeginRun();
+            await ArmDeadlineAsync();
             return;
         }
 
@@ -24,6 +25,7 @@ public sealed partial class TaskGrain
         {
             S.Slot = SlotClaim.Holding;
             BeginRun();
+            await ArmDeadlineAsync();
         }
         else
         {
@@ -49,9 +51,9 @@ public sealed partial class TaskGrain
 
     private async Task ReleaseSlotIfEndedAsync()
     {
-        if (S.Slot == SlotClaim.None || !S.Phase.IsFinal())
+        if (S.Slot == SlotClaim.None || !(S.Phase.IsFinal() || S.Phase == TaskPhase.Scheduled))
         {
-            return;
+            return; // Running, paused or queued: the slot is still its. Waiting for another attempt, it gives it back.
         }
 
         try

@@ -116,7 +116,7 @@ public sealed partial class TaskGrain(
         TaskEvents.Accepted(logger, Id, S);
         if (S.Phase == TaskPhase.Scheduled)
         {
-            await ExpectDueAsync();
+            DeactivateOnIdle(); // A scheduled task costs its stored row, not an activation.
         }
 
         return _published!;
@@ -143,6 +143,7 @@ public sealed partial class TaskGrain(
         {
             case IInstantTaskHandler instant:
                 await instantTasks.RunAsync(Id, S, instant);
+                await RetryIfAllowedAsync();
                 break;
             case IChunkedTaskHandler when handler.Cacheable && S.ParentId is null:
                 await Cache.JoinAsync();
@@ -428,6 +429,7 @@ public sealed partial class TaskGrain(
 
         _published = ToSnapshot();
         Signal();
+        TellShardOfDueEntry();
         if (S.Phase == TaskPhase.Running)
         {
             Chunks.Start();

@@ -33,6 +33,20 @@ public sealed class TaskState
     [Id(30)] public SlotClaim Slot { get; set; }
     /// <summary>When the task was asked to run, for one asked for later; kept after it started, to be shown.</summary>
     [Id(31)] public DateTimeOffset? RunAt { get; set; }
+    /// <summary>How a failed attempt is tried again; null for one attempt.</summary>
+    [Id(32)] public RetryState? Retry { get; set; }
+    /// <summary>The attempt running or next to run, from 1 (0 in states stored before retries: read as 1).</summary>
+    [Id(33)] public int Attempt { get; set; }
+    /// <summary>When the next attempt is due, while the task waits for it (scheduled).</summary>
+    [Id(34)] public DateTimeOffset? NextAttemptAt { get; set; }
+    /// <summary>The attempts that failed before this one (at most <see cref="RetryState.MaxAttempts"/>, so bounded).</summary>
+    [Id(35)] public List<AttemptState> FailedAttempts { get; set; } = [];
+    /// <summary>How long one attempt may run; null for no limit.</summary>
+    [Id(36)] public TimeSpan? Timeout { get; set; }
+    /// <summary>When the running attempt times out (its due entry holds the same time).</summary>
+    [Id(37)] public DateTimeOffset? Deadline { get; set; }
+    /// <summary>A stable code for why the task ended without success (<c>timeout</c>), beside <see cref="Error"/>.</summary>
+    [Id(38)] public string? ErrorCode { get; set; }
 
     /// <summary>A task just accepted from a submission: queued, nothing written yet.</summary>
     public static TaskState Accept(TaskSubmission submission, DateTimeOffset now) => new()
@@ -46,12 +60,17 @@ public sealed class TaskState
         CreatedAt = now,
         Phase = TaskPhase.Queued,
         RunAt = submission.RunAt,
+        Retry = RetryState.From(submission.Retry),
+        Attempt = 1,
+        Timeout = submission.Timeout,
     };
 
-    public void Finish(TaskPhase phase, string? error = null)
+    public void Finish(TaskPhase phase, string? error = null, string? code = null)
     {
         Phase = phase;
         Error = error;
+        ErrorCode = code;
+        Deadline = null;
         FinishedAt = DateTimeOffset.UtcNow;
         LeaderId = null;
         Lease = null;
@@ -59,7 +78,9 @@ public sealed class TaskState
 
     public TaskSnapshot ToSnapshot(string id) => new(
         id, Type, Client, Phase, Priority, ParametersJson, Progress?.ToProgress(), ResultJson, Error, Cached,
-        CreatedAt, StartedAt, FinishedAt, Version, ParentId, RunAt);
+        CreatedAt, StartedAt, FinishedAt, Version, ParentId, RunAt,
+        Math.Max(1, Attempt), Retry?.MaxAttempts ?? 1, Phase == TaskPhase.Scheduled ? NextAttemptAt : null,
+        FailedAttempts.Count > 0 ? [.. FailedAttempts.Select(a => a.ToWire())] : null, ErrorCode);
 
     public ClientTaskEntry ToHistoryEntry(string id) => new(id, Type, Phase, Cached, CreatedAt, FinishedAt, Progress?.ToProgress(), Priority);
 }
@@ -83,6 +104,34 @@ public sealed class ShellLeaseState
     [Id(0)] public string Agent { get; set; } = "";
     [Id(1)] public string Token { get; set; } = "";
     [Id(2)] public DateTimeOffset ExpiresAt { get; set; }
+}
+
+/// <summary>A task's retry policy as stored: the grain's own type, not the wire contract <see cref="RetryPolicy"/>.</summary>
+[GenerateSerializer, Alias("tasker.RetryState")]
+public sealed record RetryState(
+    [property: Id(0)] int MaxAttempts,
+    [property: Id(1)] bool Exponential,
+    [property: Id(2)] TimeSpan InitialDelay,
+    [property: Id(3)] double Multiplier,
+    [property: Id(4)] TimeSpan MaxDelay,
+    [property: Id(5)] double Jitter)
+{
+    public static RetryState? From(RetryPolicy? policy) => policy is null ? null
+        : new(policy.MaxAttempts, policy.Exponential, policy.InitialDelay, policy.Multiplier, policy.MaxDelay, policy.Jitter);
+
+    public RetryPolicy ToPolicy() => new(MaxAttempts, Exponential, InitialDelay, Multiplier, MaxDelay, Jitter);
+}
+
+/// <summary>One failed attempt, as stored.</summary>
+[GenerateSerializer, Alias("tasker.AttemptState")]
+public sealed record AttemptState(
+    [property: Id(0)] int Attempt,
+    [property: Id(1)] string Error,
+    [property: Id(2)] string? Code,
+    [property: Id(3)] DateTimeOffset? StartedAt,
+    [property: Id(4)] DateTimeOffset EndedAt)
+{
+    public AttemptError ToWire() => new(Attempt, Error, Code, StartedAt, EndedAt);
 }
 
 /// <summary>A long task's claim on its user's running slots.</summary>

@@ -52,8 +52,11 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
         }
 
         var runAt = TaskTiming.Read(request.HttpContext, root, errors);
+        var (retry, timeout) = TaskTiming.ReadAttempts(request.HttpContext, root, type, errors);
         var submission = Check(request, type, root.TryGetProperty("params", out var p) ? p : null, client, priority, errors);
-        return submission is null ? (null, Problems.Invalid(errors, "The task request is invalid")) : (submission with { RunAt = runAt }, null);
+        return submission is null
+            ? (null, Problems.Invalid(errors, "The task request is invalid"))
+            : (submission with { RunAt = runAt, Retry = retry, Timeout = timeout }, null);
     }
 
     /// <summary>
@@ -81,8 +84,11 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
         }
 
         var runAt = TaskTiming.Read(request.HttpContext, item, errors);
+        var (retry, timeout) = TaskTiming.ReadAttempts(request.HttpContext, item, type, errors);
         var submission = Check(request, type, item.TryGetProperty("params", out var p) ? p : null, client, priority, errors);
-        return submission is null ? (null, null, Problems.Invalid(errors, "The task request is invalid")) : (submission with { RunAt = runAt }, key, null);
+        return submission is null
+            ? (null, null, Problems.Invalid(errors, "The task request is invalid"))
+            : (submission with { RunAt = runAt, Retry = retry, Timeout = timeout }, key, null);
     }
 
     /// <summary>

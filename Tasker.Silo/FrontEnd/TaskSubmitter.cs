@@ -177,7 +177,8 @@ public sealed class TaskSubmitter(
         submission = submission with { ParametersJson = secrets.Seal(submission.ParametersJson, secretNames) };
 
         var id = TaskIds.New();
-        if (idempotencyKey is null && submission.RunAt is null && await instantTasks.TrySubmitAsync(id, submission) is { } done)
+        // A task that waits for its time, may be tried again or may time out is its grain's to keep.
+        if (idempotencyKey is null && submission is { RunAt: null, Retry: null, Timeout: null } && await instantTasks.TrySubmitAsync(id, submission) is { } done)
         {
             return (done, null); // A short type, run here and written once; its grain is not even activated.
         }

@@ -2,17 +2,24 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Xml;
+using Tasker.Tasks;
 
 namespace Tasker.Silo.FrontEnd;
 
 /// <summary>
-/// Reads when a task should run (docs/adr/034): <c>run_at</c>, an RFC 3339 time with its offset, or <c>delay</c>, an
-/// ISO 8601 duration (<c>PT5M</c>) or a number of seconds. Both fields are optional, and exclusive.
+/// Reads when a task should run and how often it may try (docs/adr/034): <c>run_at</c>, an RFC 3339 time with its offset,
+/// or <c>delay</c>, an ISO 8601 duration (<c>PT5M</c>) or a number of seconds (optional, and exclusive); <c>retry</c>, the
+/// policy for failed attempts, and <c>timeout</c>, the longest an attempt may run (each type has defaults).
 /// </summary>
 public static partial class TaskTiming
 {
-    /// <summary>The request's fields that say when the task runs.</summary>
-    public static readonly string[] Fields = ["run_at", "delay"];
+    /// <summary>The request's fields that say when the task runs and how it is tried.</summary>
+    public static readonly string[] Fields = ["run_at", "delay", "retry", "timeout"];
+
+    private static readonly string[] _retryFields = ["max_attempts", "backoff", "initial_delay", "multiplier", "max_delay", "jitter"];
+
+    /// <summary>The longest pause between attempts and the longest timeout: a year.</summary>
+    private static readonly TimeSpan _maxPause = TimeSpan.FromDays(365);
 
     /// <summary>How far ahead any task may be asked for, whatever the tier: ten years.</summary>
     public static readonly TimeSpan MaxAnyDelay = TimeSpan.FromDays(3650);
@@ -49,6 +56,101 @@ public static partial class TaskTiming
         }
 
         return due > now ? due : null;
+    }
+
+    /// <summary>
+    /// The retry policy and timeout of a task of <paramref name="type"/>: the request's, or the type's defaults
+    /// (<c>Tasker:Retry:Types</c>); adds an error under <c>retry.*</c> or <c>timeout</c> for a bad one.
+    /// </summary>
+    public static (RetryPolicy? Retry, TimeSpan? Timeout) ReadAttempts(HttpContext context, JsonElement root, string? type, IDictionary<string, string[]> errors)
+    {
+        var defaults = type is null ? TypeAttemptOptions.Once
+            : context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<AttemptOptions>>().Value.For(type);
+        var retry = root.TryGetProperty("retry", out var given) ? ReadRetry(given, errors) : defaults.Policy;
+        var timeout = defaults.Timeout;
+        if (root.TryGetProperty("timeout", out var timeoutValue) && timeoutValue.ValueKind != JsonValueKind.Null)
+        {
+            timeout = ReadDuration(timeoutValue, "timeout", errors, TimeSpan.FromMilliseconds(1));
+        }
+
+        return (retry, timeout);
+    }
+
+    private static RetryPolicy? ReadRetry(JsonElement value, IDictionary<string, string[]> errors)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return null; // Asked for one attempt, whatever the type's default.
+        }
+
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            errors["retry"] = [$"retry must be an object such as {{\"max_attempts\":5,\"backoff\":\"exponential\",\"initial_delay\":\"PT2S\"}}, not {JsonBody.Describe(value.ValueKind)}"];
+            return null;
+        }
+
+        JsonBody.RejectUnknownFields(value, _retryFields, errors, "retry");
+        var attempts = 3;
+        if (value.TryGetProperty("max_attempts", out var attemptsValue)
+            && !(attemptsValue.ValueKind == JsonValueKind.Number && attemptsValue.TryGetInt32(out attempts) && attempts is >= 1 and <= 100))
+        {
+            errors["retry.max_attempts"] = ["retry.max_attempts must be a whole number from 1 to 100"];
+        }
+
+        var exponential = true;
+        if (value.TryGetProperty("backoff", out var backoff))
+        {
+            exponential = backoff.ValueKind == JsonValueKind.String && backoff.GetString() == "exponential";
+            if (!exponential && !(backoff.ValueKind == JsonValueKind.String && backoff.GetString() == "fixed"))
+            {
+                errors["retry.backoff"] = ["retry.backoff must be exponential or fixed"];
+            }
+        }
+
+        var initial = value.TryGetProperty("initial_delay", out var initialValue)
+            ? ReadDuration(initialValue, "retry.initial_delay", errors, TimeSpan.FromMilliseconds(1)) ?? TimeSpan.Zero
+            : TimeSpan.FromSeconds(1);
+        var multiplier = 2.0;
+        if (value.TryGetProperty("multiplier", out var multiplierValue)
+            && !(multiplierValue.ValueKind == JsonValueKind.Number && multiplierValue.TryGetDouble(out multiplier) && multiplier is >= 1 and <= 1000))
+        {
+            errors["retry.multiplier"] = ["retry.multiplier must be a number from 1 to 1000"];
+        }
+
+        var most = value.TryGetProperty("max_delay", out var mostValue)
+            ? ReadDuration(mostValue, "retry.max_delay", errors, TimeSpan.FromMilliseconds(1)) ?? TimeSpan.Zero
+            : (initial > TimeSpan.FromMinutes(5) ? initial : TimeSpan.FromMinutes(5));
+        if (!errors.ContainsKey("retry.max_delay") && !errors.ContainsKey("retry.initial_delay") && most < initial)
+        {
+            errors["retry.max_delay"] = ["retry.max_delay must not be shorter than retry.initial_delay"];
+        }
+
+        var jitter = 0.2;
+        if (value.TryGetProperty("jitter", out var jitterValue)
+            && !(jitterValue.ValueKind == JsonValueKind.Number && jitterValue.TryGetDouble(out jitter) && jitter is >= 0 and <= 1))
+        {
+            errors["retry.jitter"] = ["retry.jitter must be a number from 0 to 1"];
+        }
+
+        return attempts <= 1 ? null : new RetryPolicy(attempts, exponential, initial, multiplier, most, jitter);
+    }
+
+    /// <summary>A positive duration of at most a year: an ISO 8601 string or a number of seconds; null after adding the error.</summary>
+    private static TimeSpan? ReadDuration(JsonElement value, string field, IDictionary<string, string[]> errors, TimeSpan least)
+    {
+        TimeSpan? duration = value.ValueKind switch
+        {
+            JsonValueKind.Number when value.TryGetDouble(out var seconds) && seconds <= _maxPause.TotalSeconds => TimeSpan.FromSeconds(Math.Max(seconds, -1)),
+            JsonValueKind.String when TryParseDuration(value.GetString()!, out var parsed) => parsed,
+            _ => null,
+        };
+        if (duration is not { } span || span < least || span > _maxPause)
+        {
+            errors[field] = [$"{field} must be a positive duration of at most 365 days: an ISO 8601 duration such as PT30S, or a number of seconds"];
+            return null;
+        }
+
+        return span;
     }
 
     private static DateTimeOffset? ReadRunAt(JsonElement value, DateTimeOffset now, IDictionary<string, string[]> errors)

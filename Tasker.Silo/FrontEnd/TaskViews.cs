@@ -40,6 +40,11 @@ public sealed class TaskViews(TaskHandlerRegistry handlers)
     {
         Summary = task.ResultJson is not null && handlers.TryGet(task.Type, out var summarizer) ? Summarize(summarizer, task.ResultJson) : null,
         RunAt = task.RunAt,
+        ErrorCode = task.ErrorCode,
+        Attempt = task.MaxAttempts > 1 ? task.Attempt : null,
+        MaxAttempts = task.MaxAttempts > 1 ? task.MaxAttempts : null,
+        NextAttemptAt = task.NextAttemptAt,
+        FailedAttempts = task.FailedAttempts is { } failed ? [.. failed.Select(a => new AttemptView(a.Attempt, a.Error, a.Code, a.StartedAt, a.EndedAt))] : null,
     };
 
     public static TaskStatusView Status(TaskSnapshot task) => new(task.Id, task.Phase.ToWire(), Progress(task.Progress), task.Error);

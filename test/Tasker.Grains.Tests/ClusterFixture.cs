@@ -35,6 +35,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<Tasker.Secrets.ISecretProtector, MarkedSecrets>();
             silo.Services.AddSingleton<IRecordStore>(records);
             silo.Services.AddSingleton<Tasker.Due.IDueStore>(due);
+            silo.Services.AddSingleton<Tasker.Handlers.ITaskHandler, Tasks.FlakyHandler>();
             silo.Services.Configure<DataSetOptions>(d => d.Rows = 0);
             silo.Services.Configure<Tasker.Shell.ShellOptions>(o =>
             {

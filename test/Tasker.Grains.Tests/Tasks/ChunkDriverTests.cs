@@ -74,7 +74,7 @@ public sealed class ChunkDriverTests
 
         await Started(Driver(chunks))(CancellationToken.None);
 
-        Assert.Equal(["report:failed", "commit", "release-reminder", "after-phase-change"], _host.Calls);
+        Assert.Equal(["report:failed", "retry?", "commit", "release-reminder", "after-phase-change"], _host.Calls);
         Assert.Equal(TaskPhase.Failed, _host.State.Phase);
         Assert.Equal("row 4 is not a number", _host.State.Error);
         Assert.Equal(3, _host.State.Checkpoint.Position);

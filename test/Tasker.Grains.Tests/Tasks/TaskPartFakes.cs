@@ -54,6 +54,17 @@ internal sealed class RecordingTaskHost : IChunkHost, ICacheHost
     // The phase is recorded with the report: the cache must hear of an end the task already holds.
     public Task ReportEndToCacheAsync() => Record("report:" + State.Phase.ToWire());
 
+    /// <summary>A task without a retry policy: the end stands. Recorded only when the run ended failed.</summary>
+    public async Task<bool> RetryIfAllowedAsync()
+    {
+        if (State.Phase == TaskPhase.Failed)
+        {
+            await Record("retry?");
+        }
+
+        return false;
+    }
+
     public Task ReleaseReminderAsync() => Record("release-reminder");
 
     public Task AfterPhaseChangeAsync() => Record("after-phase-change");

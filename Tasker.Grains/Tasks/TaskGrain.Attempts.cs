@@ -1,0 +1,107 @@
+using Microsoft.Extensions.Logging;
+using Tasker.Due;
+using Tasker.Handlers;
+
+namespace Tasker.Tasks;
+
+/// <summary>
+/// Attempts (docs/adr/034): a failed attempt, when the task's retry policy allows another, makes the task wait for the
+/// next one as a scheduled task (its due shard starts it; nothing is held meanwhile); an attempt that runs past the task's
+/// timeout is stopped by its due entry and ends <c>cancelled</c> with the code <c>timeout</c>, then is retried likewise.
+/// </summary>
+public sealed partial class TaskGrain
+{
+    /// <summary>The code of an attempt stopped at its timeout.</summary>
+    public const string TimeoutCode = "timeout";
+
+    // An attempt's error as kept among the failed attempts: enough to read, bounded so the state stays small.
+    private const int MaxAttemptErrorLength = 1_000;
+
+    /// <summary>
+    /// After an attempt has ended failed (or timed out), and before that is committed: when the policy allows another
+    /// attempt, the task waits for it instead of ending. Its due entry is stored first, as for any scheduled task.
+    /// </summary>
+    /// <returns>Whether the task now waits for another attempt.</returns>
+    private async Task<bool> RetryIfAllowedAsync()
+    {
+        var timedOut = S.Phase == TaskPhase.Cancelled && S.ErrorCode == TimeoutCode;
+        if ((S.Phase != TaskPhase.Failed && !timedOut) || S.Retry is not { } retry || Math.Max(1, S.Attempt) >= retry.MaxAttempts)
+        {
+            return false;
+        }
+
+        var now = clock.GetUtcNow();
+        var next = Math.Max(1, S.Attempt) + 1;
+        var at = WholeMilliseconds(now + retry.ToPolicy().DelayBefore(next, Random.Shared.NextDouble()));
+        await dueStore.AddAsync(DueShards.Of(Id), Id, at);
+        var error = S.Error ?? "failed";
+        S.FailedAttempts.Add(new AttemptState(next - 1, error.Length <= MaxAttemptErrorLength ? error : error[..MaxAttemptErrorLength] + "…",
+            S.ErrorCode, S.StartedAt, S.FinishedAt ?? now));
+        S.Attempt = next;
+        S.Phase = TaskPhase.Scheduled;
+        S.NextAttemptAt = at;
+        S.Error = null;
+        S.ErrorCode = null;
+        S.FinishedAt = null;
+        S.StartedAt = null;
+        S.ResultJson = null;
+        S.Checkpoint = TaskCheckpoint.Start;
+        S.Progress = null;
+        S.Attempts = 0;
+        S.Lease = null;
+        S.LeaderId = null;
+        S.Epoch++;
+        _expectDueAt = at;
+        TaskAttemptLog.Retrying(logger, Id, S.Client, next - 1, retry.MaxAttempts, error, at);
+        return true;
+    }
+
+    /// <summary>Gives a just started attempt its deadline, when the task has a timeout; before the start is committed.</summary>
+    private async Task ArmDeadlineAsync()
+    {
+        if (S.Timeout is not { } timeout || S.Phase != TaskPhase.Running || S.Deadline is not null)
+        {
+            return;
+        }
+
+        var deadline = WholeMilliseconds(clock.GetUtcNow() + timeout);
+        await dueStore.AddAsync(DueShards.Of(Id), Id, deadline);
+        S.Deadline = deadline;
+        _expectDueAt = deadline;
+    }
+
+    /// <summary>Stops the running attempt at its deadline: it ends cancelled with the code timeout, or waits for its next attempt.</summary>
+    private async Task TimeOutAsync()
+    {
+        Chunks.Stop();
+        S.Epoch++; // A chunk in flight must not commit over this.
+        var ran = S.StartedAt is { } started ? clock.GetUtcNow() - started : S.Timeout ?? TimeSpan.Zero;
+        S.Finish(TaskPhase.Cancelled, $"the attempt ran past its timeout of {S.Timeout} and was stopped after {ran:g}", TimeoutCode);
+        await Cache.ReportEndOrDropAsync();
+        var retrying = await RetryIfAllowedAsync();
+        await CommitAsync();
+        await ReleaseReminderAsync();
+        if (RunsOnAgent)
+        {
+            await ShellQueue().ForgetAsync(Id); // The agent hears of it at its next heartbeat and kills the command.
+        }
+        else if (handlers.Get(S.Type) is IChunkedTaskHandler chunked)
+        {
+            await chunked.ReleaseAsync(Id);
+        }
+
+        await AfterPhaseChangeAsync();
+        TaskAttemptLog.TimedOut(logger, Id, S.Client, S.Timeout ?? TimeSpan.Zero, retrying);
+    }
+
+    private static DateTimeOffset WholeMilliseconds(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
+}
+
+internal static partial class TaskAttemptLog
+{
+    [LoggerMessage(3420, LogLevel.Information, "Task {TaskId} of {Client}: attempt {Attempt} of {MaxAttempts} failed ({Error}); the next is due at {NextAt}")]
+    public static partial void Retrying(ILogger logger, string taskId, string client, int attempt, int maxAttempts, string error, DateTimeOffset nextAt);
+
+    [LoggerMessage(3421, LogLevel.Information, "Task {TaskId} of {Client}: the attempt ran past its timeout of {Timeout} and was stopped (retried: {Retrying})")]
+    public static partial void TimedOut(ILogger logger, string taskId, string client, TimeSpan timeout, bool retrying);
+}
