@@ -58,5 +58,6 @@ public sealed class ChatHandler(ChatClient chat, IOptions<ChatOptions> options, 
         return new ChunkOutcome(new TaskCheckpoint(1), new TaskProgress(1, 1), ResultJson: JsonSerializer.Serialize(new { answer }));
     }
 
-    private static ChunkOutcome Failed(ChunkContext context, string error) => new(context.Checkpoint, new TaskProgress(0, 1), Error: error);
+    private static ChunkOutcome Failed(ChunkContext context, string error) => new(context.Checkpoint, new TaskProgress(0, 1), Error: error,
+        ErrorCode: error == ChatClient.InvalidApiKey || error == ChatApiKey.Missing ? TaskErrorCodes.InvalidApiKey : null);
 }

@@ -61,7 +61,7 @@ public sealed class ConversationHandler(ChatClient chat, IOptions<ChatOptions> o
         var turns = ReadTranscript(context.Checkpoint.Data);
         if (await ChatApiKey.ChooseAsync(parameters, options.Value, secrets) is not { } apiKey)
         {
-            return new ChunkOutcome(context.Checkpoint, new TaskProgress(turns.Count, n), Error: ChatApiKey.Missing);
+            return new ChunkOutcome(context.Checkpoint, new TaskProgress(turns.Count, n), Error: ChatApiKey.Missing, ErrorCode: TaskErrorCodes.InvalidApiKey);
         }
 
         if (turns.Count < n)
@@ -71,7 +71,8 @@ public sealed class ConversationHandler(ChatClient chat, IOptions<ChatOptions> o
             if (reply.Failure is { } failure)
             {
                 ChatLog.CallFailed(logger, context.TaskId, context.Client, failure);
-                return new ChunkOutcome(context.Checkpoint, new TaskProgress(turns.Count, n), Error: $"turn {turns.Count + 1}: {failure}");
+                return new ChunkOutcome(context.Checkpoint, new TaskProgress(turns.Count, n), Error: $"turn {turns.Count + 1}: {failure}",
+                    ErrorCode: failure == ChatClient.InvalidApiKey ? TaskErrorCodes.InvalidApiKey : null);
             }
 
             turns.Add(ChatText.Cap(reply.Text ?? "", options.Value.MaxTurnLength));

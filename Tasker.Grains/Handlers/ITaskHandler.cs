@@ -113,7 +113,8 @@ public sealed record ChunkContext(
     IGrainFactory Grains);
 
 /// <summary>What a chunk ended with: the new checkpoint and progress, and the result or error once the task is over.</summary>
-public sealed record ChunkOutcome(TaskCheckpoint Checkpoint, TaskProgress Progress, string? ResultJson = null, string? Error = null)
+/// <param name="ErrorCode">A stable code for the error (<see cref="TaskErrorCodes"/>); a permanent one is never retried.</param>
+public sealed record ChunkOutcome(TaskCheckpoint Checkpoint, TaskProgress Progress, string? ResultJson = null, string? Error = null, string? ErrorCode = null)
 {
     /// <summary>True when the task has nothing left to do.</summary>
     public bool Finished => ResultJson is not null || Error is not null;

@@ -191,7 +191,7 @@ internal sealed class ChunkDriver(IChunkHost host, TaskHandlerRegistry handlers,
 
         if (outcome.Error is { } error)
         {
-            task.Finish(TaskPhase.Failed, error: error);
+            task.Finish(TaskPhase.Failed, error: error, code: outcome.ErrorCode);
         }
         else
         {

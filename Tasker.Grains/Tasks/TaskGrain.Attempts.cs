@@ -11,9 +11,6 @@ namespace Tasker.Tasks;
 /// </summary>
 public sealed partial class TaskGrain
 {
-    /// <summary>The code of an attempt stopped at its timeout.</summary>
-    public const string TimeoutCode = "timeout";
-
     // An attempt's error as kept among the failed attempts: enough to read, bounded so the state stays small.
     private const int MaxAttemptErrorLength = 1_000;
 
@@ -24,8 +21,9 @@ public sealed partial class TaskGrain
     /// <returns>Whether the task now waits for another attempt.</returns>
     private async Task<bool> RetryIfAllowedAsync()
     {
-        var timedOut = S.Phase == TaskPhase.Cancelled && S.ErrorCode == TimeoutCode;
-        if ((S.Phase != TaskPhase.Failed && !timedOut) || S.Retry is not { } retry || Math.Max(1, S.Attempt) >= retry.MaxAttempts)
+        var timedOut = S.Phase == TaskPhase.Cancelled && S.ErrorCode == TaskErrorCodes.Timeout;
+        if ((S.Phase != TaskPhase.Failed && !timedOut) || TaskErrorCodes.IsPermanent(S.ErrorCode)
+            || S.Retry is not { } retry || Math.Max(1, S.Attempt) >= retry.MaxAttempts)
         {
             return false;
         }
@@ -76,7 +74,7 @@ public sealed partial class TaskGrain
         Chunks.Stop();
         S.Epoch++; // A chunk in flight must not commit over this.
         var ran = S.StartedAt is { } started ? clock.GetUtcNow() - started : S.Timeout ?? TimeSpan.Zero;
-        S.Finish(TaskPhase.Cancelled, $"the attempt ran past its timeout of {S.Timeout} and was stopped after {ran:g}", TimeoutCode);
+        S.Finish(TaskPhase.Cancelled, $"the attempt ran past its timeout of {S.Timeout} and was stopped after {ran:g}", TaskErrorCodes.Timeout);
         await Cache.ReportEndOrDropAsync();
         var retrying = await RetryIfAllowedAsync();
         await CommitAsync();

@@ -89,7 +89,11 @@ public static partial class TaskTiming
             return null;
         }
 
-        JsonBody.RejectUnknownFields(value, _retryFields, errors, "retry");
+        foreach (var unknown in value.EnumerateObject().Where(p => !_retryFields.Contains(p.Name)))
+        {
+            errors[$"retry.{unknown.Name}"] = [$"{unknown.Name} is not a field of retry (expected: {string.Join(", ", _retryFields)})"];
+        }
+
         var attempts = 3;
         if (value.TryGetProperty("max_attempts", out var attemptsValue)
             && !(attemptsValue.ValueKind == JsonValueKind.Number && attemptsValue.TryGetInt32(out attempts) && attempts is >= 1 and <= 100))

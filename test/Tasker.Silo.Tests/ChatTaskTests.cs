@@ -52,6 +52,41 @@ public sealed class ChatTaskTests(ChatApiFixture api)
     }
 
     [Fact]
+    public async Task Chat_whose_first_attempt_fails_every_call_succeeds_on_its_second_attempt()
+    {
+        Fake.FailNext(ChatApiFixture.MaxRetries + 1); // Every call of the first attempt, its own retries included.
+        var submitted = await _http.PostTextAsync("/tasks", $$$"""
+            {"type":"chat","params":{{{Chat("second time lucky?")}}},"client":"{{{ApiTestExtensions.UniqueClient("retry-chat")}}}",
+             "retry":{"max_attempts":3,"initial_delay":0.1,"jitter":0}}
+            """);
+        Assert.Equal(HttpStatusCode.Accepted, submitted.Status);
+
+        var task = await _http.WaitForStatusAsync(submitted.Body.GetProperty("id").GetString()!, "succeeded");
+
+        Assert.Equal(2, task.GetProperty("attempt").GetInt32());
+        Assert.Equal(3, task.GetProperty("maxAttempts").GetInt32());
+        Assert.Equal(1, Assert.Single(task.GetProperty("failedAttempts").EnumerateArray()).GetProperty("attempt").GetInt32());
+        Assert.Equal(FakeChatServer.Reply("second time lucky?"), task.GetProperty("result").GetProperty("answer").GetString());
+    }
+
+    [Fact]
+    public async Task Chat_with_a_key_the_endpoint_refuses_is_not_retried_even_when_its_policy_allows()
+    {
+        var before = Fake.Requests;
+        var submitted = await _http.PostTextAsync("/tasks", $$$"""
+            {"type":"chat","params":{"question":"hello","api_key":"sk-wrong-key-1111111111"},"client":"{{{ApiTestExtensions.UniqueClient("retry-badkey")}}}",
+             "retry":{"max_attempts":3,"initial_delay":0.1}}
+            """);
+
+        var task = await _http.WaitForStatusAsync(submitted.Body.GetProperty("id").GetString()!, "failed");
+
+        Assert.Equal("invalid-api-key", task.GetProperty("errorCode").GetString());
+        Assert.Equal(1, task.GetProperty("attempt").GetInt32());
+        await Task.Delay(500);
+        Assert.Equal(before + 1, Fake.Requests);
+    }
+
+    [Fact]
     public async Task Chat_that_outlasts_the_time_limit_fails_with_a_timeout_reason()
     {
         Fake.Delay = TimeSpan.FromSeconds(30);
@@ -439,6 +474,10 @@ public sealed class ChatApiFixture : WebApplicationFactory<Program>, IAsyncLifet
             .UseSetting("Tasker:Chat:TotalTimeout", "00:00:04")
             .UseSetting("Tasker:Chat:MaxRetries", MaxRetries.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .UseSetting("Tasker:Chat:RetryDelay", "00:00:00.050")
+            // One attempt per task unless a test asks for more: the tests count the fake's requests, and a failed task's
+            // later attempts (chat's default) would land in another test's count.
+            .UseSetting("Tasker:Retry:Types:chat:MaxAttempts", "1")
+            .UseSetting("Tasker:Retry:Types:conversation:MaxAttempts", "1")
             .ConfigureLogging(logging => logging
                 .AddProvider(new RecordingLoggerProvider(Logs))
                 .AddFilter<RecordingLoggerProvider>(null, LogLevel.Information)

@@ -141,6 +141,18 @@ public sealed class DelayedTaskTests(TaskerApiFixture api)
         { "delay", """ "delay":"P99999D" """ },
         { "delay", """ "delay":true """ },
         { "delay", """ "run_at":"2030-01-01T10:00:00Z","delay":5 """ },       // both
+        { "retry", """ "retry":5 """ },
+        { "retry.attempts", """ "retry":{"attempts":5} """ },                  // unknown field
+        { "retry.max_attempts", """ "retry":{"max_attempts":0} """ },
+        { "retry.max_attempts", """ "retry":{"max_attempts":101} """ },
+        { "retry.backoff", """ "retry":{"backoff":"linear"} """ },
+        { "retry.initial_delay", """ "retry":{"initial_delay":"PT0S"} """ },
+        { "retry.initial_delay", """ "retry":{"initial_delay":-2} """ },
+        { "retry.max_delay", """ "retry":{"initial_delay":"PT10S","max_delay":"PT5S"} """ },
+        { "retry.multiplier", """ "retry":{"multiplier":0.5} """ },
+        { "retry.jitter", """ "retry":{"jitter":1.5} """ },
+        { "timeout", """ "timeout":"PT0S" """ },
+        { "timeout", """ "timeout":"forever" """ },
     };
 
     [Theory]
@@ -150,6 +162,36 @@ public sealed class DelayedTaskTests(TaskerApiFixture api)
         var response = await _http.PostTextAsync("/tasks", $$"""{"type":"sum2","params":{"first":1,"second":2},"client":"bad-time",{{fields}}}""");
 
         response.AssertProblem(HttpStatusCode.BadRequest, errorKey: field);
+    }
+
+    [Fact]
+    public async Task A_task_past_its_timeout_ends_cancelled_with_error_code_timeout_and_shows_its_attempts()
+    {
+        var submitted = await _http.PostTextAsync("/tasks", $$$"""
+            {"type":"count","params":{"to":1000000,"delay_ms":50},"client":"{{{ApiTestExtensions.UniqueClient("timeout")}}}",
+             "timeout":"PT0.5S","retry":{"max_attempts":2,"backoff":"fixed","initial_delay":0.2,"jitter":0}}
+            """);
+        Assert.Equal(HttpStatusCode.Accepted, submitted.Status);
+        Assert.Equal(1, submitted.Body.GetProperty("attempt").GetInt32());
+        Assert.Equal(2, submitted.Body.GetProperty("maxAttempts").GetInt32());
+
+        var ended = await _http.WaitForStatusAsync(submitted.Body.GetProperty("id").GetString()!, "cancelled");
+
+        Assert.Equal("timeout", ended.GetProperty("errorCode").GetString());
+        Assert.Equal(2, ended.GetProperty("attempt").GetInt32());
+        var failed = Assert.Single(ended.GetProperty("failedAttempts").EnumerateArray());
+        Assert.Equal(1, failed.GetProperty("attempt").GetInt32());
+        Assert.Equal("timeout", failed.GetProperty("errorCode").GetString());
+    }
+
+    [Fact]
+    public async Task A_task_without_retry_or_timeout_shows_no_attempt_fields()
+    {
+        var submitted = await _http.PostTextAsync("/tasks", $$"""{"type":"sum2","params":{"first":3,"second":4},"client":"{{ApiTestExtensions.UniqueClient("plain")}}"}""");
+
+        Assert.False(submitted.Body.TryGetProperty("attempt", out _), submitted.Body.ToString());
+        Assert.False(submitted.Body.TryGetProperty("failedAttempts", out _));
+        Assert.False(submitted.Body.TryGetProperty("runAt", out _));
     }
 
     private async Task<string> SubmitLaterAsync(string prefix, string delay)
