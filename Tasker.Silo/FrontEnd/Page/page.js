@@ -100,6 +100,16 @@
     return new Date(iso).toLocaleDateString();
   }
 
+  // When a time still to come is due, for people: "in 5 min", or its date.
+  function untilTime(iso) {
+    const seconds = Math.round((new Date(iso).getTime() - Date.now()) / 1000);
+    if (seconds < 5) return "now";
+    if (seconds < 60) return `in ${seconds} s`;
+    if (seconds < 3600) return `in ${Math.floor(seconds / 60)} min`;
+    if (seconds < 86400) return `in ${Math.floor(seconds / 3600)} h`;
+    return new Date(iso).toLocaleString();
+  }
+
   // A description with `names` in backticks, as text and <code> elements.
   function withCode(text) {
     return (text || "").split("`").map((part, i) => (i % 2 === 1 ? el("code", { text: part }) : document.createTextNode(part)));
@@ -287,9 +297,14 @@
     row.bar.setAttribute("aria-valuenow", percent.toFixed(1));
     row.bar.dataset.state = status;
     row.bar.dataset.done = progress ? String(progress.done) : "0";
-    row.progressText.textContent = progress
-      ? `${progress.done.toLocaleString()} / ${progress.total.toLocaleString()} · ${percent.toFixed(0)}%`
-      : (FINAL.has(status) ? "—" : "waiting…");
+    const dueAt = task && (task.nextAttemptAt || task.runAt);
+    const attempt = task && task.maxAttempts ? ` · attempt ${task.attempt} of ${task.maxAttempts}` : "";
+    row.progressText.textContent = status === "scheduled" && dueAt
+      ? `due ${untilTime(dueAt)}${attempt}`
+      : progress
+        ? `${progress.done.toLocaleString()} / ${progress.total.toLocaleString()} · ${percent.toFixed(0)}%${attempt}`
+        : (FINAL.has(status) ? "—" : `waiting…${attempt}`);
+    row.progressText.title = dueAt && status === "scheduled" ? dueAt : "";
 
     if (task && task.error) {
       row.result.textContent = compact(task.error, 60);
@@ -324,6 +339,7 @@
     });
     if (status === "running") buttons.push(command("pause", "Pause"));
     if (status === "paused") buttons.push(command("resume", "Resume", "go"));
+    if (status === "scheduled") buttons.push(command("run-now", "Run now", "go"));
     if (!FINAL.has(status)) buttons.push(command("cancel", "Cancel", "danger"));
     if (download) {
       buttons.push(el("a", { className: "button small go", href: download, download: "", "data-action": "download", text: "Download file" }));
