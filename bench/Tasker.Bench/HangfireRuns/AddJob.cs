@@ -18,3 +18,16 @@ public static class TrueJob
         process.WaitForExit();
     }
 }
+
+/// <summary>
+/// The peer of a delayed task: a job scheduled with <c>BackgroundJob.Schedule</c> for a due time, which notes how late
+/// it started (its lateness, in milliseconds) for <c>GET /lateness</c>.
+/// </summary>
+public static class DueJob
+{
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<long> _lateness = new();
+
+    public static IReadOnlyList<long> Lateness => [.. _lateness];
+
+    public static void Run(long dueUnixMs) => _lateness.Enqueue(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - dueUnixMs);
+}

@@ -78,6 +78,14 @@ public static class HangfireHost
 
         app.MapGet("/health/live", () => Results.Text("""{"status":"healthy"}""", "application/json"));
         app.MapGet("/stats", () => Results.Text(completions.Json(), "application/json"));
+        // Delayed jobs (bench/run.sh's delayed row): each scheduled for its due time, as BackgroundJob.Schedule users do;
+        // the server's default SchedulePollingInterval (15 s) moves them to the queue.
+        app.MapPost("/schedule", (long dueUnixMs) =>
+        {
+            var id = client.Schedule(() => DueJob.Run(dueUnixMs), DateTimeOffset.FromUnixTimeMilliseconds(dueUnixMs));
+            return Results.Text($$"""{"id":"{{id}}","status":"scheduled"}""", "application/json", statusCode: StatusCodes.Status202Accepted);
+        });
+        app.MapGet("/lateness", () => Results.Json(DueJob.Lateness));
         app.MapPost("/reset", (bool? wait) =>
         {
             completions.Reset(wait == true);
