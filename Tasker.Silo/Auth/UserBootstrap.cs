@@ -38,7 +38,7 @@ public sealed partial class UserBootstrap(
                 await EnsureUsersAsync();
                 return;
             }
-            catch (Exception exception) when (FrontEnd.TaskerExceptionHandler.IsUnavailability(exception) && attempt < MaxAttempts)
+            catch (Exception exception) when (Tasker.Storage.Outages.IsOutage(exception) && attempt < MaxAttempts)
             {
                 ClusterNotReady(logger, attempt, exception.GetType().Name, exception.Message);
                 await Task.Delay(_retryPause, cancellationToken);
