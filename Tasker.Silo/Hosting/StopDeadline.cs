@@ -22,8 +22,7 @@ public static class StopDeadlineExtensions
 {
     public static WebApplicationBuilder AddTaskerStopDeadline(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<StopOptions>().BindConfiguration(StopOptions.SectionName).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<StopOptions>, DataAnnotationsValidator<StopOptions>>();
+        builder.Services.AddValidatedOptions<StopOptions>(StopOptions.SectionName);
         builder.Services.AddHostedService<StopDeadline>();
         return builder;
     }

@@ -23,8 +23,7 @@ public static partial class SecretsExtensions
     /// </summary>
     public static IServiceCollection AddTaskerSecrets(this IServiceCollection services, TaskerMode mode, SqliteDatabase? database = null)
     {
-        services.AddOptions<SecretsOptions>().BindConfiguration(SecretsOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<SecretsOptions>, DataAnnotationsValidator<SecretsOptions>>();
+        services.AddValidatedOptions<SecretsOptions>(SecretsOptions.Section);
         services.AddDataProtection().SetApplicationName(ApplicationName);
         if (database is not null)
         {
