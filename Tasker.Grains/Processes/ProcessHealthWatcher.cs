@@ -131,13 +131,4 @@ public sealed partial class ProcessHealthWatcher(
             SetActive(logger, type);
         }
     }
-
-    [LoggerMessage(1, LogLevel.Warning, "Process {Type} set to error: {Failures} of its tasks failed in a row")]
-    private static partial void SetError(ILogger logger, string type, int failures);
-
-    [LoggerMessage(2, LogLevel.Information, "Process {Type} set back to active: a task succeeded")]
-    private static partial void SetActive(ILogger logger, string type);
-
-    [LoggerMessage(3, LogLevel.Warning, "The status of process {Type} could not be changed")]
-    private static partial void StatusNotChanged(ILogger logger, string type, Exception exception);
 }

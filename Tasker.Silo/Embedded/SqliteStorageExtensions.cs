@@ -77,12 +77,6 @@ public static partial class SqliteStorageExtensions
 
             Woken(logger, unfinished.Count - failed, failed);
         }
-
-        [LoggerMessage(1, LogLevel.Information, "Embedded database: woke {Woken} unfinished tasks at start-up ({Failed} failed).")]
-        private static partial void Woken(ILogger logger, int woken, int failed);
-
-        [LoggerMessage(2, LogLevel.Warning, "Task {TaskId} of {Client} could not be woken at start-up; it goes on at its next call")]
-        private static partial void WakeFailed(ILogger logger, string taskId, string client, Exception exception);
     }
 }
 

@@ -66,10 +66,4 @@ public sealed partial class TaskerExceptionHandler(IProblemDetailsService proble
 
     /// <summary>True when the failure is the infrastructure's absence, not a bug (<see cref="Outages"/>).</summary>
     internal static bool IsUnavailability(Exception exception) => Outages.IsOutage(exception);
-
-    [LoggerMessage(1, LogLevel.Error, "Request {Method} {Path} failed")]
-    private static partial void Unhandled(ILogger logger, string method, string path, Exception exception);
-
-    [LoggerMessage(2, LogLevel.Warning, "Request {Method} {Path} answered 503: {ExceptionType}: {Reason}")]
-    private static partial void Unavailable(ILogger logger, string method, string path, string exceptionType, string reason);
 }

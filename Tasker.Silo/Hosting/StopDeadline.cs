@@ -92,8 +92,4 @@ public sealed partial class StopDeadline(IHostApplicationLifetime lifetime, IOpt
         })
         { IsBackground = true, Name = "tasker-stop-deadline" }.Start();
     }
-
-    [LoggerMessage(1, LogLevel.Critical,
-        "Stop forced {Seconds} s after the stop signal, while {Stage}: left as after kill -9 (running tasks are at their last checkpoint; their reminders and the storage fence hand them on)")]
-    private static partial void Forced(ILogger logger, double seconds, string stage);
 }
