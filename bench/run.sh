@@ -259,7 +259,7 @@ if has embedded; then
   stop_pid "$embedded_pid"
 fi
 if has durable; then
-  # The default embedded storage: one SQLite file (issue 17), here in the results folder.
+  # The default embedded storage: one SQLite file (docs/adr/019), here in the results folder.
   if start_silo durable Tasker__Embedded__Storage=sqlite Tasker__Embedded__DataPath="$results/durable-data" Tasker__Auth__Enabled=false; then
     tasker_rows durable
     stop_pid "$pid"
