@@ -15,5 +15,9 @@ public static partial class SiloHostingExtensions
         [LoggerMessage(3202, LogLevel.Information,
             "Embedded mode: one silo, state kept in {DatabaseFile} (tasks, results, histories, data set, key ring); Tasker__Embedded__DataPath moves it. Set ConnectionStrings__Redis and ConnectionStrings__Postgres for cluster mode.")]
         private static partial void EmbeddedDurable(ILogger logger, string databaseFile);
+
+        [LoggerMessage(3203, LogLevel.Information,
+            "Workstation GC, on purpose (docs/adr/027): on a few cores it serves short tasks faster than server GC. DOTNET_gcServer=1 turns server GC on.")]
+        private static partial void WorkstationGc(ILogger logger);
     }
 }

@@ -135,7 +135,7 @@ public static partial class SiloHostingExtensions
         return options;
     }
 
-    /// <summary>Says at start-up which mode runs and, when embedded, that nothing is kept.</summary>
+    /// <summary>Says at start-up which mode runs, where its state is, and that workstation GC is chosen on purpose.</summary>
     private sealed partial class ModeAnnouncer(
         ILogger<ModeAnnouncer> logger, IHostApplicationLifetime lifetime, TaskerModeInfo mode, IOptions<OrleansHostOptions> host) : IHostedService
     {
@@ -155,6 +155,11 @@ public static partial class SiloHostingExtensions
                 {
                     ClusterMode(logger, host.Value.ClusterId, host.Value.ServiceId, host.Value.SiloPort,
                         host.Value.GatewayPort?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "off");
+                }
+
+                if (!System.Runtime.GCSettings.IsServerGC)
+                {
+                    WorkstationGc(logger); // Orleans' console advice to the contrary is left out (QuietConsoleFormatter).
                 }
             });
             return Task.CompletedTask;
