@@ -22,10 +22,7 @@ public static class TaskerSiloBuilderExtensions
     /// </summary>
     public static ISiloBuilder AddTaskerGrains(this ISiloBuilder silo, Action<OptionsBuilder<TaskerOptions>>? configure = null)
     {
-        var options = silo.Services.AddOptions<TaskerOptions>()
-            .BindConfiguration(TaskerOptions.SectionName)
-            .ValidateOnStart();
-        silo.Services.AddSingleton<IValidateOptions<TaskerOptions>, DataAnnotationsValidator<TaskerOptions>>();
+        var options = silo.Services.AddValidatedOptions<TaskerOptions>(TaskerOptions.SectionName);
         configure?.Invoke(options);
         silo.AddIncomingGrainCallFilter<Storage.StorageFailureFilter>();
 
@@ -41,7 +38,7 @@ public static class TaskerSiloBuilderExtensions
         silo.Services.AddSingleton<ITaskHandler, ChatHandler>();
         silo.Services.AddSingleton<ITaskHandler, ConversationHandler>();
         silo.Services.AddSingleton<ITaskHandler, Shell.ShellHandler>();
-        AddValidatedOptions<Shell.ShellOptions>(silo.Services, Shell.ShellOptions.SectionName);
+        silo.Services.AddValidatedOptions<Shell.ShellOptions>(Shell.ShellOptions.SectionName);
         silo.Services.AddSingleton<TaskHandlerRegistry>();
         silo.Services.AddSingleton<InstantTasks>();
         silo.Services.TryAddSingleton(TimeProvider.System);
@@ -51,12 +48,12 @@ public static class TaskerSiloBuilderExtensions
         silo.Services.TryAddSingleton(new TaskActivations(wholeCluster: false)); // Embedded mode registers its own first.
         silo.Services.AddSingleton(Caching.IShortResultCache.Create);
         silo.Services.AddSingleton<Secrets.SecretParameters>(); // Its ISecretProtector comes from the host (docs/adr/018).
-        AddValidatedOptions<FilesOptions>(silo.Services, FilesOptions.SectionName);
-        AddValidatedOptions<Processes.ProcessHealthOptions>(silo.Services, Processes.ProcessHealthOptions.SectionName);
+        silo.Services.AddValidatedOptions<FilesOptions>(FilesOptions.SectionName);
+        silo.Services.AddValidatedOptions<Processes.ProcessHealthOptions>(Processes.ProcessHealthOptions.SectionName);
         silo.Services.AddHostedService<Processes.ProcessHealthWatcher>();
-        AddValidatedOptions<DataSetOptions>(silo.Services, DataSetOptions.SectionName);
+        silo.Services.AddValidatedOptions<DataSetOptions>(DataSetOptions.SectionName);
         // Tiers (Tasker:Tiers:<name>): configured ones are added to, or change, the built-in free and paid.
-        silo.Services.AddOptions<TiersOptions>()
+        silo.Services.AddValidatedOptions<TiersOptions>()
             .Configure<IConfiguration>((tiers, config) =>
             {
                 foreach (var section in config.GetSection(TiersOptions.SectionName).GetChildren())
@@ -68,11 +65,9 @@ public static class TaskerSiloBuilderExtensions
 
                     section.Bind(tier);
                 }
-            })
-            .ValidateOnStart();
-        silo.Services.AddSingleton<IValidateOptions<TiersOptions>, DataAnnotationsValidator<TiersOptions>>();
+            });
         // Retry defaults per type (Tasker:Retry:Types:<type>): configured ones are added to, or change, chat's and conversation's.
-        silo.Services.AddOptions<AttemptOptions>()
+        silo.Services.AddValidatedOptions<AttemptOptions>()
             .Configure<IConfiguration>((attempts, config) =>
             {
                 foreach (var section in config.GetSection(AttemptOptions.SectionName + ":Types").GetChildren())
@@ -84,11 +79,9 @@ public static class TaskerSiloBuilderExtensions
 
                     section.Bind(type);
                 }
-            })
-            .ValidateOnStart();
-        silo.Services.AddSingleton<IValidateOptions<AttemptOptions>, DataAnnotationsValidator<AttemptOptions>>();
+            });
         silo.Services.AddSingleton<TaskFiles>();
-        AddValidatedOptions<Retention.RetentionOptions>(silo.Services, Retention.RetentionOptions.SectionName);
+        silo.Services.AddValidatedOptions<Retention.RetentionOptions>(Retention.RetentionOptions.SectionName);
         silo.Services.AddSingleton<Retention.IdempotencyKeyLedger>();
         silo.Services.TryAddSingleton<Retention.IStateRowSweeper, Retention.NoStateRowsLeft>(); // Cluster mode registers its own first.
         silo.Services.AddSingleton<Retention.RetentionSweeper>();
@@ -106,12 +99,5 @@ public static class TaskerSiloBuilderExtensions
             }
         });
         return silo;
-    }
-
-    private static void AddValidatedOptions<TOptions>(IServiceCollection services, string section)
-        where TOptions : class
-    {
-        services.AddOptions<TOptions>().BindConfiguration(section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<TOptions>, DataAnnotationsValidator<TOptions>>();
     }
 }

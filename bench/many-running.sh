@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Many long tasks running at once on one silo (issue 16 item 5): N count tasks {to: 1e9, delay_ms: D} submitted through
+# Many long tasks running at once on one silo: N count tasks {to: 1e9, delay_ms: D} submitted through
 # POST /tasks/batch (100 a request) to one embedded silo (Release, in memory), then measured over S seconds while they
 # all run: the silo's CPU (cores, and µs per running task per second), its RSS (MiB, and KiB per running task over the
 # idle silo), and the steps made per task per second against the 1000/D a task would make alone (sampled tasks).

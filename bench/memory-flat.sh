@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Flat memory under steady load (issue 14, docs/adr/020): one embedded silo (Release, in memory: the mode whose
+# Flat memory under steady load (docs/adr/020): one embedded silo (Release, in memory: the mode whose
 # memory retention must bound) with
 # Tasker__Retention__Succeeded=00:01:00 takes short tasks (sum2, operands never used before, so the cache never
 # answers) from wrk for M minutes; its RSS is sampled every 10 s. Prints the per-minute RSS and whether the last

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Flat tables under steady load in cluster mode (issue 14, docs/adr/020): one cluster silo (PostgreSQL + Redis from
+# Flat tables under steady load in cluster mode (docs/adr/020): one cluster silo (PostgreSQL + Redis from
 # build/services.sh, or TASKER_REDIS/TASKER_POSTGRES) with Tasker__Retention__Succeeded=00:01:00 takes short tasks
 # (sum2, operands never used before) and counts (`count` to 3, long tasks with reminders) from wrk for M minutes;
 # every 30 s it counts the rows of Tasker's tables. Prints the counts per minute and whether the last half's counts

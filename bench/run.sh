@@ -202,6 +202,215 @@ hangfire_done() {
   local stats
   for _ in $(seq 1 1200); do
     stats=$(curl -sf "$1/stats")
+    python3 -c 'import json,sys; s=json.loads(sys.argv[1]); sys.exit(0 if s["succeeded"] + s["failed"] >= s["enqueued"] else 1)' "$stats" && break
+    sleep 0.1
+  done
+  python3 - "$2" "$stats" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1] + ".json")); s = json.loads(sys.argv[2])
+r["enqueued"], r["ran"], r["failed_jobs"] = s["enqueued"], s["succeeded"], s["failed"] + s["enqueued"] - s["succeeded"]
+r["ran_per_s"] = s["succeeded"] / s["seconds"] if s["seconds"] > 0 else 0
+json.dump(r, open(sys.argv[1] + ".json", "w"))
+PY
+}
+
+# row NAME KIND OUT: appends a measured run to rows.tsv (name, kind, result file).
+row() { printf '%s\t%s\t%s\n' "$1" "$2" "$3.json" >>"$results/rows.tsv"; }
+
+sum2_ok='"status":"succeeded"&"cached":false'
+
+# tasker_rows NAME: floor and sum2, one connection and $conns, and batches of 100 sum2, on the silo at $url ($pid).
+tasker_rows() {
+  local name=$1 out=$results/$1
+  say "$name: warm-up ${warmup}s"
+  [ "$warmup" = 0 ] || wrk_run "$out-warmup" "$pid" "$conns" "$warmup" "$url/tasks" sum2 202 "$sum2_ok" bench - || true
+  wrk_run "$out-floor-c1" "$pid" 1 "$duration" "$url/health/live" get 200 - - - && row "$name" floor-c1 "$out-floor-c1"
+  wrk_run "$out-floor-c$conns" "$pid" "$conns" "$duration" "$url/health/live" get 200 - - - && row "$name" floor-cN "$out-floor-c$conns"
+  wrk_run "$out-sum2-c1" "$pid" 1 "$duration" "$url/tasks" sum2 202 "$sum2_ok" bench - && row "$name" sum2-c1 "$out-sum2-c1"
+  wrk_run "$out-sum2-c$conns" "$pid" "$conns" "$duration" "$url/tasks" sum2 202 "$sum2_ok" bench - && row "$name" sum2-cN "$out-sum2-c$conns"
+  # 100 sum2 per POST /tasks/batch: an answer counts when no item was refused (100 tasks each).
+  wrk_run "$out-batch-c$conns" "$pid" "$conns" "$duration" "$url/tasks/batch" batch 200 '"refused":0' bench - && row "$name" batch-cN "$out-batch-c$conns"
+}
+
+# hangfire_rows NAME STORAGE: the same on Hangfire's peer host.
+hangfire_rows() {
+  local name=$1 out=$results/$1
+  start_hangfire "$name" "$2" || { status=1; return; }
+  say "$name: warm-up ${warmup}s"
+  if [ "$warmup" != 0 ]; then
+    wrk_run "$out-warmup" "$pid" "$conns" "$warmup" "$url/tasks" sum2 202 '"enqueued"' bench - && hangfire_done "$url" "$out-warmup" || true
+  fi
+  wrk_run "$out-floor-c1" "$pid" 1 "$duration" "$url/health/live" get 200 - - - && row "$name" floor-c1 "$out-floor-c1"
+  wrk_run "$out-floor-c$conns" "$pid" "$conns" "$duration" "$url/health/live" get 200 - - - && row "$name" floor-cN "$out-floor-c$conns"
+  curl -sf -X POST "$url/reset?wait=true"
+  wrk_run "$out-sum2-c1" "$pid" 1 "$duration" "$url/tasks?wait=true" sum2 200 '"succeeded"' bench - \
+    && hangfire_done "$url" "$out-sum2-c1" && row "$name" sum2-c1 "$out-sum2-c1"
+  curl -sf -X POST "$url/reset"
+  wrk_run "$out-sum2-c$conns" "$pid" "$conns" "$duration" "$url/tasks" sum2 202 '"enqueued"' bench - \
+    && hangfire_done "$url" "$out-sum2-c$conns" && row "$name" sum2-cN "$out-sum2-c$conns"
+  stop_pid "$pid"
+}
+
+: >"$results/rows.tsv"
+embedded_url="" embedded_pid=""
+if has embedded; then
+  # The in-memory storage, named explicitly: embedded mode's default storage may change.
+  start_silo embedded Tasker__Embedded__Storage=memory Tasker__Auth__Enabled=false || exit 1
+  embedded_url=$url embedded_pid=$pid
+  tasker_rows embedded
+  stop_pid "$embedded_pid"
+fi
+if has durable; then
+  # The default embedded storage: one SQLite file (docs/adr/019), here in the results folder.
+  if start_silo durable Tasker__Embedded__Storage=sqlite Tasker__Embedded__DataPath="$results/durable-data" Tasker__Auth__Enabled=false; then
+    tasker_rows durable
+    stop_pid "$pid"
+  else
+    status=1
+  fi
+fi
+if has cluster; then
+  if start_silo cluster-1 ConnectionStrings__Redis="$TASKER_REDIS" ConnectionStrings__Postgres="$TASKER_POSTGRES" Tasker__Auth__Enabled=false; then
+    tasker_rows cluster-1
+    stop_pid "$pid"
+  else
+    status=1
+  fi
+fi
+has hangfire-inmemory && hangfire_rows hangfire-inmemory inmemory
+has hangfire-sqlite && hangfire_rows hangfire-sqlite sqlite
+has hangfire-redis && hangfire_rows hangfire-redis redis
+
+if has auth; then
+  key=bench-key-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  password=bench-pw-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  # Two fresh silos alike but for authentication, warmed alike, then measured in interleaved rounds: a silo that had
+  # served the rows above would be warmer (tiered JIT) than one just started, and that was part of the "cost".
+  if start_silo embedded-auth-off Tasker__Embedded__Storage=memory Tasker__Auth__Enabled=false \
+    && { off_url=$url off_pid=$pid; start_silo embedded-auth Tasker__Embedded__Storage=memory Tasker__Auth__Enabled=true \
+    Tasker__Auth__AdminApiKey="$key" Tasker__Auth__AdminPassword="$password"; }; then
+    auth_url=$url auth_pid=$pid
+    basic="Basic $(printf 'admin:%s' "$password" | base64 -w0)"
+    say "auth: warm-up ${warmup}s per silo and credential"
+    if [ "$warmup" != 0 ]; then
+      # A signed-in user's client is its name: the requests name none.
+      wrk_run "$results/auth-warmup-off" "$off_pid" "$conns" "$warmup" "$off_url/tasks" sum2 202 "$sum2_ok" bench - || true
+      wrk_run "$results/auth-warmup-key" "$auth_pid" "$conns" "$warmup" "$auth_url/tasks" sum2 202 "$sum2_ok" - "Bearer $key" || true
+      wrk_run "$results/auth-warmup-basic" "$auth_pid" "$conns" "$warmup" "$auth_url/tasks" sum2 202 "$sum2_ok" - "$basic" || true
+    fi
+    for ((r = 1; r <= auth_rounds; r++)); do
+      out=$results/auth-$r
+      wrk_run "$out-off" "$off_pid" "$conns" "$duration" "$off_url/tasks" sum2 202 "$sum2_ok" bench - && row auth-off "sum2-cN" "$out-off"
+      wrk_run "$out-key" "$auth_pid" "$conns" "$duration" "$auth_url/tasks" sum2 202 "$sum2_ok" - "Bearer $key" && row auth-key "sum2-cN" "$out-key"
+      wrk_run "$out-basic" "$auth_pid" "$conns" "$duration" "$auth_url/tasks" sum2 202 "$sum2_ok" - "$basic" && row auth-basic "sum2-cN" "$out-basic"
+    done
+    stop_pid "$auth_pid"
+    stop_pid "$off_pid"
+  else
+    status=1
+  fi
+fi
+
+if has shell; then
+  token=bench-token-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  warm=$(( shell_n < 50 ? shell_n : 50 ))
+  [ "$warmup" != 0 ] || warm=0
+  # shell_batch OUT AGENTS N: submits N shell tasks `true` over one connection, waits until the agents finished
+  # them all; the span runs from the first submit to the last "task finished" in the agents' logs.
+  shell_batch() {
+    local out=$1 agents=$2 n=$3 t0 finished
+    t0=$(date -u +%s.%N)
+    wrk_run "$out" "$pid" 1 600 "$url/tasks" shell 202 '"type":"shell"' bench - "$n" || return 1
+    for _ in $(seq 1 2400); do
+      finished=$(cat "$results"/shell-agent-"$agents"-*.log | grep -c "task finished" || true)
+      [ "$finished" -ge "$((done_before + n))" ] && break
+      sleep 0.25
+    done
+    python3 - "$out" "$t0" "$agents" "$results" <<'PY'
+import datetime, glob, json, sys
+out, t0, agents, results = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+ends = []
+for name in glob.glob(f"{results}/shell-agent-{agents}-*.log"):
+    for line in open(name):
+        if "task finished" in line:
+            at = datetime.datetime.fromisoformat(line.split()[0].replace("Z", "+00:00")).timestamp()
+            if at >= t0:
+                ends.append(at)
+r = json.load(open(out + ".json"))
+r["ran"] = len(ends)
+r["failed_jobs"] = r["done"] - len(ends)
+r["ran_per_s"] = len(ends) / (max(ends) - t0) if ends else 0
+json.dump(r, open(out + ".json", "w"))
+PY
+  }
+  if start_silo shell Tasker__Embedded__Storage=memory Tasker__Auth__Enabled=false Tasker__Shell__Enabled=true \
+    Tasker__Agents__Token="$token" Tasker__Shell__MaxQueued=100000; then
+    shell_pid=$pid shell_url=$url
+    for agents in 1 4; do
+      agent_pids=()
+      for a in $(seq 1 "$agents"); do
+        TASKER_AGENT_TOKEN=$token dotnet "$agent_dll" agent --url "$shell_url" --name "bench-$agents-$a" --poll-interval 5s \
+          </dev/null >"$results/shell-agent-$agents-$a.log" 2>&1 &
+        agent_pids+=($!) started+=($!)
+      done
+      say "shell, $agents agent(s): warm-up of $warm tasks, then $shell_n"
+      pid=$shell_pid url=$shell_url done_before=0
+      if [ "$warm" != 0 ]; then
+        shell_batch "$results/shell-tasker-$agents-warmup" "$agents" "$warm" || status=1
+      fi
+      done_before=$warm
+      shell_batch "$results/shell-tasker-$agents" "$agents" "$shell_n" && row "tasker-shell-$agents" shell "$results/shell-tasker-$agents" || status=1
+      for a in "${agent_pids[@]}"; do stop_pid "$a"; done
+    done
+    stop_pid "$shell_pid"
+  else
+    status=1
+  fi
+  for workers in 1 4; do
+    name=hangfire-shell-$workers
+    start_hangfire "$name" inmemory "$workers" || { status=1; continue; }
+    say "hangfire shell, $workers worker(s): warm-up of $warm jobs, then $shell_n"
+    if [ "$warm" != 0 ]; then
+      wrk_run "$results/$name-warmup" "$pid" 1 600 "$url/tasks" shell 202 '"enqueued"' bench - "$warm" && hangfire_done "$url" "$results/$name-warmup"
+    fi
+    curl -sf -X POST "$url/reset"
+    wrk_run "$results/$name" "$pid" 1 600 "$url/tasks" shell 202 '"enqueued"' bench - "$shell_n" \
+      && hangfire_done "$url" "$results/$name" && row "$name" shell "$results/$name"
+    stop_pid "$pid"
+  done
+fi
+
+if has delayed; then
+  # delayed_row NAME SYSTEM: N tasks due over 5 s, a few seconds after they are sent; how late each one started.
+  delayed_row() {
+    say "$1: $delayed_n delayed tasks"
+    if python3 "$root/bench/delayed.py" "$2" "$url" "$delayed_n" >"$results/$1.json" 2>"$results/$1.err"; then
+      printf '%s\t%s\n' "$1" "$(cat "$results/$1.json")" >>"$results/delayed.tsv"
+    else
+      say "$1 failed: $(cat "$results/$1.json" "$results/$1.err" | tail -n 5)"; status=1
+    fi
+    stop_pid "$pid"
+  }
+  : >"$results/delayed.tsv"
+  start_silo delayed-durable Tasker__Embedded__Storage=sqlite Tasker__Embedded__DataPath="$results/delayed-data" Tasker__Auth__Enabled=false \
+    && delayed_row delayed-durable tasker || status=1
+  start_silo delayed-cluster ConnectionStrings__Redis="$TASKER_REDIS" ConnectionStrings__Postgres="$TASKER_POSTGRES" Tasker__Auth__Enabled=false \
+    && delayed_row delayed-cluster tasker || status=1
+  start_hangfire delayed-hangfire inmemory && delayed_row delayed-hangfire hangfire || status=1
+fi
+
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+{
+  echo "Tasker vs Hangfire 1.8 over HTTP, driven by wrk; $cores cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo);" \
+    "$(date -u '+%Y-%m-%d %H:%M UTC'); load average at the end: $load"
+  echo
+  python3 "$root/bench/table.py" "$results/rows.tsv" "$conns" "$duration" "$cores" || status=1
+  if [ -s "$results/delayed.tsv" ]; then
+    echo
+    echo "Delayed tasks: $delayed_n per system, due over 5 s; lateness from the due time to the start (ms)"
+    echo
+    echo "| system | started | p50 | p99 | max |"
+    echo "|---|---|---|---|---|"
     python3 "$root/bench/delayed.py" table "$results/delayed.tsv"
   fi
 } | tee "$results/table.md"

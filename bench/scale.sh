@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What one short task costs each server in cluster mode, for the scale model in bench/README.md (issue 16 item 6).
+# What one short task costs each server in cluster mode, for the scale model in bench/README.md.
 # One cluster silo (Release) on a throwaway PostgreSQL and Redis takes sum2 tasks (operands never sent before) from wrk
 # at each connection count for S seconds; for each it prints tasks/s and, per task, the CPU of the silo, of PostgreSQL
 # (all its processes) and of Redis, and PostgreSQL's commits (pg_stat_database). Then PostgreSQL's own ceiling on this

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
+using Tasker.Storage;
 
 namespace Tasker.Caching;
 
@@ -97,18 +98,7 @@ public sealed class ResultCacheGrain(
             return;
         }
 
-        try
-        {
-            await state.ClearStateAsync();
-        }
-        catch
-        {
-            DeactivateOnIdle(); // docs/adr/014: the next call reads what storage holds.
-            throw;
-        }
-
-        state.State = new ResultCacheState();
-        DeactivateOnIdle(); // Nothing left to serve: the activation need not wait for collection.
+        await state.ClearAndDropAsync(this);
     }
 
     /// <summary>True while the leader task exists and has not ended (running, paused or queued).</summary>

@@ -4,9 +4,9 @@ namespace Tasker.Chat;
 
 internal static partial class ChatLog
 {
-    [LoggerMessage(2000, LogLevel.Warning, "Task {TaskId} of {Client}: the chat call failed: {Reason}")]
+    [LoggerMessage(2100, LogLevel.Warning, "Task {TaskId} of {Client}: the chat call failed: {Reason}")]
     public static partial void CallFailed(ILogger logger, string taskId, string client, string reason);
 
-    [LoggerMessage(2001, LogLevel.Debug, "Task {TaskId} of {Client}: conversation turn {Turn} of {Turns} done")]
+    [LoggerMessage(2101, LogLevel.Debug, "Task {TaskId} of {Client}: conversation turn {Turn} of {Turns} done")]
     public static partial void TurnDone(ILogger logger, string taskId, string client, long turn, long turns);
 }

@@ -15,10 +15,7 @@ public static class ChatServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddTaskerChat(this IServiceCollection services)
     {
-        services.AddOptions<ChatOptions>()
-            .BindConfiguration(ChatOptions.SectionName)
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ChatOptions>, DataAnnotationsValidator<ChatOptions>>();
+        services.AddValidatedOptions<ChatOptions>(ChatOptions.SectionName);
         services.AddSingleton<ChatClient>();
 
         services.AddHttpClient(ChatClient.HttpClientName, http =>

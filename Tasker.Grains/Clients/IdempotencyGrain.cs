@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
 using Tasker.Retention;
+using Tasker.Storage;
 
 namespace Tasker.Clients;
 
@@ -59,18 +60,7 @@ public sealed class IdempotencyGrain(
             return;
         }
 
-        try
-        {
-            await state.ClearStateAsync();
-        }
-        catch
-        {
-            DeactivateOnIdle(); // docs/adr/014: the next call reads what storage holds.
-            throw;
-        }
-
-        state.State = new IdempotencyState();
-        DeactivateOnIdle();
+        await state.ClearAndDropAsync(this);
     }
 
     private bool HasExpired =>

@@ -23,7 +23,7 @@ public sealed class ProcessHealthOptions
 
 /// <summary>
 /// Sets a type's process status to <c>error</c> when its tasks keep failing, and back to <c>active</c> when one succeeds
-/// (PRODUCT.md, Processes). It informs; only <c>suspended</c> refuses requests. It listens to the tasks' outcomes as
+/// (README.md, "Processes"). It informs; only <c>suspended</c> refuses requests. It listens to the tasks' outcomes as
 /// they are counted for <c>/metrics</c> (<see cref="TaskMetrics"/>), so no task pays for it beyond a queued item,
 /// and it calls the registry only when a status changes. It never overrides a person's choice: the registry changes
 /// active to error and error to active only.
@@ -131,13 +131,4 @@ public sealed partial class ProcessHealthWatcher(
             SetActive(logger, type);
         }
     }
-
-    [LoggerMessage(1, LogLevel.Warning, "Process {Type} set to error: {Failures} of its tasks failed in a row")]
-    private static partial void SetError(ILogger logger, string type, int failures);
-
-    [LoggerMessage(2, LogLevel.Information, "Process {Type} set back to active: a task succeeded")]
-    private static partial void SetActive(ILogger logger, string type);
-
-    [LoggerMessage(3, LogLevel.Warning, "The status of process {Type} could not be changed")]
-    private static partial void StatusNotChanged(ILogger logger, string type, Exception exception);
 }

@@ -1,4 +1,5 @@
 using Tasker.Handlers;
+using Tasker.Storage;
 
 namespace Tasker.Processes;
 
@@ -51,16 +52,7 @@ public sealed class ProcessRegistryGrain(
         }
 
         state.State.Version++;
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            // Memory must not keep a status that storage never saw (docs/adr/014): the next call reads storage again.
-            DeactivateOnIdle();
-            throw;
-        }
+        await state.WriteOrDropAsync(this); // Memory must not keep a status that storage never saw.
 
         return Table();
     }

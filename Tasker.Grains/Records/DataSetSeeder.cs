@@ -33,7 +33,4 @@ public sealed partial class DataSetSeeder(IRecordStore store, IOptions<DataSetOp
         await store.ArrangeByDateAsync(cancellationToken);
         Seeded(logger, added, wanted);
     }
-
-    [LoggerMessage(1, LogLevel.Information, "Data set: created {Added} rows ({Wanted} configured).")]
-    private static partial void Seeded(ILogger logger, int added, int wanted);
 }

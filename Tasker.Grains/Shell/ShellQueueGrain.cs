@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Tasker.Storage;
 
 namespace Tasker.Shell;
 
@@ -282,13 +283,11 @@ public sealed class ShellQueueGrain(
         state.State.Queued = [.. _queued.Entries];
         try
         {
-            await state.WriteStateAsync();
+            await state.WriteOrDropAsync(this); // This activation's view can no longer be trusted once a write failed.
         }
         catch (Exception exception)
         {
-            // This activation's view can no longer be trusted; the next one reads what was stored.
             ShellLog.WriteFailed(logger, exception);
-            DeactivateOnIdle();
             throw;
         }
     }

@@ -29,7 +29,7 @@ internal enum ChunkFault
     Stopping,
     /// <summary>Abandoned for a pause or cancel (docs/adr/024): the chunk's work is dropped, the checkpoint stands.</summary>
     Interrupted,
-    /// <summary>A server or silo is away for a moment (<see cref="PassingFailures"/>): deferred until the reminder.</summary>
+    /// <summary>A server or silo is away for a moment (<see cref="Storage.Outages"/>): deferred until the reminder.</summary>
     Passing,
     /// <summary>The task is wrong: it ends failed.</summary>
     Failed,
@@ -174,7 +174,7 @@ internal sealed class ChunkDriver(IChunkHost host, TaskHandlerRegistry handlers,
     {
         OperationCanceledException when stopping => ChunkFault.Stopping,
         OperationCanceledException when interrupted => ChunkFault.Interrupted,
-        _ when PassingFailures.Is(exception) => ChunkFault.Passing,
+        _ when Storage.Outages.IsOutage(exception) => ChunkFault.Passing,
         _ => ChunkFault.Failed,
     };
 

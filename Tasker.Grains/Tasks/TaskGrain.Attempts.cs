@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Tasker.Due;
 using Tasker.Handlers;
 
@@ -93,13 +92,4 @@ public sealed partial class TaskGrain
     }
 
     private static DateTimeOffset WholeMilliseconds(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
-}
-
-internal static partial class TaskAttemptLog
-{
-    [LoggerMessage(3420, LogLevel.Information, "Task {TaskId} of {Client}: attempt {Attempt} of {MaxAttempts} failed ({Error}); the next is due at {NextAt}")]
-    public static partial void Retrying(ILogger logger, string taskId, string client, int attempt, int maxAttempts, string error, DateTimeOffset nextAt);
-
-    [LoggerMessage(3421, LogLevel.Information, "Task {TaskId} of {Client}: the attempt ran past its timeout of {Timeout} and was stopped (retried: {Retrying})")]
-    public static partial void TimedOut(ILogger logger, string taskId, string client, TimeSpan timeout, bool retrying);
 }

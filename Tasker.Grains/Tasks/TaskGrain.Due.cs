@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Tasker.Due;
 
 namespace Tasker.Tasks;
@@ -138,16 +137,4 @@ public sealed partial class TaskGrain
             DeactivateOnIdle();
         }
     }
-}
-
-internal static partial class TaskDueLog
-{
-    [LoggerMessage(3410, LogLevel.Information, "Task {TaskId} of {Client}, due at {DueAt}, started: {Status}")]
-    public static partial void Started(ILogger logger, string taskId, string client, DateTimeOffset dueAt, string status);
-
-    [LoggerMessage(3411, LogLevel.Warning, "Task {TaskId} of {Client}: its due shard was not told of it; the shard's heartbeat finds it")]
-    public static partial void ExpectFailed(ILogger logger, string taskId, string client, Exception exception);
-
-    [LoggerMessage(3412, LogLevel.Warning, "Task {TaskId}: its due entry could not be removed; it finds nothing to start at its time")]
-    public static partial void ForgetFailed(ILogger logger, string taskId, Exception exception);
 }

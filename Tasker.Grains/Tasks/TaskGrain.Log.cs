@@ -59,3 +59,30 @@ internal static class TaskEvents
         }
     }
 }
+
+internal static partial class TaskDueLog
+{
+    [LoggerMessage(1060, LogLevel.Information, "Task {TaskId} of {Client}, due at {DueAt}, started: {Status}")]
+    public static partial void Started(ILogger logger, string taskId, string client, DateTimeOffset dueAt, string status);
+
+    [LoggerMessage(1061, LogLevel.Warning, "Task {TaskId} of {Client}: its due shard was not told of it; the shard's heartbeat finds it")]
+    public static partial void ExpectFailed(ILogger logger, string taskId, string client, Exception exception);
+
+    [LoggerMessage(1062, LogLevel.Warning, "Task {TaskId}: its due entry could not be removed; it finds nothing to start at its time")]
+    public static partial void ForgetFailed(ILogger logger, string taskId, Exception exception);
+}
+
+internal static partial class TaskAttemptLog
+{
+    [LoggerMessage(1070, LogLevel.Information, "Task {TaskId} of {Client}: attempt {Attempt} of {MaxAttempts} failed ({Error}); the next is due at {NextAt}")]
+    public static partial void Retrying(ILogger logger, string taskId, string client, int attempt, int maxAttempts, string error, DateTimeOffset nextAt);
+
+    [LoggerMessage(1071, LogLevel.Information, "Task {TaskId} of {Client}: the attempt ran past its timeout of {Timeout} and was stopped (retried: {Retrying})")]
+    public static partial void TimedOut(ILogger logger, string taskId, string client, TimeSpan timeout, bool retrying);
+}
+
+internal static partial class TaskSlotsLog
+{
+    [LoggerMessage(1050, LogLevel.Warning, "Task {TaskId} of {Client}: could not give its running slot back; the slots grain drops it when it next checks")]
+    public static partial void ReleaseFailed(ILogger logger, string taskId, string client, Exception exception);
+}

@@ -70,9 +70,3 @@ public sealed partial class TaskGrain
 
     private IUserSlotsGrain Slots() => GrainFactory.GetGrain<IUserSlotsGrain>(S.Client);
 }
-
-internal static partial class TaskSlotsLog
-{
-    [LoggerMessage(1050, LogLevel.Warning, "Task {TaskId} of {Client}: could not give its running slot back; the slots grain drops it when it next checks")]
-    public static partial void ReleaseFailed(ILogger logger, string taskId, string client, Exception exception);
-}

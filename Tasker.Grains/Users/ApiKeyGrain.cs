@@ -1,3 +1,5 @@
+using Tasker.Storage;
+
 namespace Tasker.Users;
 
 /// <summary>One API key's binding to its user, keyed by the key's SHA-256 (hexadecimal).</summary>
@@ -16,12 +18,6 @@ public sealed class ApiKeyGrain(
 
     public async Task RevokeAsync()
     {
-        if (state.RecordExists)
-        {
-            await state.ClearStateAsync();
-        }
-
-        state.State = new ApiKeyBindingState();
-        DeactivateOnIdle();
+        await state.ClearAndDropAsync(this);
     }
 }

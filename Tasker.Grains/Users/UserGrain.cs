@@ -1,3 +1,5 @@
+using Tasker.Storage;
+
 namespace Tasker.Users;
 
 /// <summary>
@@ -50,10 +52,8 @@ public sealed class UserGrain(
 
         // Keys first: a key that outlived its user would find no user, but would not be cleaned up either.
         await Task.WhenAll(S.Keys.Select(k => GrainFactory.GetGrain<IApiKeyGrain>(k.Hash).RevokeAsync()));
-        await state.ClearStateAsync();
-        state.State = new UserState();
+        await state.ClearAndDropAsync(this);
         await GrainFactory.GetGrain<IUserDirectoryGrain>(0).RemoveAsync(Name);
-        DeactivateOnIdle();
         return true;
     }
 

@@ -112,7 +112,4 @@ public sealed partial class SignInThrottle
             TableFull(_logger, what, count);
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Sign-in throttling tracks {Count} {What}, its limit (Tasker:Auth:SignIn:MaxTracked): new ones are not counted until old ones expire")]
-    private static partial void TableFull(ILogger logger, string what, int count);
 }

@@ -38,7 +38,7 @@ public sealed partial class UserBootstrap(
                 await EnsureUsersAsync();
                 return;
             }
-            catch (Exception exception) when (FrontEnd.TaskerExceptionHandler.IsUnavailability(exception) && attempt < MaxAttempts)
+            catch (Exception exception) when (Tasker.Storage.Outages.IsOutage(exception) && attempt < MaxAttempts)
             {
                 ClusterNotReady(logger, attempt, exception.GetType().Name, exception.Message);
                 await Task.Delay(_retryPause, cancellationToken);
@@ -107,23 +107,6 @@ public sealed partial class UserBootstrap(
         await grain.RemoveKeyAsync(ApiKeys.ConfiguredKeyId); // A key configured before, now replaced.
         await grain.AddKeyAsync(ApiKeys.ConfiguredKeyId, hash, "Tasker:Auth:AdminApiKey");
     }
-
-    [LoggerMessage(1, LogLevel.Warning,
-        "Authentication is OFF in cluster mode (Tasker:Auth:Enabled=false): anyone who reaches this silo's HTTP port can read and control every task.")]
-    private static partial void AuthOffInCluster(ILogger logger);
-
-    [LoggerMessage(2, LogLevel.Information, "Admin user {Admin} is ready (from Tasker:Auth).")]
-    private static partial void AdminReady(ILogger logger, string admin);
-
-    [LoggerMessage(3, LogLevel.Warning,
-        "Authentication is on but no admin credential is configured (Tasker__Auth__AdminPassword or Tasker__Auth__AdminApiKey): only users that already exist can sign in.")]
-    private static partial void NoAdminConfigured(ILogger logger);
-
-    [LoggerMessage(5, LogLevel.Warning, "Users at start-up: the cluster is not ready yet (attempt {Attempt}: {ExceptionType}: {Reason}); trying again in 2 s")]
-    private static partial void ClusterNotReady(ILogger logger, int attempt, string exceptionType, string reason);
-
-    [LoggerMessage(4, LogLevel.Warning, "Demo users of the old system 003 are on (test, user1, flashnot, with their well-known passwords): never in production.")]
-    private static partial void DemoUsersReady(ILogger logger);
 }
 
 /// <summary>Whether authentication is on in this process, as resolved at start-up from the configuration and the mode.</summary>

@@ -11,33 +11,12 @@ namespace Tasker.Silo.Cluster;
 /// indexed query of the same table (docs/adr/017). Lines recorded at the same moment
 /// are written by one statement (<see cref="GroupCommit{TItem, TResult}"/>).
 /// </summary>
-public sealed class PostgresHistoryStore : IHistoryStore, IAsyncDisposable
+public sealed class PostgresHistoryStore(NpgsqlDataSource database, IOptions<ClusterOptions> cluster, IOptions<TaskerOptions> options)
+    : GroupedHistoryStore(cluster, options)
 {
-    // Trimming is a range delete; doing it on every hundredth new line keeps it off most requests.
-    private const int TrimEvery = 100;
+    private readonly NpgsqlDataSource _database = database;
 
-    private readonly NpgsqlDataSource _database;
-    private readonly IOptions<ClusterOptions> _cluster;
-    private readonly IOptions<TaskerOptions> _options;
-    private readonly GroupCommit<HistoryLine, bool> _lines;
-
-    public PostgresHistoryStore(NpgsqlDataSource database, IOptions<ClusterOptions> cluster, IOptions<TaskerOptions> options)
-    {
-        _database = database;
-        _cluster = cluster;
-        _options = options;
-        _lines = new GroupCommit<HistoryLine, bool>(RecordAllAsync, maxBatch: 256);
-    }
-
-    private string Service => _cluster.Value.ServiceId;
-
-    /// <remarks>The line is written with others recorded at the same moment, so the token is not observed.</remarks>
-    public Task RecordAsync(string client, ClientTaskEntry entry, CancellationToken cancellationToken = default) =>
-        _lines.WriteAsync(new HistoryLine(client, entry));
-
-    public ValueTask DisposeAsync() => _lines.DisposeAsync();
-
-    private async Task<IReadOnlyList<bool>> RecordAllAsync(IReadOnlyList<HistoryLine> batch)
+    protected override async Task RecordAllAsync(IReadOnlyList<HistoryLine> batch)
     {
         // A task's later line (its next phase) wins; rows go in key order, so that two silos' batches lock the
         // rows they share in the same order and cannot deadlock.
@@ -115,7 +94,7 @@ public sealed class PostgresHistoryStore : IHistoryStore, IAsyncDisposable
             while (await reader.ReadAsync())
             {
                 var (recorded, added) = (reader.GetInt64(1), reader.GetInt64(2));
-                if ((recorded - added) / TrimEvery != recorded / TrimEvery)
+                if (PassedTrimMark(recorded - added, recorded))
                 {
                     toTrim.Add(reader.GetString(0));
                 }
@@ -126,11 +105,9 @@ public sealed class PostgresHistoryStore : IHistoryStore, IAsyncDisposable
         {
             await TrimAsync(client, CancellationToken.None);
         }
-
-        return [.. batch.Select(_ => true)];
     }
 
-    public async Task ForgetAsync(string client, string taskId, CancellationToken cancellationToken = default)
+    public override async Task ForgetAsync(string client, string taskId, CancellationToken cancellationToken = default)
     {
         await using var command = _database.CreateCommand("""
             WITH ended AS (DELETE FROM tasker_ended WHERE service_id = $1 AND task_id = $3)
@@ -142,7 +119,7 @@ public sealed class PostgresHistoryStore : IHistoryStore, IAsyncDisposable
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task<IReadOnlyList<EndedTask>> FindExpiredAsync(ExpiryQuery query, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<EndedTask>> FindExpiredAsync(ExpiryQuery query, CancellationToken cancellationToken = default)
     {
         // One range read of tasker_ended_due per status, oldest end first. The cap on ended tasks is for memory
         // stores: a table keeps what its retention says.
@@ -176,7 +153,7 @@ public sealed class PostgresHistoryStore : IHistoryStore, IAsyncDisposable
         return due;
     }
 
-    public async Task<HistoryPage> QueryAsync(string client, HistoryQuery query, CancellationToken cancellationToken = default)
+    public override async Task<HistoryPage> QueryAsync(string client, HistoryQuery query, CancellationToken cancellationToken = default)
     {
         // One more row than asked tells whether there is a next page.
         await using var command = _database.CreateCommand("""
@@ -217,7 +194,7 @@ public sealed class PostgresHistoryStore : IHistoryStore, IAsyncDisposable
         return new HistoryPage(entries, entries[^1].TaskId, recorded);
     }
 
-    public async Task<ListingPage> QueryAllAsync(HistoryQuery query, CancellationToken cancellationToken = default)
+    public override async Task<ListingPage> QueryAllAsync(HistoryQuery query, CancellationToken cancellationToken = default)
     {
         // One range read of an index on (service, [phase or type,] task id), newest first; one more row than asked
         // tells whether there is a next page. Only the filters asked for are in the statement (fixed fragments, values
@@ -294,9 +271,7 @@ public sealed class PostgresHistoryStore : IHistoryStore, IAsyncDisposable
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Service });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = client });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = _options.Value.MaxHistoryPerClient });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = MaxHistoryPerClient });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
-
-    private sealed record HistoryLine(string Client, ClientTaskEntry Entry);
 }

@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
-using Orleans.Serialization;
 using Orleans.Storage;
 
 namespace Tasker.Silo.Cluster;
@@ -19,24 +18,14 @@ public static partial class PostgresStorageExtensions
     /// before the storage provider reads its queries. The <see cref="NpgsqlDataSource"/> it registers serves
     /// Tasker's other tables (history, data set) and new tasks' grouped first writes (<see cref="PostgresNewTaskStore"/>).
     /// </summary>
-    /// <remarks>
-    /// The Orleans serializer honours <c>[GenerateSerializer]</c>/<c>[Id]</c>/<c>[Alias]</c>, so renaming a state class
-    /// or its namespace does not orphan stored rows (the provider's default, type-named JSON, would).
-    /// <c>ClusterOptions.ServiceId</c> is part of every row's key: set it once and never change it.
-    /// </remarks>
+    /// <remarks><c>ClusterOptions.ServiceId</c> is part of every row's key: set it once and never change it.</remarks>
     public static ISiloBuilder AddTaskerPostgresStorage(this ISiloBuilder silo, string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         connectionString = WithAutoPrepare(connectionString);
 
         silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
-        silo.AddAdoNetGrainStorage(TaskerStorage.Name, (OptionsBuilder<AdoNetGrainStorageOptions> options) => options
-            .Configure<Serializer>((storage, serializer) =>
-            {
-                storage.Invariant = NpgsqlInvariant;
-                storage.ConnectionString = connectionString;
-                storage.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
-            }));
+        silo.AddTaskerAdoNetStorage(NpgsqlInvariant, connectionString);
 
         // New tasks' first writes, grouped (docs/adr/026); whichever of this and Tasker's grains is registered first.
         silo.Services.Replace(ServiceDescriptor.Singleton<Tasker.Tasks.INewTaskStore, PostgresNewTaskStore>());
@@ -86,12 +75,5 @@ public static partial class PostgresStorageExtensions
                 }
             }
         }
-
-        [LoggerMessage(1, LogLevel.Information, "PostgreSQL schema for grain storage '{StorageName}' is in place.")]
-        private static partial void SchemaReady(ILogger logger, string storageName);
-
-        [LoggerMessage(2, LogLevel.Warning,
-            "Table {Table}, written by an earlier Tasker's grain storage, holds {Rows} rows that this version does not read: grain state now lives in tasker_grains (docs/adr/011). Drop that table once you no longer need its rows.")]
-        private static partial void RetiredTableHoldsRows(ILogger logger, string table, long rows);
     }
 }

@@ -1,10 +1,9 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Orleans.Configuration;
-using Orleans.Serialization;
 using Orleans.Storage;
 using Tasker.Clients;
 using Tasker.Records;
+using Tasker.Silo.Cluster;
 
 namespace Tasker.Silo.Embedded;
 
@@ -22,13 +21,7 @@ public static partial class SqliteStorageExtensions
     public static ISiloBuilder AddTaskerSqliteStorage(this ISiloBuilder silo, SqliteDatabase database)
     {
         silo.Services.AddSingleton(_ => database); // Made by a factory, so the container disposes it (and its lock) at the end.
-        silo.AddAdoNetGrainStorage(TaskerStorage.Name, (OptionsBuilder<AdoNetGrainStorageOptions> options) => options
-            .Configure<Serializer>((storage, serializer) =>
-            {
-                storage.Invariant = SqliteInvariant;
-                storage.ConnectionString = database.ConnectionString;
-                storage.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
-            }));
+        silo.AddTaskerAdoNetStorage(SqliteInvariant, database.ConnectionString);
 
         // Registered after the provider's own, so this one answers for the name; the provider's lifecycle participant
         // resolves the storage by name too, and the wrapper passes it on.
@@ -85,12 +78,6 @@ public static partial class SqliteStorageExtensions
 
             Woken(logger, unfinished.Count - failed, failed);
         }
-
-        [LoggerMessage(1, LogLevel.Information, "Embedded database: woke {Woken} unfinished tasks at start-up ({Failed} failed).")]
-        private static partial void Woken(ILogger logger, int woken, int failed);
-
-        [LoggerMessage(2, LogLevel.Warning, "Task {TaskId} of {Client} could not be woken at start-up; it goes on at its next call")]
-        private static partial void WakeFailed(ILogger logger, string taskId, string client, Exception exception);
     }
 }
 

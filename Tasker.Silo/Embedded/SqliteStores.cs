@@ -14,33 +14,12 @@ namespace Tasker.Silo.Embedded;
 /// way SQLite likes its single writer. The same transaction keeps <c>tasker_unfinished</c>, the tasks to wake at
 /// start-up (docs/adr/019).
 /// </summary>
-public sealed class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
+public sealed class SqliteHistoryStore(SqliteDatabase database, IOptions<ClusterOptions> cluster, IOptions<TaskerOptions> options)
+    : GroupedHistoryStore(cluster, options)
 {
-    // Trimming is a range delete; doing it on every hundredth new line keeps it off most requests.
-    private const int TrimEvery = 100;
+    private readonly SqliteDatabase _database = database;
 
-    private readonly SqliteDatabase _database;
-    private readonly IOptions<ClusterOptions> _cluster;
-    private readonly IOptions<TaskerOptions> _options;
-    private readonly GroupCommit<HistoryLine, bool> _lines;
-
-    public SqliteHistoryStore(SqliteDatabase database, IOptions<ClusterOptions> cluster, IOptions<TaskerOptions> options)
-    {
-        _database = database;
-        _cluster = cluster;
-        _options = options;
-        _lines = new GroupCommit<HistoryLine, bool>(RecordAllAsync, maxBatch: 256);
-    }
-
-    private string Service => _cluster.Value.ServiceId;
-
-    /// <remarks>The line is written with others recorded at the same moment, so the token is not observed.</remarks>
-    public Task RecordAsync(string client, ClientTaskEntry entry, CancellationToken cancellationToken = default) =>
-        _lines.WriteAsync(new HistoryLine(client, entry));
-
-    public ValueTask DisposeAsync() => _lines.DisposeAsync();
-
-    private Task<IReadOnlyList<bool>> RecordAllAsync(IReadOnlyList<HistoryLine> batch) => _database.WriteAsync<IReadOnlyList<bool>>((connection, transaction) =>
+    protected override Task RecordAllAsync(IReadOnlyList<HistoryLine> batch) => _database.WriteAsync((connection, transaction) =>
     {
         using var line = Command(connection, transaction, """
             INSERT INTO tasker_history (service_id, client, task_id, type, phase, cached, created_at, finished_at,
@@ -97,7 +76,8 @@ public sealed class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
             if (added)
             {
                 Bind(count, ("$service", Service), ("$client", client));
-                if (Convert.ToInt64(count.ExecuteScalar(), CultureInfo.InvariantCulture) % TrimEvery == 0)
+                var recorded = Convert.ToInt64(count.ExecuteScalar(), CultureInfo.InvariantCulture);
+                if (PassedTrimMark(recorded - 1, recorded))
                 {
                     toTrim.Add(client);
                 }
@@ -112,14 +92,14 @@ public sealed class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
             """);
         foreach (var client in toTrim)
         {
-            Bind(trim, ("$service", Service), ("$client", client), ("$cap", _options.Value.MaxHistoryPerClient));
+            Bind(trim, ("$service", Service), ("$client", client), ("$cap", MaxHistoryPerClient));
             trim.ExecuteNonQuery();
         }
 
-        return [.. batch.Select(_ => true)];
+        return toTrim.Count;
     });
 
-    public Task ForgetAsync(string client, string taskId, CancellationToken cancellationToken = default) =>
+    public override Task ForgetAsync(string client, string taskId, CancellationToken cancellationToken = default) =>
         _database.WriteAsync((connection, transaction) =>
         {
             using var command = Command(connection, transaction, """
@@ -135,7 +115,7 @@ public sealed class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
     /// As in PostgreSQL, a range of tasker_ended_due per status, oldest end first. The cap on ended tasks is for the
     /// memory store: the file keeps what its retention says, as a table does.
     /// </remarks>
-    public Task<IReadOnlyList<EndedTask>> FindExpiredAsync(ExpiryQuery query, CancellationToken cancellationToken = default) =>
+    public override Task<IReadOnlyList<EndedTask>> FindExpiredAsync(ExpiryQuery query, CancellationToken cancellationToken = default) =>
         _database.ReadAsync<IReadOnlyList<EndedTask>>(connection =>
         {
             using var command = Command(connection, null, """
@@ -167,7 +147,7 @@ public sealed class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
             return due;
         }, cancellationToken);
 
-    public Task<HistoryPage> QueryAsync(string client, HistoryQuery query, CancellationToken cancellationToken = default) =>
+    public override Task<HistoryPage> QueryAsync(string client, HistoryQuery query, CancellationToken cancellationToken = default) =>
         _database.ReadAsync(connection =>
         {
             using var command = Command(connection, null, $"""
@@ -200,7 +180,7 @@ public sealed class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
             return new HistoryPage(entries, entries[^1].TaskId, total);
         }, cancellationToken);
 
-    public Task<ListingPage> QueryAllAsync(HistoryQuery query, CancellationToken cancellationToken = default) =>
+    public override Task<ListingPage> QueryAllAsync(HistoryQuery query, CancellationToken cancellationToken = default) =>
         _database.ReadAsync(connection =>
         {
             // Only the filters asked for are in the statement, so that SQLite picks the filter's index.
@@ -307,8 +287,6 @@ public sealed class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
             }
         }
     }
-
-    private sealed record HistoryLine(string Client, ClientTaskEntry Entry);
 }
 
 /// <summary>The durable embedded mode's data set: table <c>tasker_records</c> of the PostgreSQL store, in SQLite (ADR 007).</summary>

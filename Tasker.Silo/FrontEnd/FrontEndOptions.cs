@@ -2,7 +2,10 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Tasker.Silo.FrontEnd;
 
-/// <summary>Limits and caching of the HTTP front end. Bound from <c>Tasker:Http</c>.</summary>
+/// <summary>
+/// Limits and caching of the HTTP front end, bound from <c>Tasker:Http</c> (<c>Tasker__Http__*</c>, the settings of the
+/// HTTP edge operators already set); the type is named for the code that reads it.
+/// </summary>
 public sealed class FrontEndOptions : IValidatableObject
 {
     public const string SectionName = "Tasker:Http";

@@ -102,7 +102,7 @@ public sealed class TaskSubmitter(
         {
             return (null, Problems.Problem(StatusCodes.Status429TooManyRequests, "Shell queue full", "shell-queue-full", full.Message));
         }
-        catch (Exception exception) when (TaskerExceptionHandler.IsUnavailability(exception))
+        catch (Exception exception) when (Tasker.Storage.Outages.IsOutage(exception))
         {
             // Retrying this item (with its key) is safe: nothing acknowledged is lost.
             return (null, Problems.Problem(StatusCodes.Status503ServiceUnavailable, "Service unavailable", "unavailable",

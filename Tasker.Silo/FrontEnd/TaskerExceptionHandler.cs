@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics;
-using Orleans.Storage;
-using StackExchange.Redis;
+using Tasker.Storage;
 
 namespace Tasker.Silo.FrontEnd;
 
@@ -19,7 +18,7 @@ public sealed partial class TaskerExceptionHandler(IProblemDetailsService proble
                 (StatusCodes.Status400BadRequest, "Bad request", "bad-request", $"The request body could not be read: {io.Message}"),
             Tasker.Shell.ShellQueueFullException full => (StatusCodes.Status429TooManyRequests, "Shell queue full", "shell-queue-full", full.Message),
             SubmissionRefusedException refused => (StatusCodes.Status403Forbidden, "Submission refused", "submission-refused", $"Refused: {refused.Message}."),
-            _ when IsUnavailability(exception) =>
+            _ when Outages.IsOutage(exception) =>
                 (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "unavailable",
                     "Tasker cannot reach its storage or cluster right now; nothing was lost, retry shortly."),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", "internal-error", "An unexpected error occurred; it has been logged."),
@@ -64,35 +63,4 @@ public sealed partial class TaskerExceptionHandler(IProblemDetailsService proble
     /// </summary>
     private static bool IsMalformedFraming(IOException exception) =>
         exception.TargetSite?.DeclaringType?.FullName?.StartsWith("Microsoft.AspNetCore.Server.Kestrel.", StringComparison.Ordinal) == true;
-
-    /// <summary>The namespaces of the exceptions that say a server (PostgreSQL, Redis) or the network is away.</summary>
-    private static readonly string[] _unavailableTypePrefixes = ["Npgsql.", "StackExchange.Redis.", "System.Net.Sockets.", "System.TimeoutException"];
-
-    /// <summary>
-    /// True when the failure is the cluster's or a server's absence, not a bug: storage or Redis down, a silo gone,
-    /// a call timed out, or a stale activation that has just been dropped (ETag conflict).
-    /// </summary>
-    internal static bool IsUnavailability(Exception exception) => exception switch
-    {
-        TimeoutException or InconsistentStateException => true,
-        // Orleans' own failures (silo gone, connection lost, message rejected or forwarded in vain) are the cluster's state.
-        OrleansException => true,
-        System.Data.Common.DbException or RedisException or System.Net.Sockets.SocketException or ReminderException => true,
-        // A grain on another silo failed for one of those reasons, but Orleans could not carry that exception's type
-        // back (it has no codec for Npgsql's or Redis' exceptions): the reply names the type instead (found by the soak).
-        Orleans.Serialization.CodecNotFoundException codec => _unavailableTypePrefixes.Any(p => codec.Message.Contains(" " + p, StringComparison.Ordinal)),
-        Orleans.Serialization.UnavailableExceptionFallbackException fallback =>
-            _unavailableTypePrefixes.Any(p => fallback.ExceptionType?.StartsWith(p, StringComparison.Ordinal) == true),
-        // The Redis reminder table's own exception type (public API gives no base to match) wraps a lost connection.
-        _ when exception.GetType().FullName?.StartsWith("Orleans.Reminders.Redis.", StringComparison.Ordinal) == true => true,
-        AggregateException aggregate => aggregate.InnerExceptions.Any(IsUnavailability),
-        _ when exception.InnerException is { } inner => IsUnavailability(inner),
-        _ => false,
-    };
-
-    [LoggerMessage(1, LogLevel.Error, "Request {Method} {Path} failed")]
-    private static partial void Unhandled(ILogger logger, string method, string path, Exception exception);
-
-    [LoggerMessage(2, LogLevel.Warning, "Request {Method} {Path} answered 503: {ExceptionType}: {Reason}")]
-    private static partial void Unavailable(ILogger logger, string method, string path, string exceptionType, string reason);
 }

@@ -1,6 +1,5 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.Extensions.Options;
 using Tasker.Silo.Auth;
 using Tasker.Users;
 
@@ -22,8 +21,7 @@ public static class AuthExtensions
         var enabled = authMode.Enabled;
         var services = builder.Services;
         services.AddSingleton(authMode);
-        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AuthOptions>, DataAnnotationsValidator<AuthOptions>>();
+        services.AddValidatedOptions<AuthOptions>(AuthOptions.SectionName);
 
         services.AddMemoryCache();
         services.AddSingleton<CredentialVerifier>();

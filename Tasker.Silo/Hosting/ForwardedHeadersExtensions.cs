@@ -12,8 +12,7 @@ public static class ForwardedHeadersExtensions
 {
     public static IServiceCollection AddTaskerForwardedHeaders(this IServiceCollection services)
     {
-        services.AddOptions<TrustedProxyOptions>().BindConfiguration(TrustedProxyOptions.SectionName).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<TrustedProxyOptions>, DataAnnotationsValidator<TrustedProxyOptions>>();
+        services.AddValidatedOptions<TrustedProxyOptions>(TrustedProxyOptions.SectionName);
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<TrustedProxyOptions>>((forwarded, trusted) =>
         {
             forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;

@@ -30,10 +30,7 @@ public static class FrontEndExtensions
         builder.AddTaskerAuth();
         var services = builder.Services;
         services.AddTaskerForwardedHeaders();
-        services.AddOptions<FrontEndOptions>()
-            .BindConfiguration(FrontEndOptions.SectionName)
-            .ValidateOnStart();
-        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<FrontEndOptions>, DataAnnotationsValidator<FrontEndOptions>>();
+        services.AddValidatedOptions<FrontEndOptions>(FrontEndOptions.SectionName);
         services.AddOptions<KestrelServerOptions>().Configure<Microsoft.Extensions.Options.IOptions<FrontEndOptions>>(
             (kestrel, frontEnd) => kestrel.Limits.MaxRequestBodySize = frontEnd.Value.MaxRequestBodyBytes);
 
@@ -45,8 +42,7 @@ public static class FrontEndExtensions
         services.AddSingleton<TaskSubmitter>();
         services.AddSingleton<TaskViews>();
         services.AddOldSystems();
-        services.AddOptions<AgentsOptions>().BindConfiguration(AgentsOptions.SectionName).ValidateOnStart();
-        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AgentsOptions>, DataAnnotationsValidator<AgentsOptions>>();
+        services.AddValidatedOptions<AgentsOptions>(AgentsOptions.SectionName);
         services.AddSingleton<IShellSubmissionPolicy, LoopbackShellPolicy>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging.Console;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
@@ -28,6 +29,15 @@ public static class ObservabilityExtensions
     {
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
         builder.Logging.AddSimpleConsole(o => o.IncludeScopes = true);
+        builder.Logging.AddConsoleFormatter<QuietConsoleFormatter, ConsoleFormatterOptions>();
+        builder.Services.Configure<ConsoleLoggerOptions>(o =>
+        {
+            // The simple format, quieter at start-up; a format chosen in configuration (json, systemd) stays.
+            if (o.FormatterName is null || o.FormatterName == ConsoleFormatterNames.Simple)
+            {
+                o.FormatterName = QuietConsoleFormatter.FormatterName;
+            }
+        });
 
         if (!IsTracingOn(builder.Configuration))
         {

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Tasker.Silo.Auth;
 
 namespace Tasker.Silo.Hosting;
@@ -8,8 +7,7 @@ public static class SignInExtensions
 {
     public static IServiceCollection AddTaskerSignInLimits(this IServiceCollection services)
     {
-        services.AddOptions<SignInOptions>().BindConfiguration(SignInOptions.SectionName).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<SignInOptions>, DataAnnotationsValidator<SignInOptions>>();
+        services.AddValidatedOptions<SignInOptions>(SignInOptions.SectionName);
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<PasswordChecks>();
         return services;

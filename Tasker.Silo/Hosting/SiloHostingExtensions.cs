@@ -136,7 +136,7 @@ public static partial class SiloHostingExtensions
         return options;
     }
 
-    /// <summary>Says at start-up which mode runs and, when embedded, that nothing is kept.</summary>
+    /// <summary>Says at start-up which mode runs, where its state is, and that workstation GC is chosen on purpose.</summary>
     private sealed partial class ModeAnnouncer(
         ILogger<ModeAnnouncer> logger, IHostApplicationLifetime lifetime, TaskerModeInfo mode, IOptions<OrleansHostOptions> host) : IHostedService
     {
@@ -157,22 +157,15 @@ public static partial class SiloHostingExtensions
                     ClusterMode(logger, host.Value.ClusterId, host.Value.ServiceId, host.Value.SiloPort,
                         host.Value.GatewayPort?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "off");
                 }
+
+                if (!System.Runtime.GCSettings.IsServerGC)
+                {
+                    WorkstationGc(logger); // Orleans' console advice to the contrary is left out (QuietConsoleFormatter).
+                }
             });
             return Task.CompletedTask;
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        [LoggerMessage(1, LogLevel.Warning,
-            "Embedded mode, in memory (Tasker__Embedded__Storage=memory): one silo with in-memory grain state and reminders. State is NOT kept: every task is lost when this process stops. Unset Tasker__Embedded__Storage to keep state in a file; set ConnectionStrings__Redis and ConnectionStrings__Postgres for cluster mode.")]
-        private static partial void EmbeddedMode(ILogger logger);
-
-        [LoggerMessage(3, LogLevel.Information,
-            "Embedded mode: one silo, state kept in {DatabaseFile} (tasks, results, histories, data set, key ring); Tasker__Embedded__DataPath moves it. Set ConnectionStrings__Redis and ConnectionStrings__Postgres for cluster mode.")]
-        private static partial void EmbeddedDurable(ILogger logger, string databaseFile);
-
-        [LoggerMessage(2, LogLevel.Information,
-            "Cluster mode: cluster {ClusterId}, service {ServiceId}, silo port {SiloPort}, gateway port {GatewayPort}; grain state in PostgreSQL, membership and reminders in Redis.")]
-        private static partial void ClusterMode(ILogger logger, string clusterId, string serviceId, int siloPort, string gatewayPort);
     }
 }

@@ -22,8 +22,7 @@ public static class StopDeadlineExtensions
 {
     public static WebApplicationBuilder AddTaskerStopDeadline(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<StopOptions>().BindConfiguration(StopOptions.SectionName).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<StopOptions>, DataAnnotationsValidator<StopOptions>>();
+        builder.Services.AddValidatedOptions<StopOptions>(StopOptions.SectionName);
         builder.Services.AddHostedService<StopDeadline>();
         return builder;
     }
@@ -93,8 +92,4 @@ public sealed partial class StopDeadline(IHostApplicationLifetime lifetime, IOpt
         })
         { IsBackground = true, Name = "tasker-stop-deadline" }.Start();
     }
-
-    [LoggerMessage(1, LogLevel.Critical,
-        "Stop forced {Seconds} s after the stop signal, while {Stage}: left as after kill -9 (running tasks are at their last checkpoint; their reminders and the storage fence hand them on)")]
-    private static partial void Forced(ILogger logger, double seconds, string stage);
 }

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Tasker.Silo.FrontEnd;
+
 namespace Tasker.Silo.OldSystems;
 
 /// <summary>
@@ -35,4 +38,29 @@ public sealed record OldSystem(string Number, string DefaultClient)
 
         return renamed;
     }
+
+    /// <summary>
+    /// An old system's submission once its adapter has read the request in the old system's words: the task checked as
+    /// POST /tasks checks it, the check's errors renamed by <paramref name="rename"/> and added to the adapter's own
+    /// (<paramref name="errors"/>, which win on a field they share: they name what the old client sent), one 400 naming
+    /// them all, else the task submitted through the one seam (docs/adr/028).
+    /// </summary>
+    public static async Task<(TaskSnapshot? Task, IResult? Problem)> CheckAndSubmitAsync(
+        HttpContext context, TaskRequestReader reader, TaskSubmitter submitter, Request request, Dictionary<string, string[]> errors,
+        Func<IDictionary<string, string[]>, IEnumerable<KeyValuePair<string, string[]>>> rename, string invalidTitle)
+    {
+        var checkErrors = new Dictionary<string, string[]>();
+        var submission = reader.Check(context.Request, request.Type, request.Parameters, request.Client, TaskPriority.Normal, checkErrors);
+        foreach (var (field, messages) in rename(checkErrors))
+        {
+            errors.TryAdd(field, messages);
+        }
+
+        return errors.Count > 0 || submission is null
+            ? (null, Problems.Invalid(errors, invalidTitle))
+            : await submitter.SubmitAsync(context, submission);
+    }
+
+    /// <summary>A task as an old system's request names it, in Tasker's terms.</summary>
+    public sealed record Request(string? Type, JsonElement? Parameters, string? Client);
 }

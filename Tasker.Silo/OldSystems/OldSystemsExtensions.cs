@@ -49,7 +49,4 @@ public static partial class OldSystemsExtensions
 
         map(app.MapGroup("").WithTags($"{number} compatibility").WithMetadata(new OldSystem(number, client)));
     }
-
-    [LoggerMessage(1, LogLevel.Information, "Old system {Number}: its routes are off (Tasker:OldSystems:{Number}:Enabled is false)")]
-    private static partial void RoutesOff(ILogger logger, string number);
 }

@@ -91,19 +91,9 @@ public static class System000
             JsonBody.RejectUnknownFields(root, _processFields, errors, "a 000 process request");
             var type = JsonBody.ReadString(root, "task", errors, required: true);
             var client = JsonBody.ReadString(root, "client_name", errors, required: true);
-            var checkErrors = new Dictionary<string, string[]>();
-            var submission = reader.Check(request, type, root.TryGetProperty("params", out var p) ? p : null, client, TaskPriority.Normal, checkErrors);
-            foreach (var (field, messages) in OldSystem.Rename(checkErrors, _names))
-            {
-                errors[field] = messages;
-            }
-
-            if (errors.Count > 0 || submission is null)
-            {
-                return Problems.Invalid(errors, "The process request is invalid");
-            }
-
-            var (task, refusal) = await submitter.SubmitAsync(request.HttpContext, submission);
+            var (task, refusal) = await OldSystem.CheckAndSubmitAsync(
+                request.HttpContext, reader, submitter, new(type, root.TryGetProperty("params", out var p) ? p : null, client), errors,
+                checkErrors => OldSystem.Rename(checkErrors, _names), "The process request is invalid");
             if (task is null)
             {
                 return refusal!;

@@ -127,7 +127,13 @@ public static class System001
             ? await uploads.ReadAsync(context.Request, CsvImportHandler.TypeName, OldSystem.ClientOf(context), cancellationToken)
             : (null, null, Problems.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "unsupported-media-type",
                 $"The upload must be multipart/form-data with the CSV in the field file (http -f POST /tasks/upload file@data.csv), not '{context.Request.ContentType ?? "none"}'."));
-        return await SubmitAsync(context, submission, upload, problem, submitter, views);
+        if (submission is null)
+        {
+            return problem!;
+        }
+
+        var (task, refusal) = await submitter.SubmitAsync(context, submission, upload: upload);
+        return task is null ? refusal! : views.Answer(task);
     }
 
     public static async Task<IResult> DownloadAsync(
@@ -163,27 +169,9 @@ public static class System001
             }
         }
 
-        var checkErrors = new Dictionary<string, string[]>();
-        var submission = reader.Check(context.Request, CsvExportHandler.TypeName, JsonSerializer.SerializeToElement(parameters), OldSystem.ClientOf(context), TaskPriority.Normal, checkErrors);
-        foreach (var (field, messages) in OldSystem.Rename(checkErrors, _names))
-        {
-            errors[field] = messages;
-        }
-
-        return errors.Count > 0
-            ? Problems.Invalid(errors, "The download request is invalid")
-            : await SubmitAsync(context, submission, null, null, submitter, views);
-    }
-
-    private static async Task<IResult> SubmitAsync(
-        HttpContext context, TaskSubmission? submission, StagedUpload? upload, IResult? problem, TaskSubmitter submitter, TaskViews views)
-    {
-        if (submission is null)
-        {
-            return problem!;
-        }
-
-        var (task, refusal) = await submitter.SubmitAsync(context, submission, upload: upload);
+        var (task, refusal) = await OldSystem.CheckAndSubmitAsync(
+            context, reader, submitter, new(CsvExportHandler.TypeName, JsonSerializer.SerializeToElement(parameters), OldSystem.ClientOf(context)),
+            errors, checkErrors => OldSystem.Rename(checkErrors, _names), "The download request is invalid");
         return task is null ? refusal! : views.Answer(task);
     }
 }

@@ -83,20 +83,12 @@ public static class System002
                 }
             }
 
-            var checkErrors = new Dictionary<string, string[]>();
-            var submission = reader.Check(context.Request, type, Parameters(payload, renamed), OldSystem.ClientOf(context), TaskPriority.Normal, checkErrors);
             var names = renamed.ToDictionary(r => $"params.{r.Value}", r => $"payload.{r.Key}");
-            foreach (var (field, messages) in OldSystem.Rename(checkErrors, names, parameters: "payload"))
-            {
-                errors.TryAdd(field, [.. messages.Select(m => InPayloadWords(m, renamed))]);
-            }
-
-            if (errors.Count > 0 || submission is null)
-            {
-                return Problems.Invalid(errors, "The request is invalid");
-            }
-
-            var (task, refusal) = await submitter.SubmitAsync(context, submission);
+            var (task, refusal) = await OldSystem.CheckAndSubmitAsync(
+                context, reader, submitter, new(type, Parameters(payload, renamed), OldSystem.ClientOf(context)), errors,
+                checkErrors => OldSystem.Rename(checkErrors, names, parameters: "payload")
+                    .Select(e => KeyValuePair.Create(e.Key, (string[])[.. e.Value.Select(m => InPayloadWords(m, renamed))])),
+                "The request is invalid");
             return task is null ? refusal! : views.Answer(task);
         }
     }

@@ -23,8 +23,7 @@ public static partial class SecretsExtensions
     /// </summary>
     public static IServiceCollection AddTaskerSecrets(this IServiceCollection services, TaskerMode mode, SqliteDatabase? database = null)
     {
-        services.AddOptions<SecretsOptions>().BindConfiguration(SecretsOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<SecretsOptions>, DataAnnotationsValidator<SecretsOptions>>();
+        services.AddValidatedOptions<SecretsOptions>(SecretsOptions.Section);
         services.AddDataProtection().SetApplicationName(ApplicationName);
         if (database is not null)
         {
@@ -79,9 +78,5 @@ public static partial class SecretsExtensions
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        [LoggerMessage(1, LogLevel.Warning,
-            "Tasker__Secrets__RingKey is not set: the Data Protection key ring is stored unencrypted in PostgreSQL, beside the api_key values it opens, so a database dump opens them. Set it (openssl rand -base64 32), the same on every silo, kept outside the database.")]
-        private static partial void RingUnencrypted(ILogger logger);
     }
 }

@@ -37,6 +37,9 @@ public class FuzzServerFixture : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Tasks that exist: a finished sum2, a long count (running, for pause/resume/cancel), a queued shell task, an export.</summary>
     public IReadOnlyList<string> KnownIds { get; private set; } = [];
 
+    /// <summary>The task types the server runs, from its <c>GET /types</c>: the fuzzer submits each.</summary>
+    public IReadOnlyList<FuzzType> Types { get; private set; } = [];
+
     public async Task InitializeAsync()
     {
         Chat = await FakeChatServer.StartAsync();
@@ -65,6 +68,7 @@ public class FuzzServerFixture : WebApplicationFactory<Program>, IAsyncLifetime
         }
 
         KnownIds = ids;
+        Types = FuzzType.From(await http.GetFromJsonAsync<JsonElement>("/types"));
     }
 
     async Task IAsyncLifetime.DisposeAsync()

@@ -41,7 +41,7 @@ public sealed class HttpFuzzTests(FuzzServerFixture server, ITestOutputHelper ou
     internal static async Task FuzzAsync(FuzzServerFixture server, ITestOutputHelper output, ulong seed, Func<FuzzRequest, FuzzRequest>? asCaller = null)
     {
         output.WriteLine($"seed {seed} (replay: TASKER_FUZZ_SEED={seed}), {_budget.TotalSeconds} s, {Concurrency} at once");
-        var generator = new HttpGenerators(server.KnownIds, FuzzServerFixture.AgentToken).Request;
+        var generator = new HttpGenerators(server.KnownIds, FuzzServerFixture.AgentToken, server.Types).Request;
         var failures = new ConcurrentQueue<string>();
         var statuses = new ConcurrentDictionary<int, int>();
         var next = -1;

@@ -8,26 +8,16 @@ namespace Tasker.Fuzz.Tests;
 /// requests for each task type mutated with wrong kinds, huge numbers, deep nesting, long strings, invalid UTF-8,
 /// duplicate keys and truncation; malformed multipart; odd ids, query strings, methods, headers and framing.
 /// </summary>
-public sealed class HttpGenerators(IReadOnlyList<string> knownIds, string agentToken)
+public sealed class HttpGenerators(IReadOnlyList<string> knownIds, string agentToken, IReadOnlyList<FuzzType> types)
 {
-    private static readonly string[] _types =
-        ["sum2", "mult3", "surprise", "input", "sequence", "count", "csv-export", "csv-import", "chat", "conversation", "shell"];
+    // The task types as GET /types describes them, so that a new type is fuzzed without anyone listing it here.
+    private readonly string[] _types = [.. types.Select(t => t.Name)];
+
+    // The types submitted as multipart/form-data with a file.
+    private readonly string[] _uploadTypes = [.. types.Where(t => t.Upload).Select(t => t.Name)];
 
     /// <summary>Each type's parameters with a valid value (as JSON text); mutations start from these.</summary>
-    private static readonly Dictionary<string, (string Name, string Valid)[]> _params = new()
-    {
-        ["sum2"] = [("first", "1"), ("second", "2.5")],
-        ["mult3"] = [("first", "2"), ("second", "-3"), ("third", "0.5")],
-        ["surprise"] = [("first", "3")],
-        ["input"] = [("input_param", "\"qwerty\"")],
-        ["sequence"] = [("n", "5")],
-        ["count"] = [("to", "3"), ("delay_ms", "1")],
-        ["csv-export"] = [("from", "\"2010-01-01\""), ("till", "\"2010-02-01\""), ("chunk_rows", "100")],
-        ["csv-import"] = [("max_bad_rows", "5"), ("chunk_rows", "10")],
-        ["chat"] = [("question", "\"hi\""), ("api_key", "\"sk-fake-valid-0123456789\"")],
-        ["conversation"] = [("topic", "\"AI\""), ("n", "2"), ("api_key", "\"sk-fake-valid-0123456789\"")],
-        ["shell"] = [("command", "\"echo fuzz\""), ("timeout_s", "5")],
-    };
+    private readonly Dictionary<string, IReadOnlyList<(string Name, string Valid)>> _params = types.ToDictionary(t => t.Name, t => t.Params);
 
     private static readonly string[] _oddNumbers =
     [
@@ -99,16 +89,16 @@ public sealed class HttpGenerators(IReadOnlyList<string> knownIds, string agentT
             (1, Gen.Int[64, 20_000].Select(n => string.Concat(Enumerable.Repeat("{\"a\":", n)) + "1" + new string('}', n))));
 
     /// <summary>A type's parameters: each valid, dropped, replaced by any value, or duplicated; and unknown ones.</summary>
-    private static Gen<string> Params(string type) =>
+    private Gen<string> Params(string type) =>
         Gen.Select(
-            Gen.Frequency((3, Gen.Int[0, 3]), (1, Gen.Int[0, 1].Select(_ => 4)), (1, Gen.Int[5, 6])).Array[_params[type].Length],
-            JsonValue(2).Array[_params[type].Length],
+            Gen.Frequency((3, Gen.Int[0, 3]), (1, Gen.Int[0, 1].Select(_ => 4)), (1, Gen.Int[5, 6])).Array[_params[type].Count],
+            JsonValue(2).Array[_params[type].Count],
             Gen.Select(JsonString, JsonValue(1)).Array[0, 2],
             (choices, values, extra) =>
             {
                 var fields = new List<string>();
                 var known = _params[type];
-                for (var i = 0; i < known.Length; i++)
+                for (var i = 0; i < known.Count; i++)
                 {
                     var (name, valid) = known[i];
                     switch (choices[i])
@@ -345,10 +335,10 @@ public sealed class HttpGenerators(IReadOnlyList<string> knownIds, string agentT
         select new FuzzRequest(method, path, headers, body, Tests.Delivery.Whole);
 
     /// <summary>multipart/form-data, well formed or not: boundaries, missing parts, CSV content of any kind.</summary>
-    private static Gen<FuzzRequest> Multipart =>
+    private Gen<FuzzRequest> Multipart =>
         from boundary in Gen.Frequency((6, Gen.Const("fuzzboundary")), (1, Gen.OneOf("", "\"\"", new string('b', 100), "a b", "\u00e9")))
         from declared in Gen.Frequency((6, Gen.Const(true)), (1, Gen.Const(false)))
-        from type in Gen.Frequency((6, Gen.Const("csv-import")), (1, Gen.OneOf(_types)), (1, JsonString))
+        from type in Gen.Frequency((6, Gen.OneOf(_uploadTypes)), (1, Gen.OneOf(_types)), (1, JsonString))
         from client in Gen.Frequency((6, Gen.Const("fuzz")), (1, Gen.OneOf("", "%00", new string('c', 100))))
         from maxBad in QueryValue
         from csv in Gen.Frequency(

@@ -9,7 +9,7 @@ using Tasker.Client;
 namespace Tasker.Bench.TaskerRuns;
 
 /// <summary>
-/// Long jobs and control (issue 5, item 3) on one silo (embedded, or cluster mode) or, for failover, two: csv-export
+/// Long jobs and control on one silo (embedded, or cluster mode) or, for failover, two: csv-export
 /// rows/s over the default 100,000-row data set, pause and cancel latency (request sent → the task reports paused or
 /// cancelled) over many tries, and the time and work a kill -9 of the silo running a long task costs.
 /// </summary>

@@ -1,9 +1,11 @@
+using Tasker.Testing;
+
 namespace Tasker.Grains.Tests.Caching;
 
 [Collection(ClusterCollection.Name)]
 public sealed class ResultCacheTests(ClusterFixture fixture)
 {
-    private static string UniqueNumber() => Random.Shared.NextInt64(1, long.MaxValue).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private static string UniqueNumber() => UniqueParameters.Number().ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task Concurrent_identical_short_requests_share_one_computation()
@@ -21,7 +23,7 @@ public sealed class ResultCacheTests(ClusterFixture fixture)
     [Fact]
     public async Task A_failed_or_cancelled_leader_hands_the_computation_to_a_follower()
     {
-        var n = Random.Shared.Next(5_000, 9_999);
+        var n = UniqueParameters.Int(5_000, 9_999);
         var leader = fixture.Grains.GetGrain<ITaskGrain>(TaskIds.New());
         var follower = fixture.Grains.GetGrain<ITaskGrain>(TaskIds.New());
         var submission = new TaskSubmission("sequence", $$"""{"n":{{n}}}""", "cache-leader", TaskPriority.Normal);
@@ -50,7 +52,7 @@ public sealed class ResultCacheTests(ClusterFixture fixture)
     public async Task A_follower_whose_leader_never_existed_takes_over_and_succeeds()
     {
         // The cache elected a leader whose first write then failed: no such task will ever report back.
-        var n = Random.Shared.Next(100, 999);
+        var n = UniqueParameters.Int(100, 999);
         var submission = new TaskSubmission("sequence", $$"""{"n":{{n}}}""", "cache-ghost", TaskPriority.Normal);
         var cache = fixture.Grains.GetGrain<IResultCacheGrain>(Tasker.Caching.ResultCacheKey.For(submission.Type, submission.ParametersJson));
         Assert.Equal(CacheLookupStatus.Lead, (await cache.JoinAsync(submission.Type, submission.ParametersJson, TaskIds.New())).Status);
@@ -73,7 +75,7 @@ public sealed class ResultCacheTests(ClusterFixture fixture)
     [Fact]
     public async Task A_finished_long_computation_answers_later_requests_as_cache_hits()
     {
-        var submission = new TaskSubmission("sequence", $$"""{"n":{{Random.Shared.Next(10, 99)}}}""", "cache-long", TaskPriority.Normal);
+        var submission = new TaskSubmission("sequence", $$"""{"n":{{UniqueParameters.Int(10, 99)}}}""", "cache-long", TaskPriority.Normal);
         var first = fixture.Grains.GetGrain<ITaskGrain>(TaskIds.New());
         var task = await first.SubmitAsync(submission);
         while (!task.Phase.IsFinal())

@@ -42,16 +42,6 @@ public sealed class StorageFailureFilterTests : IAsyncLifetime
         Assert.Contains("connection refused", failure.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Driver_failures_are_found_inside_wrapping_exceptions_and_other_failures_are_left_alone()
-    {
-        var wrapped = new OrleansException("write failed", new InvalidOperationException("inner", new DriverFailure()));
-
-        Assert.IsType<DriverFailure>(Tasker.Storage.StorageFailureFilter.FindDriverFailure(wrapped));
-        Assert.Null(Tasker.Storage.StorageFailureFilter.FindDriverFailure(new InconsistentStateException("stale")));
-        Assert.Null(Tasker.Storage.StorageFailureFilter.FindDriverFailure(new ArgumentException("bad")));
-    }
-
     /// <summary>What a database driver throws when its server is gone; its type has no Orleans codec.</summary>
     private sealed class DriverFailure() : DbException("connection refused");
 

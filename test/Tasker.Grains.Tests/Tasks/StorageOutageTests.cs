@@ -8,8 +8,8 @@ using Tasker.Storage;
 namespace Tasker.Grains.Tests.Tasks;
 
 /// <summary>
-/// A storage outage in the middle of a long task (issue 14, 1(b): sequences stayed running after a PostgreSQL outage,
-/// with nothing to drive them on). The chunk that meets the outage is deferred, and the task's reminder drives it on
+/// A storage outage in the middle of a long task (sequences once stayed running after a PostgreSQL outage, with nothing
+/// to drive them on). The chunk that meets the outage is deferred, and the task's reminder drives it on
 /// once the storage answers again: it ends, with the right result, and every child is stored once.
 /// </summary>
 public sealed class StorageOutageTests : IAsyncLifetime

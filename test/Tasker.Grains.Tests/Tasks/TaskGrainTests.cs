@@ -1,5 +1,6 @@
 using Orleans.Core.Internal;
 using Tasker.Handlers;
+using Tasker.Testing;
 
 namespace Tasker.Grains.Tests.Tasks;
 
@@ -159,17 +160,19 @@ public sealed class TaskGrainTests(ClusterFixture fixture)
     {
         var id = TaskIds.New();
         var grain = Task(id);
-        await grain.SubmitAsync(new TaskSubmission("sequence", """{"n":100}""", "grain-seq-" + Guid.NewGuid().ToString("N")[..8], TaskPriority.Normal));
+        var n = UniqueParameters.Int(50, 150); // Its own computation: a cache hit would make no children.
+        var sum = (n * (n + 1) / 2).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await grain.SubmitAsync(new TaskSubmission("sequence", $$"""{"n":{{n}}}""", "grain-seq-" + Guid.NewGuid().ToString("N")[..8], TaskPriority.Normal));
 
         var done = await WaitAsync(grain, t => t.Phase.IsFinal());
-        Assert.Equal("5050", done.ResultJson);
-        var lastChild = await Task($"{id}.100").GetAsync();
-        Assert.Equal("5050", lastChild!.ResultJson); // The last child adds the whole tree's sum to the running total.
+        Assert.Equal(sum, done.ResultJson);
+        var lastChild = await Task($"{id}.{n}").GetAsync();
+        Assert.Equal(sum, lastChild!.ResultJson); // The last child adds the whole tree's sum to the running total.
         Assert.Equal(id, lastChild.ParentId);
         var firstChild = await Task($"{id}.1").GetAsync();
         Assert.Equal("""{"first":1,"second":2}""", firstChild!.ParametersJson); // The tree's first pair.
-        Assert.Null(await Task($"{id}.101").GetAsync());
-        Assert.Equal(new TaskProgress(100, 100), done.Progress);
+        Assert.Null(await Task($"{id}.{n + 1}").GetAsync());
+        Assert.Equal(new TaskProgress(n, n), done.Progress);
     }
 
     [Fact]
@@ -199,9 +202,8 @@ public sealed class TaskGrainTests(ClusterFixture fixture)
         // A child under the first child's id, as an earlier run (or an older version of the handler) left it.
         await Task($"{id}.1").SubmitAsync(new TaskSubmission("sum2", """{"first":0,"second":1}""", client, TaskPriority.Normal, id));
 
-        // n = 7: a size no other test of this cluster submits, so the cache of sequences cannot answer it from another
-        // test's run (ResultCacheTests submits n in 10..98, and a hit made this test succeed where it must fail).
-        await Task(id).SubmitAsync(new TaskSubmission("sequence", """{"n":7}""", client, TaskPriority.Normal));
+        // Its own computation: a cache hit from another test's run made this test succeed where it must fail.
+        await Task(id).SubmitAsync(new TaskSubmission("sequence", $$"""{"n":{{UniqueParameters.Int(2, 10)}}}""", client, TaskPriority.Normal));
 
         var done = await WaitAsync(Task(id), t => t.Phase.IsFinal());
         Assert.Equal(TaskPhase.Failed, done.Phase);

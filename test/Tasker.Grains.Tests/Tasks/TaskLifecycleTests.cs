@@ -2,7 +2,7 @@ using Tasker.Tasks;
 
 namespace Tasker.Grains.Tests.Tasks;
 
-/// <summary>Every event in every phase, shell or not, against the lifecycle of PRODUCT.md, without a cluster.</summary>
+/// <summary>Every event in every phase, shell or not, against the lifecycle rules (TaskLifecycle), without a cluster.</summary>
 public sealed class TaskLifecycleTests
 {
     // The legal transitions, written out here independently of the rules' code: (event, from, shell?) -> to.

@@ -17,7 +17,7 @@ using Tasker.Testing;
 namespace Tasker.Silo.Tests.Security;
 
 /// <summary>
-/// Issue 25's smaller holes, each as the attack: a free-text cache hit that tells user B what user A sent, and what a
+/// The smaller holes, each as the attack: a free-text cache hit that tells user B what user A sent, and what a
 /// local account or a copy of the data folder could read.
 /// </summary>
 [Collection(AuthCollection.Name)]

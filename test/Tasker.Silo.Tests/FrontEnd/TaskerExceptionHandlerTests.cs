@@ -23,6 +23,23 @@ public sealed class TaskerExceptionHandlerTests
         Assert.Equal("5", retryAfter);
     }
 
+    /// <summary>The drivers' own exceptions, met on this silo, with their real types.</summary>
+    [Fact]
+    public async Task A_server_outage_met_on_this_silo_is_a_503()
+    {
+        Exception[] outages =
+        [
+            new StackExchange.Redis.RedisConnectionException(StackExchange.Redis.ConnectionFailureType.UnableToConnect, "Redis is down"),
+            new Npgsql.NpgsqlException("PostgreSQL is down", new System.Net.Sockets.SocketException(111)),
+            new Orleans.Storage.InconsistentStateException("a stale activation was dropped"),
+        ];
+
+        foreach (var outage in outages)
+        {
+            Assert.Equal(StatusCodes.Status503ServiceUnavailable, (await HandleAsync(outage)).Status);
+        }
+    }
+
     [Fact]
     public async Task An_unserializable_exception_of_any_other_type_stays_a_500()
     {

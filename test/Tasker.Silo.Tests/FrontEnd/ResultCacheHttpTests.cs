@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Tasker.Testing;
 
 namespace Tasker.Silo.Tests;
 
@@ -11,16 +12,13 @@ namespace Tasker.Silo.Tests;
 [Collection(ApiCollection.Name)]
 public sealed class ResultCacheHttpTests(TaskerApiFixture api)
 {
-    // Sequence sizes no other test submits, so each test starts with nothing cached.
-    private static int _nextSequenceN = 150;
-
     private readonly HttpClient _http = api.CreateClient();
 
-    /// <summary>A decimal no other request uses: whole part from a fresh random value, fraction ending in a non-zero digit.</summary>
+    /// <summary>A decimal no other request uses: a unique whole part, and a fraction ending in a non-zero digit.</summary>
     private static string UniqueNumber() =>
-        string.Create(CultureInfo.InvariantCulture, $"{Random.Shared.NextInt64(1_000_000, 1_000_000_000_000)}.{Random.Shared.Next(1, 99_999) * 10 + 7}");
+        string.Create(CultureInfo.InvariantCulture, $"{UniqueParameters.Number()}.{Random.Shared.Next(1, 99_999) * 10 + 7}");
 
-    private static int UniqueSequenceN() => Interlocked.Increment(ref _nextSequenceN);
+    private static int UniqueSequenceN() => UniqueParameters.Int(150, 1_000);
 
     private static decimal Number(JsonElement element) => decimal.Parse(element.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture);
 

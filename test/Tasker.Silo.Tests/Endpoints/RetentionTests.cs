@@ -40,7 +40,7 @@ public sealed partial class RetentionTests(RetentionFixture fixture)
     public async Task A_sequence_expires_with_its_children_and_its_cache_entry()
     {
         var client = ApiTestExtensions.UniqueClient("ret-seq");
-        var n = Random.Shared.Next(1_000, 10_001); // A request no other test makes: the cache entry is this task's own.
+        var n = UniqueParameters.Int(1_000, 10_001); // The cache entry is this task's own.
         var id = await _http.SubmitAsync("sequence", $$"""{"n":{{n}}}""", client);
         await _http.WaitForStatusAsync(id, "succeeded", TimeSpan.FromSeconds(30));
         Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync($"/tasks/{id}.1")).StatusCode);
