@@ -69,6 +69,8 @@ public static class TaskerSiloBuilderExtensions
             .ValidateOnStart();
         silo.Services.AddSingleton<IValidateOptions<TiersOptions>, DataAnnotationsValidator<TiersOptions>>();
         silo.Services.AddSingleton<TaskFiles>();
+        silo.Services.TryAddSingleton(TimeProvider.System); // Tests move a fake one.
+        AddValidatedOptions<Schedules.ScheduleOptions>(silo.Services, Schedules.ScheduleOptions.SectionName);
         AddValidatedOptions<Retention.RetentionOptions>(silo.Services, Retention.RetentionOptions.SectionName);
         silo.Services.AddSingleton<Retention.IdempotencyKeyLedger>();
         silo.Services.TryAddSingleton<Retention.IStateRowSweeper, Retention.NoStateRowsLeft>(); // Cluster mode registers its own first.
