@@ -143,3 +143,31 @@ public static partial class ScheduleKeys
     [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\z", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex Shape();
 }
+
+/// <summary>The wire names of the policies and outcomes, as in URLs and JSON.</summary>
+public static class ScheduleWire
+{
+    public static IReadOnlyList<string> OverlapNames { get; } = ["skip", "buffer_one", "allow", "cancel_running"];
+
+    public static IReadOnlyList<string> MissedNames { get; } = ["run_once", "skip", "run_all"];
+
+    public static string ToWire(this OverlapPolicy policy) => OverlapNames[(int)policy];
+
+    public static string ToWire(this MissedPolicy policy) => MissedNames[(int)policy];
+
+    public static string ToWire(this ScheduleRunOutcome outcome) => outcome.ToString().ToLowerInvariant();
+
+    public static bool TryParseOverlap(string text, out OverlapPolicy policy)
+    {
+        var index = OverlapNames.ToList().IndexOf(text);
+        policy = index < 0 ? OverlapPolicy.Skip : (OverlapPolicy)index;
+        return index >= 0;
+    }
+
+    public static bool TryParseMissed(string text, out MissedPolicy policy)
+    {
+        var index = MissedNames.ToList().IndexOf(text);
+        policy = index < 0 ? MissedPolicy.RunOnce : (MissedPolicy)index;
+        return index >= 0;
+    }
+}

@@ -236,7 +236,7 @@ public sealed partial class ScheduleGrain(
             if (plan.Missed > 0)
             {
                 Record(new ScheduleRun(plan.Through!.Value, now, ScheduleRunOutcome.Missed, null, Missed(plan.Missed, definition.Missed)));
-                ScheduleLog.Missed(logger, Name.Id, Name.Client, plan.Missed, Wire(definition.Missed));
+                ScheduleLog.Missed(logger, Name.Id, Name.Client, plan.Missed, definition.Missed.ToWire());
             }
 
             foreach (var due in plan.Fire)
@@ -471,13 +471,5 @@ public sealed partial class ScheduleGrain(
     }
 
     private static string Missed(long count, MissedPolicy policy) =>
-        string.Create(CultureInfo.InvariantCulture, $"{count}{(count >= SchedulePlanner.MaxCounted ? " or more" : "")} due time(s) passed while Tasker was down or the schedule paused (missed {Wire(policy)})");
-
-    /// <summary>The wire name of a missed policy.</summary>
-    public static string Wire(MissedPolicy policy) => policy switch
-    {
-        MissedPolicy.RunOnce => "run_once",
-        MissedPolicy.Skip => "skip",
-        _ => "run_all",
-    };
+        string.Create(CultureInfo.InvariantCulture, $"{count}{(count >= SchedulePlanner.MaxCounted ? " or more" : "")} due time(s) passed while Tasker was down or the schedule paused (missed {policy.ToWire()})");
 }

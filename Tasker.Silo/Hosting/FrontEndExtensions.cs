@@ -44,6 +44,7 @@ public static class FrontEndExtensions
         services.AddSingleton<TaskListing>();
         services.AddSingleton<TaskSubmitter>();
         services.AddSingleton<TaskViews>();
+        services.AddSingleton<FrontEnd.Schedules.ScheduleRequestReader>();
         services.AddOldSystems();
         services.AddOptions<AgentsOptions>().BindConfiguration(AgentsOptions.SectionName).ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AgentsOptions>, DataAnnotationsValidator<AgentsOptions>>();
@@ -78,6 +79,7 @@ public static class FrontEndExtensions
         app.MapPageEndpoints();
 
         app.MapTaskEndpoints();
+        app.MapScheduleEndpoints();
         app.MapAgentEndpoints();
         app.MapClientEndpoints();
         app.MapProcessEndpoints();
