@@ -22,27 +22,15 @@ public static class SchedulePlanner
     public static SchedulePlan Decide(
         ScheduleTimes times, DateTimeOffset lastDue, DateTimeOffset now, MissedPolicy missed, int maxCatchup, TimeSpan missedAfter, Func<DateTimeOffset, TimeSpan> jitterOf)
     {
-        var newest = new List<DateTimeOffset>(maxCatchup + 2);
-        long count = 0;
-        foreach (var due in times.NewestFirst(lastDue, now))
+        var (found, count) = times.Latest(lastDue, now, maxCatchup + 2, MaxCounted);
+        var newest = found.ToList();
+        if (newest.Count > 0 && newest[0] + jitterOf(newest[0]) > now)
         {
-            if (count == 0 && due + jitterOf(due) > now)
-            {
-                continue; // Due, but its jittered time has not come: it is made then.
-            }
-
-            if (newest.Count < maxCatchup + 1)
-            {
-                newest.Add(due);
-            }
-
-            if (++count >= MaxCounted)
-            {
-                break;
-            }
+            newest.RemoveAt(0); // Due, but its jittered time has not come: it is made then.
+            count--;
         }
 
-        if (count == 0)
+        if (count <= 0 || newest.Count == 0)
         {
             return SchedulePlan.Nothing;
         }

@@ -162,8 +162,57 @@ public sealed class ScheduleTimes
         return found;
     }
 
-    /// <summary>The due times after <paramref name="after"/> and at or before <paramref name="through"/>, newest first.</summary>
-    public IEnumerable<DateTimeOffset> NewestFirst(DateTimeOffset after, DateTimeOffset through)
+    /// <summary>
+    /// The latest <paramref name="take"/> due times after <paramref name="after"/> and at or before <paramref name="through"/>,
+    /// newest first, and how many there are in all, counted up to <paramref name="maxCounted"/>.
+    /// </summary>
+    /// <remarks>
+    /// Walked forward, as <see cref="NextAfter"/> walks: Cronos' backward walk names a time skipped in spring differently
+    /// (just before the change rather than at it), and a due time must be the same whichever way it is found.
+    /// </remarks>
+    public (IReadOnlyList<DateTimeOffset> NewestFirst, long Count) Latest(DateTimeOffset after, DateTimeOffset through, int take, long maxCounted)
+    {
+        var (latest, count) = Walk(after, through, take, maxCounted);
+        if (count < maxCounted)
+        {
+            return (latest, count);
+        }
+
+        // Too many to walk them all (a seconds schedule after a long stop): the latest are found near the end.
+        for (var window = TimeSpan.FromMinutes(10); ; window *= 2)
+        {
+            var from = through - window > after ? through - window : after;
+            var (near, _) = Walk(from, through, take, long.MaxValue);
+            if (near.Count >= take || from == after)
+            {
+                return (near, maxCounted);
+            }
+        }
+    }
+
+    private (IReadOnlyList<DateTimeOffset>, long) Walk(DateTimeOffset after, DateTimeOffset through, int take, long maxCounted)
+    {
+        var kept = new Queue<DateTimeOffset>(take + 1);
+        long count = 0;
+        foreach (var due in Forward(after, through))
+        {
+            kept.Enqueue(due);
+            if (kept.Count > take)
+            {
+                kept.Dequeue();
+            }
+
+            if (++count >= maxCounted)
+            {
+                break;
+            }
+        }
+
+        return ([.. kept.Reverse()], count);
+    }
+
+    /// <summary>The due times after <paramref name="after"/> and at or before <paramref name="through"/>, oldest first.</summary>
+    private IEnumerable<DateTimeOffset> Forward(DateTimeOffset after, DateTimeOffset through)
     {
         if (_end is { } end && through > end)
         {
@@ -177,33 +226,19 @@ public sealed class ScheduleTimes
 
         if (through <= after)
         {
-            yield break;
+            return [];
         }
 
-        if (_cron is not null)
+        return _cron is not null
+            ? _cron.GetOccurrences(after, through, _zone, fromInclusive: false, toInclusive: true)
+            : Intervals(after, through);
+    }
+
+    private IEnumerable<DateTimeOffset> Intervals(DateTimeOffset after, DateTimeOffset through)
+    {
+        for (var due = NextAfter(after); due is { } at && at <= through; due = at + _every)
         {
-            foreach (var due in _cron.GetOccurrencesDescending(through, after, _zone, fromInclusive: true, toInclusive: false))
-            {
-                yield return due;
-            }
-
-            yield break;
-        }
-
-        if (through < _anchor)
-        {
-            yield break;
-        }
-
-        for (var k = (through - _anchor).Ticks / _every.Ticks; k >= 0; k--)
-        {
-            var due = _anchor + TimeSpan.FromTicks(k * _every.Ticks);
-            if (due <= after)
-            {
-                yield break;
-            }
-
-            yield return due;
+            yield return due.Value;
         }
     }
 

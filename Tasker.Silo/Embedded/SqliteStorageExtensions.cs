@@ -42,6 +42,7 @@ public static partial class SqliteStorageExtensions
         silo.Services.AddSingleton<IRecordStore, SqliteRecordStore>();
         silo.Services.AddSingleton<Retention.IStateRowSweeper, SqliteStateRowSweeper>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, UnfinishedTaskWaker>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SqliteScheduleWaker>();
         return silo;
     }
 
