@@ -90,6 +90,7 @@ public sealed partial class ScheduleGrain(
         await CommitAsync();
         ScheduleLog.Put(logger, id, client, created ? "created" : "replaced");
         await SyncWakeUpsAsync();
+        Aim(null); // At the new definition's next due time, not the old one's.
         return new SchedulePutResult(created ? SchedulePutStatus.Created : SchedulePutStatus.Replaced, Snapshot());
     }
 

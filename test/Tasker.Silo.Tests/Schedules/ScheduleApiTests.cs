@@ -71,6 +71,19 @@ public sealed class ScheduleApiTests(TaskerApiFixture api)
     }
 
     [Fact]
+    public async Task A_replaced_schedule_fires_at_its_new_due_times()
+    {
+        var client = ApiTestExtensions.UniqueClient("sched");
+        await PutAsync(client, "changed", """{"task":{"type":"sum2","params":{"first":1,"second":2}},"cron":"0 0 1 1 *"}""");
+
+        await PutAsync(client, "changed", """{"task":{"type":"sum2","params":{"first":1,"second":2}},"every":"PT1S"}""");
+        var runs = await WaitForRunsAsync(client, "changed", r => r.Any(x => x.Outcome == "created"));
+        await DeleteAsync(client, "changed");
+
+        Assert.Contains(runs, r => r.Outcome == "created");
+    }
+
+    [Fact]
     public async Task A_due_time_meets_the_task_a_keyed_submission_made_with_its_idempotency_key()
     {
         // The schedule's first due time is known: start_at. A task made before it with the same key is the one it makes.
