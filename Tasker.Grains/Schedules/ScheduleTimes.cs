@@ -143,7 +143,8 @@ public sealed class ScheduleTimes
         else
         {
             var k = after < _anchor ? 0 : ((after - _anchor).Ticks / _every.Ticks) + 1;
-            next = _anchor + TimeSpan.FromTicks(k * _every.Ticks);
+            var offset = k * _every.Ticks;
+            next = offset > (DateTimeOffset.MaxValue - _anchor).Ticks ? null : _anchor + TimeSpan.FromTicks(offset); // Past the calendar's end.
         }
 
         return next is { } due && (_end is null || due <= _end) ? due : null;
@@ -236,9 +237,9 @@ public sealed class ScheduleTimes
 
     private IEnumerable<DateTimeOffset> Intervals(DateTimeOffset after, DateTimeOffset through)
     {
-        for (var due = NextAfter(after); due is { } at && at <= through; due = at + _every)
+        for (var due = NextAfter(after); due is { } at && at <= through; due = NextAfter(at))
         {
-            yield return due.Value;
+            yield return at;
         }
     }
 

@@ -44,6 +44,33 @@ public sealed class ScheduleBadInputTests(TaskerApiFixture api)
     }
 
     [Theory]
+    [InlineData("'cron':'0 2 * * *','start_at':'9999-12-31T23:59:59Z'")]
+    [InlineData("'every':'P365D','start_at':'9999-12-31T23:59:59Z'")]
+    [InlineData("'every':'P365D','start_at':'0001-01-01T00:00:00Z'")]
+    [InlineData("'every':'PT1S','end_at':'0001-01-01T00:00:01Z'")]
+    [InlineData("'cron':'0 2 * * *','end_at':'0001-01-01T00:00:01Z'")]
+    [InlineData("'every':'P99999999D'")]
+    [InlineData("'every':1e300")]
+    [InlineData("'cron':'0 0 29 2 *','end_at':'2028-03-01T00:00:00Z','jitter':'P400D'")]
+    [InlineData("'cron':'@every_minute'")]
+    [InlineData("'cron':'0 2 * * * * *'")]
+    [InlineData("'cron':'','every':''")]
+    public async Task An_extreme_schedule_is_answered_without_a_server_error(string fields)
+    {
+        fields = fields.Replace('\'', '"');
+        var client = ApiTestExtensions.UniqueClient("edge");
+
+        var response = await _http.PutTextAsync("/schedules/edge", $$"""{"client":"{{client}}",{{Task}},{{fields}}}""");
+        var next = await _http.SendRawAsync(HttpMethod.Get, $"/schedules/edge/next?client={client}&count=100");
+        var read = await _http.SendRawAsync(HttpMethod.Get, $"/schedules/edge?client={client}");
+        _ = await _http.SendRawAsync(HttpMethod.Delete, $"/schedules/edge?client={client}");
+
+        Assert.True((int)response.Status < 500, $"PUT answered {(int)response.Status}: {response.Body}");
+        Assert.True((int)next.Status < 500, $"next answered {(int)next.Status}: {next.Body}");
+        Assert.True((int)read.Status < 500, $"GET answered {(int)read.Status}: {read.Body}");
+    }
+
+    [Theory]
     [InlineData("""{"type":"nope","params":{}}""", "task.type")]
     [InlineData("""{"type":"sum2","params":{"first":"x","second":2}}""", "task.params.first")]
     [InlineData("""{"type":"sum2","params":{"first":1,"second":2},"priority":"urgent"}""", "task.priority")]
