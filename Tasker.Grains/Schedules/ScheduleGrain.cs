@@ -81,7 +81,8 @@ public sealed partial class ScheduleGrain(
         S.PutBy = Caller.Current?.Name;
         if (created || previous!.Every != definition.Every || previous.StartAt != definition.StartAt)
         {
-            S.Anchor = definition.StartAt ?? now;
+            // On a whole second: an interval's due times (and their idempotency keys) read as people expect.
+            S.Anchor = definition.StartAt ?? new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
         }
 
         // Due times count from now: a new definition does not make up for what the old one would have made.

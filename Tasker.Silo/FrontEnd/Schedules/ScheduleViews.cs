@@ -32,7 +32,7 @@ public static class ScheduleViews
             schedule.CreatedAt,
             schedule.UpdatedAt,
             schedule.LastDue,
-            schedule.NextDue,
+            schedule.NextDue?.ToUniversalTime(),
             schedule.LastTaskId,
             schedule.BufferedDue,
             schedule.Version,
