@@ -72,7 +72,7 @@ public sealed partial class ScheduleGrain(
         var now = clock.GetUtcNow();
         if (created)
         {
-            state.State = new ScheduleState { CreatedAt = now, Runs = S.Runs };
+            state.State = new ScheduleState { CreatedAt = now };
         }
 
         var previous = S.Definition;
