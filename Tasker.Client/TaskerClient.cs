@@ -14,7 +14,7 @@ namespace Tasker.Client;
 /// <see cref="HttpClient.BaseAddress"/> is the Tasker server (e.g. <c>http://127.0.0.1:5000</c>); the caller owns
 /// that client's lifetime. Every error response becomes a <see cref="TaskerApiException"/>.
 /// </summary>
-public sealed class TaskerClient
+public sealed partial class TaskerClient
 {
     /// <summary>The longest wait the server grants to one long-poll call.</summary>
     public static readonly TimeSpan MaxPollWait = TimeSpan.FromSeconds(25);

@@ -81,6 +81,7 @@ public static class TaskerSiloBuilderExtensions
                 }
             });
         silo.Services.AddSingleton<TaskFiles>();
+        silo.Services.AddValidatedOptions<Schedules.ScheduleOptions>(Schedules.ScheduleOptions.SectionName);
         silo.Services.AddValidatedOptions<Retention.RetentionOptions>(Retention.RetentionOptions.SectionName);
         silo.Services.AddSingleton<Retention.IdempotencyKeyLedger>();
         silo.Services.TryAddSingleton<Retention.IStateRowSweeper, Retention.NoStateRowsLeft>(); // Cluster mode registers its own first.

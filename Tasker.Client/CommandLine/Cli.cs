@@ -93,6 +93,7 @@ public static class Cli
             root.Subcommands.Add(command);
         }
 
+        root.Subcommands.Add(ScheduleCommands.Create(contextOf));
         root.Subcommands.Add(AgentCommand.Create(contextOf));
         foreach (var command in LoginCommands.Create(contextOf))
         {

@@ -281,7 +281,7 @@ internal static class TaskCommands
 
     private static TimeSpan Seconds(double? seconds) => TimeSpan.FromSeconds(seconds ?? DefaultTimeoutSeconds);
 
-    private static void EachIs(OptionResult result, string error, Func<string, bool> isValid)
+    internal static void EachIs(OptionResult result, string error, Func<string, bool> isValid)
     {
         foreach (var value in result.GetValueOrDefault<string[]>() ?? [])
         {
@@ -293,7 +293,7 @@ internal static class TaskCommands
         }
     }
 
-    private static void IsJsonObject(OptionResult result)
+    internal static void IsJsonObject(OptionResult result)
     {
         if (result.GetValueOrDefault<string?>() is not { } json)
         {
@@ -314,7 +314,7 @@ internal static class TaskCommands
     }
 
     /// <summary>The <c>--params</c> object with each <c>--param KEY=VALUE</c> set over it (both already validated).</summary>
-    private static JsonElement Parameters(string? json, IEnumerable<string> pairs)
+    internal static JsonElement Parameters(string? json, IEnumerable<string> pairs)
     {
         var parameters = json is null ? new JsonObject() : (JsonObject)JsonNode.Parse(json)!;
         foreach (var pair in pairs)

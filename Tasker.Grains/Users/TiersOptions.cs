@@ -20,6 +20,13 @@ public sealed class TierOptions
     /// <summary>How far ahead a task may be asked for (<c>run_at</c>, <c>delay</c>). Default 365 days.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00")]
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromDays(365);
+
+    /// <summary>Recurring schedules one user may hold.</summary>
+    [Range(0, 100_000)]
+    public int MaxSchedules { get; set; } = 20;
+
+    /// <summary>The shortest interval between a schedule's due times (an <c>every</c>, or the closest two of a cron).</summary>
+    public TimeSpan MinInterval { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>The tiers users are in, by name. Bound from <c>Tasker:Tiers</c>; free and paid exist unless configured otherwise.</summary>
@@ -33,7 +40,7 @@ public sealed class TiersOptions : IValidatableObject
     public Dictionary<string, TierOptions> Tiers { get; } = new(StringComparer.Ordinal)
     {
         ["free"] = new TierOptions { MaxRunning = 1, MaxPriority = "normal", RequestsPerSecond = 50 },
-        ["paid"] = new TierOptions { MaxRunning = 2, MaxPriority = "high", RequestsPerSecond = 200 },
+        ["paid"] = new TierOptions { MaxRunning = 2, MaxPriority = "high", RequestsPerSecond = 200, MaxSchedules = 200, MinInterval = TimeSpan.FromSeconds(10) },
     };
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -49,6 +56,11 @@ public sealed class TiersOptions : IValidatableObject
             if (!ClientNames.IsValid(name))
             {
                 yield return new ValidationResult($"Tasker:Tiers: the tier name '{name}' must be {ClientNames.Rule}.", [nameof(Tiers)]);
+            }
+
+            if (tier.MinInterval < TimeSpan.FromSeconds(1))
+            {
+                yield return new ValidationResult($"Tasker:Tiers:{name}: MinInterval must be at least 1 second.", [nameof(Tiers)]);
             }
 
             if (!Validator.TryValidateObject(tier, new ValidationContext(tier), results, validateAllProperties: true))

@@ -36,6 +36,7 @@ public static partial class SqliteStorageExtensions
         silo.Services.AddSingleton<Due.IDueStore, SqliteDueStore>();
         silo.Services.AddSingleton<Retention.IStateRowSweeper, SqliteStateRowSweeper>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, UnfinishedTaskWaker>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SqliteScheduleWaker>();
         return silo;
     }
 

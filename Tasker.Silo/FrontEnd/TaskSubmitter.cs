@@ -52,6 +52,13 @@ public sealed class TaskSubmitter(
     }
 
     /// <summary>
+    /// The checks of <see cref="SubmitAsync"/> that decide whether the caller may have this task (the shell policy, the
+    /// client and the tier's priority cap, the process status), without submitting it: a schedule's template is checked
+    /// so when it is put. The problem that refuses it, or null.
+    /// </summary>
+    public Task<IResult?> CheckAsync(HttpContext context, TaskSubmission submission) => RefuseAsync(context, submission, idempotencyKey: null);
+
+    /// <summary>
     /// Submits the tasks of one request (a batch, 003's form): each costs one rate permit (the request's own is the first),
     /// each meets every check of <see cref="SubmitAsync"/>. With <paramref name="allOrNothing"/>, the first refusal
     /// answers for the whole request and nothing is submitted; otherwise each item has its own outcome, in order.

@@ -41,6 +41,7 @@ public static class FrontEndExtensions
         services.AddSingleton<TaskListing>();
         services.AddSingleton<TaskSubmitter>();
         services.AddSingleton<TaskViews>();
+        services.AddSingleton<FrontEnd.Schedules.ScheduleRequestReader>();
         services.AddOldSystems();
         services.AddValidatedOptions<AgentsOptions>(AgentsOptions.SectionName);
         services.AddSingleton<IShellSubmissionPolicy, LoopbackShellPolicy>();
@@ -74,6 +75,7 @@ public static class FrontEndExtensions
         app.MapPageEndpoints();
 
         app.MapTaskEndpoints();
+        app.MapScheduleEndpoints();
         app.MapAgentEndpoints();
         app.MapClientEndpoints();
         app.MapProcessEndpoints();

@@ -20,6 +20,7 @@ public static class OpenApiConventions
     private static readonly Dictionary<string, string> _tagDescriptions = new(StringComparer.Ordinal)
     {
         ["Tasks"] = "Submit, read, watch, control and delete tasks.",
+        ["Schedules"] = "Recurring schedules: a task template made on a cron or an interval, once per due time.",
         ["Clients"] = "Each client's request history.",
         ["Processes"] = "The status of each task type; admins suspend and activate them.",
         ["Types"] = "The task types and their parameters, as their handlers declare them.",

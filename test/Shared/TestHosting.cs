@@ -53,6 +53,7 @@ public static class TestHosting
         builder.UseSetting("Tasker:ChunkBudget", "00:00:00.020");
         builder.UseSetting("Tasker:ReminderPeriod", "00:00:02");
         builder.UseSetting("Tasker:Http:ProcessStatusTtl", "00:00:00.200");
+        builder.UseSetting("Tasker:Schedules:OverlapPoll", "00:00:00.200");
         builder.UseSetting("Tasker:DataSet:Rows", "1000"); // Tests that read the data set ask for the full one.
         // In memory: no test reads another's file (the durable embedded storage has tests of its own, docs/adr/019).
         builder.UseSetting("Tasker:Embedded:Storage", "memory");

@@ -52,6 +52,7 @@ public sealed class HttpGenerators(IReadOnlyList<string> knownIds, string agentT
         (8, Listing),
         (6, Processes),
         (12, OldSystems),
+        (8, Schedules),
         (10, Agents),
         (4, Operations),
         (6, Anything));
@@ -253,6 +254,40 @@ public sealed class HttpGenerators(IReadOnlyList<string> knownIds, string agentT
                    from reason in JsonScalar
                    select $"{{\"status\":{status},\"reason\":{reason}}}"),
             JsonHeaders)));
+
+    /// <summary>A few schedule ids only, so that the schedules the fuzzer makes (some firing every second) stay few.</summary>
+    private static readonly string[] _scheduleIds = ["f1", "f2", "f.3", "%00", "-x", "a%2Fb", new string('s', 70)];
+
+    /// <summary>A field of a schedule's when: valid, odd or any value.</summary>
+    private static Gen<string> WhenField(string name, params string[] valid) =>
+        Gen.Frequency((6, Gen.OneOf(valid).Select(v => $"\"{name}\":{v}")), (2, JsonScalar.Select(v => $"\"{name}\":{v}")), (1, JsonValue(1).Select(v => $"\"{name}\":{v}")));
+
+    /// <summary>A body of <c>PUT /schedules/{id}</c>: a task template and when fields, each valid, mutated or missing.</summary>
+    private Gen<string> ScheduleBody =>
+        from submission in Submission
+        from fields in Gen.OneOf(
+            WhenField("cron", "\"0 0 1 1 *\"", "\"0 0 30 2 *\"", "\"*/30 * * * *\"", "\"0 2 * * * *\"", "\"@daily\"", "\"61 * * * *\"", "\"* * *\""),
+            WhenField("every", "\"P1D\"", "\"PT0S\"", "\"P99999999D\"", "86400", "-1", "\"PT1H30M\"", "1e300"),
+            WhenField("timezone", "\"Europe/Berlin\"", "\"UTC\"", "\"Mars/Olympus\"", "\"\"", "\"../../etc/passwd\""),
+            WhenField("start_at", "\"2026-03-29T02:00:00+02:00\"", "\"9999-12-31T23:59:59Z\"", "\"0001-01-01T00:00:00Z\"", "\"2026-03-29T02:00:00\""),
+            WhenField("end_at", "\"2027-01-01T00:00:00Z\"", "\"0001-01-01T00:00:01Z\"", "\"9999-12-31T23:59:59+14:00\""),
+            WhenField("jitter", "\"PT30S\"", "\"P400D\"", "0", "\"PT\""),
+            WhenField("overlap", "\"skip\"", "\"buffer_one\"", "\"allow\"", "\"cancel_running\"", "\"queue\""),
+            WhenField("missed", "\"run_once\"", "\"skip\"", "\"run_all\"", "\"twice\""),
+            WhenField("max_catchup", "1", "10", "1000", "0", "1001", "2147483648")).Array[0, 6]
+        select "{\"task\":{" + submission[1..submission.LastIndexOf(",\"client\":", StringComparison.Ordinal)] + "},\"client\":\"fuzz\"," + "\"cron\":\"0 0 1 1 *\""
+            + string.Concat(fields.Select(f => "," + f)) + "}";
+
+    private Gen<FuzzRequest> Schedules => Gen.Frequency(
+        (4, WithBody("PUT", Gen.OneOf(_scheduleIds).Select(id => "/schedules/" + id), Broken(ScheduleBody), JsonHeaders)),
+        (1, WithBody("PUT", Gen.OneOf(_scheduleIds).Select(id => "/schedules/" + id), Broken(JsonValue(3)), JsonHeaders)),
+        (3, WithoutBody(Gen.OneOf("GET", "HEAD", "DELETE"),
+            from id in Gen.OneOf(_scheduleIds) from tail in Gen.OneOf("", "/next", "/runs") from client in Gen.OneOf("fuzz", "", "%00", "x y")
+            from query in Gen.OneOf("count", "limit", "client", "x") from value in QueryValue
+            select $"/schedules/{id}{tail}?client={client}&{query}={value}")),
+        (2, WithoutBody(Gen.OneOf("POST", "GET"),
+            from id in Gen.OneOf(_scheduleIds) from verb in Gen.OneOf("pause", "resume", "trigger", "stop") select $"/schedules/{id}/{verb}?client=fuzz")),
+        (1, WithoutBody(Gen.OneOf("GET", "HEAD"), from query in QueryValue select $"/schedules?client={query}")));
 
     private Gen<FuzzRequest> OldSystems => Gen.Frequency(
         (4, WithBody("POST", Gen.Const("/process"), Broken(

@@ -31,7 +31,8 @@ public sealed class AuthApiFixture : WebApplicationFactory<Program>
             .UseSetting("Tasker:Tiers:free:RequestsPerSecond", "100000")
             .UseSetting("Tasker:Tiers:paid:RequestsPerSecond", "100000")
             .UseSetting("Tasker:Tiers:trickle:RequestsPerSecond", "3")
-            .UseSetting("Tasker:Tiers:trickle:MaxRunning", "1");
+            .UseSetting("Tasker:Tiers:trickle:MaxRunning", "1")
+            .UseSetting("Tasker:Tiers:few:MaxSchedules", "2");
 
     /// <summary>A client that signs in with basic auth.</summary>
     public HttpClient As(string user, string password)

@@ -82,6 +82,14 @@ public sealed class ShellRoleTests(ShellRoleTests.Fixture fixture) : IClassFixtu
             return As(name, password);
         }
 
+        /// <summary>Sets a user's roles, as an admin does.</summary>
+        public async Task SetRolesAsync(string name, params string[] roles)
+        {
+            using var admin = As(AdminName, AdminPassword);
+            using var updated = await admin.PutAsJsonAsync($"/users/{name}", new { roles });
+            Assert.True(updated.IsSuccessStatusCode, await updated.Content.ReadAsStringAsync());
+        }
+
         protected override void ConfigureWebHost(IWebHostBuilder builder) =>
             builder.UseQuickEmbeddedSilo()
                 .UseSetting("Tasker:Auth:Enabled", "true")

@@ -1,0 +1,240 @@
+using System.Security.Claims;
+using Tasker.Api;
+using Tasker.Schedules;
+using Tasker.Silo.Auth;
+using Tasker.Silo.FrontEnd;
+using Tasker.Silo.FrontEnd.Schedules;
+
+namespace Tasker.Silo.Endpoints;
+
+/// <summary>
+/// The <c>/schedules</c> resource: recurring schedules that make tasks on a cron or an interval (docs/adr/033). A schedule
+/// is its client's, isolated as tasks are: a signed-in user reaches its own; an admin any, with <c>?client=</c>; without
+/// authentication, <c>client</c> names whose schedule is meant.
+/// </summary>
+public static class ScheduleEndpoints
+{
+    private const int MaxNext = 100;
+
+    public static RouteGroupBuilder MapScheduleEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/schedules").WithTags("Schedules");
+        group.MapPut("/{id}", PutAsync)
+            .WithSummary("Create or replace a schedule")
+            .WithDescription("201 when created, 200 when replaced (its run list and pause stay; due times count from now). A task template and either cron (5 fields, or 6 with seconds) or every (ISO 8601 or seconds).")
+            .Accepts<PutScheduleRequest>("application/json")
+            .Produces<ScheduleView>(StatusCodes.Status201Created)
+            .Produces<ScheduleView>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapGet("/", ListAsync)
+            .WithSummary("List schedules")
+            .WithDescription("A signed-in user's own; an admin's: every user's, or one client's with ?client=. Without authentication, ?client= is required.")
+            .Produces<ScheduleList>()
+            .ProducesValidationProblem();
+        group.MapGet("/{id}", GetAsync).WithSummary("Get a schedule").WithScheduleResponses<ScheduleView>();
+        group.MapGet("/{id}/next", NextAsync)
+            .WithSummary("The next due times")
+            .WithDescription("count (1–100, default 5) due times from now, in the schedule's time zone, daylight saving applied.")
+            .WithScheduleResponses<ScheduleNextView>();
+        group.MapGet("/{id}/runs", RunsAsync)
+            .WithSummary("What the schedule made, newest first")
+            .WithDescription("Each due time's outcome: created (with its task), skipped, buffered, missed or refused; at most the last 100. limit: 1–100.")
+            .WithScheduleResponses<ScheduleRunList>();
+        group.MapPost("/{id}/pause", PauseAsync).WithSummary("Pause a schedule (its due times meanwhile are missed)").WithScheduleResponses<ScheduleView>();
+        group.MapPost("/{id}/resume", ResumeAsync).WithSummary("Resume a schedule (the missed policy applies to what fell due meanwhile)").WithScheduleResponses<ScheduleView>();
+        group.MapPost("/{id}/trigger", TriggerAsync).WithSummary("Make the schedule's task now, outside its due times").WithScheduleResponses<ScheduleRunView>();
+        group.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a schedule (the tasks it made stay)")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return group;
+    }
+
+    private static RouteHandlerBuilder WithScheduleResponses<T>(this RouteHandlerBuilder builder) =>
+        builder.Produces<T>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+
+    public static async Task<IResult> PutAsync(
+        string id, HttpRequest request, ScheduleRequestReader reader, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        if (!ScheduleKeys.IsValidId(id))
+        {
+            return InvalidId(id);
+        }
+
+        var (checkedRequest, problem) = await reader.ReadAsync(request, cancellationToken);
+        if (checkedRequest is null)
+        {
+            return problem!;
+        }
+
+        var result = await grains.GetGrain<IScheduleGrain>(ScheduleKeys.Of(checkedRequest.Client, id)).PutAsync(checkedRequest.Definition, checkedRequest.MaxSchedules);
+        return result.Status switch
+        {
+            SchedulePutStatus.Created => TypedResults.Created(ScheduleViews.Self(id), ScheduleViews.From(result.Schedule!)),
+            SchedulePutStatus.Replaced => TypedResults.Ok(ScheduleViews.From(result.Schedule!)),
+            _ => Conflict("too-many-schedules", "Too many schedules",
+                $"Client '{checkedRequest.Client}' has {checkedRequest.MaxSchedules} schedules, as many as it may hold: delete one first."),
+        };
+    }
+
+    public static async Task<IResult> ListAsync(string? client, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var caller = AuthenticatedUser.CallerOf(user);
+        if (client is not null && !ClientNames.IsValid(client))
+        {
+            return ClientProblem($"client must be {ClientNames.Rule}");
+        }
+
+        IReadOnlyList<string> clients;
+        if (client is not null)
+        {
+            clients = [client];
+        }
+        else if (caller is null)
+        {
+            return ClientProblem("client is required when nobody is signed in: GET /schedules?client=name");
+        }
+        else
+        {
+            clients = caller.IsAdmin ? await grains.GetGrain<IUserDirectoryGrain>(0).ListAsync() : [caller.Name];
+        }
+
+        var schedules = new List<ScheduleView>();
+        foreach (var name in clients)
+        {
+            var ids = await grains.GetGrain<IScheduleIndexGrain>(name).ListAsync();
+            // Each schedule answers for itself: one another user may not see reads as none.
+            var found = await Task.WhenAll(ids.Select(id => grains.GetGrain<IScheduleGrain>(ScheduleKeys.Of(name, id)).GetAsync()));
+            schedules.AddRange(found.OfType<ScheduleSnapshot>().Select(ScheduleViews.From));
+        }
+
+        return TypedResults.Ok(new ScheduleList(schedules));
+    }
+
+    public static async Task<IResult> GetAsync(string id, string? client, ClaimsPrincipal user, IGrainFactory grains) =>
+        await FindAsync(id, client, user, grains, g => g.GetAsync()) switch
+        {
+            (_, { } problem) => problem,
+            ({ } schedule, _) => TypedResults.Ok(ScheduleViews.From(schedule)),
+            _ => NotFound(id),
+        };
+
+    public static async Task<IResult> NextAsync(
+        string id, string? client, string? count, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var wanted = 5;
+        if (count is not null && (!int.TryParse(count, System.Globalization.CultureInfo.InvariantCulture, out wanted) || wanted is < 1 or > MaxNext))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["count"] = [$"count must be a whole number from 1 to {MaxNext}"] },
+                detail: $"count must be a whole number from 1 to {MaxNext}", title: "The query is invalid", extensions: Code());
+        }
+
+        var (schedule, problem) = await FindAsync(id, client, user, grains, g => g.GetAsync());
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (schedule is null || await Grain(grains, schedule.Client, id).NextAsync(wanted) is not { } due)
+        {
+            return NotFound(id);
+        }
+
+        return TypedResults.Ok(ScheduleViews.Next(id, schedule.Definition.TimeZone, due));
+    }
+
+    public static async Task<IResult> RunsAsync(
+        string id, string? client, string? limit, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var wanted = 50;
+        if (limit is not null && (!int.TryParse(limit, System.Globalization.CultureInfo.InvariantCulture, out wanted) || wanted is < 1 or > 100))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = ["limit must be a whole number from 1 to 100"] },
+                detail: "limit must be a whole number from 1 to 100", title: "The query is invalid", extensions: Code());
+        }
+
+        return await FindAsync(id, client, user, grains, g => g.RunsAsync(wanted)) switch
+        {
+            (_, { } problem) => problem,
+            ({ } runs, _) => TypedResults.Ok(new ScheduleRunList(id, [.. runs.Select(ScheduleViews.Run)])),
+            _ => NotFound(id),
+        };
+    }
+
+    public static Task<IResult> PauseAsync(string id, string? client, ClaimsPrincipal user, IGrainFactory grains) =>
+        CommandAsync(id, client, user, grains, g => g.PauseAsync());
+
+    public static Task<IResult> ResumeAsync(string id, string? client, ClaimsPrincipal user, IGrainFactory grains) =>
+        CommandAsync(id, client, user, grains, g => g.ResumeAsync());
+
+    public static async Task<IResult> TriggerAsync(string id, string? client, ClaimsPrincipal user, IGrainFactory grains) =>
+        await FindAsync(id, client, user, grains, g => g.TriggerAsync()) switch
+        {
+            (_, { } problem) => problem,
+            ({ } run, _) => TypedResults.Ok(ScheduleViews.Run(run)),
+            _ => NotFound(id),
+        };
+
+    public static async Task<IResult> DeleteAsync(string id, string? client, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var (deleted, problem) = await FindAsync(id, client, user, grains, async g => await g.DeleteAsync() ? "deleted" : null);
+        return problem is not null ? problem : deleted is null ? NotFound(id) : TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> CommandAsync(
+        string id, string? client, ClaimsPrincipal user, IGrainFactory grains, Func<IScheduleGrain, Task<ScheduleSnapshot?>> command) =>
+        await FindAsync(id, client, user, grains, command) switch
+        {
+            (_, { } problem) => problem,
+            ({ } schedule, _) => TypedResults.Ok(ScheduleViews.From(schedule)),
+            _ => NotFound(id),
+        };
+
+    /// <summary>
+    /// Calls the schedule <paramref name="id"/> of the client the request means: <c>?client=</c>, else the signed-in
+    /// user's own name. The grain itself hides a schedule from a user who may not access its client.
+    /// </summary>
+    private static async Task<(T? Value, IResult? Problem)> FindAsync<T>(
+        string id, string? client, ClaimsPrincipal user, IGrainFactory grains, Func<IScheduleGrain, Task<T?>> call)
+        where T : class
+    {
+        if (!ScheduleKeys.IsValidId(id))
+        {
+            return (null, null); // No schedule has such an id.
+        }
+
+        client ??= AuthenticatedUser.CallerOf(user)?.Name;
+        if (client is null)
+        {
+            return (null, ClientProblem("client is required when nobody is signed in: add ?client=name"));
+        }
+
+        if (!ClientNames.IsValid(client))
+        {
+            return (null, ClientProblem($"client must be {ClientNames.Rule}"));
+        }
+
+        return (await call(Grain(grains, client, id)), null);
+    }
+
+    private static IScheduleGrain Grain(IGrainFactory grains, string client, string id) => grains.GetGrain<IScheduleGrain>(ScheduleKeys.Of(client, id));
+
+    private static IResult ClientProblem(string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["client"] = [message] }, detail: message, title: "The request is invalid", extensions: Code());
+
+    private static IResult InvalidId(string id) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["id"] = [$"a schedule id must be {ScheduleKeys.IdRule}, not '{id}'"] },
+            detail: $"a schedule id must be {ScheduleKeys.IdRule}, not '{id}'", title: "The schedule is invalid", extensions: Code());
+
+    private static IResult NotFound(string id) =>
+        TypedResults.Problem(detail: $"There is no schedule with id '{id}'.", statusCode: StatusCodes.Status404NotFound, title: "Not found", extensions: Code("not-found"));
+
+    private static IResult Conflict(string code, string title, string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status409Conflict, title: title, extensions: Code(code));
+
+    private static Dictionary<string, object?> Code(string code = "invalid-request") => new() { ["code"] = code };
+}
