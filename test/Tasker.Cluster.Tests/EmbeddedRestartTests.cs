@@ -107,6 +107,43 @@ public sealed class EmbeddedRestartTests : IDisposable
         Assert.True(DateTimeOffset.UtcNow < laterAt, "the test was too slow to see the later task wait");
     }
 
+    [Fact]
+    public async Task A_restart_between_two_attempts_loses_no_attempt_and_adds_none()
+    {
+        await using var chat = await Tasker.Testing.FakeChatServer.StartAsync();
+        var settings = new Dictionary<string, string>
+        {
+            ["Tasker__Chat__BaseUrl"] = chat.BaseUrl.ToString(),
+            ["Tasker__Chat__MaxRetries"] = "0", // One call per attempt, so that the fake's count is the attempts' count.
+        };
+        string id;
+        chat.FailNext(1);
+        await using (var first = SiloProcess.Embedded(_dataPath, settings))
+        {
+            await first.StartAsync();
+            using var response = await first.Http.PostAsync("/tasks", new StringContent(
+                $$$"""{"type":"chat","params":{"question":"again?","api_key":"{{{Tasker.Testing.FakeChatServer.ValidKey}}}"},"client":"restart","retry":{"max_attempts":3,"backoff":"fixed","initial_delay":"PT6S","jitter":0}}""",
+                Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            id = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+            var waiting = await Retry.UntilAsync(() => new TaskerClient(first.Http).GetAsync(id)!, _patience, t => t!.Status == "scheduled");
+            Assert.Equal(2, waiting!.Attempt);
+            await first.KillAsync(); // Between the failed first attempt and the second's due time.
+        }
+
+        Assert.Equal(1, chat.Requests);
+        await Task.Delay(TimeSpan.FromSeconds(6)); // The second attempt falls due while nothing runs.
+        await using var second = SiloProcess.Embedded(_dataPath, settings);
+        await second.StartAsync();
+
+        var ended = await Retry.UntilAsync(() => new TaskerClient(second.Http).GetAsync(id)!, _patience, t => t!.Status is "succeeded" or "failed");
+        Assert.Equal("succeeded", ended!.Status);
+        Assert.Equal(2, ended.Attempt);
+        Assert.Equal(1, Assert.Single(ended.FailedAttempts!).Attempt);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(2, chat.Requests);
+    }
+
     private static async Task<string> SubmitLaterAsync(SiloProcess silo, string delay)
     {
         using var response = await silo.Http.PostAsync("/tasks", new StringContent(
