@@ -9,37 +9,20 @@ namespace Tasker.Silo.Cluster;
 /// The cluster's due entries (docs/adr/034), table <c>tasker_due</c>, shared by every silo: whichever silo runs a shard
 /// reads the same rows. Entries added at the same moment are written by one statement.
 /// </summary>
-public sealed class PostgresDueStore : IDueStore, IAsyncDisposable
+public sealed class PostgresDueStore(NpgsqlDataSource database, IOptions<ClusterOptions> cluster) : GroupedDueStore(cluster)
 {
-    private readonly NpgsqlDataSource _database;
-    private readonly IOptions<ClusterOptions> _cluster;
-    private readonly GroupCommit<(int Shard, DueEntry Entry), bool> _adds;
-
-    public PostgresDueStore(NpgsqlDataSource database, IOptions<ClusterOptions> cluster)
+    public override async Task RemoveAsync(string taskId, DateTimeOffset dueAt, CancellationToken cancellationToken = default)
     {
-        _database = database;
-        _cluster = cluster;
-        _adds = new GroupCommit<(int, DueEntry), bool>(AddAllAsync, maxBatch: 256);
-    }
-
-    private string Service => _cluster.Value.ServiceId;
-
-    /// <remarks>The entry is written with others added at the same moment, so the token is not observed.</remarks>
-    public Task AddAsync(int shard, string taskId, DateTimeOffset dueAt, CancellationToken cancellationToken = default) =>
-        _adds.WriteAsync((shard, new DueEntry(taskId, dueAt)));
-
-    public async Task RemoveAsync(string taskId, DateTimeOffset dueAt, CancellationToken cancellationToken = default)
-    {
-        await using var command = _database.CreateCommand("DELETE FROM tasker_due WHERE service_id = $1 AND task_id = $2 AND due_at = $3");
+        await using var command = database.CreateCommand("DELETE FROM tasker_due WHERE service_id = $1 AND task_id = $2 AND due_at = $3");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Service });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = taskId });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = dueAt.ToUniversalTime() });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task<IReadOnlyList<DueEntry>> DueAsync(int shard, DateTimeOffset until, int limit, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<DueEntry>> DueAsync(int shard, DateTimeOffset until, int limit, CancellationToken cancellationToken = default)
     {
-        await using var command = _database.CreateCommand("""
+        await using var command = database.CreateCommand("""
             SELECT task_id, due_at FROM tasker_due
              WHERE service_id = $1 AND shard = $2 AND due_at <= $3
              ORDER BY due_at LIMIT $4
@@ -58,9 +41,9 @@ public sealed class PostgresDueStore : IDueStore, IAsyncDisposable
         return due;
     }
 
-    public async Task<DateTimeOffset?> EarliestAsync(int shard, CancellationToken cancellationToken = default)
+    public override async Task<DateTimeOffset?> EarliestAsync(int shard, CancellationToken cancellationToken = default)
     {
-        await using var command = _database.CreateCommand("SELECT min(due_at) FROM tasker_due WHERE service_id = $1 AND shard = $2");
+        await using var command = database.CreateCommand("SELECT min(due_at) FROM tasker_due WHERE service_id = $1 AND shard = $2");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Service });
         command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)shard });
         return await command.ExecuteScalarAsync(cancellationToken) is DateTime earliest
@@ -68,14 +51,12 @@ public sealed class PostgresDueStore : IDueStore, IAsyncDisposable
             : null;
     }
 
-    public ValueTask DisposeAsync() => _adds.DisposeAsync();
-
-    private async Task<IReadOnlyList<bool>> AddAllAsync(IReadOnlyList<(int Shard, DueEntry Entry)> batch)
+    protected override async Task AddAllAsync(IReadOnlyList<(int Shard, DueEntry Entry)> batch)
     {
         // The last entry of a task wins; rows go in key order, so that two silos' statements cannot deadlock.
         var entries = batch.GroupBy(b => b.Entry.TaskId, StringComparer.Ordinal).Select(g => g.Last())
             .OrderBy(b => b.Entry.TaskId, StringComparer.Ordinal).ToList();
-        await using var command = _database.CreateCommand("""
+        await using var command = database.CreateCommand("""
             INSERT INTO tasker_due (service_id, task_id, shard, due_at)
             SELECT $1, task_id, shard, due_at FROM unnest($2::text[], $3::smallint[], $4::timestamptz[]) AS t(task_id, shard, due_at)
             ON CONFLICT (service_id, task_id) DO UPDATE SET shard = EXCLUDED.shard, due_at = EXCLUDED.due_at
@@ -85,6 +66,5 @@ public sealed class PostgresDueStore : IDueStore, IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = [.. entries.Select(e => (short)e.Shard)] });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = [.. entries.Select(e => e.Entry.DueAt.ToUniversalTime())] });
         await command.ExecuteNonQueryAsync();
-        return [.. batch.Select(_ => true)];
     }
 }

@@ -5,32 +5,11 @@ using Tasker.Silo.Cluster;
 
 namespace Tasker.Silo.Embedded;
 
-/// <summary>
-/// The durable embedded mode's due entries (docs/adr/034), table <c>tasker_due</c>. Entries added at the same moment are
-/// written in one transaction (<see cref="GroupCommit{TItem, TResult}"/>), so that scheduling many tasks at once costs
-/// what the history's lines cost.
-/// </summary>
-public sealed class SqliteDueStore : IDueStore, IAsyncDisposable
+/// <summary>The durable embedded mode's due entries (docs/adr/034), table <c>tasker_due</c> of the SQLite file.</summary>
+public sealed class SqliteDueStore(SqliteDatabase database, IOptions<ClusterOptions> cluster) : GroupedDueStore(cluster)
 {
-    private readonly SqliteDatabase _database;
-    private readonly IOptions<ClusterOptions> _cluster;
-    private readonly GroupCommit<(int Shard, DueEntry Entry), bool> _adds;
-
-    public SqliteDueStore(SqliteDatabase database, IOptions<ClusterOptions> cluster)
-    {
-        _database = database;
-        _cluster = cluster;
-        _adds = new GroupCommit<(int, DueEntry), bool>(AddAllAsync, maxBatch: 256);
-    }
-
-    private string Service => _cluster.Value.ServiceId;
-
-    /// <remarks>The entry is written with others added at the same moment, so the token is not observed.</remarks>
-    public Task AddAsync(int shard, string taskId, DateTimeOffset dueAt, CancellationToken cancellationToken = default) =>
-        _adds.WriteAsync((shard, new DueEntry(taskId, dueAt)));
-
-    public Task RemoveAsync(string taskId, DateTimeOffset dueAt, CancellationToken cancellationToken = default) =>
-        _database.WriteAsync((connection, transaction) =>
+    public override Task RemoveAsync(string taskId, DateTimeOffset dueAt, CancellationToken cancellationToken = default) =>
+        database.WriteAsync((connection, transaction) =>
         {
             using var command = SqliteHistoryStore.Command(connection, transaction,
                 "DELETE FROM tasker_due WHERE service_id = $service AND task_id = $task AND due_at = $due");
@@ -38,8 +17,8 @@ public sealed class SqliteDueStore : IDueStore, IAsyncDisposable
             return command.ExecuteNonQuery();
         }, cancellationToken);
 
-    public Task<IReadOnlyList<DueEntry>> DueAsync(int shard, DateTimeOffset until, int limit, CancellationToken cancellationToken = default) =>
-        _database.ReadAsync<IReadOnlyList<DueEntry>>(connection =>
+    public override Task<IReadOnlyList<DueEntry>> DueAsync(int shard, DateTimeOffset until, int limit, CancellationToken cancellationToken = default) =>
+        database.ReadAsync<IReadOnlyList<DueEntry>>(connection =>
         {
             using var command = SqliteHistoryStore.Command(connection, null, """
                 SELECT task_id, due_at FROM tasker_due
@@ -57,8 +36,8 @@ public sealed class SqliteDueStore : IDueStore, IAsyncDisposable
             return due;
         }, cancellationToken);
 
-    public Task<DateTimeOffset?> EarliestAsync(int shard, CancellationToken cancellationToken = default) =>
-        _database.ReadAsync(connection =>
+    public override Task<DateTimeOffset?> EarliestAsync(int shard, CancellationToken cancellationToken = default) =>
+        database.ReadAsync(connection =>
         {
             using var command = SqliteHistoryStore.Command(connection, null,
                 "SELECT min(due_at) FROM tasker_due WHERE service_id = $service AND shard = $shard");
@@ -66,10 +45,8 @@ public sealed class SqliteDueStore : IDueStore, IAsyncDisposable
             return command.ExecuteScalar() is long earliest ? DateTimeOffset.FromUnixTimeMilliseconds(earliest) : (DateTimeOffset?)null;
         }, cancellationToken);
 
-    public ValueTask DisposeAsync() => _adds.DisposeAsync();
-
-    private Task<IReadOnlyList<bool>> AddAllAsync(IReadOnlyList<(int Shard, DueEntry Entry)> batch) =>
-        _database.WriteAsync<IReadOnlyList<bool>>((connection, transaction) =>
+    protected override Task AddAllAsync(IReadOnlyList<(int Shard, DueEntry Entry)> batch) =>
+        database.WriteAsync((connection, transaction) =>
         {
             using var command = SqliteHistoryStore.Command(connection, transaction, """
                 INSERT INTO tasker_due (service_id, task_id, shard, due_at) VALUES ($service, $task, $shard, $due)
@@ -82,6 +59,6 @@ public sealed class SqliteDueStore : IDueStore, IAsyncDisposable
                 command.ExecuteNonQuery();
             }
 
-            return [.. batch.Select(_ => true)];
+            return batch.Count;
         });
 }
