@@ -1,6 +1,6 @@
 namespace Tasker;
 
-/// <summary>The queue a task asks for; tiers (later) decide how it is honoured.</summary>
+/// <summary>The queue a task asks for; a tier caps the highest its users may ask (<c>MaxPriority</c>).</summary>
 [GenerateSerializer, Alias("tasker.TaskPriority")]
 public enum TaskPriority
 {

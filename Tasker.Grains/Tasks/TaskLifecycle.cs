@@ -25,7 +25,7 @@ public readonly record struct TaskTransition(bool Legal, TaskPhase? To, string? 
 }
 
 /// <summary>
-/// The lifecycle rules of a task as one pure function of its phase (PRODUCT.md "Lifecycle"), so that they are read and
+/// The lifecycle rules of a task as one pure function of its phase (README "Lifecycle and errors"), so that they are read and
 /// tested in one place, without a cluster; the grain asks here before it changes anything, then does the work the
 /// transition needs (commit, reminder, cache, history).
 /// </summary>
