@@ -7,7 +7,25 @@ namespace Tasker.Api;
 /// <param name="Type">The task type, e.g. <c>sum2</c>.</param>
 /// <param name="Params">The type's parameters (secret ones shown as <c>***</c>).</param>
 /// <param name="Priority"><c>high</c>, <c>normal</c> (default) or <c>low</c>.</param>
-public sealed record ScheduleTaskTemplate(string Type, JsonElement Params, string? Priority = null);
+public sealed record ScheduleTaskTemplate(string Type, JsonElement Params, string? Priority = null)
+{
+    /// <summary>How each task it makes is retried, as a submission's <c>retry</c>; shown when it has one.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public RetryView? Retry { get; init; }
+
+    /// <summary>How long each attempt of its tasks may run, an ISO 8601 duration (<c>PT30S</c>); shown when set.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Timeout { get; init; }
+}
+
+/// <summary>A retry policy as a submission's <c>retry</c> writes it (durations in ISO 8601, e.g. <c>PT2S</c>).</summary>
+public sealed record RetryView(
+    [property: System.Text.Json.Serialization.JsonPropertyName("max_attempts")] int MaxAttempts,
+    string Backoff,
+    [property: System.Text.Json.Serialization.JsonPropertyName("initial_delay")] string InitialDelay,
+    double Multiplier,
+    [property: System.Text.Json.Serialization.JsonPropertyName("max_delay")] string MaxDelay,
+    double Jitter);
 
 /// <summary>The body of <c>PUT /schedules/{id}</c>: the task, and either <c>cron</c> or <c>every</c>.</summary>
 /// <param name="Task">The task made at each due time.</param>

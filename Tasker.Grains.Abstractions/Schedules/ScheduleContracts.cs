@@ -53,7 +53,9 @@ public sealed record ScheduleDefinition(
     [property: Id(8)] TimeSpan Jitter,
     [property: Id(9)] OverlapPolicy Overlap,
     [property: Id(10)] MissedPolicy Missed,
-    [property: Id(11)] int MaxCatchup);
+    [property: Id(11)] int MaxCatchup,
+    [property: Id(12)] RetryPolicy? Retry = null,
+    [property: Id(13)] TimeSpan? Timeout = null);
 
 /// <summary>What became of one due time (or one manual trigger).</summary>
 [GenerateSerializer, Alias("tasker.ScheduleRunOutcome")]

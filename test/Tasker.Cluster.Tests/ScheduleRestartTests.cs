@@ -31,8 +31,9 @@ public sealed class ScheduleRestartTests : IDisposable
     [Fact]
     public async Task Due_times_passed_while_stopped_make_one_task_for_run_once_none_for_skip_and_max_catchup_for_run_all_and_a_restart_adds_none()
     {
-        // Six due times (start + 0, 2, ..., 10 s), all of them while the silo is stopped.
-        var start = DateTimeOffset.UtcNow.AddSeconds(10);
+        // Six due times (start + 0, 2, ..., 10 s), all of them while the silo is stopped; 30 s leaves a loaded machine time
+        // to start the silo, put the schedules and stop it first.
+        var start = DateTimeOffset.UtcNow.AddSeconds(30);
         start = new DateTimeOffset(start.Year, start.Month, start.Day, start.Hour, start.Minute, start.Second, TimeSpan.Zero);
         var end = start.AddSeconds(10);
         var suffix = Guid.NewGuid().ToString("N")[..8];

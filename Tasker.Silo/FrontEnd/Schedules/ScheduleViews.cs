@@ -18,7 +18,14 @@ public static class ScheduleViews
         return new ScheduleView(
             schedule.Id,
             schedule.Client,
-            new ScheduleTaskTemplate(d.Type, Parameters(d.ParametersJson), d.Priority.ToString().ToLowerInvariant()),
+            new ScheduleTaskTemplate(d.Type, Parameters(d.ParametersJson), d.Priority.ToString().ToLowerInvariant())
+            {
+                Retry = d.Retry is { } r
+                    ? new RetryView(r.MaxAttempts, r.Exponential ? "exponential" : "fixed", System.Xml.XmlConvert.ToString(r.InitialDelay), r.Multiplier,
+                        System.Xml.XmlConvert.ToString(r.MaxDelay), r.Jitter)
+                    : null,
+                Timeout = d.Timeout is { } timeout ? System.Xml.XmlConvert.ToString(timeout) : null,
+            },
             d.Cron,
             d.Every is { } every ? ScheduleRequestReader.Duration(every) : null,
             d.TimeZone,
