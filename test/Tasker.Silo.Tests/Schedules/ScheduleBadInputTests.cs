@@ -44,6 +44,36 @@ public sealed class ScheduleBadInputTests(TaskerApiFixture api)
     }
 
     [Theory]
+    [InlineData("'retry':{'max_attempts':0}", "task.retry.max_attempts")]
+    [InlineData("'retry':{'backoff':'sometimes'}", "task.retry.backoff")]
+    [InlineData("'timeout':'PT0S'", "task.timeout")]
+    public async Task A_bad_retry_or_timeout_in_the_task_is_a_400_naming_it(string taskFields, string field)
+    {
+        var body = $$"""{"client":"{{ApiTestExtensions.UniqueClient("bad")}}","task":{"type":"sum2","params":{"first":1,"second":2},{{taskFields.Replace('\'', '"')}}},"every":"PT1H"}""";
+
+        var response = await _http.PutTextAsync("/schedules/bad-retry", body);
+
+        response.AssertProblem(HttpStatusCode.BadRequest, errorKey: field);
+    }
+
+    [Fact]
+    public async Task A_schedules_task_keeps_its_retry_and_timeout()
+    {
+        var client = ApiTestExtensions.UniqueClient("retry-template");
+        var put = await _http.PutTextAsync("/schedules/with-retry",
+            $$"""{"client":"{{client}}","task":{"type":"sum2","params":{"first":1,"second":2},"retry":{"max_attempts":4,"backoff":"fixed","initial_delay":"PT3S"},"timeout":"PT1M"},"every":"PT1H"}""");
+        Assert.Equal(HttpStatusCode.Created, put.Status);
+
+        var (_, schedule) = await _http.GetJsonAsync($"/schedules/with-retry?client={client}");
+
+        var task = schedule.GetProperty("task");
+        Assert.Equal(4, task.GetProperty("retry").GetProperty("max_attempts").GetInt32());
+        Assert.Equal("fixed", task.GetProperty("retry").GetProperty("backoff").GetString());
+        Assert.Equal("PT3S", task.GetProperty("retry").GetProperty("initial_delay").GetString());
+        Assert.Equal("PT1M", task.GetProperty("timeout").GetString());
+    }
+
+    [Theory]
     [InlineData("'cron':'0 2 * * *','start_at':'9999-12-31T23:59:59Z'")]
     [InlineData("'every':'P365D','start_at':'9999-12-31T23:59:59Z'")]
     [InlineData("'every':'P365D','start_at':'0001-01-01T00:00:00Z'")]
