@@ -615,6 +615,38 @@
         el("span", { className: "agent-seen", text: relativeTime(agent.lastSeen), title: agent.lastSeen })))));
   }
 
+  // ---------- schedules ----------
+
+  // Every user's schedules for an admin or the signed-in user's own; without authentication, those of the client the
+  // task list is filtered by (the API needs a client then).
+  async function refreshSchedules() {
+    try {
+      const client = $("filter-client").value.trim();
+      const result = await api("GET", client ? `/schedules?client=${encodeURIComponent(client)}` : "/schedules");
+      renderSchedules(result.ok ? result.data.items : null);
+    } catch {
+      // the list says when Tasker does not answer
+    } finally {
+      setTimeout(refreshSchedules, PROCESS_INTERVAL);
+    }
+  }
+
+  function renderSchedules(items) {
+    const list = $("schedule-list");
+    if (!items || items.length === 0) {
+      list.replaceChildren(el("li", { className: "schedule empty",
+        text: items ? "No schedules." : "Type a client in the task filter to see its schedules." }));
+      return;
+    }
+    list.replaceChildren(...items.map((s) => el("li", { className: "schedule", "data-schedule": s.id },
+      el("div", {},
+        el("div", { className: "mono", text: `${s.id} · ${s.task.type}` }),
+        el("div", { className: "hint", text: `${s.cron ? `cron ${s.cron}` : `every ${s.every}`} · ${s.timezone} · ${s.client}` })),
+      el("div", { className: "when",
+        text: s.paused ? "paused" : (s.nextDue ? `next ${untilTime(s.nextDue)}` : "ended"),
+        title: s.nextDue || "" }))));
+  }
+
   // ---------- processes ----------
 
   async function refreshProcesses() {
@@ -752,6 +784,7 @@
 
     loadTypes().then(refreshProcesses);
     refreshAgents();
+    refreshSchedules();
     refreshList();
   }
 
