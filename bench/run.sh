@@ -404,7 +404,9 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "Tasker vs Hangfire 1.8 over HTTP, driven by wrk; $cores cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo);" \
     "$(date -u '+%Y-%m-%d %H:%M UTC'); load average at the end: $load"
   echo
-  python3 "$root/bench/table.py" "$results/rows.tsv" "$conns" "$duration" "$cores" || status=1
+  if [ -s "$results/rows.tsv" ]; then
+    python3 "$root/bench/table.py" "$results/rows.tsv" "$conns" "$duration" "$cores" || status=1
+  fi
   if [ -s "$results/delayed.tsv" ]; then
     echo
     echo "Delayed tasks: $delayed_n per system, due over 5 s; lateness from the due time to the start (ms)"
