@@ -373,9 +373,11 @@
     }
   }
 
-  // Live status for the newest tasks still going, by server-sent events; the rest are polled.
+  // Live status for the newest tasks still going, by server-sent events; the rest are polled. A scheduled task changes
+  // only at its time, so it does not take one of the few streams a browser may hold.
   function watchRunning() {
-    const going = state.items.filter((item) => !FINAL.has(currentStatus(item))).slice(0, MAX_WATCHED).map((item) => item.id);
+    const going = state.items.filter((item) => !FINAL.has(currentStatus(item)) && currentStatus(item) !== "scheduled")
+      .slice(0, MAX_WATCHED).map((item) => item.id);
     for (const [id, source] of state.watchers) {
       if (!going.includes(id)) {
         source.close();
