@@ -30,7 +30,7 @@ public sealed partial class TaskGrain
         var now = clock.GetUtcNow();
         var next = Math.Max(1, S.Attempt) + 1;
         var at = WholeMilliseconds(now + retry.ToPolicy().DelayBefore(next, Random.Shared.NextDouble()));
-        await dueStore.AddAsync(DueShards.Of(Id), Id, at);
+        await AddDueEntryOrDropAsync(at);
         var error = S.Error ?? "failed";
         S.FailedAttempts.Add(new AttemptState(next - 1, error.Length <= MaxAttemptErrorLength ? error : error[..MaxAttemptErrorLength] + "…",
             S.ErrorCode, S.StartedAt, S.FinishedAt ?? now));
@@ -62,7 +62,7 @@ public sealed partial class TaskGrain
         }
 
         var deadline = WholeMilliseconds(clock.GetUtcNow() + timeout);
-        await dueStore.AddAsync(DueShards.Of(Id), Id, deadline);
+        await AddDueEntryOrDropAsync(deadline);
         S.Deadline = deadline;
         _expectDueAt = deadline;
     }
@@ -89,6 +89,23 @@ public sealed partial class TaskGrain
 
         await AfterPhaseChangeAsync();
         TaskAttemptLog.TimedOut(logger, Id, S.Client, S.Timeout ?? TimeSpan.Zero, retrying);
+    }
+
+    /// <summary>
+    /// Stores a due entry for a state change made in memory but not yet committed (the attempt's end, its start): when the
+    /// store fails, the activation is dropped, so that memory never stays ahead of storage.
+    /// </summary>
+    private async Task AddDueEntryOrDropAsync(DateTimeOffset at)
+    {
+        try
+        {
+            await dueStore.AddAsync(DueShards.Of(Id), Id, at);
+        }
+        catch
+        {
+            Drop();
+            throw;
+        }
     }
 
     private static DateTimeOffset WholeMilliseconds(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
