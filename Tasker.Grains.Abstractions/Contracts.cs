@@ -9,6 +9,9 @@ namespace Tasker;
 /// <param name="RunAt">When the task is due, for a task asked for later; null to start at once.</param>
 /// <param name="Retry">How a failed attempt is tried again; null for one attempt.</param>
 /// <param name="Timeout">How long one attempt may run before it is stopped; null for no limit.</param>
+/// <param name="After">The tasks this one waits for (its parents in a flow); null or empty to start without waiting.</param>
+/// <param name="AfterPolicy">What the parents' ends must be for this task to run.</param>
+/// <param name="Callback">Where to announce the task's end (a signed webhook); null for none.</param>
 [GenerateSerializer, Immutable, Alias("tasker.TaskSubmission")]
 public sealed record TaskSubmission(
     [property: Id(0)] string Type,
@@ -18,7 +21,25 @@ public sealed record TaskSubmission(
     [property: Id(4)] string? ParentId = null,
     [property: Id(5)] DateTimeOffset? RunAt = null,
     [property: Id(6)] RetryPolicy? Retry = null,
-    [property: Id(7)] TimeSpan? Timeout = null);
+    [property: Id(7)] TimeSpan? Timeout = null,
+    [property: Id(8)] IReadOnlyList<string>? After = null,
+    [property: Id(9)] AfterPolicy AfterPolicy = AfterPolicy.AllSucceeded,
+    [property: Id(10)] TaskCallback? Callback = null);
+
+/// <summary>What the parents of a task must have ended as for it to run.</summary>
+[GenerateSerializer, Alias("tasker.AfterPolicy")]
+public enum AfterPolicy
+{
+    /// <summary>Runs when every parent succeeded; a parent that failed, was cancelled, deleted or expired ends it <c>dependency-failed</c>.</summary>
+    AllSucceeded = 0,
+    /// <summary>Runs when every parent has ended, however.</summary>
+    AllEnded = 1,
+}
+
+/// <summary>A completion webhook: the URL Tasker POSTs a signed event to when the task ends as one of <paramref name="Events"/>.</summary>
+/// <param name="Events">Wire names of the final phases announced: <c>succeeded</c>, <c>failed</c>, <c>cancelled</c>.</param>
+[GenerateSerializer, Immutable, Alias("tasker.TaskCallback")]
+public sealed record TaskCallback([property: Id(0)] string Url, [property: Id(1)] IReadOnlyList<string> Events);
 
 /// <summary>
 /// How a failed attempt of a task is tried again: up to <paramref name="MaxAttempts"/> attempts in all, after a pause that
@@ -86,7 +107,10 @@ public sealed record TaskSnapshot(
     [property: Id(17)] int MaxAttempts = 1,
     [property: Id(18)] DateTimeOffset? NextAttemptAt = null,
     [property: Id(19)] IReadOnlyList<AttemptError>? FailedAttempts = null,
-    [property: Id(20)] string? ErrorCode = null);
+    [property: Id(20)] string? ErrorCode = null,
+    [property: Id(21)] IReadOnlyList<string>? After = null,
+    [property: Id(22)] AfterPolicy AfterPolicy = AfterPolicy.AllSucceeded,
+    [property: Id(23)] TaskCallback? Callback = null);
 
 /// <summary>The outcome of a lifecycle command (pause, resume, cancel, delete).</summary>
 [GenerateSerializer, Alias("tasker.TaskCommandStatus")]

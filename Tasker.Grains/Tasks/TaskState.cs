@@ -47,6 +47,8 @@ public sealed class TaskState
     [Id(37)] public DateTimeOffset? Deadline { get; set; }
     /// <summary>A stable code for why the task ended without success (<c>timeout</c>), beside <see cref="Error"/>.</summary>
     [Id(38)] public string? ErrorCode { get; set; }
+    /// <summary>Where the task's end is announced (a signed webhook); null for nowhere.</summary>
+    [Id(41)] public CallbackState? Callback { get; set; }
 
     /// <summary>A task just accepted from a submission: queued, nothing written yet.</summary>
     public static TaskState Accept(TaskSubmission submission, DateTimeOffset now) => new()
@@ -63,6 +65,7 @@ public sealed class TaskState
         Retry = RetryState.From(submission.Retry),
         Attempt = 1,
         Timeout = submission.Timeout,
+        Callback = CallbackState.From(submission.Callback),
     };
 
     public void Finish(TaskPhase phase, string? error = null, string? code = null)
@@ -80,7 +83,8 @@ public sealed class TaskState
         id, Type, Client, Phase, Priority, ParametersJson, Progress?.ToProgress(), ResultJson, Error, Cached,
         CreatedAt, StartedAt, FinishedAt, Version, ParentId, RunAt,
         Math.Max(1, Attempt), Retry?.MaxAttempts ?? 1, Phase == TaskPhase.Scheduled ? NextAttemptAt : null,
-        FailedAttempts.Count > 0 ? [.. FailedAttempts.Select(a => a.ToWire())] : null, ErrorCode);
+        FailedAttempts.Count > 0 ? [.. FailedAttempts.Select(a => a.ToWire())] : null, ErrorCode,
+        Callback: Callback?.ToWire());
 
     public ClientTaskEntry ToHistoryEntry(string id) => new(id, Type, Phase, Cached, CreatedAt, FinishedAt, Progress?.ToProgress(), Priority);
 }
@@ -120,6 +124,18 @@ public sealed record RetryState(
         : new(policy.MaxAttempts, policy.Exponential, policy.InitialDelay, policy.Multiplier, policy.MaxDelay, policy.Jitter);
 
     public RetryPolicy ToPolicy() => new(MaxAttempts, Exponential, InitialDelay, Multiplier, MaxDelay, Jitter);
+}
+
+/// <summary>A task's completion webhook as stored: the grain's own type, not the wire contract <see cref="TaskCallback"/>.</summary>
+[GenerateSerializer, Alias("tasker.CallbackState")]
+public sealed record CallbackState([property: Id(0)] string Url, [property: Id(1)] string[] Events)
+{
+    public static CallbackState? From(TaskCallback? callback) => callback is null ? null : new(callback.Url, [.. callback.Events]);
+
+    public TaskCallback ToWire() => new(Url, Events);
+
+    /// <summary>Whether an end in <paramref name="phase"/> is announced.</summary>
+    public bool Announces(TaskPhase phase) => phase.IsFinal() && Events.Contains(phase.ToWire());
 }
 
 /// <summary>One failed attempt, as stored.</summary>

@@ -184,8 +184,10 @@ public sealed class TaskSubmitter(
         submission = submission with { ParametersJson = secrets.Seal(submission.ParametersJson, secretNames) };
 
         var id = TaskIds.New();
-        // A task that waits for its time, may be tried again or may time out is its grain's to keep.
-        if (idempotencyKey is null && submission is { RunAt: null, Retry: null, Timeout: null } && await instantTasks.TrySubmitAsync(id, submission) is { } done)
+        // A task that waits for its time or its parents, may be tried again, may time out or announces its end is its
+        // grain's to keep.
+        if (idempotencyKey is null && submission is { RunAt: null, Retry: null, Timeout: null, After: null, Callback: null }
+            && await instantTasks.TrySubmitAsync(id, submission) is { } done)
         {
             return (done, null); // A short type, run here and written once; its grain is not even activated.
         }
