@@ -2,7 +2,7 @@ namespace Tasker.Client;
 
 /// <summary>
 /// Where a task is in its lifecycle, as the HTTP API names it (<see cref="Api.TaskView.Status"/>):
-/// queued → running → succeeded | failed | cancelled, running ⇄ paused; scheduled (asked for later) → queued. The client's own copy of the wire's
+/// queued → running → succeeded | failed | cancelled, running ⇄ paused; scheduled (asked for later) → queued; waiting (for its parents) → queued | cancelled. The client's own copy of the wire's
 /// vocabulary, so that it needs none of the grains' assemblies (docs/adr/021).
 /// </summary>
 public enum TaskPhase
@@ -14,6 +14,7 @@ public enum TaskPhase
     Failed,
     Cancelled,
     Scheduled,
+    Waiting,
 }
 
 /// <summary>The queue a task asks for, as the HTTP API names it (<c>high</c>, <c>normal</c>, <c>low</c>).</summary>

@@ -82,4 +82,49 @@ public interface ITaskGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Wake")]
     Task WakeAsync();
+
+    /// <summary>
+    /// Called by a new task that runs after this one (<paramref name="childId"/>, of <paramref name="client"/>): this task
+    /// keeps the child, to tell it of its end, or answers with its end when it has ended. Idempotent.
+    /// </summary>
+    [Alias("AddChild")]
+    Task<ParentAnswer> AddChildAsync(string childId, string client);
+
+    /// <summary>
+    /// Called by a task this one runs after (<paramref name="parentId"/>) when it has ended, or is gone before it ended.
+    /// At least once: a repeated call changes nothing. Returns once the child has stored what it learnt.
+    /// </summary>
+    [Alias("ParentEnded")]
+    Task ParentEndedAsync(string parentId, ParentEnd end);
+
+    /// <summary>Tells this ended task's children and its webhook of its end, if not done yet (a call to itself after the end is stored).</summary>
+    [Alias("SendEndNotices"), OneWay]
+    Task SendEndNoticesAsync();
 }
+
+/// <summary>How a parent ended, as its children learn it: its final phase, or null when it was deleted or expired before.</summary>
+[GenerateSerializer, Immutable, Alias("tasker.ParentEnd")]
+public sealed record ParentEnd([property: Id(0)] TaskPhase? Phase, [property: Id(1)] string? ResultJson = null)
+{
+    public static readonly ParentEnd Gone = new(Phase: null);
+}
+
+/// <summary>A parent's answer to a new child.</summary>
+[GenerateSerializer, Alias("tasker.ParentAnswerKind")]
+public enum ParentAnswerKind
+{
+    /// <summary>The parent has not ended; it keeps the child and will tell it.</summary>
+    Waiting = 0,
+    /// <summary>The parent has ended: <see cref="ParentAnswer.End"/> says how.</summary>
+    Ended = 1,
+    /// <summary>No such task (never was, deleted, or expired).</summary>
+    Gone = 2,
+    /// <summary>The parent is another client's: a child cannot wait for it.</summary>
+    NotYours = 3,
+    /// <summary>The parent keeps as many children as it may.</summary>
+    TooManyChildren = 4,
+}
+
+/// <summary>What a parent answers a new child (<see cref="ITaskGrain.AddChildAsync"/>).</summary>
+[GenerateSerializer, Immutable, Alias("tasker.ParentAnswer")]
+public sealed record ParentAnswer([property: Id(0)] ParentAnswerKind Kind, [property: Id(1)] ParentEnd? End = null);

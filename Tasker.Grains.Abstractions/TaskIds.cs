@@ -8,6 +8,10 @@ public static partial class TaskIds
     /// <summary>A new id, later in sort order than those made before it (to the millisecond).</summary>
     public static string New() => Guid.CreateVersion7().ToString("N");
 
+    /// <summary>When the task of a well-formed id was made: the millisecond its time-ordered UUID carries.</summary>
+    public static DateTimeOffset CreatedAt(string id) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(id.AsSpan(0, 12), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture));
+
     /// <summary>True for the shape of a task id; anything else cannot name a task.</summary>
     public static bool IsWellFormed(string? id) => id is not null && Shape().IsMatch(id);
 

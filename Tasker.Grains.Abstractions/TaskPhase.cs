@@ -15,6 +15,8 @@ public enum TaskPhase
     Cancelled = 5,
     /// <summary>Waits for its due time (a delayed task) and holds nothing but its stored row meanwhile.</summary>
     Scheduled = 6,
+    /// <summary>Waits for the tasks it runs after (its parents in a flow) and holds nothing but its stored row meanwhile.</summary>
+    Waiting = 7,
 }
 
 /// <summary>Lifecycle facts shared by every layer.</summary>
@@ -34,6 +36,7 @@ public static class TaskPhases
         TaskPhase.Failed => "failed",
         TaskPhase.Cancelled => "cancelled",
         TaskPhase.Scheduled => "scheduled",
+        TaskPhase.Waiting => "waiting",
         _ => throw new ArgumentOutOfRangeException(nameof(phase), phase, null),
     };
 

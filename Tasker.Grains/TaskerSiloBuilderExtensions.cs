@@ -31,6 +31,7 @@ public static class TaskerSiloBuilderExtensions
         silo.Services.AddSingleton<ITaskHandler, SurpriseHandler>();
         silo.Services.AddSingleton<ITaskHandler, InputHandler>();
         silo.Services.AddSingleton<ITaskHandler, SequenceHandler>();
+        silo.Services.AddSingleton<ITaskHandler, SumResultsHandler>();
         silo.Services.AddSingleton<ITaskHandler, CountHandler>();
         silo.Services.AddSingleton<ITaskHandler, CsvExportHandler>();
         silo.Services.AddSingleton<ITaskHandler, CsvImportHandler>();

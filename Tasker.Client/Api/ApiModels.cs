@@ -19,7 +19,18 @@ public sealed record SubmitTaskRequest(
     DateTimeOffset? RunAt = null,
     [property: System.Text.Json.Serialization.JsonPropertyName("delay"),
                System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    string? Delay = null);
+    string? Delay = null)
+{
+    /// <summary>The tasks this one runs after (ids; in a batch also <c>#n</c>, an earlier item of the same batch).</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("after"),
+     System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? After { get; init; }
+
+    /// <summary><c>all_succeeded</c> (default) or <c>all_ended</c>: what the parents' ends must be for this task to run.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("after_policy"),
+     System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? AfterPolicy { get; init; }
+}
 
 /// <summary>One task request of <c>POST /tasks/batch</c>: as the body of <c>POST /tasks</c>, with its own Idempotency-Key.</summary>
 /// <param name="Type">The task type, e.g. <c>sum2</c>.</param>
@@ -38,7 +49,18 @@ public sealed record BatchItemRequest(
     DateTimeOffset? RunAt = null,
     [property: System.Text.Json.Serialization.JsonPropertyName("delay"),
                System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    string? Delay = null);
+    string? Delay = null)
+{
+    /// <summary>The tasks this one runs after (ids; in a batch also <c>#n</c>, an earlier item of the same batch).</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("after"),
+     System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? After { get; init; }
+
+    /// <summary><c>all_succeeded</c> (default) or <c>all_ended</c>: what the parents' ends must be for this task to run.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("after_policy"),
+     System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? AfterPolicy { get; init; }
+}
 
 /// <summary>The answer of <c>POST /tasks/batch</c>: one result per item, in the order sent.</summary>
 /// <param name="Accepted">Items that became (or met, by their Idempotency-Key) a task.</param>
@@ -111,6 +133,14 @@ public sealed record TaskView(
     /// <summary>The attempts that failed before this one, oldest first, each with its error.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<AttemptView>? FailedAttempts { get; init; }
+
+    /// <summary>The tasks this one runs after, in the order given; it is <c>waiting</c> until they have ended.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? After { get; init; }
+
+    /// <summary>With <see cref="After"/>: <c>all_succeeded</c> or <c>all_ended</c>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? AfterPolicy { get; init; }
 }
 
 /// <summary>One failed attempt of a task: its number, its error (and code), and when it ran.</summary>

@@ -63,6 +63,19 @@ public interface IInstantTaskHandler : ITaskHandler
 }
 
 /// <summary>
+/// A type whose tasks read the results of the tasks they run after (a flow's fan-in, docs/adr/035): a task of it needs
+/// <c>after</c>, and runs in its grain once its parents have ended, as short as an <see cref="IInstantTaskHandler"/>'s.
+/// </summary>
+public interface IFanInTaskHandler : ITaskHandler
+{
+    /// <summary>
+    /// Computes the result as JSON from validated canonical parameters and the results of the parents that succeeded, in
+    /// the order the task named them (a parent that did not succeed, under <c>all_ended</c>, is left out).
+    /// </summary>
+    string Execute(string parametersJson, IReadOnlyList<string> parentResults);
+}
+
+/// <summary>
 /// A type whose tasks run on executor agents (<c>tasker agent</c>), never inside a silo: what an agent runs is remote code
 /// execution by design, so these types are off unless <c>Tasker:Shell:Enabled</c> is true, and only callers the shell
 /// policy allows may submit them (docs/adr/013, 028). The front end's seam and the task grain both ask this, not the name.

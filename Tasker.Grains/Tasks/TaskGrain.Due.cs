@@ -31,6 +31,10 @@ public sealed partial class TaskGrain
         {
             await TimeOutAsync();
         }
+        else if (S is { Exists: true, EndNotices: EndNotices.Pending } && S.EndNoticesDueAt == dueAt)
+        {
+            await SendEndNoticesAgainAsync(); // Throws when a notice fails again: the entry stays, and the shard calls again.
+        }
         else
         {
             DeactivateIfScheduledOrGone(); // Started early, ended, deleted, or due at another time: nothing waits for this one.
@@ -132,7 +136,7 @@ public sealed partial class TaskGrain
 
     private void DeactivateIfScheduledOrGone()
     {
-        if (!S.Exists || S.Phase == TaskPhase.Scheduled)
+        if (!S.Exists || S.Phase is TaskPhase.Scheduled or TaskPhase.Waiting)
         {
             DeactivateOnIdle();
         }

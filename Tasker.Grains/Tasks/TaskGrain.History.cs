@@ -30,11 +30,6 @@ public sealed partial class TaskGrain
         }
 
         TaskEvents.Ended(logger, Id, S);
-        if (S.Callback is { } callback && callback.Announces(S.Phase))
-        {
-            // Placeholder until the end notices are durable (held by a reminder until sent): best effort for now.
-            await GrainFactory.GetGrain<IWebhookGrain>(Id).TaskEndedAsync(new TaskEndNotice(_published!, callback.ToWire()));
-        }
     }
 
     /// <summary>Refreshes the running task's history line with its progress, at most once a second; best effort.</summary>

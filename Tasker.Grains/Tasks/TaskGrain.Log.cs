@@ -86,3 +86,12 @@ internal static partial class TaskSlotsLog
     [LoggerMessage(1050, LogLevel.Warning, "Task {TaskId} of {Client}: could not give its running slot back; the slots grain drops it when it next checks")]
     public static partial void ReleaseFailed(ILogger logger, string taskId, string client, Exception exception);
 }
+
+internal static partial class TaskFlowLog
+{
+    [LoggerMessage(1080, LogLevel.Information, "Task {TaskId} of {Client}: its parents have decided (last {ParentId}): {Status}")]
+    public static partial void ParentsDecided(ILogger logger, string taskId, string client, string parentId, string status);
+
+    [LoggerMessage(1081, LogLevel.Warning, "Task {TaskId} of {Client}: its end did not reach every task after it or its webhook; its due entry at {DueAt} sends it again")]
+    public static partial void NoticesFailed(ILogger logger, string taskId, string client, DateTimeOffset? dueAt, Exception exception);
+}

@@ -114,9 +114,9 @@ public sealed partial class TaskGrain(
         // Not swallowed here: a submission is acknowledged only once it is in its client's history too.
         await RecordHistoryAsync();
         TaskEvents.Accepted(logger, Id, S);
-        if (S.Phase == TaskPhase.Scheduled)
+        if (S.Phase is TaskPhase.Scheduled or TaskPhase.Waiting)
         {
-            DeactivateOnIdle(); // A scheduled task costs its stored row, not an activation.
+            DeactivateOnIdle(); // A scheduled or waiting task costs its stored row, not an activation.
         }
 
         return _published!;
@@ -125,6 +125,12 @@ public sealed partial class TaskGrain(
     /// <summary>Runs, queues or schedules a just accepted task as its type and its time ask, and stores it.</summary>
     private async Task AcceptAsync(ITaskHandler handler, TaskSubmission submission)
     {
+        if (S.After is not null)
+        {
+            await AcceptAfterParentsAsync(handler); // Its time, if any, counts once its parents have ended.
+            return;
+        }
+
         if (submission.RunAt is { } runAt && runAt > clock.GetUtcNow())
         {
             await ScheduleAsync(runAt);
@@ -147,6 +153,10 @@ public sealed partial class TaskGrain(
                 break;
             case IChunkedTaskHandler when handler.Cacheable && S.ParentId is null:
                 await Cache.JoinAsync();
+                break;
+            case IFanInTaskHandler fanIn:
+                RunFanIn(fanIn);
+                await RetryIfAllowedAsync();
                 break;
             case IAgentTaskHandler:
                 await EnqueueShellAsync(); // Queued until an agent picks it; never run in a silo.
@@ -294,10 +304,12 @@ public sealed partial class TaskGrain(
             return Illegal("delete", refused.Refusal!);
         }
 
+        await TellChildrenBeforeGoingAsync();
         var client = S.Client;
         var isChild = S.ParentId is not null;
         var last = _published;
         var wasDue = DueTime;
+        var noticesDue = S.EndNoticesDueAt;
         await state.ClearStateAsync();
         state.State = new TaskState();
         _published = null;
@@ -308,6 +320,7 @@ public sealed partial class TaskGrain(
         }
 
         await ForgetDueAsync(wasDue);
+        await ForgetDueAsync(noticesDue);
         TaskGrainLog.Command(logger, Id, client, "deleted");
         DeactivateOnIdle();
         return new TaskCommandResult(TaskCommandStatus.Done, last);
@@ -324,6 +337,11 @@ public sealed partial class TaskGrain(
         if (TaskLifecycle.ExpiringEnd(S, RunsOnAgent, endedBefore) is not { } finishedAt)
         {
             return false; // A task that has not ended never expires.
+        }
+
+        if (await KeptByChildrenAsync())
+        {
+            return false; // A task that runs after it has not ended: it may still need to learn of this one.
         }
 
         // What lives outside the state goes first, and nothing here changes the state: if any of it fails, the task
@@ -416,6 +434,7 @@ public sealed partial class TaskGrain(
     /// </summary>
     private async Task CommitAsync()
     {
+        await ArmEndNoticesAsync();
         S.Version++;
         try
         {
@@ -430,6 +449,7 @@ public sealed partial class TaskGrain(
         _published = ToSnapshot();
         Signal();
         TellShardOfDueEntry();
+        SendEndNoticesSoon();
         if (S.Phase == TaskPhase.Running)
         {
             Chunks.Start();

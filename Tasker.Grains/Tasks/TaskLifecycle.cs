@@ -40,7 +40,7 @@ public static class TaskLifecycle
         TaskEvent.Resume => TaskTransition.Into(TaskPhase.Running),
         TaskEvent.Cancel when phase.IsFinal() => TaskTransition.Refused("the task has already ended"),
         TaskEvent.Cancel => TaskTransition.Into(TaskPhase.Cancelled),
-        TaskEvent.Delete when phase == TaskPhase.Scheduled => TaskTransition.Into(null), // Nothing runs yet: nothing to stop first.
+        TaskEvent.Delete when phase is TaskPhase.Scheduled or TaskPhase.Waiting => TaskTransition.Into(null), // Nothing runs yet: nothing to stop first.
         TaskEvent.Delete when !phase.IsFinal() => TaskTransition.Refused("cancel the task before deleting it"),
         TaskEvent.Delete => TaskTransition.Into(null),
         TaskEvent.Expire when !phase.IsFinal() => TaskTransition.Refused("a task that has not ended never expires"),

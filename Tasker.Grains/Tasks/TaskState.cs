@@ -47,8 +47,22 @@ public sealed class TaskState
     [Id(37)] public DateTimeOffset? Deadline { get; set; }
     /// <summary>A stable code for why the task ended without success (<c>timeout</c>), beside <see cref="Error"/>.</summary>
     [Id(38)] public string? ErrorCode { get; set; }
+    /// <summary>The tasks this one runs after (its parents in a flow), in the order given; null for none.</summary>
+    [Id(39)] public string[]? After { get; set; }
+    [Id(40)] public AfterPolicy AfterPolicy { get; set; }
     /// <summary>Where the task's end is announced (a signed webhook); null for nowhere.</summary>
     [Id(41)] public CallbackState? Callback { get; set; }
+    /// <summary>How each parent that has ended ended (at most one per parent of <see cref="After"/>, so bounded).</summary>
+    [Id(42)] public Dictionary<string, ParentEnd> ParentEnds { get; set; } = [];
+    /// <summary>The tasks that run after this one: told of its end, and they keep it from expiring until they end (at most <see cref="MaxChildren"/>).</summary>
+    [Id(43)] public List<string> Children { get; set; } = [];
+    /// <summary>Whether the task's end has been told to its children and its webhook (docs/adr/035).</summary>
+    [Id(44)] public EndNotices EndNotices { get; set; }
+    /// <summary>While the end's notices are pending: when their due entry sends them again if they were not sent by then.</summary>
+    [Id(45)] public DateTimeOffset? EndNoticesDueAt { get; set; }
+
+    /// <summary>The most tasks that may run after one task.</summary>
+    public const int MaxChildren = 10_000;
 
     /// <summary>A task just accepted from a submission: queued, nothing written yet.</summary>
     public static TaskState Accept(TaskSubmission submission, DateTimeOffset now) => new()
@@ -66,6 +80,8 @@ public sealed class TaskState
         Attempt = 1,
         Timeout = submission.Timeout,
         Callback = CallbackState.From(submission.Callback),
+        After = submission.After is { Count: > 0 } after ? [.. after] : null,
+        AfterPolicy = submission.AfterPolicy,
     };
 
     public void Finish(TaskPhase phase, string? error = null, string? code = null)
@@ -84,7 +100,7 @@ public sealed class TaskState
         CreatedAt, StartedAt, FinishedAt, Version, ParentId, RunAt,
         Math.Max(1, Attempt), Retry?.MaxAttempts ?? 1, Phase == TaskPhase.Scheduled ? NextAttemptAt : null,
         FailedAttempts.Count > 0 ? [.. FailedAttempts.Select(a => a.ToWire())] : null, ErrorCode,
-        Callback: Callback?.ToWire());
+        After: After, AfterPolicy: AfterPolicy, Callback: Callback?.ToWire());
 
     public ClientTaskEntry ToHistoryEntry(string id) => new(id, Type, Phase, Cached, CreatedAt, FinishedAt, Progress?.ToProgress(), Priority);
 }
@@ -148,6 +164,18 @@ public sealed record AttemptState(
     [property: Id(4)] DateTimeOffset EndedAt)
 {
     public AttemptError ToWire() => new(Attempt, Error, Code, StartedAt, EndedAt);
+}
+
+/// <summary>Whether a task's end has reached those it must reach: the tasks that run after it, and its webhook.</summary>
+[GenerateSerializer, Alias("tasker.EndNotices")]
+public enum EndNotices
+{
+    /// <summary>The task has not ended (or ended before notices existed).</summary>
+    None = 0,
+    /// <summary>Ended, and the notices are not all sent: a due entry sends them again until they are.</summary>
+    Pending = 1,
+    /// <summary>Sent, or there was nothing to send.</summary>
+    Sent = 2,
 }
 
 /// <summary>A long task's claim on its user's running slots.</summary>

@@ -62,8 +62,8 @@ public sealed class SqliteHistoryStore(SqliteDatabase database, IOptions<Cluster
                 ("$finished", entry.FinishedAt?.ToUnixTimeMilliseconds()), ("$done", entry.Progress?.Done),
                 ("$total", entry.Progress?.Total), ("$priority", (int)entry.Priority));
             line.ExecuteNonQuery();
-            // A scheduled task is not woken at start-up: its due shard starts it at its time (docs/adr/034).
-            var wake = entry.Phase.IsFinal() || entry.Phase == TaskPhase.Scheduled ? finished : unfinished;
+            // A scheduled task is not woken at start-up: its due shard starts it at its time (docs/adr/034); a waiting one, its parents.
+            var wake = entry.Phase.IsFinal() || entry.Phase is TaskPhase.Scheduled or TaskPhase.Waiting ? finished : unfinished;
             Bind(wake, ("$service", Service), ("$task", entry.TaskId), ("$client", client));
             wake.ExecuteNonQuery();
             if (entry.Phase.IsFinal() && entry.FinishedAt is { } finishedAt)

@@ -21,7 +21,7 @@ public static class BatchEndpoints
     {
         group.MapPost("/batch", SubmitBatchAsync)
             .WithSummary("Submit up to 1,000 tasks at once")
-            .WithDescription("A JSON array of task requests (type, params, client, priority, idempotency_key). 200 with one result per item in order: its status as POST /tasks would answer it alone, and the task or the problem. 400 only when the body itself is not such an array.")
+            .WithDescription("A JSON array of task requests (type, params, client, priority, idempotency_key, run_at, delay, retry, timeout, after, after_policy); an item's after may name earlier items of the batch as \"#0\", \"#1\", ..., so a flow of up to 1,000 tasks is one request. 200 with one result per item in order: its status as POST /tasks would answer it alone, and the task or the problem. 400 only when the body itself is not such an array.")
             .Accepts<IReadOnlyList<BatchItemRequest>>("application/json")
             .Produces<BatchResult>()
             .ProducesValidationProblem()
@@ -56,7 +56,7 @@ public static class BatchEndpoints
 
             foreach (var element in document.RootElement.EnumerateArray())
             {
-                var (submission, key, refused) = reader.CheckBatchItem(request, element);
+                var (submission, key, refused) = reader.CheckBatchItem(request, element, items.Count);
                 items.Add(new TaskSubmitter.Item(submission, key, refused));
             }
         }

@@ -10,8 +10,8 @@ namespace Tasker.Silo.FrontEnd;
 /// </summary>
 public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<FrontEndOptions> options, IEnumerable<ITaskRequestShape> oldShapes)
 {
-    private static readonly string[] _fields = ["type", "params", "client", "priority", .. TaskTiming.Fields];
-    private static readonly string[] _batchFields = ["type", "params", "client", "priority", "idempotency_key", .. TaskTiming.Fields];
+    private static readonly string[] _fields = ["type", "params", "client", "priority", .. TaskTiming.Fields, .. TaskFlow.Fields];
+    private static readonly string[] _batchFields = ["type", "params", "client", "priority", "idempotency_key", .. TaskTiming.Fields, .. TaskFlow.Fields];
 
     /// <summary>The parsed submission, or the problem response to send instead.</summary>
     public async Task<(TaskSubmission? Submission, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -53,17 +53,19 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
 
         var runAt = TaskTiming.Read(request.HttpContext, root, errors);
         var (retry, timeout) = TaskTiming.ReadAttempts(request.HttpContext, root, type, errors);
+        var (after, afterPolicy) = TaskFlow.Read(root, type, Handler(type), batchItem: null, errors);
         var submission = Check(request, type, root.TryGetProperty("params", out var p) ? p : null, client, priority, errors);
         return submission is null
             ? (null, Problems.Invalid(errors, "The task request is invalid"))
-            : (submission with { RunAt = runAt, Retry = retry, Timeout = timeout }, null);
+            : (submission with { RunAt = runAt, Retry = retry, Timeout = timeout, After = after, AfterPolicy = afterPolicy }, null);
     }
 
     /// <summary>
-    /// Checks one item of a batch (<c>POST /tasks/batch</c>): a canonical task request, with its own
-    /// <c>idempotency_key</c> in place of the header. The submission and key, or the 400 problem for this item.
+    /// Checks item <paramref name="index"/> of a batch (<c>POST /tasks/batch</c>): a canonical task request, with its own
+    /// <c>idempotency_key</c> in place of the header, whose <c>after</c> may name earlier items (<c>#n</c>). The submission
+    /// and key, or the 400 problem for this item.
     /// </summary>
-    public (TaskSubmission? Submission, string? IdempotencyKey, IResult? Problem) CheckBatchItem(HttpRequest request, JsonElement item)
+    public (TaskSubmission? Submission, string? IdempotencyKey, IResult? Problem) CheckBatchItem(HttpRequest request, JsonElement item, int index)
     {
         var errors = new Dictionary<string, string[]>();
         if (item.ValueKind != JsonValueKind.Object)
@@ -85,10 +87,11 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
 
         var runAt = TaskTiming.Read(request.HttpContext, item, errors);
         var (retry, timeout) = TaskTiming.ReadAttempts(request.HttpContext, item, type, errors);
+        var (after, afterPolicy) = TaskFlow.Read(item, type, Handler(type), index, errors);
         var submission = Check(request, type, item.TryGetProperty("params", out var p) ? p : null, client, priority, errors);
         return submission is null
             ? (null, null, Problems.Invalid(errors, "The task request is invalid"))
-            : (submission with { RunAt = runAt, Retry = retry, Timeout = timeout }, key, null);
+            : (submission with { RunAt = runAt, Retry = retry, Timeout = timeout, After = after, AfterPolicy = afterPolicy }, key, null);
     }
 
     /// <summary>
@@ -134,6 +137,8 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
             ? null
             : new TaskSubmission(type, parametersJson, client, priority);
     }
+
+    private ITaskHandler? Handler(string? type) => type is not null && handlers.TryGet(type, out var handler) ? handler : null;
 
     /// <summary>Parses high, normal or low (any case).</summary>
     public static bool TryParsePriority(string text, out TaskPriority priority)

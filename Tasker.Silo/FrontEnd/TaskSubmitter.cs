@@ -21,7 +21,9 @@ public sealed class TaskSubmitter(
     SecretParameters secrets,
     TaskHandlerRegistry handlers,
     IShellSubmissionPolicy shellPolicy,
-    TierRateLimiter tiers)
+    TierRateLimiter tiers,
+    Microsoft.Extensions.Options.IOptions<Tasker.Retention.RetentionOptions> retention,
+    TimeProvider clock)
 {
     private const int MaxIdempotencyKeyLength = 200;
 
@@ -84,10 +86,17 @@ public sealed class TaskSubmitter(
             results[i] = (null, problem);
         }
 
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, items.Count).Where(i => results[i].Problem is null),
-            new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
-            async (i, _) => results[i] = await StoreOneOfManyAsync(items[i]));
+        // An item that names earlier items of the request (#n) is stored after them, level by level: a chain of ten is ten rounds.
+        var levels = Levels(items);
+        foreach (var level in levels.Where(l => l >= 0).Distinct().Order())
+        {
+            await Parallel.ForEachAsync(
+                Enumerable.Range(0, items.Count).Where(i => levels[i] == level && results[i].Problem is null),
+                new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
+                async (i, _) => results[i] = ResolveReferences(items[i], results) is { } resolved
+                    ? await StoreOneOfManyAsync(resolved)
+                    : (null, NotCreated(items[i], results)));
+        }
         if (allOrNothing && results.FirstOrDefault(r => r.Problem is not null).Problem is { } failed)
         {
             // Only an outage fails an item here (every refusal was answered above): the request may be retried.
@@ -96,6 +105,56 @@ public sealed class TaskSubmitter(
         }
 
         return (results, null);
+    }
+
+    /// <summary>Each item's round: 0 for one that names no earlier item, else one more than the latest round it names.</summary>
+    private static int[] Levels(IReadOnlyList<Item> items)
+    {
+        var levels = new int[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            levels[i] = (items[i].Submission?.After ?? [])
+                .Select(id => TaskFlow.IsBatchReference(id, out var earlier) ? levels[earlier] + 1 : 0)
+                .DefaultIfEmpty(0)
+                .Max();
+        }
+
+        return levels;
+    }
+
+    /// <summary>The item with its references to earlier items (#n) replaced by their tasks' ids; null when one of them was refused.</summary>
+    private static Item? ResolveReferences(Item item, (TaskSnapshot? Task, IResult? Problem)[] results)
+    {
+        if (item.Submission is not { After: { } after } submission || !after.Any(id => TaskFlow.IsBatchReference(id, out _)))
+        {
+            return item;
+        }
+
+        var resolved = new List<string>(after.Count);
+        foreach (var id in after)
+        {
+            if (!TaskFlow.IsBatchReference(id, out var earlier))
+            {
+                resolved.Add(id);
+            }
+            else if (results[earlier].Task is { } task)
+            {
+                resolved.Add(task.Id);
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        return item with { Submission = submission with { After = resolved.Distinct().ToList() } };
+    }
+
+    private static IResult NotCreated(Item item, (TaskSnapshot? Task, IResult? Problem)[] results)
+    {
+        var refused = item.Submission!.After!.First(id => TaskFlow.IsBatchReference(id, out var earlier) && results[earlier].Task is null);
+        return Problems.Problem(StatusCodes.Status422UnprocessableEntity, "Parent not created", "parent-not-created",
+            $"after names item {refused} of this batch, which was refused: this item would wait for a task that does not exist.");
     }
 
     /// <summary>One item of several: what cannot be stored now is this item's problem, and the others stand.</summary>
@@ -108,6 +167,10 @@ public sealed class TaskSubmitter(
         catch (Tasker.Shell.ShellQueueFullException full)
         {
             return (null, Problems.Problem(StatusCodes.Status429TooManyRequests, "Shell queue full", "shell-queue-full", full.Message));
+        }
+        catch (DependencyRefusedException refused)
+        {
+            return (null, Problems.Problem(StatusCodes.Status422UnprocessableEntity, "Parent refused", "parent-refused", refused.Message));
         }
         catch (Exception exception) when (Tasker.Storage.Outages.IsOutage(exception))
         {
@@ -141,6 +204,11 @@ public sealed class TaskSubmitter(
                 $"The process '{suspended.Type}' is suspended{Since(suspended)}{(suspended.Reason is { } reason ? $": {reason}" : "")}. New {suspended.Type} tasks are refused until it is active again.");
         }
 
+        if (await RefuseParentsAsync(submission) is { } parentProblem)
+        {
+            return parentProblem;
+        }
+
         if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > MaxIdempotencyKeyLength || idempotencyKey.Any(char.IsControl)))
         {
             return Problems.BadRequest("invalid-idempotency-key", "Invalid Idempotency-Key",
@@ -149,6 +217,49 @@ public sealed class TaskSubmitter(
 
         return null;
     }
+
+    /// <summary>
+    /// The problem with the tasks a submission runs after (those named by id; an earlier item of the same batch is the
+    /// request's own): 404 for one that does not exist or is another client's, as everywhere; 422 for one that has expired.
+    /// </summary>
+    private async Task<IResult?> RefuseParentsAsync(TaskSubmission submission)
+    {
+        if (submission.After is not { } after)
+        {
+            return null;
+        }
+
+        var named = after.Where(id => !TaskFlow.IsBatchReference(id, out _)).ToArray();
+        var found = new TaskSnapshot?[named.Length];
+        foreach (var chunk in Enumerable.Range(0, named.Length).Chunk(Parallelism))
+        {
+            await Task.WhenAll(chunk.Select(async i => found[i] = await grains.GetGrain<ITaskGrain>(named[i]).GetAsync()));
+        }
+
+        for (var i = 0; i < named.Length; i++)
+        {
+            if (found[i] is { } parent && parent.Client == submission.Client)
+            {
+                continue;
+            }
+
+            if (found[i] is null && TaskIds.CreatedAt(named[i]) < clock.GetUtcNow() - ShortestRetention())
+            {
+                return Problems.Problem(StatusCodes.Status422UnprocessableEntity, "Parent expired", "parent-expired",
+                    $"after names task {named[i]}, which was made at {TaskIds.CreatedAt(named[i]):u}, longer ago than tasks are kept: it has expired, so this task could never learn how it ended.",
+                    new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["after"] = [$"task {named[i]} has expired"] } });
+            }
+
+            return Problems.Problem(StatusCodes.Status404NotFound, "Parent not found", "parent-not-found",
+                $"after names task {named[i]}, and there is no such task of client '{submission.Client}'.",
+                new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["after"] = [$"no task {named[i]}"] } });
+        }
+
+        return null;
+    }
+
+    private TimeSpan ShortestRetention() =>
+        new[] { retention.Value.Succeeded, retention.Value.Failed, retention.Value.Cancelled }.Min();
 
     /// <summary>Takes one rate permit for each task beyond the first (the request took that one); the 429 when the tier has not enough.</summary>
     private IResult? Charge(HttpContext context, int tasks)

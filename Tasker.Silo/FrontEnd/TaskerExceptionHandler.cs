@@ -17,6 +17,7 @@ public sealed partial class TaskerExceptionHandler(IProblemDetailsService proble
             IOException io when IsMalformedFraming(io) =>
                 (StatusCodes.Status400BadRequest, "Bad request", "bad-request", $"The request body could not be read: {io.Message}"),
             Tasker.Shell.ShellQueueFullException full => (StatusCodes.Status429TooManyRequests, "Shell queue full", "shell-queue-full", full.Message),
+            DependencyRefusedException refused => (StatusCodes.Status422UnprocessableEntity, "Parent refused", "parent-refused", refused.Message),
             SubmissionRefusedException refused => (StatusCodes.Status403Forbidden, "Submission refused", "submission-refused", $"Refused: {refused.Message}."),
             _ when Outages.IsOutage(exception) =>
                 (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "unavailable",

@@ -1,0 +1,343 @@
+using Tasker.Due;
+using Tasker.Handlers;
+
+namespace Tasker.Tasks;
+
+/// <summary>
+/// Flows (docs/adr/035). A task with <c>after</c> asks each parent to keep it; a parent that has ended answers with its
+/// end at once. The child then waits (<c>waiting</c>: its stored row, nothing in memory), runs, or ends
+/// <c>dependency-failed</c>, as <see cref="Dependencies.Judge"/> decides. When a task ends, its end reaches its children
+/// (and its webhook) durably: a due entry is stored with the end, and sends the notices again until they are all taken.
+/// </summary>
+public sealed partial class TaskGrain
+{
+    // Grain calls of one fan-out in flight at once: a thousand at once would queue ahead of everyone else's calls.
+    private const int CallsAtOnce = 64;
+
+    // When the end's notices are sent again if the first sending did not finish (a crash, an outage).
+    private static readonly TimeSpan _endNoticesAgainAfter = TimeSpan.FromSeconds(30);
+
+    // Set by a commit that made the end's notices pending: they are sent once it is stored.
+    private bool _sendEndNotices;
+
+    public async Task<ParentAnswer> AddChildAsync(string childId, string client)
+    {
+        ThrowIfDropped();
+        if (!S.Exists)
+        {
+            DeactivateOnIdle();
+            return new ParentAnswer(ParentAnswerKind.Gone);
+        }
+
+        if (S.Client != client)
+        {
+            return new ParentAnswer(ParentAnswerKind.NotYours);
+        }
+
+        if (!S.Children.Contains(childId))
+        {
+            if (S.Children.Count >= TaskState.MaxChildren)
+            {
+                return new ParentAnswer(ParentAnswerKind.TooManyChildren);
+            }
+
+            S.Children.Add(childId);
+            if (S.Phase.IsFinal() && S.EndNotices == EndNotices.None)
+            {
+                S.EndNotices = EndNotices.Sent; // Ended before it had children (a short task): this child hears it below.
+            }
+
+            await CommitAsync(); // Kept before the answer: the child counts on being told.
+        }
+
+        return S.Phase.IsFinal()
+            ? new ParentAnswer(ParentAnswerKind.Ended, new ParentEnd(S.Phase, S.ResultJson))
+            : new ParentAnswer(ParentAnswerKind.Waiting);
+    }
+
+    public async Task ParentEndedAsync(string parentId, ParentEnd end)
+    {
+        ThrowIfDropped();
+        if (S is not { Exists: true, Phase: TaskPhase.Waiting, After: { } after } || S.ParentEnds.ContainsKey(parentId) || !after.Contains(parentId))
+        {
+            return; // Told before, not waiting any more, or not a parent of this task.
+        }
+
+        S.ParentEnds[parentId] = Keep(end);
+        try
+        {
+            await ActOnParentsAsync(handlers.Get(S.Type));
+        }
+        catch
+        {
+            Drop(); // This activation's state is ahead of storage; the parent tells it again and the stored one answers.
+            throw;
+        }
+
+        if (S.Phase != TaskPhase.Waiting)
+        {
+            await AfterPhaseChangeAsync();
+            TaskFlowLog.ParentsDecided(logger, Id, S.Client, parentId, S.Phase.ToWire());
+        }
+    }
+
+    public async Task SendEndNoticesAsync()
+    {
+        if (_dropped || S is not { Exists: true, EndNotices: EndNotices.Pending })
+        {
+            return;
+        }
+
+        try
+        {
+            await TellEndAsync(new ParentEnd(S.Phase, S.ResultJson));
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            TaskFlowLog.NoticesFailed(logger, Id, S.Client, S.EndNoticesDueAt, exception); // Their due entry sends them again.
+            return;
+        }
+
+        var due = S.EndNoticesDueAt;
+        S.EndNotices = EndNotices.Sent;
+        S.EndNoticesDueAt = null;
+        await CommitAsync();
+        await ForgetDueAsync(due);
+    }
+
+    /// <summary>
+    /// Makes the just accepted task wait for its parents: asks each to keep it, then acts on what they answered. Before the
+    /// first commit: a parent that keeps a child never stored tells it nothing (the child is not found), which is harmless.
+    /// </summary>
+    private async Task AcceptAfterParentsAsync(ITaskHandler handler)
+    {
+        var parents = S.After!;
+        var answers = new ParentAnswer[parents.Length];
+        await ForEachAtOnceAsync(Enumerable.Range(0, parents.Length), async i =>
+            answers[i] = await GrainFactory.GetGrain<ITaskGrain>(parents[i]).AddChildAsync(Id, S.Client));
+        for (var i = 0; i < parents.Length; i++)
+        {
+            switch (answers[i].Kind)
+            {
+                case ParentAnswerKind.NotYours:
+                    throw new SubmissionRefusedException($"task {parents[i]} is not client '{S.Client}''s: a task can run only after its own client's tasks");
+                case ParentAnswerKind.TooManyChildren:
+                    throw new DependencyRefusedException(parents[i], $"task {parents[i]} already has {TaskState.MaxChildren:N0} tasks that run after it, the most one task may have");
+                case ParentAnswerKind.Ended:
+                    S.ParentEnds[parents[i]] = Keep(answers[i].End!);
+                    break;
+                case ParentAnswerKind.Gone:
+                    S.ParentEnds[parents[i]] = ParentEnd.Gone; // Deleted or expired since the front end found it.
+                    break;
+            }
+        }
+
+        S.Phase = TaskPhase.Waiting;
+        await ActOnParentsAsync(handler);
+    }
+
+    /// <summary>Waits on, runs, or ends the waiting task as its parents' ends decide, and stores it.</summary>
+    private async Task ActOnParentsAsync(ITaskHandler handler)
+    {
+        var (verdict, blamed) = Dependencies.Judge(S.After!, S.ParentEnds, S.AfterPolicy);
+        switch (verdict)
+        {
+            case DependencyVerdict.Wait:
+                await CommitAsync();
+                break;
+            case DependencyVerdict.Fail:
+                S.Finish(TaskPhase.Cancelled, Dependencies.Why(blamed!, S.ParentEnds[blamed!]), TaskErrorCodes.DependencyFailed);
+                await CommitAsync();
+                break;
+            case DependencyVerdict.Run when S.RunAt is { } runAt && runAt > clock.GetUtcNow():
+                await ScheduleAsync(runAt);
+                await CommitAsync();
+                break;
+            default:
+                S.Phase = TaskPhase.Queued;
+                await StartAsync(handler);
+                break;
+        }
+    }
+
+    /// <summary>Runs a fan-in task, which reads its parents' results, to its end (not stored yet).</summary>
+    private void RunFanIn(IFanInTaskHandler handler)
+    {
+        S.StartedAt = clock.GetUtcNow();
+        var results = (S.After ?? []).Select(p => S.ParentEnds.GetValueOrDefault(p))
+            .Where(end => end is { Phase: TaskPhase.Succeeded, ResultJson: not null })
+            .Select(end => end!.ResultJson!)
+            .ToList();
+        try
+        {
+            S.ResultJson = handler.Execute(S.ParametersJson, results);
+            S.Finish(TaskPhase.Succeeded);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            TaskGrainLog.Failed(logger, Id, S.Client, exception.Message, exception);
+            S.Finish(TaskPhase.Failed, exception.Message);
+        }
+    }
+
+    /// <summary>
+    /// Before a commit: a task that has just ended with children to tell or a webhook to call stores a due entry with its
+    /// end, which sends the notices again until they are all taken; they are first sent as soon as the end is stored.
+    /// </summary>
+    private async Task ArmEndNoticesAsync()
+    {
+        if (!S.Phase.IsFinal() || S.EndNotices != EndNotices.None)
+        {
+            return;
+        }
+
+        if (S.Children.Count == 0 && S.Callback?.Announces(S.Phase) != true)
+        {
+            S.EndNotices = EndNotices.Sent; // Nothing to tell: a child added later is answered with the end itself.
+            return;
+        }
+
+        var at = WholeMilliseconds(clock.GetUtcNow() + _endNoticesAgainAfter);
+        await AddDueEntryOrDropAsync(at);
+        S.EndNotices = EndNotices.Pending;
+        S.EndNoticesDueAt = at;
+        _expectDueAt ??= at;
+        _sendEndNotices = true;
+    }
+
+    /// <summary>After a commit that made the end's notices pending: sends them in a turn of their own.</summary>
+    private void SendEndNoticesSoon()
+    {
+        if (!_sendEndNotices)
+        {
+            return;
+        }
+
+        _sendEndNotices = false;
+        try
+        {
+            _ = this.AsReference<ITaskGrain>().SendEndNoticesAsync(); // One-way: the task's end does not wait for its children.
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            TaskFlowLog.NoticesFailed(logger, Id, S.Client, S.EndNoticesDueAt, exception);
+        }
+    }
+
+    /// <summary>The end notices' due entry: sends what the first sending did not; throws (the entry stays) when they fail again.</summary>
+    private async Task SendEndNoticesAgainAsync()
+    {
+        await TellEndAsync(new ParentEnd(S.Phase, S.ResultJson));
+        S.EndNotices = EndNotices.Sent;
+        S.EndNoticesDueAt = null;
+        await CommitAsync();
+    }
+
+    /// <summary>Tells every child (and the webhook, for an end it announces) how this task ended; throws if any did not take it.</summary>
+    private async Task TellEndAsync(ParentEnd end)
+    {
+        await ForEachAtOnceAsync(S.Children, child => GrainFactory.GetGrain<ITaskGrain>(child).ParentEndedAsync(Id, end));
+        if (end.Phase is { } phase && S.Callback is { } callback && callback.Announces(phase))
+        {
+            await GrainFactory.GetGrain<IWebhookGrain>(Id).TaskEndedAsync(new TaskEndNotice(ToSnapshot(), callback.ToWire()));
+        }
+    }
+
+    /// <summary>
+    /// Before a task that has children is deleted: a child still waiting must not wait for it for ever. It learns the end
+    /// if the task had ended and not told it yet, or that the task is gone. Throws, and nothing is deleted, if one did not take it.
+    /// </summary>
+    private async Task TellChildrenBeforeGoingAsync()
+    {
+        if (S.Children.Count == 0 || S.EndNotices == EndNotices.Sent)
+        {
+            return;
+        }
+
+        var end = S.Phase.IsFinal() ? new ParentEnd(S.Phase, S.ResultJson) : ParentEnd.Gone;
+        await ForEachAtOnceAsync(S.Children, child => GrainFactory.GetGrain<ITaskGrain>(child).ParentEndedAsync(Id, end));
+    }
+
+    /// <summary>True while a task that runs after this one has not ended: this one must not expire before it.</summary>
+    private async Task<bool> KeptByChildrenAsync()
+    {
+        if (S.EndNotices == EndNotices.Pending)
+        {
+            return true;
+        }
+
+        var kept = false;
+        await ForEachAtOnceAsync(S.Children, async child =>
+        {
+            if (!kept && await GrainFactory.GetGrain<ITaskGrain>(child).GetAsync() is { } task && !task.Phase.IsFinal())
+            {
+                kept = true;
+            }
+        });
+        return kept;
+    }
+
+    /// <summary>What the task keeps of a parent's end: the result only when its type reads its parents' results (state stays small).</summary>
+    private ParentEnd Keep(ParentEnd end) =>
+        end.ResultJson is not null && !(handlers.TryGet(S.Type, out var handler) && handler is IFanInTaskHandler) ? end with { ResultJson = null } : end;
+
+    private void ThrowIfDropped()
+    {
+        if (_dropped)
+        {
+            // This activation's state is ahead of storage and on its way out: the caller's retry meets the next one.
+            throw new InvalidOperationException($"Task {Id} is reactivating; call again.");
+        }
+    }
+
+    /// <summary>Runs <paramref name="call"/> for each item, <see cref="CallsAtOnce"/> at a time, on the grain's own scheduler.</summary>
+    private static async Task ForEachAtOnceAsync<T>(IEnumerable<T> items, Func<T, Task> call)
+    {
+        foreach (var chunk in items.Chunk(CallsAtOnce))
+        {
+            await Task.WhenAll(chunk.Select(call));
+        }
+    }
+}
+
+/// <summary>What a waiting task does once it knows some or all of its parents' ends.</summary>
+public enum DependencyVerdict
+{
+    Wait,
+    Run,
+    Fail,
+}
+
+/// <summary>The rules of <c>after</c> as a pure function (README "Flows"), tested without a cluster.</summary>
+public static class Dependencies
+{
+    /// <summary>
+    /// Under <see cref="AfterPolicy.AllSucceeded"/> the first parent (in the order named) that ended otherwise fails the task at
+    /// once, whether or not the others have ended; under <see cref="AfterPolicy.AllEnded"/> any end counts. Otherwise the
+    /// task runs when every parent has ended, and waits until then.
+    /// </summary>
+    public static (DependencyVerdict Verdict, string? Blamed) Judge(IReadOnlyList<string> after, IReadOnlyDictionary<string, ParentEnd> ends, AfterPolicy policy)
+    {
+        var waiting = false;
+        foreach (var parent in after)
+        {
+            if (!ends.TryGetValue(parent, out var end))
+            {
+                waiting = true;
+            }
+            else if (policy == AfterPolicy.AllSucceeded && end.Phase != TaskPhase.Succeeded)
+            {
+                return (DependencyVerdict.Fail, parent);
+            }
+        }
+
+        return (waiting ? DependencyVerdict.Wait : DependencyVerdict.Run, null);
+    }
+
+    /// <summary>The error of a task that ended <c>dependency-failed</c>, naming the parent.</summary>
+    public static string Why(string parent, ParentEnd end) => end.Phase switch
+    {
+        null => $"parent task {parent} was deleted or expired before it succeeded",
+        { } phase => $"parent task {parent} {phase.ToWire()}",
+    };
+}
