@@ -130,9 +130,10 @@ public sealed class InstantTasks(
             return true;
         }
 
-        if (task.ParentId is not null || !handlers.TryGet(task.Type, out var handler) || handler is not IInstantTaskHandler)
+        if (task.ParentId is not null || task.Children.Count > 0 || task.EndNotices == EndNotices.Pending
+            || !handlers.TryGet(task.Type, out var handler) || handler is not IInstantTaskHandler)
         {
-            return null;
+            return null; // Its grain decides: tasks that run after it may keep it (docs/adr/035).
         }
 
         if (TaskLifecycle.ExpiringEnd(task, isShell: false, endedBefore) is not { } finishedAt)

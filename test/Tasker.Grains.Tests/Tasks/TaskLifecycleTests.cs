@@ -16,6 +16,8 @@ public sealed class TaskLifecycleTests
         (TaskEvent.Cancel, TaskPhase.Paused, null, TaskPhase.Cancelled),
         (TaskEvent.Cancel, TaskPhase.Scheduled, null, TaskPhase.Cancelled),
         (TaskEvent.Delete, TaskPhase.Scheduled, null, null),
+        (TaskEvent.Cancel, TaskPhase.Waiting, null, TaskPhase.Cancelled),
+        (TaskEvent.Delete, TaskPhase.Waiting, null, null),
         (TaskEvent.RunNow, TaskPhase.Scheduled, null, TaskPhase.Queued),
         (TaskEvent.Delete, TaskPhase.Succeeded, null, null),
         (TaskEvent.Delete, TaskPhase.Failed, null, null),

@@ -140,6 +140,37 @@ public sealed partial class RetentionTests(RetentionFixture fixture)
         Assert.True(after.Sweeps > before.Sweeps, $"sweeps {before.Sweeps} -> {after.Sweeps}");
     }
 
+    [Fact]
+    public async Task A_parent_is_kept_past_its_retention_while_a_task_after_it_waits_and_goes_once_that_task_ends()
+    {
+        var client = ApiTestExtensions.UniqueClient("ret-flow");
+        var parent = await _http.SubmitAsync("sum2", $$"""{"first":{{UniqueParameters.Number()}},"second":1}""", client);
+        var scheduled = (await _http.PostJsonAsync("/tasks", $$"""{"type":"sum2","params":{"first":1,"second":2},"client":"{{client}}","delay":"PT1H"}""")).Body.GetProperty("id").GetString()!;
+        var (status, child) = await _http.PostJsonAsync("/tasks", $$"""{"type":"sum-results","client":"{{client}}","after":["{{parent}}","{{scheduled}}"]}""");
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        Assert.Equal("waiting", child.Status());
+
+        await Task.Delay(TimeSpan.FromSeconds(4)); // Twice the retention of a succeeded task, many sweeps.
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync($"/tasks/{parent}")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await _http.PostAsync($"/tasks/{scheduled}/run-now", null)).StatusCode);
+        var childId = child.GetProperty("id").GetString()!;
+        await _http.WaitForStatusAsync(childId, "succeeded");
+        await WaitGoneAsync(parent);
+    }
+
+    [Fact]
+    public async Task A_task_cannot_run_after_a_parent_that_has_expired_422_saying_so()
+    {
+        var client = ApiTestExtensions.UniqueClient("ret-expired");
+        var parent = await _http.SubmitAsync("sum2", $$"""{"first":{{UniqueParameters.Number()}},"second":1}""", client);
+        await WaitGoneAsync(parent);
+
+        var response = await _http.PostTextAsync("/tasks", $$"""{"type":"sum-results","client":"{{client}}","after":["{{parent}}"]}""");
+
+        response.AssertProblem(HttpStatusCode.UnprocessableEntity, errorKey: "after", code: "parent-expired", detailContains: "expired");
+    }
+
     private async Task WaitGoneAsync(string id)
     {
         var deadline = DateTime.UtcNow + _gone;
