@@ -110,7 +110,8 @@ public sealed record TaskSnapshot(
     [property: Id(20)] string? ErrorCode = null,
     [property: Id(21)] IReadOnlyList<string>? After = null,
     [property: Id(22)] AfterPolicy AfterPolicy = AfterPolicy.AllSucceeded,
-    [property: Id(23)] TaskCallback? Callback = null);
+    [property: Id(23)] TaskCallback? Callback = null,
+    [property: Id(24)] IReadOnlyList<string>? Children = null);
 
 /// <summary>The outcome of a lifecycle command (pause, resume, cancel, delete).</summary>
 [GenerateSerializer, Alias("tasker.TaskCommandStatus")]

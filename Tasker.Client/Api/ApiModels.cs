@@ -141,6 +141,10 @@ public sealed record TaskView(
     /// <summary>With <see cref="After"/>: <c>all_succeeded</c> or <c>all_ended</c>.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? AfterPolicy { get; init; }
+
+    /// <summary>The tasks that run after this one (the first 100), in the order they were submitted.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Children { get; init; }
 }
 
 /// <summary>One failed attempt of a task: its number, its error (and code), and when it ran.</summary>

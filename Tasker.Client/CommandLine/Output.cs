@@ -71,7 +71,10 @@ internal static class Output
         Row("result", task.Result?.GetRawText());
         Row("cached", task.Cached ? "yes" : null);
         Row("error", task.Error, new Style(Color.Red));
+        Row("error code", task.ErrorCode);
         Row("parent", task.ParentId);
+        Row("after", task.After is { Count: > 0 } after ? $"{string.Join(", ", after)} ({task.AfterPolicy})" : null);
+        Row("children", task.Children is { Count: > 0 } children ? string.Join(", ", children) : null);
         Row("created", Time(task.CreatedAt));
         Row("run at", task.RunAt is { } runAt ? Time(runAt) : null);
         Row("started", task.StartedAt is { } started ? Time(started) : null);

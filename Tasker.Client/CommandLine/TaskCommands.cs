@@ -64,7 +64,21 @@ internal static class TaskCommands
                 ? time
                 : Fail<DateTimeOffset?>(result, $"--at '{result.Tokens.Single().Value}' is not a time with its offset, e.g. 2026-12-24T18:00:00+01:00"),
         };
-        var command = new Command("submit", "Submit a task and print it, or every task of a file") { type, client, param, parameters, priority, idempotencyKey, delay, at, wait, timeout, file };
+        var after = new Option<string[]>("--after")
+        {
+            Description = "Run the task after these tasks have ended (ids, comma-separated or repeated); it is waiting until then",
+            HelpName = "ID[,ID]",
+            CustomParser = result => [.. result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))],
+        };
+        var afterPolicy = new Option<string?>("--after-policy")
+        {
+            Description = "With --after: run only if every one succeeded (all_succeeded, the default; otherwise it ends dependency-failed) or whatever they ended as (all_ended)",
+            HelpName = "all_succeeded|all_ended",
+        }.AcceptOnlyFromAmong("all_succeeded", "all_ended");
+        var command = new Command("submit", "Submit a task and print it, or every task of a file")
+        {
+            type, client, param, parameters, priority, idempotencyKey, delay, at, after, afterPolicy, wait, timeout, file,
+        };
         command.Validators.Add(result =>
         {
             if (result.GetResult(timeout) is { Implicit: false } && !result.GetValue(wait))
@@ -75,6 +89,11 @@ internal static class TaskCommands
             if (result.GetResult(delay) is not null && result.GetResult(at) is not null)
             {
                 result.AddError("give --delay or --at, not both");
+            }
+
+            if (result.GetResult(afterPolicy) is not null && result.GetResult(after) is null)
+            {
+                result.AddError("--after-policy goes with --after");
             }
 
             if (result.GetValue(file) is null && result.GetValue(type) is null)
@@ -104,7 +123,9 @@ internal static class TaskCommands
                 parse.GetValue(priority) is { } text && WireNames.TryParsePriority(text, out var p) ? p : null,
                 parse.GetValue(idempotencyKey),
                 parse.GetValue(at) ?? (parse.GetValue(delay) is { } later ? DateTimeOffset.UtcNow + later : null),
-                cancellationToken);
+                cancellationToken,
+                parse.GetValue(after) is { Length: > 0 } parents ? parents : null,
+                parse.GetValue(afterPolicy));
             if (parse.GetValue(wait))
             {
                 return await WaitAndPrintAsync(context, [task.Id], Seconds(parse.GetValue(timeout)), cancellationToken);

@@ -64,6 +64,9 @@ public sealed class TaskState
     /// <summary>The most tasks that may run after one task.</summary>
     public const int MaxChildren = 10_000;
 
+    /// <summary>The tasks that run after this one shown with it (the first ones): a view stays small whatever the fan-out.</summary>
+    public const int ShownChildren = 100;
+
     /// <summary>A task just accepted from a submission: queued, nothing written yet.</summary>
     public static TaskState Accept(TaskSubmission submission, DateTimeOffset now) => new()
     {
@@ -100,7 +103,8 @@ public sealed class TaskState
         CreatedAt, StartedAt, FinishedAt, Version, ParentId, RunAt,
         Math.Max(1, Attempt), Retry?.MaxAttempts ?? 1, Phase == TaskPhase.Scheduled ? NextAttemptAt : null,
         FailedAttempts.Count > 0 ? [.. FailedAttempts.Select(a => a.ToWire())] : null, ErrorCode,
-        After: After, AfterPolicy: AfterPolicy, Callback: Callback?.ToWire());
+        After: After, AfterPolicy: AfterPolicy, Callback: Callback?.ToWire(),
+        Children: Children.Count > 0 ? [.. Children.Take(ShownChildren)] : null);
 
     public ClientTaskEntry ToHistoryEntry(string id) => new(id, Type, Phase, Cached, CreatedAt, FinishedAt, Progress?.ToProgress(), Priority);
 }

@@ -47,6 +47,7 @@ public sealed class TaskViews(TaskHandlerRegistry handlers)
         FailedAttempts = task.FailedAttempts is { } failed ? [.. failed.Select(a => new AttemptView(a.Attempt, a.Error, a.Code, a.StartedAt, a.EndedAt))] : null,
         After = task.After,
         AfterPolicy = task.After is null ? null : task.AfterPolicy == Tasker.AfterPolicy.AllEnded ? "all_ended" : "all_succeeded",
+        Children = task.Children,
     };
 
     public static TaskStatusView Status(TaskSnapshot task) => new(task.Id, task.Phase.ToWire(), Progress(task.Progress), task.Error);

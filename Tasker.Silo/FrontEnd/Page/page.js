@@ -4,6 +4,8 @@
 
 (() => {
   const FINAL = new Set(["succeeded", "failed", "cancelled"]);
+  // Tasks that change only at their time (scheduled) or when other tasks end (waiting): polled, not streamed.
+  const WAITS = new Set(["scheduled", "waiting"]);
   const PAGE_SIZE = 25;
   const MAX_WATCHED = 3;            // live SSE streams at once; HTTP/1.1 allows a browser ~6 connections per host
   const LIST_INTERVAL_BUSY = 1000;  // refresh while something on screen is still going
@@ -303,8 +305,11 @@
       ? `due ${untilTime(dueAt)}${attempt}`
       : progress
         ? `${progress.done.toLocaleString()} / ${progress.total.toLocaleString()} · ${percent.toFixed(0)}%${attempt}`
-        : (FINAL.has(status) ? "—" : `waiting…${attempt}`);
-    row.progressText.title = dueAt && status === "scheduled" ? dueAt : "";
+        : status === "waiting" && task && task.after
+          ? `after ${task.after.length} task${task.after.length === 1 ? "" : "s"}`
+          : (FINAL.has(status) ? "—" : `waiting…${attempt}`);
+    row.progressText.title = dueAt && status === "scheduled" ? dueAt
+      : task && task.after ? `runs after ${task.after.join(", ")} (${task.afterPolicy})` : "";
 
     if (task && task.error) {
       row.result.textContent = compact(task.error, 60);
@@ -374,9 +379,9 @@
   }
 
   // Live status for the newest tasks still going, by server-sent events; the rest are polled. A scheduled task changes
-  // only at its time, so it does not take one of the few streams a browser may hold.
+  // only at its time, and a waiting one when its parents end, so neither takes one of the few streams a browser may hold.
   function watchRunning() {
-    const going = state.items.filter((item) => !FINAL.has(currentStatus(item)) && currentStatus(item) !== "scheduled")
+    const going = state.items.filter((item) => !FINAL.has(currentStatus(item)) && !WAITS.has(currentStatus(item)))
       .slice(0, MAX_WATCHED).map((item) => item.id);
     for (const [id, source] of state.watchers) {
       if (!going.includes(id)) {
