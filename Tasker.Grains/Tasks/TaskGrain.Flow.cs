@@ -14,8 +14,12 @@ public sealed partial class TaskGrain
     // Grain calls of one fan-out in flight at once: a thousand at once would queue ahead of everyone else's calls.
     private const int CallsAtOnce = 64;
 
-    // When the end's notices are sent again if the first sending did not finish (a crash, an outage).
-    private static readonly TimeSpan _endNoticesAgainAfter = TimeSpan.FromSeconds(30);
+    // When the end's notices are sent again if the first sending did not finish (a crash, an outage): no later than the
+    // reminders that recover everything else would (Tasker:ReminderPeriod), and at most 30 s.
+    private static readonly TimeSpan _endNoticesAgainAtMost = TimeSpan.FromSeconds(30);
+
+    private TimeSpan EndNoticesAgainAfter =>
+        options.Value.ReminderPeriod < _endNoticesAgainAtMost ? options.Value.ReminderPeriod : _endNoticesAgainAtMost;
 
     // Set by a commit that made the end's notices pending: they are sent once it is stored.
     private bool _sendEndNotices;
@@ -197,7 +201,7 @@ public sealed partial class TaskGrain
             return;
         }
 
-        var at = WholeMilliseconds(clock.GetUtcNow() + _endNoticesAgainAfter);
+        var at = WholeMilliseconds(clock.GetUtcNow() + EndNoticesAgainAfter);
         await AddDueEntryOrDropAsync(at);
         S.EndNotices = EndNotices.Pending;
         S.EndNoticesDueAt = at;

@@ -1,0 +1,112 @@
+using System.Data.Common;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
+using Orleans.Storage;
+using Orleans.TestingHost;
+using Tasker.Storage;
+
+namespace Tasker.Grains.Tests.Tasks;
+
+/// <summary>
+/// A parent's end reaches its waiting child even when the child cannot store it at first (docs/adr/035): the parent's
+/// first notice fails, its due entry sends it again until the child takes it, and the child then runs, once.
+/// </summary>
+public sealed class EndNoticeTests : IAsyncLifetime
+{
+    private readonly FailingWrites _storage = new();
+    private InProcessTestCluster _cluster = null!;
+
+    public async Task InitializeAsync() =>
+        _cluster = await OneSiloCluster.StartAsync(silo => silo.Services.AddKeyedSingleton<IGrainStorage>(TaskerStorage.Name, (services, _) =>
+            _storage.Over(new InProcessGrainStorage(services.GetRequiredService<Serializer>()))));
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task A_child_that_cannot_store_its_parents_end_at_first_is_told_again_by_the_due_entry_and_then_runs_once()
+    {
+        var client = "notice-" + Guid.NewGuid().ToString("N")[..8];
+        var parentId = TaskIds.New();
+        var childId = TaskIds.New();
+        var parent = _cluster.Client.GetGrain<ITaskGrain>(parentId);
+        var child = _cluster.Client.GetGrain<ITaskGrain>(childId);
+        await parent.SubmitAsync(new TaskSubmission("count", """{"delay_ms":300,"to":2}""", client, TaskPriority.Normal));
+        var waiting = await child.SubmitAsync(new TaskSubmission("sum2", """{"first":40,"second":2}""", client, TaskPriority.Normal, After: [parentId]));
+        Assert.Equal(TaskPhase.Waiting, waiting.Phase);
+
+        _storage.FailWritesOf(childId, failures: 2); // The child's storage is away when the parent ends, and for one try after.
+
+        var task = await WaitForEndAsync(child, TimeSpan.FromSeconds(30));
+        var parentTask = (await parent.GetAsync())!;
+
+        Assert.Equal(2, _storage.Failed);
+        Assert.Equal(TaskPhase.Succeeded, task.Phase);
+        Assert.Equal("42", task.ResultJson);
+        Assert.True(task.StartedAt >= parentTask.FinishedAt, $"the child started at {task.StartedAt:O}, before its parent ended at {parentTask.FinishedAt:O}");
+        Assert.True(task.StartedAt - parentTask.FinishedAt > TimeSpan.FromSeconds(1), "the child was not told again after a pause: did the first notice fail?");
+    }
+
+    private static async Task<TaskSnapshot> WaitForEndAsync(ITaskGrain grain, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        var task = (await grain.GetAsync())!;
+        while (!task.Phase.IsFinal())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the child did not end; last seen {task}");
+            task = await grain.WatchAsync(task.Version, TimeSpan.FromSeconds(1)) ?? task;
+            await Task.Delay(50);
+            task = (await grain.GetAsync())!;
+        }
+
+        return task;
+    }
+
+    /// <summary>The storage, whose writes of one task fail with a transient database error a given number of times.</summary>
+    private sealed class FailingWrites : IGrainStorage
+    {
+        private IGrainStorage _inner = null!;
+        private string? _key;
+        private int _left;
+
+        public int Failed { get; private set; }
+
+        public IGrainStorage Over(IGrainStorage inner)
+        {
+            _inner = inner;
+            return this;
+        }
+
+        public void FailWritesOf(string key, int failures)
+        {
+            lock (this)
+            {
+                _key = key;
+                _left = failures;
+            }
+        }
+
+        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => _inner.ReadStateAsync(stateName, grainId, grainState);
+
+        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        {
+            lock (this)
+            {
+                if (_left > 0 && grainId.Key.ToString() == _key)
+                {
+                    _left--;
+                    Failed++;
+                    throw new OutageException();
+                }
+            }
+
+            return _inner.WriteStateAsync(stateName, grainId, grainState);
+        }
+
+        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => _inner.ClearStateAsync(stateName, grainId, grainState);
+    }
+
+    private sealed class OutageException() : DbException("the database is not reachable (a test's outage)")
+    {
+        public override bool IsTransient => true;
+    }
+}
