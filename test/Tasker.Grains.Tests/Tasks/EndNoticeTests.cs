@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using Orleans.Storage;
@@ -13,7 +12,7 @@ namespace Tasker.Grains.Tests.Tasks;
 /// </summary>
 public sealed class EndNoticeTests : IAsyncLifetime
 {
-    private readonly FailingWrites _storage = new();
+    private readonly OutageStorage _storage = new();
     private InProcessTestCluster _cluster = null!;
 
     public async Task InitializeAsync() =>
@@ -34,7 +33,7 @@ public sealed class EndNoticeTests : IAsyncLifetime
         var waiting = await child.SubmitAsync(new TaskSubmission("sum2", """{"first":40,"second":2}""", client, TaskPriority.Normal, After: [parentId]));
         Assert.Equal(TaskPhase.Waiting, waiting.Phase);
 
-        _storage.FailWritesOf(childId, failures: 2); // The child's storage is away when the parent ends, and for one try after.
+        _storage.FailWrites(failures: 2, key => key == childId); // The child's storage is away when the parent ends, and for one try after.
 
         var task = await WaitForEndAsync(child, TimeSpan.FromSeconds(30));
         var parentTask = (await parent.GetAsync())!;
@@ -59,54 +58,5 @@ public sealed class EndNoticeTests : IAsyncLifetime
         }
 
         return task;
-    }
-
-    /// <summary>The storage, whose writes of one task fail with a transient database error a given number of times.</summary>
-    private sealed class FailingWrites : IGrainStorage
-    {
-        private IGrainStorage _inner = null!;
-        private string? _key;
-        private int _left;
-
-        public int Failed { get; private set; }
-
-        public IGrainStorage Over(IGrainStorage inner)
-        {
-            _inner = inner;
-            return this;
-        }
-
-        public void FailWritesOf(string key, int failures)
-        {
-            lock (this)
-            {
-                _key = key;
-                _left = failures;
-            }
-        }
-
-        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => _inner.ReadStateAsync(stateName, grainId, grainState);
-
-        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-        {
-            lock (this)
-            {
-                if (_left > 0 && grainId.Key.ToString() == _key)
-                {
-                    _left--;
-                    Failed++;
-                    throw new OutageException();
-                }
-            }
-
-            return _inner.WriteStateAsync(stateName, grainId, grainState);
-        }
-
-        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => _inner.ClearStateAsync(stateName, grainId, grainState);
-    }
-
-    private sealed class OutageException() : DbException("the database is not reachable (a test's outage)")
-    {
-        public override bool IsTransient => true;
     }
 }

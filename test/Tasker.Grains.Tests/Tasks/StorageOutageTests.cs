@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using Orleans.Storage;
@@ -30,7 +29,9 @@ public sealed class StorageOutageTests : IAsyncLifetime
         var grain = _cluster.Client.GetGrain<ITaskGrain>(id);
         var n = 3 * Handlers.SequenceHandler.BlockSize;
         // The outage starts at the second block's first child and lasts for the next few writes of children.
-        _storage.FailChildWrites($"{id}.{Handlers.SequenceHandler.BlockSize + 1}", failures: 5);
+        var begun = false;
+        var firstFailing = $"{id}.{Handlers.SequenceHandler.BlockSize + 1}";
+        _storage.FailWrites(failures: 5, key => (begun |= key == firstFailing) && key.Contains('.', StringComparison.Ordinal));
 
         await grain.SubmitAsync(new TaskSubmission("sequence", $$"""{"n":{{n}}}""", "outage-" + Guid.NewGuid().ToString("N")[..8], TaskPriority.Normal));
 
@@ -46,61 +47,5 @@ public sealed class StorageOutageTests : IAsyncLifetime
         Assert.Equal(TaskPhase.Succeeded, task.Phase);
         Assert.Equal(((long)n * (n + 1) / 2).ToString(System.Globalization.CultureInfo.InvariantCulture), task.ResultJson);
         Assert.Equal(new TaskProgress(n, n), task.Progress);
-    }
-
-    /// <summary>The storage, whose writes of one task's children fail with a transient database error for a while.</summary>
-    private sealed class OutageStorage : IGrainStorage
-    {
-        private IGrainStorage _inner = null!;
-        private string? _from;
-        private int _left;
-
-        public int Failed { get; private set; }
-
-        public IGrainStorage Over(IGrainStorage inner)
-        {
-            _inner = inner;
-            return this;
-        }
-
-        /// <summary>From the write of child <paramref name="firstChild"/> on, the next <paramref name="failures"/> writes of its siblings fail.</summary>
-        public void FailChildWrites(string firstChild, int failures)
-        {
-            _from = firstChild;
-            _left = failures;
-        }
-
-        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => _inner.ReadStateAsync(stateName, grainId, grainState);
-
-        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-        {
-            var key = grainId.Key.ToString();
-            if (_from is { } from && key == from)
-            {
-                _from = null; // The outage has begun; it ends after _left failures.
-            }
-
-            if (_from is null && _left > 0 && key.Contains('.', StringComparison.Ordinal))
-            {
-                lock (this)
-                {
-                    if (_left > 0)
-                    {
-                        _left--;
-                        Failed++;
-                        throw new OutageException();
-                    }
-                }
-            }
-
-            return _inner.WriteStateAsync(stateName, grainId, grainState);
-        }
-
-        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => _inner.ClearStateAsync(stateName, grainId, grainState);
-    }
-
-    private sealed class OutageException() : DbException("the database is not reachable (a test's outage)")
-    {
-        public override bool IsTransient => true;
     }
 }
