@@ -186,6 +186,34 @@ public sealed class WebPageTests(TaskerPageFixture fixture)
     }
 
     [Fact]
+    public async Task A_task_that_runs_after_another_shows_waiting_with_its_parent_and_runs_once_the_parent_ends()
+    {
+        var client = TaskerPageFixture.UniqueClient("flow");
+        using var api = fixture.Api();
+        var parent = await SubmitAsync(api, "count", client, new { to = 40, delay_ms = Tasker.Testing.UniqueParameters.Int(300, 400) });
+        using var response = await api.PostAsJsonAsync(new Uri("/tasks", UriKind.Relative),
+            new { type = "sum-results", client, after = new[] { parent } });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        var child = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var page = await fixture.OpenPageAsync();
+        await page.Locator("#filter-client").FillAsync(client);
+        var row = page.TaskRow(child);
+
+        await row.WaitForStatusAsync("waiting", _long);
+        await Assertions.Expect(row.Locator(".progress-text")).ToHaveTextAsync("after 1 task");
+        await Assertions.Expect(row.Locator(".progress-text")).ToHaveAttributeAsync("title", $"runs after {parent} (all_succeeded)");
+        await Assertions.Expect(row.Locator("button[data-action='cancel']")).ToBeVisibleAsync();
+        if (Environment.GetEnvironmentVariable("TASKER_FLOW_SCREENSHOT") is { Length: > 0 } path)
+        {
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        }
+
+        await row.WaitForStatusAsync("succeeded", _long);
+        await Assertions.Expect(row.Locator(".result")).ToHaveTextAsync("40");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Suspending_a_process_from_the_page_refuses_its_tasks_until_it_is_activated_again()
     {
         var page = await fixture.OpenPageAsync();

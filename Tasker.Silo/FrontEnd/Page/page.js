@@ -202,10 +202,11 @@
 
   // A listing row has status, progress and priority, but no result or error: fetch each task once, when it has
   // ended (or if it ended before this page saw it), never again; tasks still going are kept current by the listing.
+  // A scheduled or waiting task is fetched once too, for its time or its parents, which do not change while it waits.
   async function fetchDetails() {
     const wanted = state.items.filter((item) => {
       const known = state.details.get(item.id);
-      return FINAL.has(item.status) && !(known && FINAL.has(known.status));
+      return FINAL.has(item.status) ? !(known && FINAL.has(known.status)) : WAITS.has(item.status) && !(known && known.status === item.status);
     });
     await Promise.all(wanted.map(async (item) => {
       const result = await api("GET", item.self);
@@ -226,7 +227,12 @@
         row = createRow(item);
         state.rows.set(item.id, row);
       }
-      updateRow(row, item, state.details.get(item.id));
+      let detail = state.details.get(item.id);
+      if (detail && WAITS.has(detail.status) && detail.status !== item.status) {
+        state.details.delete(item.id);  // fetched while it waited; the listing now knows better
+        detail = undefined;
+      }
+      updateRow(row, item, detail);
       const anchor = previous ? previous.extra.nextSibling : body.firstChild;
       if (anchor !== row.main) {
         body.insertBefore(row.main, anchor);
