@@ -131,9 +131,19 @@ public sealed class HttpGenerators(IReadOnlyList<string> knownIds, string agentT
         from client in Client
         from priority in Gen.Frequency((4, Gen.Const((string?)null)), (2, Gen.OneOf<string?>("\"high\"", "\"normal\"", "\"low\"")), (1, JsonScalar.Select(s => (string?)s)))
         from duplicateType in Gen.Frequency((9, Gen.Const(false)), (1, Gen.Const(true)))
+        from after in After
         select "{\"type\":" + typeField + ",\"params\":" + parameters + ",\"client\":" + client
             + (priority is null ? "" : ",\"priority\":" + priority)
+            + after
             + (duplicateType ? ",\"type\":\"shell\"" : "") + "}";
+
+    /// <summary>Mostly nothing; else <c>after</c> (earlier or later batch items, ids that exist nowhere, junk) and a policy.</summary>
+    private static Gen<string> After => Gen.Frequency(
+        (8, Gen.Const("")),
+        (2, Gen.Int[0, 8].Array[1, 3].Select(items => ",\"after\":[" + string.Join(",", items.Select(i => $"\"#{i}\"")) + "]")),
+        (1, Gen.Const(",\"after\":[\"" + TaskIds.New() + "\"],\"after_policy\":\"all_ended\"")),
+        (1, JsonValue(1).Select(v => ",\"after\":" + v)),
+        (1, JsonScalar.Select(v => ",\"after\":[],\"after_policy\":" + v)));
 
     /// <summary>A batch for <c>POST /tasks/batch</c>: an array of submissions, valid or mutated, some keyed, some not objects.</summary>
     private Gen<string> Batch =>
