@@ -111,6 +111,10 @@ public sealed record TaskView(
     /// <summary>The attempts that failed before this one, oldest first, each with its error.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<AttemptView>? FailedAttempts { get; init; }
+
+    /// <summary>Where the task's end is announced (a signed webhook): the URL and the events; never a secret.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public CallbackView? Callback { get; init; }
 }
 
 /// <summary>One failed attempt of a task: its number, its error (and code), and when it ran.</summary>

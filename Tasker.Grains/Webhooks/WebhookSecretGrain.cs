@@ -14,7 +14,7 @@ public sealed class WebhookSecretGrain(
 {
     private WebhookSecretState S => state.State;
 
-    public async Task<DateTimeOffset> RotateAsync(string sealedSecret)
+    public async Task<WebhookSecretRotation> RotateAsync(string sealedSecret)
     {
         if (Caller.Current is { } caller && !caller.MayAccess(this.GetPrimaryKeyString()))
         {
@@ -22,16 +22,18 @@ public sealed class WebhookSecretGrain(
         }
 
         var now = clock.GetUtcNow();
+        DateTimeOffset? previousUntil = null;
         if (S.Current is { } current)
         {
             S.Previous = current;
             S.PreviousUntil = now + options.Value.PreviousSecretFor;
+            previousUntil = S.PreviousUntil;
         }
 
         S.Current = sealedSecret;
         S.CreatedAt = now;
         await state.WriteOrDropAsync(this);
-        return now;
+        return new WebhookSecretRotation(now, previousUntil);
     }
 
     public Task<WebhookSigningKeys?> GetSigningKeysAsync() =>

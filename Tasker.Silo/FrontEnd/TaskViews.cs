@@ -45,6 +45,7 @@ public sealed class TaskViews(TaskHandlerRegistry handlers)
         MaxAttempts = task.MaxAttempts > 1 ? task.MaxAttempts : null,
         NextAttemptAt = task.NextAttemptAt,
         FailedAttempts = task.FailedAttempts is { } failed ? [.. failed.Select(a => new AttemptView(a.Attempt, a.Error, a.Code, a.StartedAt, a.EndedAt))] : null,
+        Callback = task.Callback is { } callback ? new CallbackView(callback.Url, callback.Events) : null,
     };
 
     public static TaskStatusView Status(TaskSnapshot task) => new(task.Id, task.Phase.ToWire(), Progress(task.Progress), task.Error);
