@@ -151,22 +151,25 @@ public sealed class WebhookGrain(
 
     private async Task AttemptAsync(CancellationToken cancellationToken)
     {
-        _attempt?.Dispose();
-        _attempt = null;
-        if (!S.Exists || S.Status != WebhookDeliveryStatus.Pending)
-        {
-            return;
-        }
-
+        // Disposed once done, not before: disposing a timer cancels the token its callback holds.
+        var timer = _attempt;
         try
         {
-            await AttemptOnceAsync(cancellationToken);
+            if (S.Exists && S.Status == WebhookDeliveryStatus.Pending)
+            {
+                await AttemptOnceAsync(cancellationToken);
+            }
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            // Storage away: the stored entry (the lease, at worst) wakes the grain again.
+            // Storage away, or the activation going: the stored entry (the lease, at worst) wakes the grain again.
             WebhookLog.AttemptCrashed(logger, TaskId, exception);
             DeactivateOnIdle();
+        }
+        finally
+        {
+            _attempt = null;
+            timer?.Dispose();
         }
     }
 

@@ -31,6 +31,7 @@ public static class WebhookAddresses
         [169, 254, ..] => "link-local",
         [172, >= 16 and < 32, ..] => "private",
         [192, 0, 0, _] => "reserved",
+        [192, 0, 2, _] or [198, 51, 100, _] or [203, 0, 113, _] => "documentation",
         [192, 168, ..] => "private",
         [198, 18 or 19, ..] => "reserved",
         [>= 224 and < 240, ..] => "multicast",
