@@ -25,8 +25,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     private WebhookReceiver(WebApplication app) => _app = app;
 
-    /// <summary>One request as it arrived: when, its webhook-id, its body, and whether its signature verified.</summary>
-    public sealed record Received(DateTimeOffset At, string WebhookId, string Body, bool Verified)
+    /// <summary>One request as it arrived: when, its webhook-id, its body, whether its signature verified, and the answer it got.</summary>
+    public sealed record Received(DateTimeOffset At, string WebhookId, string Body, bool Verified, int Answered)
     {
         public JsonElement Json => JsonDocument.Parse(Body).RootElement;
     }
@@ -127,8 +127,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
             Interlocked.Increment(ref _badSignatures);
         }
 
-        _received.Enqueue(new Received(at, context.Request.Headers["webhook-id"].ToString(), body, verified));
+        var answer = _answers.TryDequeue(out var code) ? code : AnswerAlways ?? 200;
+        _received.Enqueue(new Received(at, context.Request.Headers["webhook-id"].ToString(), body, verified, answer));
         _arrived.Release();
-        context.Response.StatusCode = _answers.TryDequeue(out var code) ? code : AnswerAlways ?? 200;
+        context.Response.StatusCode = answer;
     }
 }
