@@ -62,7 +62,17 @@ public sealed partial class TaskerClient
         DateTimeOffset? runAt = null,
         CancellationToken cancellationToken = default)
     {
-        var body = new SubmitTaskRequest(type, parameters, client, priority?.ToWire(), runAt);
+        return await SubmitAsync(new SubmitTaskRequest(type, parameters, client, priority?.ToWire(), runAt), idempotencyKey, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Submits a task as <paramref name="body"/> says (<c>POST /tasks</c>), with what the shorter overloads leave out, such
+    /// as a <see cref="SubmitTaskRequest.Callback"/>.
+    /// </summary>
+    /// <exception cref="TaskerApiException">The server refused the task, e.g. 400 for bad fields, 409 for a suspended process.</exception>
+    public async Task<TaskView> SubmitAsync(SubmitTaskRequest body, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(body);
         using var request = new HttpRequestMessage(HttpMethod.Post, Resolve("tasks"))
         {
             Content = JsonContent.Create(body, options: _json),

@@ -19,7 +19,13 @@ public sealed record SubmitTaskRequest(
     DateTimeOffset? RunAt = null,
     [property: System.Text.Json.Serialization.JsonPropertyName("delay"),
                System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    string? Delay = null);
+    string? Delay = null)
+{
+    /// <summary>Where to announce the task's end: a signed webhook to this URL for these events.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("callback"),
+     System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public CallbackView? Callback { get; init; }
+}
 
 /// <summary>One task request of <c>POST /tasks/batch</c>: as the body of <c>POST /tasks</c>, with its own Idempotency-Key.</summary>
 /// <param name="Type">The task type, e.g. <c>sum2</c>.</param>
