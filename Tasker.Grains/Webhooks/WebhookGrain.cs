@@ -41,15 +41,21 @@ public sealed class WebhookGrain(
         var endKey = $"{task.Phase.ToWire()}@{task.FinishedAt?.ToUnixTimeMilliseconds()}";
         if (S.Exists && S.EndKey == endKey)
         {
-            return; // The same end told again (notices are at least once): its delivery exists already.
+            // The same end told again (notices are at least once): its delivery exists already. Its wake-up may not, if
+            // the first notice failed half-way (the two writes below go together): stored again, it costs nothing more.
+            if (S.Status == WebhookDeliveryStatus.Pending)
+            {
+                await LeaseAsync(clock.GetUtcNow());
+                AttemptSoon();
+            }
+
+            return;
         }
 
         var now = clock.GetUtcNow();
         var eventType = "task." + task.Phase.ToWire();
         var body = bodies.Render(task, eventType, task.FinishedAt ?? now, Options.MaxBodyBytes);
 
-        // The wake-up first: a stored pending delivery always has one (an entry without a delivery finds nothing).
-        await LeaseAsync(now);
         state.State = new WebhookState
         {
             Exists = true,
@@ -63,7 +69,10 @@ public sealed class WebhookGrain(
             WindowStart = now,
             NextAttemptAt = now,
         };
-        await state.WriteOrDropAsync(this);
+
+        // The wake-up and the delivery are written together, to start the first attempt one round trip sooner. If either
+        // fails, the call fails and the task tells this end again, which stores the wake-up again (above).
+        await Task.WhenAll(LeaseAsync(now), state.WriteOrDropAsync(this));
         WebhookLog.Accepted(logger, TaskId, S.Client, eventType, S.WebhookId);
         AttemptSoon();
     }
@@ -227,15 +236,20 @@ public sealed class WebhookGrain(
             }
         }
 
-        var wakeAt = S.Status == WebhookDeliveryStatus.Pending ? S.NextAttemptAt!.Value : S.ForgetAt!.Value;
-        await dueStore.AddAsync(DueShards.Of(DueKey), DueKey, wakeAt);
-        _leasedUntil = null;
+        if (S.Status == WebhookDeliveryStatus.Pending)
+        {
+            await dueStore.AddAsync(DueShards.Of(DueKey), DueKey, S.NextAttemptAt!.Value);
+            _leasedUntil = null;
+        }
+
+        // An ended delivery keeps its lease entry: when it falls due, DueAsync moves it to the record's expiry. One write
+        // fewer on the way of every delivery, off to when the lease falls due.
         await state.WriteOrDropAsync(this);
         Report(outcome);
         if (S.Status == WebhookDeliveryStatus.Pending)
         {
             // One-way hint, so that the shard aims at the retry; a lost one costs at most a heartbeat.
-            _ = GrainFactory.GetGrain<IDueShardGrain>(DueShards.Of(DueKey)).ExpectAsync(wakeAt);
+            _ = GrainFactory.GetGrain<IDueShardGrain>(DueShards.Of(DueKey)).ExpectAsync(S.NextAttemptAt!.Value);
         }
     }
 
