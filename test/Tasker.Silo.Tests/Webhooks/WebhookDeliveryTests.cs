@@ -163,6 +163,22 @@ public sealed class WebhookDeliveryTests(WebhookApiFixture fixture) : IAsyncLife
         Assert.True(_receiver.Requests[0].Verified);
     }
 
+    [Fact]
+    public async Task A_schedules_template_may_carry_a_callback_and_each_task_it_makes_is_announced()
+    {
+        var put = await _http.PutTextAsync($"/schedules/hooked",
+            $$"""{"client":"{{_client}}","task":{"type":"count","params":{"to":2,"delay_ms":1},"callback":{"url":"{{_receiver.Url}}","events":["succeeded"]} },"cron":"0 0 1 1 *"}""");
+        Assert.Equal(HttpStatusCode.Created, put.Status);
+        Assert.Equal(_receiver.Url, put.Body.GetProperty("task").GetProperty("callback").GetProperty("url").GetString());
+
+        var triggered = await _http.SendRawAsync(HttpMethod.Post, $"/schedules/hooked/trigger?client={_client}");
+        Assert.Equal(HttpStatusCode.OK, triggered.Status);
+
+        Assert.True(await _receiver.WaitForAsync(1, _patience));
+        Assert.Equal(triggered.Body.GetProperty("taskId").GetString(), _receiver.Requests[0].Json.GetProperty("data").GetProperty("id").GetString());
+        Assert.True(_receiver.Requests[0].Verified);
+    }
+
     internal static async Task<string> MakeSecretAsync(HttpClient http, string client)
     {
         using var response = await http.PostAsync($"/users/{client}/webhook-secret", null);

@@ -71,6 +71,16 @@ public sealed class WebhookGuardTests(GuardedWebhookFixture fixture) : IDisposab
         Assert.True(refused.GetProperty("problem").GetProperty("errors").TryGetProperty(field, out _), $"no error under {field}: {refused}");
     }
 
+    [Fact]
+    public async Task A_bad_callback_in_a_schedules_template_is_a_400_naming_task_callback_url()
+    {
+        var response = await _http.PutTextAsync("/schedules/bad-hook",
+            $$"""{"client":"{{_client}}","task":{"type":"sum2","params":{"first":1,"second":2},"callback":{"url":"https://169.254.169.254/"} },"every":"PT1H"}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
+        Assert.True(response.Body.GetProperty("errors").TryGetProperty("task.callback.url", out _), response.Body.ToString());
+    }
+
     [Theory]
     [InlineData("loopback.test", "127.0.0.1", "loopback")]
     [InlineData("metadata.test", "169.254.169.254", "cloud metadata")]
