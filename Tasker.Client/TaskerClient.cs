@@ -60,11 +60,19 @@ public sealed partial class TaskerClient
         TaskPriority? priority = null,
         string? idempotencyKey = null,
         DateTimeOffset? runAt = null,
-        CancellationToken cancellationToken = default,
-        IReadOnlyList<string>? after = null,
-        string? afterPolicy = null)
+        CancellationToken cancellationToken = default)
     {
-        var body = new SubmitTaskRequest(type, parameters, client, priority?.ToWire(), runAt) { After = after, AfterPolicy = afterPolicy };
+        return await SubmitAsync(new SubmitTaskRequest(type, parameters, client, priority?.ToWire(), runAt), idempotencyKey, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Submits a task as <paramref name="body"/> says (<c>POST /tasks</c>), with what the shorter overloads leave out, such
+    /// as a <see cref="SubmitTaskRequest.Callback"/>.
+    /// </summary>
+    /// <exception cref="TaskerApiException">The server refused the task, e.g. 400 for bad fields, 409 for a suspended process.</exception>
+    public async Task<TaskView> SubmitAsync(SubmitTaskRequest body, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(body);
         using var request = new HttpRequestMessage(HttpMethod.Post, Resolve("tasks"))
         {
             Content = JsonContent.Create(body, options: _json),
@@ -98,7 +106,7 @@ public sealed partial class TaskerClient
 
     /// <summary>
     /// Submits up to 1,000 tasks in one request (<c>POST /tasks/batch</c>). Each item is submitted as
-    /// <see cref="SubmitAsync(string, JsonElement, string, TaskPriority?, string?, DateTimeOffset?, CancellationToken, IReadOnlyList{string}?, string?)"/> would submit it; the answer
+    /// <see cref="SubmitAsync(string, JsonElement, string, TaskPriority?, string?, DateTimeOffset?, CancellationToken)"/> would submit it; the answer
     /// holds one result per item in the order sent, with the task or the problem: one refused item does not sink the others.
     /// </summary>
     /// <exception cref="TaskerApiException">The batch itself was refused (not a JSON array, empty, too large, rate-limited).</exception>

@@ -83,6 +83,8 @@ public static class TaskerSiloBuilderExtensions
             });
         silo.Services.AddSingleton<TaskFiles>();
         silo.Services.AddValidatedOptions<Schedules.ScheduleOptions>(Schedules.ScheduleOptions.SectionName);
+        silo.Services.AddValidatedOptions<Webhooks.WebhookOptions>(Webhooks.WebhookOptions.SectionName); // The host adds the sender and bodies.
+        silo.Services.AddHostedService<Webhooks.WebhookStartNotice>();
         silo.Services.AddValidatedOptions<Retention.RetentionOptions>(Retention.RetentionOptions.SectionName);
         silo.Services.AddSingleton<Retention.IdempotencyKeyLedger>();
         silo.Services.TryAddSingleton<Retention.IStateRowSweeper, Retention.NoStateRowsLeft>(); // Cluster mode registers its own first.

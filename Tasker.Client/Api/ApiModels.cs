@@ -30,6 +30,11 @@ public sealed record SubmitTaskRequest(
     [System.Text.Json.Serialization.JsonPropertyName("after_policy"),
      System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? AfterPolicy { get; init; }
+
+    /// <summary>Where to announce the task's end: a signed webhook to this URL for these events.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("callback"),
+     System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public CallbackView? Callback { get; init; }
 }
 
 /// <summary>One task request of <c>POST /tasks/batch</c>: as the body of <c>POST /tasks</c>, with its own Idempotency-Key.</summary>
@@ -145,6 +150,10 @@ public sealed record TaskView(
     /// <summary>The tasks that run after this one (the first 100), in the order they were submitted.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<string>? Children { get; init; }
+
+    /// <summary>Where the task's end is announced (a signed webhook): the URL and the events; never a secret.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public CallbackView? Callback { get; init; }
 }
 
 /// <summary>One failed attempt of a task: its number, its error (and code), and when it ran.</summary>

@@ -16,6 +16,10 @@ public sealed record ScheduleTaskTemplate(string Type, JsonElement Params, strin
     /// <summary>How long each attempt of its tasks may run, an ISO 8601 duration (<c>PT30S</c>); shown when set.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? Timeout { get; init; }
+
+    /// <summary>Where each task it makes announces its end (a signed webhook), as a submission's <c>callback</c>; shown when set.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public CallbackView? Callback { get; init; }
 }
 
 /// <summary>A retry policy as a submission's <c>retry</c> writes it (durations in ISO 8601, e.g. <c>PT2S</c>).</summary>

@@ -25,6 +25,7 @@ internal static class TaskCommands
         yield return Control("resume", "Resume a paused task from its checkpoint", context, (c, id, ct) => c.ResumeAsync(id, ct));
         yield return Control("cancel", "Cancel a task that has not ended", context, (c, id, ct) => c.CancelAsync(id, ct));
         yield return Control("run-now", "Start a scheduled task now instead of at its time", context, (c, id, ct) => c.RunNowAsync(id, ct));
+        yield return WebhookCommands.Deliveries(context);
     }
 
     private static Command Submit(Func<ParseResult, CliContext> contextOf)
@@ -75,9 +76,14 @@ internal static class TaskCommands
             Description = "With --after: run only if every one succeeded (all_succeeded, the default; otherwise it ends dependency-failed) or whatever they ended as (all_ended)",
             HelpName = "all_succeeded|all_ended",
         }.AcceptOnlyFromAmong("all_succeeded", "all_ended");
+        var callback = new Option<string?>("--callback")
+        {
+            Description = "Announce the task's end with a signed webhook to this https URL (tasker deliveries ID shows the attempts)",
+            HelpName = "URL",
+        };
         var command = new Command("submit", "Submit a task and print it, or every task of a file")
         {
-            type, client, param, parameters, priority, idempotencyKey, delay, at, after, afterPolicy, wait, timeout, file,
+            type, client, param, parameters, priority, idempotencyKey, delay, at, after, afterPolicy, callback, wait, timeout, file,
         };
         command.Validators.Add(result =>
         {
@@ -103,9 +109,9 @@ internal static class TaskCommands
 
             if (result.GetValue(file) is not null
                 && (result.GetValue(type) is not null || result.GetResult(param) is not null || result.GetResult(parameters) is not null
-                    || result.GetResult(idempotencyKey) is not null || result.GetValue(wait)))
+                    || result.GetResult(idempotencyKey) is not null || result.GetValue(wait) || result.GetResult(callback) is not null))
             {
-                result.AddError("--file takes each task's type, params and idempotency_key from its line: no type, --param, --params, --idempotency-key or --wait beside it");
+                result.AddError("--file takes each task's type, params and idempotency_key from its line: no type, --param, --params, --idempotency-key, --wait or --callback beside it");
             }
         });
         command.SetAction(async (parse, cancellationToken) =>
@@ -116,16 +122,18 @@ internal static class TaskCommands
                 return await TaskFile.SubmitAsync(context, lines, parse.GetRequiredValue(client), parse.GetValue(priority), cancellationToken);
             }
 
-            var task = await context.Client.SubmitAsync(
+            var body = new SubmitTaskRequest(
                 parse.GetValue(type)!,
                 Parameters(parse.GetValue(parameters), parse.GetValue(param) ?? []),
                 parse.GetRequiredValue(client),
-                parse.GetValue(priority) is { } text && WireNames.TryParsePriority(text, out var p) ? p : null,
-                parse.GetValue(idempotencyKey),
-                parse.GetValue(at) ?? (parse.GetValue(delay) is { } later ? DateTimeOffset.UtcNow + later : null),
-                cancellationToken,
-                parse.GetValue(after) is { Length: > 0 } parents ? parents : null,
-                parse.GetValue(afterPolicy));
+                parse.GetValue(priority) is { } text && WireNames.TryParsePriority(text, out var p) ? p.ToWire() : null,
+                parse.GetValue(at) ?? (parse.GetValue(delay) is { } later ? DateTimeOffset.UtcNow + later : null))
+            {
+                Callback = parse.GetValue(callback) is { } url ? new CallbackView(url, ["succeeded", "failed", "cancelled"]) : null,
+                After = parse.GetValue(after) is { Length: > 0 } parents ? parents : null,
+                AfterPolicy = parse.GetValue(afterPolicy),
+            };
+            var task = await context.Client.SubmitAsync(body, parse.GetValue(idempotencyKey), cancellationToken);
             if (parse.GetValue(wait))
             {
                 return await WaitAndPrintAsync(context, [task.Id], Seconds(parse.GetValue(timeout)), cancellationToken);

@@ -40,6 +40,7 @@ public enum MissedPolicy
 /// <param name="EndAt">No due time after this.</param>
 /// <param name="Jitter">Each task is made up to this long after its due time (a fixed offset per due time), to spread load.</param>
 /// <param name="MaxCatchup">Most tasks <see cref="MissedPolicy.RunAll"/> makes for missed due times.</param>
+/// <param name="Callback">Where each task it makes announces its end (a signed webhook); null for nowhere.</param>
 [GenerateSerializer, Immutable, Alias("tasker.ScheduleDefinition")]
 public sealed record ScheduleDefinition(
     [property: Id(0)] string Type,
@@ -55,7 +56,8 @@ public sealed record ScheduleDefinition(
     [property: Id(10)] MissedPolicy Missed,
     [property: Id(11)] int MaxCatchup,
     [property: Id(12)] RetryPolicy? Retry = null,
-    [property: Id(13)] TimeSpan? Timeout = null);
+    [property: Id(13)] TimeSpan? Timeout = null,
+    [property: Id(14)] TaskCallback? Callback = null);
 
 /// <summary>What became of one due time (or one manual trigger).</summary>
 [GenerateSerializer, Alias("tasker.ScheduleRunOutcome")]

@@ -105,12 +105,16 @@ public sealed partial class DueShardGrain(IDueStore store, TimeProvider clock, I
         return earliest > retry ? earliest : retry;
     }
 
-    /// <summary>Tells the task its time has come; forgets the entry once the task has taken it. False on failure.</summary>
+    /// <summary>Tells the task (or the delivery) its time has come; forgets the entry once it has been taken. False on failure.</summary>
     private async Task<bool> StartAsync(DueEntry entry)
     {
         try
         {
-            if (await GrainFactory.GetGrain<ITaskGrain>(entry.TaskId).DueAsync(entry.DueAt))
+            // A webhook delivery's entry (docs/adr/036) wakes its webhook grain; every other entry is a task's.
+            var taken = Webhooks.WebhookDue.TaskIdOf(entry.TaskId) is { } webhookOf
+                ? await GrainFactory.GetGrain<IWebhookGrain>(webhookOf).DueAsync(entry.DueAt)
+                : await GrainFactory.GetGrain<ITaskGrain>(entry.TaskId).DueAsync(entry.DueAt);
+            if (taken)
             {
                 await store.RemoveAsync(entry.TaskId, entry.DueAt);
             }

@@ -320,7 +320,8 @@ public sealed partial class ScheduleGrain(
         {
             Caller.Set(caller); // The task grain refuses what its owner may not do (shell without the role, shell off).
             await GrainFactory.GetGrain<ITaskGrain>(taskId).SubmitAsync(new TaskSubmission(
-                definition.Type, definition.ParametersJson, client, definition.Priority, Retry: definition.Retry, Timeout: definition.Timeout));
+                definition.Type, definition.ParametersJson, client, definition.Priority, Retry: definition.Retry, Timeout: definition.Timeout,
+                Callback: definition.Callback));
         }
         catch (Exception exception) when (exception is SubmissionRefusedException or Shell.ShellQueueFullException)
         {

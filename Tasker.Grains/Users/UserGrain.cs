@@ -54,6 +54,7 @@ public sealed class UserGrain(
         await Task.WhenAll(S.Keys.Select(k => GrainFactory.GetGrain<IApiKeyGrain>(k.Hash).RevokeAsync()));
         await state.ClearAndDropAsync(this);
         await GrainFactory.GetGrain<IUserDirectoryGrain>(0).RemoveAsync(Name);
+        await GrainFactory.GetGrain<IWebhookSecretGrain>(Name).ForgetAsync(); // A user made again later makes a new one.
         return true;
     }
 

@@ -10,8 +10,8 @@ namespace Tasker.Silo.FrontEnd;
 /// </summary>
 public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<FrontEndOptions> options, IEnumerable<ITaskRequestShape> oldShapes)
 {
-    private static readonly string[] _fields = ["type", "params", "client", "priority", .. TaskTiming.Fields, .. TaskFlow.Fields];
-    private static readonly string[] _batchFields = ["type", "params", "client", "priority", "idempotency_key", .. TaskTiming.Fields, .. TaskFlow.Fields];
+    private static readonly string[] _fields = ["type", "params", "client", "priority", "callback", .. TaskTiming.Fields, .. TaskFlow.Fields];
+    private static readonly string[] _batchFields = ["type", "params", "client", "priority", "idempotency_key", "callback", .. TaskTiming.Fields, .. TaskFlow.Fields];
 
     /// <summary>The parsed submission, or the problem response to send instead.</summary>
     public async Task<(TaskSubmission? Submission, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -54,10 +54,11 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
         var runAt = TaskTiming.Read(request.HttpContext, root, errors);
         var (retry, timeout) = TaskTiming.ReadAttempts(request.HttpContext, root, type, errors);
         var (after, afterPolicy) = TaskFlow.Read(root, type, Handler(type), batchItem: null, errors);
+        var callback = CallbackReader.Read(request.HttpContext, root, errors);
         var submission = Check(request, type, root.TryGetProperty("params", out var p) ? p : null, client, priority, errors);
         return submission is null
             ? (null, Problems.Invalid(errors, "The task request is invalid"))
-            : (submission with { RunAt = runAt, Retry = retry, Timeout = timeout, After = after, AfterPolicy = afterPolicy }, null);
+            : (submission with { RunAt = runAt, Retry = retry, Timeout = timeout, After = after, AfterPolicy = afterPolicy, Callback = callback }, null);
     }
 
     /// <summary>
@@ -88,10 +89,11 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
         var runAt = TaskTiming.Read(request.HttpContext, item, errors);
         var (retry, timeout) = TaskTiming.ReadAttempts(request.HttpContext, item, type, errors);
         var (after, afterPolicy) = TaskFlow.Read(item, type, Handler(type), index, errors);
+        var callback = CallbackReader.Read(request.HttpContext, item, errors);
         var submission = Check(request, type, item.TryGetProperty("params", out var p) ? p : null, client, priority, errors);
         return submission is null
             ? (null, null, Problems.Invalid(errors, "The task request is invalid"))
-            : (submission with { RunAt = runAt, Retry = retry, Timeout = timeout, After = after, AfterPolicy = afterPolicy }, key, null);
+            : (submission with { RunAt = runAt, Retry = retry, Timeout = timeout, After = after, AfterPolicy = afterPolicy, Callback = callback }, key, null);
     }
 
     /// <summary>

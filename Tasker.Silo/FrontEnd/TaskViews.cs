@@ -48,6 +48,7 @@ public sealed class TaskViews(TaskHandlerRegistry handlers)
         After = task.After,
         AfterPolicy = task.After is null ? null : task.AfterPolicy == Tasker.AfterPolicy.AllEnded ? "all_ended" : "all_succeeded",
         Children = task.Children,
+        Callback = task.Callback is { } callback ? new CallbackView(callback.Url, callback.Events) : null,
     };
 
     public static TaskStatusView Status(TaskSnapshot task) => new(task.Id, task.Phase.ToWire(), Progress(task.Progress), task.Error);

@@ -1,3 +1,4 @@
+using Tasker.Silo.Webhooks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using OpenTelemetry.Metrics;
 using Orleans.Dashboard;
@@ -41,6 +42,7 @@ public static class FrontEndExtensions
         services.AddSingleton<TaskListing>();
         services.AddSingleton<TaskSubmitter>();
         services.AddSingleton<TaskViews>();
+        services.AddTaskerWebhooks();
         services.AddSingleton<FrontEnd.Schedules.ScheduleRequestReader>();
         services.AddOldSystems();
         services.AddValidatedOptions<AgentsOptions>(AgentsOptions.SectionName);
@@ -75,6 +77,7 @@ public static class FrontEndExtensions
         app.MapPageEndpoints();
 
         app.MapTaskEndpoints();
+        app.MapWebhookEndpoints();
         app.MapScheduleEndpoints();
         app.MapAgentEndpoints();
         app.MapClientEndpoints();

@@ -31,7 +31,7 @@ public sealed partial class ScheduleRequestReader(
 {
     private const int MaxCatchupLimit = 1_000;
     private static readonly string[] _fields = ["task", "client", "cron", "every", "timezone", "start_at", "end_at", "jitter", "overlap", "missed", "max_catchup"];
-    private static readonly string[] _taskFields = ["type", "params", "priority", "retry", "timeout"];
+    private static readonly string[] _taskFields = ["type", "params", "priority", "retry", "timeout", "callback"];
 
     /// <summary>The checked request, or the problem to answer instead.</summary>
     public async Task<(ScheduleRequest? Request, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -129,7 +129,7 @@ public sealed partial class ScheduleRequestReader(
 
         var definition = new ScheduleDefinition(
             submission.Type, submission.ParametersJson, submission.Priority, cron?.Trim(), every, string.IsNullOrWhiteSpace(timeZone) ? "UTC" : timeZone,
-            startAt, endAt, jitter, overlap, missed, maxCatchup, submission.Retry, submission.Timeout);
+            startAt, endAt, jitter, overlap, missed, maxCatchup, submission.Retry, submission.Timeout, submission.Callback);
         return (new ScheduleRequest(submission.Client, definition, MaxSchedules(request)), errors);
     }
 
@@ -158,8 +158,9 @@ public sealed partial class ScheduleRequestReader(
         }
 
         var (retry, timeout) = TaskTiming.ReadAttempts(request.HttpContext, task, type, taskErrors);
+        var callback = CallbackReader.Read(request.HttpContext, task, taskErrors);
         var submission = tasks.Check(request, type, task.TryGetProperty("params", out var p) ? p : null, client, priority, taskErrors)
-            is { } checkedTask ? checkedTask with { Retry = retry, Timeout = timeout } : null;
+            is { } checkedTask ? checkedTask with { Retry = retry, Timeout = timeout, Callback = callback } : null;
         foreach (var (field, messages) in taskErrors)
         {
             errors[field == "client" ? field : $"task.{field}"] = [.. messages.Select(m => field == "client" ? m : $"task.{m}")];

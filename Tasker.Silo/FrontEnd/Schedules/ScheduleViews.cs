@@ -25,6 +25,7 @@ public static class ScheduleViews
                         System.Xml.XmlConvert.ToString(r.MaxDelay), r.Jitter)
                     : null,
                 Timeout = d.Timeout is { } timeout ? System.Xml.XmlConvert.ToString(timeout) : null,
+                Callback = d.Callback is { } callback ? new CallbackView(callback.Url, callback.Events) : null,
             },
             d.Cron,
             d.Every is { } every ? ScheduleRequestReader.Duration(every) : null,

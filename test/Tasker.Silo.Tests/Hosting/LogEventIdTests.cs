@@ -20,6 +20,7 @@ public sealed class LogEventIdTests
         ("Tasker.Retention", 2400),
         ("Tasker.Due", 2500),
         ("Tasker.Schedules", 2600),
+        ("Tasker.Webhooks", 2700),
         ("Tasker.Silo.FrontEnd", 3000),
         ("Tasker.Silo.Auth", 3100),
         ("Tasker.Silo.Hosting", 3200),
