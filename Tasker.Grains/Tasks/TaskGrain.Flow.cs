@@ -105,7 +105,7 @@ public sealed partial class TaskGrain
         var due = S.EndNoticesDueAt;
         S.EndNotices = EndNotices.Sent;
         S.EndNoticesDueAt = null;
-        await CommitAsync();
+        await CommitAsync(visible: false);
         await ForgetDueAsync(due);
     }
 
@@ -234,7 +234,7 @@ public sealed partial class TaskGrain
         await TellEndAsync(new ParentEnd(S.Phase, S.ResultJson));
         S.EndNotices = EndNotices.Sent;
         S.EndNoticesDueAt = null;
-        await CommitAsync();
+        await CommitAsync(visible: false);
     }
 
     /// <summary>Tells every child (and the webhook, for an end it announces) how this task ended; throws if any did not take it.</summary>

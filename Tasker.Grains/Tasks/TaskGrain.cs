@@ -431,11 +431,17 @@ public sealed partial class TaskGrain(
     /// Writes the state, then publishes it to readers and watchers (never the other way round). When the write
     /// fails, this activation's state can no longer be trusted (an ETag conflict means another activation of this
     /// task committed): it stops and deactivates, and the next call or reminder reads the stored state afresh.
+    /// <paramref name="visible"/> false for bookkeeping no view shows (the end's notices sent): the version stays, so
+    /// watchers see no change and a webhook's copy of the task stays the task as it is read.
     /// </summary>
-    private async Task CommitAsync()
+    private async Task CommitAsync(bool visible = true)
     {
         await ArmEndNoticesAsync();
-        S.Version++;
+        if (visible)
+        {
+            S.Version++;
+        }
+
         try
         {
             await state.WriteStateAsync();

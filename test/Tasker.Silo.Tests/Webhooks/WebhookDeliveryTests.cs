@@ -54,6 +54,26 @@ public sealed class WebhookDeliveryTests(WebhookApiFixture fixture) : IAsyncLife
         Assert.Single(_receiver.Requests);
     }
 
+    [Theory]
+    [InlineData("sum2", """{"first":20,"second":22}""", "task.succeeded")] // Ends within its submission.
+    [InlineData("sum-results", "{}", "task.failed")] // Ends within its submission too: its parent has ended, and its result is no number.
+    public async Task A_task_that_ends_within_its_submission_is_announced_too(string type, string parameters, string announced)
+    {
+        var parent = await _http.SubmitAsync("input", $$"""{"input_param":"{{Guid.NewGuid():N}}"}""", _client);
+        var after = type == "sum-results" ? $$""","after":["{{parent}}"]""" : "";
+        var (status, task) = await _http.PostJsonAsync("/tasks",
+            $$"""{"type":"{{type}}","params":{{parameters}},"client":"{{_client}}","callback":{"url":"{{_receiver.Url}}"}{{after}} }""");
+        Assert.True(status is HttpStatusCode.Accepted or HttpStatusCode.OK, $"{(int)status}: {task}");
+        Assert.True(task.GetProperty("status").GetString() is "succeeded" or "failed", task.ToString());
+
+        Assert.True(await _receiver.WaitForAsync(1, _patience), "no webhook arrived");
+
+        var received = Assert.Single(_receiver.Requests);
+        Assert.True(received.Verified);
+        Assert.Equal("msg_" + task.GetProperty("id").GetString(), received.WebhookId);
+        Assert.Equal(announced, received.Json.GetProperty("type").GetString());
+    }
+
     [Fact]
     public async Task A_receiver_that_answers_503_five_times_and_then_200_gets_the_same_webhook_id_six_times_and_then_no_more()
     {
