@@ -98,7 +98,9 @@ def wait_final(url, task_id, within_s):
 
 def fanin(url, runs, parents):
     seed = random.randrange(1, 1_000_000)
-    lateness, problems, lead = [], [], 2.0
+    # Parents due this long after they are sent: enough for them and the child to be in first (a child asks each of its
+    # parents to keep it, a stored write each), learned from each run.
+    lateness, problems, lead = [], [], 2.0 + parents * 0.03
     run = 0
     while run < runs:
         client = f"bench-fanin-{seed}-{run}"
@@ -113,13 +115,14 @@ def fanin(url, runs, parents):
         child = call(url, "POST", "/tasks", {"type": "sum-results", "after": ids, "client": client}, key=f"{client}-child")
         in_at = time.time()
         if child["status"] != "waiting" or in_at > at(due) - 0.2:
-            lead *= 2  # The parents could start before the child was in: not a fan-in measured; again with more time.
-            if lead > 120:
-                problems.append(f"run {run}: the child was not in before its parents were due even with {lead / 2:.0f} s")
+            # The parents could start before the child was in: not a fan-in measured; again with more time.
+            if lead > 240:
+                problems.append(f"run {run}: the child was not in before its parents were due even with {lead:.0f} s")
                 break
+            lead = max(lead * 2, 1.5 * (in_at - sent) + 2)
             wait_final(url, child["id"], 120)
             continue
-        lead = max(2.0, 2 * (in_at - sent) + 1)
+        lead = max(2.0, 1.5 * (in_at - sent) + 2)
         done = wait_final(url, child["id"], 120)
         views = get_all(url, ids)
         ends = [at(v["finishedAt"]) for v in views]
@@ -131,6 +134,8 @@ def fanin(url, runs, parents):
             problems.append(f"run {run}: the child started before its last parent ended")
         else:
             lateness.append((at(done["startedAt"]) - max(ends)) * 1000)
+            print(f"fan-in {run + 1} of {runs}: the child started {lateness[-1]:.0f} ms after its last parent's end "
+                  f"(parents and child in after {in_at - sent:.1f} s)", file=sys.stderr, flush=True)
         run += 1
     return {"runs": runs, "parents": parents, "measured": len(lateness), "p50_ms": percentile(lateness, 0.5),
             "p99_ms": percentile(lateness, 0.99), "max_ms": max(lateness) if lateness else None, "problems": problems[:5]}

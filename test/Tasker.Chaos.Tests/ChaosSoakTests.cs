@@ -280,16 +280,16 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
             (object Item, string Type, string? Expected, bool Child)[] items = fanIn
                 ?
                 [
-                    (new { type = "count", @params = new { to, delay_ms = 100 }, client }, "count", $"{to}", false),
-                    (new { type = "sum2", @params = new { first = a, second = b }, client }, "sum2", $"{a + b}", false),
+                    (new { type = "count", @params = new { to, delay_ms = 100 }, client }, "count", to.ToString(CultureInfo.InvariantCulture), false),
+                    (new { type = "sum2", @params = new { first = a, second = b }, client }, "sum2", (a + b).ToString(CultureInfo.InvariantCulture), false),
                     (new { type = "sum-results", after = new[] { "#0", "#1" }, client }, "sum-results", null, true),
-                    (new { type = "sum2", @params = new { first = c, second = d }, after = new[] { "#2" }, after_policy = "all_ended", client }, "sum2", $"{c + d}", true),
+                    (new { type = "sum2", @params = new { first = c, second = d }, after = new[] { "#2" }, after_policy = "all_ended", client }, "sum2", (c + d).ToString(CultureInfo.InvariantCulture), true),
                     (new { type = "sum-results", after = new[] { "#2", "#3" }, client }, "sum-results", null, true),
                 ]
                 :
                 [
-                    (new { type = "sum2", @params = new { first = a, second = b }, client }, "sum2", $"{a + b}", false),
-                    (new { type = "sum2", @params = new { first = c, second = d }, after = new[] { "#0" }, client }, "sum2", $"{c + d}", true),
+                    (new { type = "sum2", @params = new { first = a, second = b }, client }, "sum2", (a + b).ToString(CultureInfo.InvariantCulture), false),
+                    (new { type = "sum2", @params = new { first = c, second = d }, after = new[] { "#0" }, client }, "sum2", (c + d).ToString(CultureInfo.InvariantCulture), true),
                     (new { type = "sum-results", after = new[] { "#0", "#1" }, client }, "sum-results", null, true),
                 ];
             var keyed = random.Next(2) == 0;
