@@ -101,14 +101,15 @@ def fanin(url, runs, parents):
     # Parents due this long after they are sent: enough for them and the child to be in first (a child asks each of its
     # parents to keep it, a stored write each), learned from each run.
     lateness, problems, lead = [], [], 2.0 + parents * 0.03
-    run = 0
+    run = attempt = 0
     while run < runs:
-        client = f"bench-fanin-{seed}-{run}"
+        attempt += 1
+        client = f"bench-fanin-{seed}-{attempt}"  # Its own client and child key each try: a retried key returns its first child.
         sent = time.time()
         due = iso(sent + lead + parents / 2000)
         ids, total = [], 0
         for start in range(0, parents, BATCH):
-            items = [{"type": "sum2", "params": {"first": run * 1_000_000 + i, "second": seed}, "client": client, "run_at": due}
+            items = [{"type": "sum2", "params": {"first": attempt * 1_000_000 + i, "second": seed}, "client": client, "run_at": due}
                      for i in range(start, min(parents, start + BATCH))]
             total += sum(item["params"]["first"] + seed for item in items)
             ids += [t["id"] for t in submit_batch(url, items)]
