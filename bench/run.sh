@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Tasker beside Hangfire 1.8, driven over HTTP by wrk (a C load generator) in one run, and one table of it.
 #
-#   bench/run.sh [--duration S] [--warmup S] [--c N] [--auth-rounds R] [--shell-n N] [--rows "..."]
-#                [--silo-env K=V] [--no-build] [--no-wait]
+#   bench/run.sh [--duration S] [--warmup S] [--c N] [--auth-rounds R] [--shell-n N] [--delayed-n N] [--rows "..."]
+#                [--flows-runs R] [--flows-parents N] [--flows-chains N] [--silo-env K=V] [--no-build] [--no-wait]
 #
 #   --duration S   seconds of each measured wrk run (default 10)
 #   --warmup S     seconds of wrk load before a server's measured runs, not counted (default 5: the JIT settles)
@@ -10,7 +10,10 @@
 #   --auth-rounds R  rounds of auth off / API key / basic, interleaved (default 5; the median is shown)
 #   --shell-n N    shell tasks (`true`) per agent run (default 500)
 #   --delayed-n N  delayed tasks per system in the delayed row (default 1000)
-#   --rows "..."   a subset of: embedded durable cluster hangfire-inmemory hangfire-sqlite hangfire-redis auth shell delayed
+#   --flows-runs R     fan-ins measured per mode in the flows row (default 20)
+#   --flows-parents N  parents of each fan-in (default 1000)
+#   --flows-chains N   chains of depth 10 per mode in the flows row (default 10000, 100 per batch)
+#   --rows "..."   a subset of: embedded durable cluster hangfire-inmemory hangfire-sqlite hangfire-redis auth shell delayed flows
 #                  (default: all; durable is embedded mode on its SQLite file, beside Hangfire.Storage.SQLite)
 #   --silo-env K=V extra configuration for Tasker's silos (repeatable; for experiments)
 #   --no-build     use the Release build that is there
@@ -29,7 +32,8 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 duration=10 warmup=5 conns=16 auth_rounds=5 shell_n=500 delayed_n=1000 build=yes wait=yes
-rows="embedded durable cluster hangfire-inmemory hangfire-sqlite hangfire-redis auth shell delayed"
+flows_runs=20 flows_parents=1000 flows_chains=10000
+rows="embedded durable cluster hangfire-inmemory hangfire-sqlite hangfire-redis auth shell delayed flows"
 silo_env=()
 while [ "$#" -gt 0 ]; do
   case "$1" in
@@ -39,14 +43,17 @@ while [ "$#" -gt 0 ]; do
     --auth-rounds) auth_rounds=$2; shift 2 ;;
     --shell-n) shell_n=$2; shift 2 ;;
     --delayed-n) delayed_n=$2; shift 2 ;;
+    --flows-runs) flows_runs=$2; shift 2 ;;
+    --flows-parents) flows_parents=$2; shift 2 ;;
+    --flows-chains) flows_chains=$2; shift 2 ;;
     --rows) rows=$2; shift 2 ;;
     --silo-env) silo_env+=("$2"); shift 2 ;;
     --no-build) build=no; shift ;;
     --no-wait) wait=no; shift ;;
-    *) sed -n '2,19p' "$0" >&2; exit 64 ;;
+    *) sed -n '2,21p' "$0" >&2; exit 64 ;;
   esac
 done
-for number in "$duration" "$warmup" "$conns" "$auth_rounds" "$shell_n" "$delayed_n"; do
+for number in "$duration" "$warmup" "$conns" "$auth_rounds" "$shell_n" "$delayed_n" "$flows_runs" "$flows_parents" "$flows_chains"; do
   [[ "$number" =~ ^[0-9]+$ ]] || { echo "run.sh: '$number' is not a whole number" >&2; exit 64; }
 done
 has() { case " $rows " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -104,7 +111,7 @@ if [ "$build" = yes ]; then
 fi
 for dll in "$silo_dll" "$bench_dll" "$agent_dll"; do [ -f "$dll" ] || { say "$dll is missing: build first"; exit 1; }; done
 
-if has cluster || has hangfire-redis || has delayed; then
+if has cluster || has hangfire-redis || has delayed || has flows; then
   if [ -z "${TASKER_REDIS:-}" ] || [ -z "${TASKER_POSTGRES:-}" ]; then
     services_dir=$results/services
     eval "$("$root/build/services.sh" start "$services_dir")"
@@ -399,6 +406,30 @@ if has delayed; then
   start_hangfire delayed-hangfire inmemory && delayed_row delayed-hangfire hangfire || status=1
 fi
 
+if has flows; then
+  # flows_rows NAME: on the silo at $url, fan-ins after $flows_parents parents (how soon the child starts after its last
+  # parent's end) and $flows_chains chains of depth 10 sent as batches of 1,000 items; each checks what it measured.
+  flows_rows() {
+    local kind
+    for kind in fanin chains; do
+      say "$1: $kind"
+      local args=("$flows_runs" "$flows_parents")
+      [ "$kind" = fanin ] || args=("$flows_chains" 10)
+      if python3 "$root/bench/flows.py" "$kind" "$url" "${args[@]}" >"$results/$1-$kind.json" 2>"$results/$1-$kind.err"; then
+        printf '%s\t%s\n' "$1" "$(cat "$results/$1-$kind.json")" >>"$results/flows.tsv"
+      else
+        say "$1 $kind failed: $(cat "$results/$1-$kind.json" "$results/$1-$kind.err" | tail -n 5)"; status=1
+      fi
+    done
+    stop_pid "$pid"
+  }
+  : >"$results/flows.tsv"
+  start_silo flows-durable Tasker__Embedded__Storage=sqlite Tasker__Embedded__DataPath="$results/flows-data" Tasker__Auth__Enabled=false \
+    && flows_rows flows-durable || status=1
+  start_silo flows-cluster ConnectionStrings__Redis="$TASKER_REDIS" ConnectionStrings__Postgres="$TASKER_POSTGRES" Tasker__Auth__Enabled=false \
+    && flows_rows flows-cluster || status=1
+fi
+
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 {
   echo "Tasker vs Hangfire 1.8 over HTTP, driven by wrk; $cores cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo);" \
@@ -414,6 +445,14 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "| system | started | p50 | p99 | max |"
     echo "|---|---|---|---|---|"
     python3 "$root/bench/delayed.py" table "$results/delayed.tsv"
+  fi
+  if [ -s "$results/flows.tsv" ]; then
+    echo
+    echo "Flows: a fan-in's start after its last parent's end; chains of depth 10 sent as batches of 1,000 items"
+    echo
+    echo "| run | figures | problems |"
+    echo "|---|---|---|"
+    python3 "$root/bench/flows.py" table "$results/flows.tsv"
   fi
 } | tee "$results/table.md"
 echo

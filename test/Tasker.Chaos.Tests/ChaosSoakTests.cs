@@ -13,7 +13,7 @@ namespace Tasker.Chaos.Tests;
 
 /// <summary>
 /// A Jepsen-style soak: 3 silos in cluster mode (real Redis and PostgreSQL), 2 executor agents, a mixed load from 3
-/// users (each with its own API key), and seeded random faults (kill -9 and SIGTERM of silos, kill -9 of agents, Redis and PostgreSQL down for
+/// users (each with its own API key; flows among their tasks), and seeded random faults (kill -9 and SIGTERM of silos, kill -9 of agents, Redis and PostgreSQL down for
 /// 5–15 s, pause/resume/cancel storms). Then a checker over every answer the clients got.
 /// <c>TASKER_CHAOS_SEED</c> and <c>TASKER_CHAOS_MINUTES</c> (default 15 and 3) set the run; the seed is printed.
 /// </summary>
@@ -49,8 +49,11 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
     /// <summary>One answer a client got (status 0: no answer, e.g. a refused connection or a timeout).</summary>
     private sealed record Answer(DateTime At, string Operation, int Status, bool RetryAfter, string Detail);
 
-    /// <summary>A task the cluster acknowledged with an id, and what it must end as (csv-import: its row count).</summary>
-    private sealed record Acknowledged(string Id, string Client, string Type, string? ExpectedResult, string? Token, int? ExpectedRows = null);
+    /// <summary>
+    /// A task the cluster acknowledged with an id, and what it must end as (csv-import: its row count). A flow's child
+    /// (<paramref name="FlowChild"/>) ends as its parents decide (FlowCheck), and has its expected result only if it runs.
+    /// </summary>
+    private sealed record Acknowledged(string Id, string Client, string Type, string? ExpectedResult, string? Token, int? ExpectedRows = null, bool FlowChild = false);
 
     /// <summary>The verdict: figures for the README and every broken promise.</summary>
     private sealed record Report(string Figures, List<Violation> Violations);
@@ -65,6 +68,7 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
         private readonly ConcurrentQueue<Acknowledged> _acknowledged = new();
         private readonly ConcurrentDictionary<string, int> _faultCounts = new();
         private readonly ConcurrentBag<string> _stormed = new();
+        private readonly ConcurrentQueue<string> _flowParents = new(); // The count tasks that flows run after: storms cancel some.
         private readonly List<(DateTime From, DateTime To)> _faultWindows = [];
         private readonly List<(string Fault, TimeSpan Took)> _exits = [];
         private readonly string _clusterId = "chaos" + seed.ToString(CultureInfo.InvariantCulture) + Guid.NewGuid().ToString("N")[..6];
@@ -211,6 +215,16 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                     continue;
                 }
 
+                if (kind < 16)
+                {
+                    await FlowAsync(client, token, random);
+                    await Task.Delay(random.Next(20, 120), CancellationToken.None);
+                    continue;
+                }
+
+                // Callbacks (webhooks) join the load here once they exist: a share of submissions and flows carrying
+                // "callback" to a receiver of the soak's own, whose deliveries the checker below verifies.
+
                 var (type, parameters, expected) = kind switch
                 {
                     < 40 => Sum(random),
@@ -250,6 +264,116 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
             }
 
             return SubmitAsync(client, "csv-import", new { }, null, null, $"{client}-{token}", random, Form, rows);
+        }
+
+        /// <summary>
+        /// A small flow in one batch (#n names an earlier item): a chain (sum2 → sum2 → sum-results after both), or a
+        /// fan-in (a count and a sum2 → sum-results after both → a sum2 after it under all_ended → sum-results after those
+        /// two). Its count is one that storms may cancel, and a quarter of them its user cancels at once. With keys,
+        /// retried (elsewhere) until every item is in.
+        /// </summary>
+        private async Task FlowAsync(string client, string token, Random random)
+        {
+            var (a, b, c, d) = (random.Next(-1000, 1000), random.Next(-1000, 1000), random.Next(-1000, 1000), random.Next(-1000, 1000));
+            var to = random.Next(3, 15);
+            var fanIn = random.Next(2) == 0;
+            (object Item, string Type, string? Expected, bool Child)[] items = fanIn
+                ?
+                [
+                    (new { type = "count", @params = new { to, delay_ms = 100 }, client }, "count", to.ToString(CultureInfo.InvariantCulture), false),
+                    (new { type = "sum2", @params = new { first = a, second = b }, client }, "sum2", (a + b).ToString(CultureInfo.InvariantCulture), false),
+                    (new { type = "sum-results", after = new[] { "#0", "#1" }, client }, "sum-results", null, true),
+                    (new { type = "sum2", @params = new { first = c, second = d }, after = new[] { "#2" }, after_policy = "all_ended", client }, "sum2", (c + d).ToString(CultureInfo.InvariantCulture), true),
+                    (new { type = "sum-results", after = new[] { "#2", "#3" }, client }, "sum-results", null, true),
+                ]
+                :
+                [
+                    (new { type = "sum2", @params = new { first = a, second = b }, client }, "sum2", (a + b).ToString(CultureInfo.InvariantCulture), false),
+                    (new { type = "sum2", @params = new { first = c, second = d }, after = new[] { "#0" }, client }, "sum2", (c + d).ToString(CultureInfo.InvariantCulture), true),
+                    (new { type = "sum-results", after = new[] { "#0", "#1" }, client }, "sum-results", null, true),
+                ];
+            var keyed = random.Next(2) == 0;
+            var body = items.Select((item, i) =>
+            {
+                var node = System.Text.Json.Nodes.JsonNode.Parse(JsonSerializer.Serialize(item.Item))!.AsObject();
+                if (keyed)
+                {
+                    node["idempotency_key"] = $"{client}-{token}-{i}";
+                }
+
+                return node;
+            }).ToList();
+            var acknowledged = new string?[items.Length];
+            for (var attempt = 0; attempt < (keyed ? 6 : 1); attempt++)
+            {
+                var silo = _silos[random.Next(_silos.Length)];
+                if (silo is null)
+                {
+                    await Task.Delay(200);
+                    continue;
+                }
+
+                using var request = AsUser(client, HttpMethod.Post, "/tasks/batch", JsonContent.Create(body));
+                var (status, retryAfter, answer) = await SendAsync(silo, request);
+                _answers.Enqueue(new Answer(DateTime.UtcNow, "submit flow", status, retryAfter, Shorten(answer)));
+                if (status != 200)
+                {
+                    if (status is not (0 or 503))
+                    {
+                        return;
+                    }
+
+                    await Task.Delay(500 + attempt * 500);
+                    continue;
+                }
+
+                var results = JsonDocument.Parse(answer).RootElement.GetProperty("results").EnumerateArray().ToList();
+                for (var i = 0; i < items.Length; i++)
+                {
+                    var itemStatus = results[i].GetProperty("status").GetInt32();
+                    if (itemStatus is 200 or 202)
+                    {
+                        var id = results[i].GetProperty("task").GetProperty("id").GetString()!;
+                        if (acknowledged[i] is { } before && before != id)
+                        {
+                            _leaks.Enqueue(new Violation("flow key", $"flow item {i} of {client} was acknowledged as {before}, then as {id} with the same key"));
+                        }
+
+                        if (acknowledged[i] is null)
+                        {
+                            acknowledged[i] = id;
+                            _acknowledged.Enqueue(new Acknowledged(id, client, items[i].Type, items[i].Expected, null, FlowChild: items[i].Child));
+                            if (items[i].Type == "count")
+                            {
+                                _flowParents.Enqueue(id);
+                            }
+                        }
+                    }
+                    else
+                    {
+                        // An item refused for an outage (503), or after an earlier item refused so (422 parent-not-created).
+                        var problem = results[i].GetProperty("problem").GetRawText();
+                        var notCreated = itemStatus == 422 && problem.Contains("parent-not-created", StringComparison.Ordinal);
+                        _answers.Enqueue(new Answer(DateTime.UtcNow, notCreated ? "flow item (parent not created)" : "flow item", itemStatus, itemStatus == 503, Shorten(problem)));
+                    }
+                }
+
+                if (acknowledged.All(id => id is not null))
+                {
+                    if (fanIn && random.Next(4) == 0)
+                    {
+                        // Its user cancels the count while its children wait (storms cancel others): every run has some.
+                        _stormed.Add(acknowledged[0]!);
+                        using var cancel = AsUser(client, HttpMethod.Post, $"/tasks/{acknowledged[0]}/cancel");
+                        var (cancelStatus, cancelRetryAfter, cancelBody) = await SendAsync(_silos[random.Next(_silos.Length)] ?? silo, cancel);
+                        _answers.Enqueue(new Answer(DateTime.UtcNow, "cancel", cancelStatus, cancelRetryAfter, Shorten(cancelBody)));
+                    }
+
+                    return;
+                }
+
+                await Task.Delay(500 + attempt * 500);
+            }
         }
 
         private static (string, object, string?) Sum(Random random)
@@ -436,6 +560,18 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
         private async Task StormAsync()
         {
             var counts = _acknowledged.Where(a => a.Type == "count").TakeLast(12).ToList();
+            // A flow's parent cancelled while its children wait: they must end dependency-failed (or run, under all_ended).
+            foreach (var parent in _flowParents.TakeLast(3).Where(id => counts.All(c => c.Id != id)))
+            {
+                _stormed.Add(parent);
+                if (_silos.FirstOrDefault(s => s is not null) is { } silo)
+                {
+                    using var cancel = new HttpRequestMessage(HttpMethod.Post, $"/tasks/{parent}/cancel");
+                    var (status, retryAfter, body) = await SendAsync(silo, cancel);
+                    _answers.Enqueue(new Answer(DateTime.UtcNow, "cancel", status, retryAfter, Shorten(body)));
+                }
+            }
+
             foreach (var task in counts)
             {
                 _stormed.Add(task.Id);
@@ -492,11 +628,23 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                 violations.Enqueue(new("not serving", "the cluster did not serve again within 60 s of the end of the run"));
             }
 
+            var readers = _silos.Where(s => s is not null).ToArray();
             var succeededShell = new ConcurrentQueue<Acknowledged>();
             var acknowledged = _acknowledged.ToList();
+            var finals = new ConcurrentDictionary<string, JsonElement>();
+
+            // A storm may have ended on a pause: resume those tasks first, as their users would (children wait on some).
+            foreach (var id in _stormed.Distinct())
+            {
+                if (readers.Length > 0 && await SendAsync(readers[0]!, new HttpRequestMessage(HttpMethod.Get, $"/tasks/{id}")) is (200, _, var stormedBody)
+                    && JsonDocument.Parse(stormedBody).RootElement.GetProperty("status").GetString() == "paused")
+                {
+                    await SendAsync(readers[0]!, new HttpRequestMessage(HttpMethod.Post, $"/tasks/{id}/resume"));
+                }
+            }
+
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(180);
             var doubled = 0;
-            var readers = _silos.Where(s => s is not null).ToArray();
             await Parallel.ForEachAsync(acknowledged.Select((task, i) => (task, i)), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (item, _) =>
             {
                 var (task, i) = item;
@@ -538,7 +686,13 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                     return;
                 }
 
+                finals[task.Id] = done;
                 var phase = done.GetProperty("status").GetString();
+                if (task.FlowChild)
+                {
+                    return; // It ends as its parents decide: checked below, once every task is final.
+                }
+
                 if (phase == "cancelled" && _stormed.Contains(task.Id))
                 {
                     return;
@@ -566,6 +720,45 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                     succeededShell.Enqueue(task);
                 }
             });
+
+            // Flows: every acknowledged child ended (none waiting: the loop above), as its parents decide (dependency-failed
+            // under all_succeeded when one did not succeed), never before one of them ended, a sum-results child with
+            // the sum of its parents' results, a sum2 child that ran with its own.
+            var flowOutcomes = new ConcurrentDictionary<string, int>();
+            foreach (var task in acknowledged.Where(a => a.FlowChild && finals.ContainsKey(a.Id)))
+            {
+                var child = finals[task.Id];
+                var after = FlowCheck.After(child);
+                if (after.Any(p => !finals.ContainsKey(p)))
+                {
+                    continue; // A parent that did not end is a violation of its own above.
+                }
+
+                var outcome = $"{child.GetProperty("status").GetString()}{(FlowCheck.Text(child, "errorCode") is { } code ? " " + code : "")}";
+                flowOutcomes.AddOrUpdate(outcome, 1, (_, n) => n + 1);
+                if (FlowCheck.Violation(child, [.. after.Select(p => finals[p])], mayBeCancelled: _stormed.Contains(task.Id)) is { } violation)
+                {
+                    violations.Enqueue(new("flow", violation));
+                }
+                else if (task.ExpectedResult is { } expected && child.GetProperty("status").GetString() == "succeeded" && child.GetProperty("result").GetRawText() != expected)
+                {
+                    violations.Enqueue(new("wrong result", $"{task.Type} flow child {task.Id}: result {child.GetProperty("result").GetRawText()}, expected {expected}"));
+                }
+            }
+
+            foreach (var client in _clients)
+            {
+                using var waiting = AsUser(client, HttpMethod.Get, "/tasks?status=waiting&limit=500");
+                var (status, _, body) = await SendAsync(readers[0]!, waiting);
+                var listed = status == 200 ? JsonDocument.Parse(body).RootElement.GetProperty("items").GetArrayLength() : -1;
+                if (listed != 0)
+                {
+                    violations.Enqueue(new("flow", $"{client}'s listing of waiting tasks answered {status} with {listed} tasks once every task had ended"));
+                }
+            }
+
+            // Callbacks (webhooks) are checked here once they exist: every delivery to the soak's receiver verified by
+            // its signature, at least one per announced end of an acknowledged task, the same webhook-id on every try.
 
             // Read once every task is final: a shell task still queued when the load stopped runs during the wait above.
             var ledger = File.ReadAllLines(_ledger).GroupBy(l => l.Trim()).ToDictionary(g => g.Key, g => g.Count());
@@ -630,7 +823,8 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
             }
 
             foreach (var answer in answers.Where(a => a.Status is >= 400 and < 500
-                && !(a.Status == 409 && a.Operation is "pause" or "resume" or "cancel") && !(a.Status == 404 && a.Operation == "peek")))
+                && !(a.Status == 409 && a.Operation is "pause" or "resume" or "cancel") && !(a.Status == 404 && a.Operation == "peek")
+                && !(a.Status == 422 && a.Operation == "flow item (parent not created)")))
             {
                 violations.Enqueue(new($"unexpected {answer.Status}", $"{answer.At:HH:mm:ss.fff} {answer.Operation}: {answer.Detail}"));
             }
@@ -649,6 +843,7 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                 .AppendLine(CultureInfo.InvariantCulture, $"exits after SIGTERM: {_exits.Count}, the slowest {(_exits.Count == 0 ? "none" : $"{_exits.Max(e => e.Took).TotalSeconds:0.0} s ({_exits.MaxBy(e => e.Took).Fault})")}")
                 .AppendLine(CultureInfo.InvariantCulture, $"users {_clients.Length}; peeks at others' tasks {answers.Count(a => a.Operation == "peek")}, leaks {list.Count(v => v.Kind == "leak")}")
                 .AppendLine(CultureInfo.InvariantCulture, $"lost {list.Count(v => v.Kind == "lost")}, not final {list.Count(v => v.Kind == "not final")}, shell commands run more than once {doubled}, 5xx other than 503+Retry-After {answers.Count(a => a.Status >= 500 && !(a.Status == 503 && a.RetryAfter))}")
+                .AppendLine(CultureInfo.InvariantCulture, $"flows {answers.Count(a => a.Operation == "submit flow" && a.Status == 200)} batches; children {flowOutcomes.Values.Sum()} ({string.Join(", ", flowOutcomes.OrderByDescending(o => o.Value).Select(o => $"{o.Key} {o.Value}"))}); flow violations {list.Count(v => v.Kind == "flow")}")
                 .AppendLine(CultureInfo.InvariantCulture, $"longest run of answers without a 2xx: {LongestOutage(answers).TotalSeconds:0.0} s; serving again {recovered.TotalSeconds:0.0} s after the run")
                 .ToString();
             return new Report(figures, list);
