@@ -35,6 +35,10 @@ public sealed partial class TaskGrain
         {
             await SendEndNoticesAgainAsync(); // Throws when a notice fails again: the entry stays, and the shard calls again.
         }
+        else if (S is { Exists: true, Phase: TaskPhase.Waiting })
+        {
+            await RecheckParentsAsync(); // What it learnt and did not store may have gone with an activation.
+        }
         else
         {
             DeactivateIfScheduledOrGone(); // Started early, ended, deleted, or due at another time: nothing waits for this one.

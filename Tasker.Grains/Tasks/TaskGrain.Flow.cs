@@ -24,6 +24,9 @@ public sealed partial class TaskGrain
     // Set by a commit that made the end's notices pending: they are sent once it is stored.
     private bool _sendEndNotices;
 
+    // Set while a waiting task's due entry to ask its parents again is stored and has not fired.
+    private bool _recheckArmed;
+
     public async Task<ParentAnswer> AddChildAsync(string childId, string client)
     {
         ThrowIfDropped();
@@ -68,21 +71,79 @@ public sealed partial class TaskGrain
         }
 
         S.ParentEnds[parentId] = Keep(end);
+        if (Dependencies.Judge(after, S.ParentEnds, S.AfterPolicy).Verdict == DependencyVerdict.Wait)
+        {
+            // Not stored: a child of a thousand parents would write its growing state a thousand times, one after another.
+            // What it learnt can be learnt again from its parents, which it keeps from expiring: a due entry asks them
+            // should this activation go before the parents decide.
+            try
+            {
+                await ArmRecheckAsync();
+            }
+            catch
+            {
+                S.ParentEnds.Remove(parentId); // Not taken: the parent tells it again, and it must not be found known then.
+                throw;
+            }
+
+            return;
+        }
+
+        await DecideOnParentsAsync(parentId);
+    }
+
+    /// <summary>A waiting task's due entry: asks the parents it has not heard from (again) and acts on their answers, storing what it knows.</summary>
+    private async Task RecheckParentsAsync()
+    {
+        _recheckArmed = false;
+        var unheard = S.After!.Where(p => !S.ParentEnds.ContainsKey(p)).ToArray();
+        var answers = new ParentAnswer[unheard.Length];
+        await ForEachAtOnceAsync(Enumerable.Range(0, unheard.Length), async i =>
+            answers[i] = await GrainFactory.GetGrain<ITaskGrain>(unheard[i]).AddChildAsync(Id, S.Client));
+        for (var i = 0; i < unheard.Length; i++)
+        {
+            if (answers[i].Kind is ParentAnswerKind.Ended or ParentAnswerKind.Gone or ParentAnswerKind.NotYours)
+            {
+                S.ParentEnds[unheard[i]] = answers[i].End is { } end ? Keep(end) : ParentEnd.Gone;
+            }
+        }
+
+        await DecideOnParentsAsync(unheard.FirstOrDefault() ?? S.After![^1]);
+    }
+
+    /// <summary>Acts on what the waiting task knows of its parents (storing it, whatever the verdict), then tells its history.</summary>
+    private async Task DecideOnParentsAsync(string lastHeard)
+    {
         try
         {
             await ActOnParentsAsync(handlers.Get(S.Type));
         }
         catch
         {
-            Drop(); // This activation's state is ahead of storage; the parent tells it again and the stored one answers.
+            Drop(); // This activation's state is ahead of storage; the parents (or the due entry) tell it again.
             throw;
         }
 
         if (S.Phase != TaskPhase.Waiting)
         {
             await AfterPhaseChangeAsync();
-            TaskFlowLog.ParentsDecided(logger, Id, S.Client, parentId, S.Phase.ToWire());
+            TaskFlowLog.ParentsDecided(logger, Id, S.Client, lastHeard, S.Phase.ToWire());
         }
+    }
+
+    /// <summary>Stores, once per activation and until it fires, the due entry that makes a waiting task ask its parents again.</summary>
+    private async Task ArmRecheckAsync()
+    {
+        if (_recheckArmed)
+        {
+            return;
+        }
+
+        var at = WholeMilliseconds(clock.GetUtcNow() + EndNoticesAgainAfter);
+        await dueStore.AddAsync(DueShards.Of(Id), Id, at); // Throws before the parent counts its notice as taken.
+        _recheckArmed = true;
+        _expectDueAt = at;
+        TellShardOfDueEntry();
     }
 
     public async Task SendEndNoticesAsync()
@@ -249,13 +310,13 @@ public sealed partial class TaskGrain
 
     /// <summary>
     /// Before a task that has children is deleted: a child still waiting must not wait for it for ever. It learns the end
-    /// if the task had ended and not told it yet, or that the task is gone. Throws, and nothing is deleted, if one did not take it.
+    /// if the task had ended, or that the task is gone. Throws, and nothing is deleted, if one did not take it.
     /// </summary>
     private async Task TellChildrenBeforeGoingAsync()
     {
-        if (S.Children.Count == 0 || S.EndNotices == EndNotices.Sent)
+        if (S.Children.Count == 0)
         {
-            return;
+            return; // Told again even when told before: a waiting child may not have stored it, and asks a task that is gone.
         }
 
         var end = S.Phase.IsFinal() ? new ParentEnd(S.Phase, S.ResultJson) : ParentEnd.Gone;

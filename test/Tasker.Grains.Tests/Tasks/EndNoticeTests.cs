@@ -45,6 +45,30 @@ public sealed class EndNoticeTests : IAsyncLifetime
         Assert.True(task.StartedAt - parentTask.FinishedAt > TimeSpan.FromSeconds(1), "the child was not told again after a pause: did the first notice fail?");
     }
 
+    [Fact]
+    public async Task A_child_whose_activation_went_after_it_heard_of_one_parent_asks_that_parent_again_and_runs_once_all_have_ended()
+    {
+        var client = "recheck-" + Guid.NewGuid().ToString("N")[..8];
+        var (quickId, slowId, childId) = (TaskIds.New(), TaskIds.New(), TaskIds.New());
+        var quick = _cluster.Client.GetGrain<ITaskGrain>(quickId);
+        var slow = _cluster.Client.GetGrain<ITaskGrain>(slowId);
+        var child = _cluster.Client.GetGrain<ITaskGrain>(childId);
+        await quick.SubmitAsync(new TaskSubmission("count", """{"delay_ms":211,"to":2}""", client, TaskPriority.Normal));
+        await slow.SubmitAsync(new TaskSubmission("count", """{"delay_ms":212,"to":15}""", client, TaskPriority.Normal));
+        await child.SubmitAsync(new TaskSubmission("sum-results", "{}", client, TaskPriority.Normal, After: [quickId, slowId]));
+        await WaitForEndAsync(quick, TimeSpan.FromSeconds(20));
+        await Task.Delay(300); // The child has heard of the quick parent, and keeps it in memory only.
+
+        // Every idle activation goes, the child's with what it heard: only its parents (and its due entry) know now.
+        await _cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+
+        var task = await WaitForEndAsync(child, TimeSpan.FromSeconds(30));
+        var slowTask = (await slow.GetAsync())!;
+        Assert.Equal(TaskPhase.Succeeded, task.Phase);
+        Assert.Equal("17", task.ResultJson); // 2 + 15: both parents' results, the quick one's learnt again.
+        Assert.True(task.StartedAt >= slowTask.FinishedAt, $"the child started at {task.StartedAt:O}, before its last parent ended at {slowTask.FinishedAt:O}");
+    }
+
     private static async Task<TaskSnapshot> WaitForEndAsync(ITaskGrain grain, TimeSpan within)
     {
         var deadline = DateTime.UtcNow + within;
