@@ -329,8 +329,7 @@ fi
 
 if has shell; then
   token=bench-token-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
-  warm=$(( shell_n < 50 ? shell_n : 50 ))
-  [ "$warmup" != 0 ] || warm=0
+  warm_per=$(( shell_n < 50 ? shell_n : 50 ))
   # tasker_shell_batch OUT AGENTS N CLIENT: submits N shell tasks `true` of CLIENT over one connection and waits until
   # the agents finished them all; the rate runs from the first submit to the last "task finished" in the agents' logs,
   # the latencies from each task's createdAt to its finishedAt (both the silo's clock), read back from GET /tasks.
@@ -412,7 +411,11 @@ PY
       hangfire=hangfire-shell-$agents
       start_hangfire "$hangfire" inmemory "$agents" || { status=1; for a in "${agent_pids[@]}"; do stop_pid "$a"; done; continue; }
       hangfire_pid=$pid hangfire_url=$url
-      say "shell, $agents agent(s) / worker(s): warm-up of $warm tasks each, then $shell_rounds alternate rounds of $shell_n"
+      # Every agent is a process of its own whose JIT settles too (16 fresh agents spent ~1 s of CPU each in the first
+      # hundreds of tasks): the warm-up gives each a few dozen tasks.
+      warm=$(( warm_per * (agents < 2 ? 1 : agents / 2) ))
+      [ "$warmup" != 0 ] || warm=0
+      say "shell, $agents agent(s) / worker(s): warm-up of $warm tasks, then $shell_rounds alternate rounds of $shell_n"
       done_before=0
       if [ "$warm" != 0 ]; then
         pid=$shell_pid url=$shell_url tasker_shell_batch "$results/shell-tasker-$agents-warmup" "$agents" "$warm" "shell-$agents-warmup" || status=1
