@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Tasker beside Hangfire 1.8, driven over HTTP by wrk (a C load generator) in one run, and one table of it.
 #
-#   bench/run.sh [--duration S] [--warmup S] [--c N] [--auth-rounds R] [--shell-n N] [--delayed-n N] [--rows "..."]
+#   bench/run.sh [--duration S] [--warmup S] [--c N] [--auth-rounds R] [--shell-n N] [--shell-agents "..."]
+#                [--shell-rounds R] [--delayed-n N] [--rows "..."]
 #                [--flows-runs R] [--flows-parents N] [--flows-chains N] [--silo-env K=V] [--no-build] [--no-wait]
 #
 #   --duration S   seconds of each measured wrk run (default 10)
 #   --warmup S     seconds of wrk load before a server's measured runs, not counted (default 5: the JIT settles)
 #   --c N          connections of the throughput runs (default 16; the latency runs use 1)
 #   --auth-rounds R  rounds of auth off / API key / basic, interleaved (default 5; the median is shown)
-#   --shell-n N    shell tasks (`true`) per agent run (default 500)
+#   --shell-n N    shell tasks (`true`) per measured round (default 500)
+#   --shell-agents "..."  agents (Tasker) and workers (Hangfire) per shell row (default "1 4 16")
+#   --shell-rounds R      alternate rounds Tasker / Hangfire per shell row (default 3; the median is shown)
 #   --delayed-n N  delayed tasks per system in the delayed row (default 1000)
 #   --flows-runs R     fan-ins measured per mode in the flows row (default 20)
 #   --flows-parents N  parents of each fan-in (default 1000)
@@ -31,7 +34,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-duration=10 warmup=5 conns=16 auth_rounds=5 shell_n=500 delayed_n=1000 build=yes wait=yes
+duration=10 warmup=5 conns=16 auth_rounds=5 shell_n=500 shell_agents="1 4 16" shell_rounds=3 delayed_n=1000 build=yes wait=yes
 flows_runs=20 flows_parents=1000 flows_chains=10000
 rows="embedded durable cluster hangfire-inmemory hangfire-sqlite hangfire-redis auth shell delayed flows"
 silo_env=()
@@ -42,6 +45,8 @@ while [ "$#" -gt 0 ]; do
     --c) conns=$2; shift 2 ;;
     --auth-rounds) auth_rounds=$2; shift 2 ;;
     --shell-n) shell_n=$2; shift 2 ;;
+    --shell-agents) shell_agents=$2; shift 2 ;;
+    --shell-rounds) shell_rounds=$2; shift 2 ;;
     --delayed-n) delayed_n=$2; shift 2 ;;
     --flows-runs) flows_runs=$2; shift 2 ;;
     --flows-parents) flows_parents=$2; shift 2 ;;
@@ -50,10 +55,10 @@ while [ "$#" -gt 0 ]; do
     --silo-env) silo_env+=("$2"); shift 2 ;;
     --no-build) build=no; shift ;;
     --no-wait) wait=no; shift ;;
-    *) sed -n '2,21p' "$0" >&2; exit 64 ;;
+    *) sed -n '2,23p' "$0" >&2; exit 64 ;;
   esac
 done
-for number in "$duration" "$warmup" "$conns" "$auth_rounds" "$shell_n" "$delayed_n" "$flows_runs" "$flows_parents" "$flows_chains"; do
+for number in "$duration" "$warmup" "$conns" "$auth_rounds" "$shell_n" "$shell_rounds" "$delayed_n" "$flows_runs" "$flows_parents" "$flows_chains" $shell_agents; do
   [[ "$number" =~ ^[0-9]+$ ]] || { echo "run.sh: '$number' is not a whole number" >&2; exit 64; }
 done
 has() { case " $rows " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -128,6 +133,15 @@ while True:
     except OSError: pass'
 }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# cpu_ticks PID...: "own children" clock ticks summed over the processes (children: the ended and reaped ones, i.e. commands run).
+cpu_ticks() {
+  local own=0 children=0 pid a b
+  for pid in "$@"; do
+    read -r a b <<<"$(awk '{print $14 + $15, $16 + $17}' "/proc/$pid/stat" 2>/dev/null || echo "0 0")"
+    own=$((own + a)) children=$((children + b))
+  done
+  echo "$own $children"
+}
 hz=$(getconf CLK_TCK)
 cores=$(nproc)
 seed=$((RANDOM * 2 + 1000))  # one operand range per wrk run: each run takes the next seed
@@ -217,6 +231,8 @@ import json, sys
 r = json.load(open(sys.argv[1] + ".json")); s = json.loads(sys.argv[2])
 r["enqueued"], r["ran"], r["failed_jobs"] = s["enqueued"], s["succeeded"], s["failed"] + s["enqueued"] - s["succeeded"]
 r["ran_per_s"] = s["succeeded"] / s["seconds"] if s["seconds"] > 0 else 0
+if "p50_ms" in s:  # creation -> success of each job
+    r["finish_p50_ms"], r["finish_p99_ms"] = s["p50_ms"], s["p99_ms"]
 json.dump(r, open(sys.argv[1] + ".json", "w"))
 PY
 }
@@ -320,22 +336,26 @@ fi
 
 if has shell; then
   token=bench-token-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
-  warm=$(( shell_n < 50 ? shell_n : 50 ))
-  [ "$warmup" != 0 ] || warm=0
-  # shell_batch OUT AGENTS N: submits N shell tasks `true` over one connection, waits until the agents finished
-  # them all; the span runs from the first submit to the last "task finished" in the agents' logs.
-  shell_batch() {
-    local out=$1 agents=$2 n=$3 t0 finished
+  warm_per=$(( shell_n < 50 ? shell_n : 50 ))
+  # tasker_shell_batch OUT AGENTS N CLIENT: submits N shell tasks `true` of CLIENT over one connection and waits until
+  # the agents finished them all; the rate runs from the first submit to the last "task finished" in the agents' logs,
+  # the latencies from each task's createdAt to its finishedAt (both the silo's clock), read back from GET /tasks.
+  tasker_shell_batch() {
+    local out=$1 agents=$2 n=$3 client=$4 t0 finished silo_before agents_before
+    silo_before=$(cpu_ticks "$pid") agents_before=$(cpu_ticks "${agent_pids[@]}")
     t0=$(date -u +%s.%N)
-    wrk_run "$out" "$pid" 1 600 "$url/tasks" shell 202 '"type":"shell"' bench - "$n" || return 1
+    wrk_run "$out" "$pid" 1 600 "$url/tasks" shell 202 '"type":"shell"' "$client" - "$n" || return 1
     for _ in $(seq 1 2400); do
       finished=$(cat "$results"/shell-agent-"$agents"-*.log | grep -c "task finished" || true)
       [ "$finished" -ge "$((done_before + n))" ] && break
-      sleep 0.25
+      sleep 0.1
     done
-    python3 - "$out" "$t0" "$agents" "$results" <<'PY'
-import datetime, glob, json, sys
-out, t0, agents, results = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    done_before=$((done_before + n))
+    python3 - "$out" "$t0" "$agents" "$results" "$url" "$client" "$hz" "$silo_before" "$(cpu_ticks "$pid")" "$agents_before" "$(cpu_ticks "${agent_pids[@]}")" <<'PY'
+import datetime, glob, json, sys, urllib.request
+out, t0, agents, results, url, client = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
+hz = float(sys.argv[7])
+(silo0, _), (silo1, _), (agents0, commands0), (agents1, commands1) = ([float(v) for v in a.split()] for a in sys.argv[8:12])
 ends = []
 for name in glob.glob(f"{results}/shell-agent-{agents}-*.log"):
     for line in open(name):
@@ -343,48 +363,84 @@ for name in glob.glob(f"{results}/shell-agent-{agents}-*.log"):
             at = datetime.datetime.fromisoformat(line.split()[0].replace("Z", "+00:00")).timestamp()
             if at >= t0:
                 ends.append(at)
+latencies, cursor = [], ""
+while True:
+    page = json.load(urllib.request.urlopen(f"{url}/tasks?client={client}&limit=500{cursor}"))
+    for task in page["items"]:
+        if task["status"] == "succeeded" and task.get("finishedAt"):
+            took = datetime.datetime.fromisoformat(task["finishedAt"]) - datetime.datetime.fromisoformat(task["createdAt"])
+            latencies.append(took.total_seconds() * 1000)
+    if not page.get("next"):
+        break
+    cursor = "&cursor=" + page["next"]
+latencies.sort()
 r = json.load(open(out + ".json"))
 r["ran"] = len(ends)
-r["failed_jobs"] = r["done"] - len(ends)
+r["failed_jobs"] = r["done"] - len(latencies)
 r["ran_per_s"] = len(ends) / (max(ends) - t0) if ends else 0
+if latencies:
+    r["finish_p50_ms"] = latencies[len(latencies) // 2]
+    r["finish_p99_ms"] = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
+if ends:  # CPU per task, in ms: the silo, the agents themselves, the commands they ran (reaped children)
+    r["cpu_ms"] = {"server": (silo1 - silo0) / hz * 1000 / len(ends), "agents": (agents1 - agents0) / hz * 1000 / len(ends),
+                   "commands": (commands1 - commands0) / hz * 1000 / len(ends)}
+json.dump(r, open(out + ".json", "w"))
+PY
+  }
+  # hangfire_shell_batch OUT N: the same on Hangfire's peer host: N jobs that start `true`, first enqueue -> last success.
+  hangfire_shell_batch() {
+    local before
+    curl -sf -X POST "$url/reset"
+    before=$(cpu_ticks "$pid")
+    wrk_run "$1" "$pid" 1 600 "$url/tasks" shell 202 '"enqueued"' bench - "$2" && hangfire_done "$url" "$1" || return 1
+    python3 - "$1" "$hz" "$before" "$(cpu_ticks "$pid")" <<'PY'
+import json, sys
+out, hz = sys.argv[1], float(sys.argv[2])
+(own0, children0), (own1, children1) = ([float(v) for v in a.split()] for a in sys.argv[3:5])
+r = json.load(open(out + ".json"))
+if r.get("ran"):
+    r["cpu_ms"] = {"server": (own1 - own0) / hz * 1000 / r["ran"], "agents": 0, "commands": (children1 - children0) / hz * 1000 / r["ran"]}
 json.dump(r, open(out + ".json", "w"))
 PY
   }
   if start_silo shell Tasker__Embedded__Storage=memory Tasker__Auth__Enabled=false Tasker__Shell__Enabled=true \
     Tasker__Agents__Token="$token" Tasker__Shell__MaxQueued=100000; then
     shell_pid=$pid shell_url=$url
-    for agents in 1 4; do
+    # Per number of agents: Tasker's agents and a Hangfire host with as many workers, both up at once, measured in
+    # alternate rounds (Tasker, Hangfire, Tasker, ...): the machine's load drifts, and each round meets the same drift.
+    for agents in $shell_agents; do
       agent_pids=()
       for a in $(seq 1 "$agents"); do
         TASKER_AGENT_TOKEN=$token dotnet "$agent_dll" agent --url "$shell_url" --name "bench-$agents-$a" --poll-interval 5s \
           </dev/null >"$results/shell-agent-$agents-$a.log" 2>&1 &
         agent_pids+=($!) started+=($!)
       done
-      say "shell, $agents agent(s): warm-up of $warm tasks, then $shell_n"
-      pid=$shell_pid url=$shell_url done_before=0
+      hangfire=hangfire-shell-$agents
+      start_hangfire "$hangfire" inmemory "$agents" || { status=1; for a in "${agent_pids[@]}"; do stop_pid "$a"; done; continue; }
+      hangfire_pid=$pid hangfire_url=$url
+      # Every agent is a process of its own whose JIT settles too (16 fresh agents spent ~1 s of CPU each in the first
+      # hundreds of tasks): the warm-up gives each a few dozen tasks.
+      warm=$(( warm_per * (agents < 2 ? 1 : agents / 2) ))
+      [ "$warmup" != 0 ] || warm=0
+      say "shell, $agents agent(s) / worker(s): warm-up of $warm tasks, then $shell_rounds alternate rounds of $shell_n"
+      done_before=0
       if [ "$warm" != 0 ]; then
-        shell_batch "$results/shell-tasker-$agents-warmup" "$agents" "$warm" || status=1
+        pid=$shell_pid url=$shell_url tasker_shell_batch "$results/shell-tasker-$agents-warmup" "$agents" "$warm" "shell-$agents-warmup" || status=1
+        pid=$hangfire_pid url=$hangfire_url hangfire_shell_batch "$results/$hangfire-warmup" "$warm" || status=1
       fi
-      done_before=$warm
-      shell_batch "$results/shell-tasker-$agents" "$agents" "$shell_n" && row "tasker-shell-$agents" shell "$results/shell-tasker-$agents" || status=1
+      for ((r = 1; r <= shell_rounds; r++)); do
+        out=$results/shell-tasker-$agents-$r
+        pid=$shell_pid url=$shell_url tasker_shell_batch "$out" "$agents" "$shell_n" "shell-$agents-$r" && row "tasker-shell-$agents" shell "$out" || status=1
+        out=$results/$hangfire-$r
+        pid=$hangfire_pid url=$hangfire_url hangfire_shell_batch "$out" "$shell_n" && row "$hangfire" shell "$out" || status=1
+      done
       for a in "${agent_pids[@]}"; do stop_pid "$a"; done
+      stop_pid "$hangfire_pid"
     done
     stop_pid "$shell_pid"
   else
     status=1
   fi
-  for workers in 1 4; do
-    name=hangfire-shell-$workers
-    start_hangfire "$name" inmemory "$workers" || { status=1; continue; }
-    say "hangfire shell, $workers worker(s): warm-up of $warm jobs, then $shell_n"
-    if [ "$warm" != 0 ]; then
-      wrk_run "$results/$name-warmup" "$pid" 1 600 "$url/tasks" shell 202 '"enqueued"' bench - "$warm" && hangfire_done "$url" "$results/$name-warmup"
-    fi
-    curl -sf -X POST "$url/reset"
-    wrk_run "$results/$name" "$pid" 1 600 "$url/tasks" shell 202 '"enqueued"' bench - "$shell_n" \
-      && hangfire_done "$url" "$results/$name" && row "$name" shell "$results/$name"
-    stop_pid "$pid"
-  done
 fi
 
 if has delayed; then

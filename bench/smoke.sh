@@ -6,4 +6,4 @@
 # arguments go to run.sh (e.g. --no-build after a Release build).
 set -euo pipefail
 cd "$(dirname "$0")"
-exec ./run.sh --duration 1 --warmup 0 --c 4 --auth-rounds 1 --shell-n 10 --delayed-n 20 --flows-runs 2 --flows-parents 50 --flows-chains 20 --no-wait "$@"
+exec ./run.sh --duration 1 --warmup 0 --c 4 --auth-rounds 1 --shell-n 10 --shell-rounds 1 --shell-agents "1 4" --delayed-n 20 --flows-runs 2 --flows-parents 50 --flows-chains 20 --no-wait "$@"

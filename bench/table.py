@@ -116,16 +116,29 @@ if any(key[0].startswith("auth-") for key in runs):
 
 if any(key[1] == "shell" for key in runs):
     print()
-    print("| shell `true`, submit of N → all finished | tasks/s | per task per agent/worker | failed |")
-    print("| --- | --- | --- | --- |")
-    for name, label, workers in [("tasker-shell-1", "Tasker, 1 agent", 1), ("tasker-shell-4", "Tasker, 4 agents", 4),
-                                 ("hangfire-shell-1", "Hangfire InMemory, 1 worker", 1), ("hangfire-shell-4", "Hangfire InMemory, 4 workers", 4)]:
-        for r in runs.get((name, "shell"), []):
-            per = 1000 * workers / r["ran_per_s"] if r["ran_per_s"] else None
-            print(f"| {label} (N = {r['ran']}) | {n(r['ran_per_s'])} | {n(per, 1)} ms | {failed(r)} |")
-    for agents in (1, 4):
+    print("| shell `true`, N submitted over 1 conn. → all finished | tasks/s per round | median | per task per agent/worker "
+          "| submit → finish p50 / p99 ms | CPU ms per task: server / agents / commands | failed |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    counts = sorted({int(name.rsplit("-", 1)[1]) for name, kind in runs if kind == "shell"})
+    for agents in counts:
+        for name, label in [(f"tasker-shell-{agents}", f"Tasker, {agents} agent{'s' if agents > 1 else ''}"),
+                            (f"hangfire-shell-{agents}", f"Hangfire InMemory, {agents} worker{'s' if agents > 1 else ''}")]:
+            rs = runs.get((name, "shell"), [])
+            if not rs:
+                continue
+            m = statistics.median(r["ran_per_s"] for r in rs)
+            per = 1000 * agents / m if m else None
+            p50 = statistics.median(r.get("finish_p50_ms", 0) for r in rs)
+            p99 = statistics.median(r.get("finish_p99_ms", 0) for r in rs)
+            spent = " / ".join(n(statistics.median(r.get("cpu_ms", {}).get(part, 0) for r in rs), 2) for part in ("server", "agents", "commands"))
+            print(f"| {label} (N = {rs[0]['ran']}) | {' · '.join(n(r['ran_per_s']) for r in rs)} | {n(m)} | {n(per, 1)} ms "
+                  f"| {n(p50)} / {n(p99)} | {spent} | {sum(failed(r) for r in rs)} |")
+    for agents in counts:
         t, h = runs.get((f"tasker-shell-{agents}", "shell")), runs.get((f"hangfire-shell-{agents}", "shell"))
-        if t and h and h[0]["ran_per_s"]:
-            print(f"| ratio Tasker / Hangfire, {agents} | {t[0]['ran_per_s'] / h[0]['ran_per_s']:.2f}× | | |")
+        if t and h:
+            tm, hm = statistics.median(r["ran_per_s"] for r in t), statistics.median(r["ran_per_s"] for r in h)
+            rounds = " · ".join(f"{a['ran_per_s'] / b['ran_per_s']:.2f}×" for a, b in zip(t, h) if b["ran_per_s"])
+            if hm:
+                print(f"| ratio Tasker / Hangfire, {agents} | {rounds} | {tm / hm:.2f}× | | | | |")
 
 sys.exit(1 if bad else 0)

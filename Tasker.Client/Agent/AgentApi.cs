@@ -41,6 +41,10 @@ internal sealed class AgentApi(HttpClient http, Uri server, string token, string
     public async Task<TaskView> FinishAsync(PickedTaskView task, FinishTaskRequest report, CancellationToken cancellationToken) =>
         await PostAsync<TaskView>(task.Links.Finish, report, cancellationToken);
 
+    /// <summary>Reports and, once the report is stored, takes the next queued task in the same request (null when none is queued).</summary>
+    public async Task<FinishedView> FinishAndPickAsync(PickedTaskView task, FinishTaskRequest report, CancellationToken cancellationToken) =>
+        await PostAsync<FinishedView>(task.Links.Finish + "-and-pick", report, cancellationToken);
+
     public async Task<TaskView> ReleaseAsync(PickedTaskView task, CancellationToken cancellationToken) =>
         await PostAsync<TaskView>(task.Links.Release, new LeaseRequest(task.Lease), cancellationToken);
 

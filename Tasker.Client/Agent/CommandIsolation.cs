@@ -73,10 +73,32 @@ internal sealed partial class CommandIsolation
         return new CommandIsolation(environment, runAs);
     }
 
-    /// <summary>How to start <c>/bin/sh -c command</c> under this isolation.</summary>
-    public ProcessStartInfo StartInfo(string command)
+    /// <summary>
+    /// How to start <paramref name="command"/> under this isolation: its program directly when it needs no shell
+    /// (<see cref="PlainCommand"/>), else <c>/bin/sh -c command</c>. <paramref name="direct"/> says which, so that a
+    /// direct start that fails (a file the kernel will not run) is tried again through the shell.
+    /// </summary>
+    public ProcessStartInfo StartInfo(string command, out bool direct)
     {
-        var start = new ProcessStartInfo(RunAs?.Setpriv ?? "/bin/sh")
+        var workingDirectory = RunAs is { } user && Directory.Exists(user.Home) ? user.Home : RunAs is null ? System.Environment.CurrentDirectory : "/";
+        if (PlainCommand.Words(command) is { } words
+            && PlainCommand.Resolve(words[0], Environment["PATH"], workingDirectory, forOthers: RunAs is not null) is { } program)
+        {
+            direct = true;
+            return Start([program, .. words.Skip(1)]);
+        }
+
+        direct = false;
+        return ShellStartInfo(command);
+    }
+
+    /// <summary>How to start <c>/bin/sh -c command</c> under this isolation.</summary>
+    public ProcessStartInfo ShellStartInfo(string command) => Start(["/bin/sh", "-c", command]);
+
+    /// <summary>How to start <paramref name="argv"/> (the program's file first) under this isolation.</summary>
+    private ProcessStartInfo Start(IReadOnlyList<string> argv)
+    {
+        var start = new ProcessStartInfo(RunAs?.Setpriv ?? argv[0])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -85,18 +107,21 @@ internal sealed partial class CommandIsolation
         };
         if (RunAs is { } user)
         {
-            // setpriv switches user and groups and then execs the shell: the shell's parent is still the agent,
-            // and nothing of root's stays with the command.
+            // setpriv switches user and groups and then execs the command (the shell, or the program itself): its
+            // parent is still the agent, and nothing of root's stays with the command.
             start.ArgumentList.Add(string.Create(CultureInfo.InvariantCulture, $"--reuid={user.Uid}"));
             start.ArgumentList.Add(string.Create(CultureInfo.InvariantCulture, $"--regid={user.Gid}"));
             start.ArgumentList.Add("--init-groups");
             start.ArgumentList.Add("--");
-            start.ArgumentList.Add("/bin/sh");
+            start.ArgumentList.Add(argv[0]);
             start.WorkingDirectory = Directory.Exists(user.Home) ? user.Home : "/";
         }
 
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(command);
+        foreach (var argument in argv.Skip(1))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         start.Environment.Clear();
         foreach (var (name, value) in Environment)
         {

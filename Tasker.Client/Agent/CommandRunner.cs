@@ -8,7 +8,7 @@ internal sealed record CommandOutcome(
     int? ExitCode, string Stdout, string Stderr, bool StdoutTruncated, bool StderrTruncated, bool TimedOut, bool Killed, long DurationMs, string? StartError);
 
 /// <summary>
-/// Runs one command through <c>/bin/sh -c</c>, isolated from the agent (<see cref="CommandIsolation"/>), with a time limit, keeping at most a cap of each output (the rest is
+/// Runs one command (its program directly when it needs no shell, else through <c>/bin/sh -c</c>), isolated from the agent (<see cref="CommandIsolation"/>), with a time limit, keeping at most a cap of each output (the rest is
 /// read and dropped, so the command never blocks on a full pipe), and kills its whole process tree when cancelled.
 /// </summary>
 internal static class CommandRunner
@@ -18,18 +18,21 @@ internal static class CommandRunner
     public static async Task<CommandOutcome> RunAsync(
         string command, CommandIsolation isolation, TimeSpan timeout, int capBytes, CancellationToken cancellationToken)
     {
-        var start = isolation.StartInfo(command);
-
         var clock = Stopwatch.StartNew();
-        using var process = new Process { StartInfo = start };
-        try
+        var start = isolation.StartInfo(command, out var direct);
+        var (started, error) = Start(start);
+        if (started is null && direct)
         {
-            process.Start();
+            // The kernel would not run the file (a script without #!, no permission): the shell runs it or says why.
+            (started, error) = Start(isolation.ShellStartInfo(command));
         }
-        catch (Exception exception) when (exception is System.ComponentModel.Win32Exception or InvalidOperationException)
+
+        if (started is null)
         {
-            return new CommandOutcome(null, "", "", false, false, false, false, 0, exception.Message);
+            return new CommandOutcome(null, "", "", false, false, false, false, 0, error);
         }
+
+        using var process = started;
 
         process.StandardInput.Close(); // The command reads nothing from the agent.
         var stdout = CaptureAsync(process.StandardOutput.BaseStream, capBytes);
@@ -64,6 +67,21 @@ internal static class CommandRunner
         var (errText, errCut) = stderr.IsCompletedSuccessfully ? stderr.Result : ("", true);
         var timedOut = killed && limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
         return new CommandOutcome(killed ? null : process.ExitCode, outText, errText, outCut, errCut, timedOut, killed, clock.ElapsedMilliseconds, null);
+    }
+
+    private static (Process? Process, string? Error) Start(ProcessStartInfo start)
+    {
+        var process = new Process { StartInfo = start };
+        try
+        {
+            process.Start();
+            return (process, null);
+        }
+        catch (Exception exception) when (exception is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            process.Dispose();
+            return (null, exception.Message);
+        }
     }
 
     private static async Task<(string Text, bool Truncated)> CaptureAsync(Stream stream, int capBytes)

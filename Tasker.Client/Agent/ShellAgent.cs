@@ -18,17 +18,22 @@ internal sealed class ShellAgent(AgentSettings settings, AgentApi api, AgentLog 
     private static readonly TimeSpan _minHeartbeatSpacing = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan _firstHeartbeatAfter = TimeSpan.FromMilliseconds(500);
 
+    // Until a server answers that it has no finish-and-pick (an older one): then every report is a plain finish.
+    private bool _serverPicksOnFinish = true;
+
     /// <summary>Works until <paramref name="stopping"/>; true on a clean stop, false when the server refuses this agent's token.</summary>
     public async Task<bool> RunAsync(CancellationToken stopping)
     {
         log.Info("agent started", ("agent", settings.Name), ("server", settings.Server), ("poll_interval_s", settings.PollInterval.TotalSeconds),
             ("run_as", settings.Isolation.RunAs?.Name ?? "(the agent's user)"), ("command_env", string.Join(',', settings.Isolation.Environment.Keys.Order(StringComparer.Ordinal))));
+        PickedTaskView? next = null;
         while (!stopping.IsCancellationRequested)
         {
-            PickedTaskView? task;
+            PickedTaskView? task = next;
+            next = null;
             try
             {
-                task = await api.PickAsync(settings.PollInterval, stopping);
+                task ??= await api.PickAsync(settings.PollInterval, stopping);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -48,15 +53,21 @@ internal sealed class ShellAgent(AgentSettings settings, AgentApi api, AgentLog 
 
             if (task is not null)
             {
-                await RunTaskAsync(task, stopping);
+                next = await RunTaskAsync(task, stopping);
             }
+        }
+
+        if (next is not null)
+        {
+            await ReleaseAsync(next); // Handed over with the last report as the agent stopped: queued again at once.
         }
 
         log.Info("agent stopped", ("agent", settings.Name));
         return true;
     }
 
-    private async Task RunTaskAsync(PickedTaskView task, CancellationToken stopping)
+    /// <summary>Runs a picked task and reports it; the next task when the report brought one.</summary>
+    private async Task<PickedTaskView?> RunTaskAsync(PickedTaskView task, CancellationToken stopping)
     {
         log.Info("task picked", ("agent", settings.Name), ("task", task.Id), ("attempt", task.Attempt), ("timeout_s", task.TimeoutSeconds));
         log.Debug("command", ("task", task.Id), ("command", task.Command), ("lease", task.Lease));
@@ -78,10 +89,10 @@ internal sealed class ShellAgent(AgentSettings settings, AgentApi api, AgentLog 
         {
             case Cancelled:
                 log.Info("task cancelled; its command was killed", ("agent", settings.Name), ("task", task.Id));
-                return;
+                return null;
             case LeaseLost:
                 log.Warn("lease lost (the task was offered again); its command was killed and nothing is reported", ("agent", settings.Name), ("task", task.Id));
-                return;
+                return null;
             default:
                 break;
         }
@@ -89,10 +100,10 @@ internal sealed class ShellAgent(AgentSettings settings, AgentApi api, AgentLog 
         if (stopping.IsCancellationRequested && outcome.Killed)
         {
             await ReleaseAsync(task);
-            return;
+            return null;
         }
 
-        await FinishAsync(task, outcome, stopping);
+        return await FinishAsync(task, outcome, stopping);
     }
 
     /// <summary>Renews the lease until <paramref name="end"/>; calls <paramref name="stop"/> on a cancellation or a lost lease.</summary>
@@ -138,33 +149,56 @@ internal sealed class ShellAgent(AgentSettings settings, AgentApi api, AgentLog 
         }
     }
 
-    private async Task FinishAsync(PickedTaskView task, CommandOutcome outcome, CancellationToken stopping)
+    /// <summary>
+    /// Reports the outcome, retrying until the lease is long gone. The first try also asks for the next task (one request
+    /// instead of two); a retry does not, since the lost answer of a try may have held a lease this agent never saw.
+    /// </summary>
+    private async Task<PickedTaskView?> FinishAsync(PickedTaskView task, CommandOutcome outcome, CancellationToken stopping)
     {
         var report = new FinishTaskRequest(
             task.Lease, outcome.ExitCode, outcome.Stdout, outcome.Stderr, outcome.StdoutTruncated, outcome.StderrTruncated,
             outcome.TimedOut, outcome.DurationMs, outcome.StartError);
         var delay = TimeSpan.FromMilliseconds(500);
+        var withoutPick = false;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 // Not cancelled by a stop: the command has ended, so its report is worth the wait.
-                var finished = await api.FinishAsync(task, report, CancellationToken.None);
+                TaskView finished;
+                PickedTaskView? next = null;
+                if (attempt == 1 && _serverPicksOnFinish && !stopping.IsCancellationRequested)
+                {
+                    (finished, next) = await api.FinishAndPickAsync(task, report, CancellationToken.None);
+                }
+                else
+                {
+                    finished = await api.FinishAsync(task, report, CancellationToken.None);
+                    _serverPicksOnFinish &= !withoutPick; // The plain finish worked where finish-and-pick was not found.
+                }
+
                 log.Info("task finished", ("agent", settings.Name), ("task", task.Id), ("status", finished.Status), ("exit_code", outcome.ExitCode),
                     ("timed_out", outcome.TimedOut), ("duration_ms", outcome.DurationMs));
-                return;
+                return next;
+            }
+            catch (TaskerApiException missing) when (attempt == 1 && _serverPicksOnFinish && missing.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
+            {
+                // A server older than finish-and-pick, or a task that is gone: the plain finish tells them apart.
+                withoutPick = true;
+                log.Debug("finish-and-pick not answered; reporting with finish", ("task", task.Id));
+                continue;
             }
             catch (TaskerApiException refused) when ((int)refused.StatusCode is >= 400 and < 500)
             {
                 log.Warn("the server refused the report", ("agent", settings.Name), ("task", task.Id), ("status", (int)refused.StatusCode), ("detail", refused.Detail));
-                return;
+                return null;
             }
             catch (Exception failure) when (failure is HttpRequestException or TaskCanceledException or TaskerApiException or System.Text.Json.JsonException)
             {
                 if (DateTimeOffset.UtcNow > task.LeaseExpiresAt.AddMinutes(1) || (stopping.IsCancellationRequested && attempt >= 3))
                 {
                     log.Error("could not report; the lease will expire and the task be offered again", ("task", task.Id), ("error", failure.Message));
-                    return;
+                    return null;
                 }
 
                 log.Warn("report failed; trying again", ("task", task.Id), ("error", failure.Message));

@@ -52,6 +52,11 @@ public sealed record FinishTaskRequest(
     long DurationMs = 0,
     string? Error = null);
 
+/// <summary>The answer of <c>POST /tasks/{id}/finish-and-pick</c>: the finished task, and the next one leased to the same agent.</summary>
+/// <param name="Task">The task just finished, as <c>POST /tasks/{id}/finish</c> answers it.</param>
+/// <param name="Next">The next shell task, leased to the agent as a pick would lease it; null when none is queued.</param>
+public sealed record FinishedView(TaskView Task, PickedTaskView? Next);
+
 /// <summary>An executor agent as the silo last heard of it.</summary>
 public sealed record AgentView(string Name, string? CurrentTask, DateTimeOffset LastSeen);
 

@@ -7,9 +7,13 @@ namespace Tasker.Shell;
 [Alias("tasker.IShellTaskGrain")]
 public interface IShellTaskGrain : IGrainWithStringKey
 {
-    /// <summary>Leases a queued shell task to <paramref name="agent"/>; null when it is not queued (taken, cancelled, gone).</summary>
-    [Alias("Lease")]
-    Task<ShellLeaseGrant?> LeaseAsync(string agent);
+    /// <summary>
+    /// Leases a queued shell task to <paramref name="agent"/>. When it is leased already (the queue's stored view was
+    /// behind: the queue does not store a pick), the answer says until when, so the queue watches that lease; when it
+    /// is neither (ended, cancelled, waiting for its time), the answer is empty and the queue forgets it.
+    /// </summary>
+    [Alias("LeaseOrHeld")]
+    Task<ShellLeaseAnswer> LeaseAsync(string agent);
 
     /// <summary>Renews the lease; says Cancelled when the task was cancelled meanwhile.</summary>
     [Alias("Heartbeat")]

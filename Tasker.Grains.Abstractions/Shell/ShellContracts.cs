@@ -18,6 +18,14 @@ public sealed record ShellLeaseGrant(
     [property: Id(5)] int Attempt,
     [property: Id(6)] string Client);
 
+/// <summary>A task's answer to the queue's pick: the grant, or until when another agent's lease holds, or neither.</summary>
+/// <param name="Grant">The lease just granted to the agent that picked.</param>
+/// <param name="HeldUntil">The task is leased already (to an agent that picked it before): when that lease runs out.</param>
+[GenerateSerializer, Immutable, Alias("tasker.ShellLeaseAnswer")]
+public sealed record ShellLeaseAnswer(
+    [property: Id(0)] ShellLeaseGrant? Grant,
+    [property: Id(1)] DateTimeOffset? HeldUntil = null);
+
 /// <summary>What an agent reports when the command has ended.</summary>
 /// <param name="ExitCode">The command's exit code; null when it was killed (time limit) or could not start.</param>
 /// <param name="TimedOut">True when the agent killed the command at its time limit.</param>

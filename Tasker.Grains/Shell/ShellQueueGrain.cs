@@ -85,14 +85,15 @@ public sealed class ShellQueueGrain(
         }
         while (_queued.Take() is { } first)
         {
-            // Watched from now on, and stored so before the task is asked: a pick that fails half way is found at the deadline.
+            // Watched from now on, so that a pick that fails half way is found at the deadline. Not stored: should this
+            // activation be lost, the stored entry (queued since its enqueue) is picked again, and the task, leased
+            // already, says until when; nothing the store can be behind by loses a task (docs/adr/013).
             state.State.Leased[first.TaskId] = DateTimeOffset.UtcNow + Shell.LeaseDuration;
-            await WriteAsync();
 
-            ShellLeaseGrant? grant;
+            ShellLeaseAnswer answer;
             try
             {
-                grant = await GrainFactory.GetGrain<IShellTaskGrain>(first.TaskId).LeaseAsync(agent);
+                answer = await GrainFactory.GetGrain<IShellTaskGrain>(first.TaskId).LeaseAsync(agent);
             }
             catch (Exception exception) when (exception is not OutOfMemoryException)
             {
@@ -100,9 +101,17 @@ public sealed class ShellQueueGrain(
                 throw;
             }
 
-            if (grant is null)
+            if (answer.Grant is not { } grant)
             {
-                state.State.Leased.Remove(first.TaskId); // Cancelled or gone while it waited.
+                if (answer.HeldUntil is { } heldUntil)
+                {
+                    state.State.Leased[first.TaskId] = heldUntil; // Another agent holds it: its lease is watched as any.
+                }
+                else
+                {
+                    state.State.Leased.Remove(first.TaskId); // Cancelled or gone while it waited.
+                }
+
                 continue;
             }
 

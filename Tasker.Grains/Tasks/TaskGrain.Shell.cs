@@ -43,11 +43,16 @@ public sealed partial class TaskGrain : IShellTaskGrain
         }
     }
 
-    public async Task<ShellLeaseGrant?> LeaseAsync(string agent)
+    public async Task<ShellLeaseAnswer> LeaseAsync(string agent)
     {
+        if (RunsOnAgent && S.Phase == TaskPhase.Running && S.Lease is { } held)
+        {
+            return new ShellLeaseAnswer(null, held.ExpiresAt); // Picked before the queue last stored itself: watch that lease.
+        }
+
         if (!RunsOnAgent || S.Phase != TaskPhase.Queued || !Shell.Enabled)
         {
-            return null; // Switched off since it was queued: it waits, and no agent is handed its command.
+            return new ShellLeaseAnswer(null); // Switched off since it was queued: it waits, and no agent is handed its command.
         }
 
         var now = DateTimeOffset.UtcNow;
@@ -65,7 +70,7 @@ public sealed partial class TaskGrain : IShellTaskGrain
         await AfterPhaseChangeAsync();
         ShellLog.Leased(logger, Id, S.Client, agent, S.Attempts);
         var (command, timeout) = Command();
-        return new ShellLeaseGrant(Id, command, timeout, S.Lease.Token, S.Lease.ExpiresAt, S.Attempts, S.Client);
+        return new ShellLeaseAnswer(new ShellLeaseGrant(Id, command, timeout, S.Lease.Token, S.Lease.ExpiresAt, S.Attempts, S.Client));
     }
 
     public async Task<ShellCallResult> HeartbeatAsync(string lease)

@@ -48,6 +48,15 @@ public static class AgentEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        agents.MapPost("/{id}/finish-and-pick", FinishAndPickAsync)
+            .WithSummary("Report a shell task's outcome and pick the next one (executor agents)")
+            .WithDescription("The finish report, as for /finish; once it is stored, the next queued shell task is leased to the same agent and comes in the answer (next: null when none is queued; this call does not wait: a pick does). One request per task instead of two. 409 when the lease is not the current one: nothing changes and nothing is picked.")
+            .Accepts<FinishTaskRequest>("application/json")
+            .Produces<FinishedView>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         agents.MapPost("/{id}/release", ReleaseAsync)
             .WithSummary("Give a shell task back to the queue (an agent that stops)")
             .Accepts<LeaseRequest>("application/json")
@@ -130,10 +139,57 @@ public static class AgentEndpoints
     public static async Task<IResult> FinishAsync(
         string id, HttpContext context, string? agent, IGrainFactory grains, TaskViews views, IOptions<FrontEndOptions> frontEnd, CancellationToken cancellationToken)
     {
-        var (document, problem) = await JsonBody.ReadObjectAsync(context.Request, frontEnd.Value.MaxRequestBodyBytes, "lease, exitCode, stdout and stderr", cancellationToken);
-        if (document is null)
+        var (outcome, problem) = await FinishReportedAsync(id, context, grains, frontEnd.Value, [], cancellationToken);
+        if (outcome is null)
         {
             return problem!;
+        }
+
+        Seen(grains, context, agent, null);
+        return TypedResults.Ok(views.From(outcome.Task!));
+    }
+
+    public static async Task<IResult> FinishAndPickAsync(
+        string id, HttpContext context, string? agent, IGrainFactory grains, TaskViews views, IOptions<ShellOptions> shell, IOptions<FrontEndOptions> frontEnd,
+        ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var name = AgentName(context, agent, errors);
+        var (outcome, problem) = await FinishReportedAsync(id, context, grains, frontEnd.Value, errors, cancellationToken);
+        if (outcome is null)
+        {
+            return problem!; // Refused: nothing was stored, and nothing is picked.
+        }
+
+        // The report is stored: whatever happens to the pick, the answer says so. A pick that fails half way leaves its
+        // task watched by the queue, which offers it again at its lease's deadline.
+        PickedTaskView? next = null;
+        try
+        {
+            if (await grains.GetGrain<IShellQueueGrain>(0).PickAsync(name!) is { } grant)
+            {
+                next = View(grant, shell.Value);
+            }
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            AgentEndpointsLog.NextPickFailed(loggers.CreateLogger(typeof(AgentEndpoints).FullName!), id, name!, exception);
+        }
+
+        return TypedResults.Ok(new FinishedView(views.From(outcome.Task!), next));
+    }
+
+    /// <summary>
+    /// Reads a finish report and stores it: the task's call result when it was stored, else the problem to answer. The
+    /// report is not stored when <paramref name="errors"/> (the caller's, then the report's) names any bad field.
+    /// </summary>
+    private static async Task<(ShellCallResult? Outcome, IResult? Problem)> FinishReportedAsync(
+        string id, HttpContext context, IGrainFactory grains, FrontEndOptions frontEnd, Dictionary<string, string[]> errors, CancellationToken cancellationToken)
+    {
+        var (document, problem) = await JsonBody.ReadObjectAsync(context.Request, frontEnd.MaxRequestBodyBytes, "lease, exitCode, stdout and stderr", cancellationToken);
+        if (document is null)
+        {
+            return (null, problem);
         }
 
         string? lease;
@@ -141,7 +197,6 @@ public static class AgentEndpoints
         using (document)
         {
             var root = document.RootElement;
-            var errors = new Dictionary<string, string[]>();
             JsonBody.RejectUnknownFields(root, _finishFields, errors, "a finish report");
             lease = JsonBody.ReadString(root, "lease", errors, required: true);
             var exitCode = ReadInt(root, "exitCode", errors);
@@ -159,7 +214,7 @@ public static class AgentEndpoints
 
             if (errors.Count > 0)
             {
-                return Problems.Invalid(errors, "The finish report is invalid");
+                return (null, Problems.Invalid(errors, "The finish report is invalid"));
             }
 
             report = new ShellReport(
@@ -168,17 +223,11 @@ public static class AgentEndpoints
 
         if (!TaskIds.IsWellFormed(id))
         {
-            return Problems.TaskNotFound(id);
+            return (null, Problems.TaskNotFound(id));
         }
 
         var outcome = await grains.GetGrain<IShellTaskGrain>(id).FinishAsync(lease!, report);
-        if (outcome.Status != ShellCallStatus.Done)
-        {
-            return Refusal(id, outcome);
-        }
-
-        Seen(grains, context, agent, null);
-        return TypedResults.Ok(views.From(outcome.Task!));
+        return outcome.Status == ShellCallStatus.Done ? (outcome, null) : (null, Refusal(id, outcome));
     }
 
     public static async Task<IResult> ReleaseAsync(

@@ -353,7 +353,7 @@ public sealed class HttpGenerators(IReadOnlyList<string> knownIds, string agentT
             select new FuzzRequest("GET", $"/tasks/pick?wait={wait}&agent={agent}", headers, [], Tests.Delivery.Whole)),
         (5, from headers in AgentHeaders
             from id in Id
-            from verb in Gen.OneOf("heartbeat", "finish", "release")
+            from verb in Gen.OneOf("heartbeat", "finish", "finish-and-pick", "release")
             from body in Broken(
                 from lease in Gen.Frequency((2, Gen.Const("\"00000000-0000-0000-0000-000000000000\"")), (2, JsonScalar))
                 from exitCode in Number

@@ -13,6 +13,7 @@ namespace Tasker.Bench.HangfireRuns;
 public sealed class JobCompletions : IApplyStateFilter
 {
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _waiters = new();
+    private ConcurrentQueue<double> _latencies = new(); // Milliseconds from each job's creation to its success.
     private long _enqueued;
     private long _succeeded;
     private long _failed;
@@ -28,6 +29,7 @@ public sealed class JobCompletions : IApplyStateFilter
     {
         _waiting = waiting;
         _waiters.Clear();
+        _latencies = new ConcurrentQueue<double>();
         Interlocked.Exchange(ref _enqueued, 0);
         Interlocked.Exchange(ref _succeeded, 0);
         Interlocked.Exchange(ref _failed, 0);
@@ -52,15 +54,21 @@ public sealed class JobCompletions : IApplyStateFilter
     /// <summary>Forgets a job that has been waited for.</summary>
     public void Forget(string jobId) => _waiters.TryRemove(jobId, out _);
 
-    /// <summary>The counts as JSON: enqueued, succeeded, failed, and the seconds from the first enqueue to the last success.</summary>
+    /// <summary>
+    /// The counts as JSON: enqueued, succeeded, failed, the seconds from the first enqueue to the last success, and the
+    /// median and 99th percentile of the milliseconds from a job's creation to its success.
+    /// </summary>
     public string Json()
     {
         var first = Volatile.Read(ref _firstEnqueue);
         var last = Volatile.Read(ref _lastSuccess);
         var seconds = last > first ? (last - first) / (double)Stopwatch.Frequency : 0;
+        var latencies = _latencies.ToArray();
+        Array.Sort(latencies);
+        double Percentile(double p) => latencies.Length == 0 ? 0 : latencies[Math.Min(latencies.Length - 1, (int)(p * latencies.Length))];
         return string.Create(
             System.Globalization.CultureInfo.InvariantCulture,
-            $$"""{"enqueued":{{Volatile.Read(ref _enqueued)}},"succeeded":{{Volatile.Read(ref _succeeded)}},"failed":{{Volatile.Read(ref _failed)}},"seconds":{{seconds:F6}}}""");
+            $$"""{"enqueued":{{Volatile.Read(ref _enqueued)}},"succeeded":{{Volatile.Read(ref _succeeded)}},"failed":{{Volatile.Read(ref _failed)}},"seconds":{{seconds:F6}},"p50_ms":{{Percentile(0.50):F3}},"p99_ms":{{Percentile(0.99):F3}}}""");
     }
 
     /// <inheritdoc />
@@ -76,6 +84,7 @@ public sealed class JobCompletions : IApplyStateFilter
             if (right)
             {
                 var now = Stopwatch.GetTimestamp();
+                _latencies.Enqueue((DateTime.UtcNow - job.CreatedAt).TotalMilliseconds);
                 Interlocked.Increment(ref _succeeded);
                 long seen;
                 while (now > (seen = Volatile.Read(ref _lastSuccess)) && Interlocked.CompareExchange(ref _lastSuccess, now, seen) != seen)

@@ -59,6 +59,38 @@ public sealed class AgentSecretsAttackTests(AgentSiloFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task A_command_that_needs_no_shell_runs_as_the_agents_own_child_with_only_the_commands_environment()
+    {
+        StartAgent([], new() { ["TASKER_AGENT_TOKEN"] = SiloProcess.Token, ["AGENT_OWN_SETTING"] = "agent-only-value" });
+
+        var (stat, _) = await RunAsync("cat /proc/self/stat");
+        Assert.Equal(_agents[^1].Pid, ParentOf(stat)); // No shell between the agent and the program.
+        var (environment, _) = await RunAsync("env");
+        var variables = environment.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('=')[0]).ToHashSet();
+        Assert.Contains("PATH", variables);
+        Assert.Subset(new HashSet<string> { "PATH", "HOME", "LANG" }, variables); // Not even a shell's own variables.
+        Assert.DoesNotContain(SiloProcess.Token, environment, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_command_that_needs_no_shell_run_as_nobody_runs_as_nobody_through_setpriv_alone()
+    {
+        StartAgent(["--run-as", "nobody"], new() { ["TASKER_AGENT_TOKEN"] = SiloProcess.Token });
+
+        var (user, _) = await RunAsync("id -un");
+        Assert.Equal("nobody\n", user);
+        var (stat, _) = await RunAsync("cat /proc/self/stat");
+        Assert.Equal(_agents[^1].Pid, ParentOf(stat)); // setpriv switched the user and became the program.
+        var (token, denied) = await RunAsync($"cat /proc/{_agents[^1].Pid}/environ");
+        Assert.Contains("Permission denied", denied, StringComparison.Ordinal);
+        Assert.DoesNotContain(SiloProcess.Token, token, StringComparison.Ordinal);
+    }
+
+    /// <summary>The parent pid in a <c>/proc/PID/stat</c> line: "pid (name) state ppid ...".</summary>
+    private static int ParentOf(string stat) =>
+        int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+
+    [Fact]
     public async Task An_agent_given_the_token_on_its_command_line_refuses_to_start_and_never_calls_the_silo()
     {
         var agent = new SecretsAgent(_silo, ["--token", SiloProcess.Token], new());

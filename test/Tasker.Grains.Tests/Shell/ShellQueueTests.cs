@@ -1,3 +1,4 @@
+using Orleans.Core.Internal;
 using Tasker.Shell;
 
 namespace Tasker.Grains.Tests.Shell;
@@ -48,6 +49,31 @@ public sealed class ShellQueueTests(ClusterFixture fixture)
         }
 
         Assert.Equal(accepted.Where(id => id != grant.TaskId), order);
+    }
+
+    [Fact]
+    public async Task A_pick_the_queue_never_stored_is_found_leased_by_its_next_activation_and_watched_not_lost()
+    {
+        var id = TaskIds.New();
+        await _grains.GetGrain<ITaskGrain>(id).SubmitAsync(Shell("echo held"));
+        var queue = _grains.GetGrain<IShellQueueGrain>(0);
+        var grant = await queue.PickAsync("grain-test");
+        Assert.Equal(id, grant!.TaskId);
+
+        // A pick is not stored: the queue's next activation (as after the loss of its silo) reads the task as queued.
+        await queue.Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        Assert.Null(await queue.PickAsync("grain-other")); // The task says it is leased: not handed out twice...
+        var view = await queue.ViewAsync();
+        Assert.Equal((0, 1), (view.Queued, view.Leased)); // ...and its lease is watched from now on.
+        Assert.Equal(TaskPhase.Running, (await _grains.GetGrain<ITaskGrain>(id).GetAsync())!.Phase);
+
+        Assert.Equal(ShellCallStatus.Done, (await _grains.GetGrain<IShellTaskGrain>(id).FinishAsync(grant.Lease, Report(0))).Status);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((await queue.ViewAsync()).Leased != 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the queue still watches a finished task");
+            await Task.Delay(50);
+        }
     }
 
     [Fact]

@@ -70,6 +70,8 @@ public sealed class ShellBadInputTests(ShellApiFixture api)
         Assert.Equal("agent-token-invalid", problem.GetProperty("code").GetString());
         var (finish, _) = await http.PostJsonAsync($"/tasks/{Guid.NewGuid():N}/finish", """{"lease":"x","exitCode":0}""");
         Assert.Equal(HttpStatusCode.Unauthorized, finish);
+        var (finishAndPick, _) = await http.PostJsonAsync($"/tasks/{Guid.NewGuid():N}/finish-and-pick", """{"lease":"x","exitCode":0}""");
+        Assert.Equal(HttpStatusCode.Unauthorized, finishAndPick);
     }
 
     [Theory]
@@ -96,9 +98,24 @@ public sealed class ShellBadInputTests(ShellApiFixture api)
     [InlineData("""{"lease":"1-abc","exitCode":0,"output":"x"}""", "output")]
     public async Task A_bad_finish_report_is_a_400_naming_the_field(string body, string field)
     {
-        var (status, problem) = await _agent.PostJsonAsync($"/tasks/{Guid.NewGuid():N}/finish", body);
+        foreach (var route in new[] { "finish", "finish-and-pick" })
+        {
+            var (status, problem) = await _agent.PostJsonAsync($"/tasks/{Guid.NewGuid():N}/{route}", body);
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            AssertNames(problem, field);
+        }
+    }
+
+    [Fact]
+    public async Task A_finish_and_pick_with_a_bad_agent_name_is_a_400_naming_it_and_stores_nothing()
+    {
+        var (_, created) = await _http.PostJsonAsync("/tasks", """{"type":"shell","params":{"command":"echo x"},"client":"bad-shell"}""");
+        var id = created.GetProperty("id").GetString()!;
+        var (status, problem) = await _agent.PostJsonAsync($"/tasks/{id}/finish-and-pick?agent=bad%20name", """{"lease":"1-forged","exitCode":0}""");
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        AssertNames(problem, field);
+        AssertNames(problem, "agent");
+        Assert.Equal("queued", (await _http.GetJsonAsync($"/tasks/{id}")).Body.Status());
+        await _http.SendAsync(HttpMethod.Post, $"/tasks/{id}/cancel");
     }
 
     [Fact]

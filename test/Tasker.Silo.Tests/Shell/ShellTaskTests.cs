@@ -75,6 +75,65 @@ public sealed class ShellTaskTests(ShellApiFixture api) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Finish_and_pick_stores_the_report_and_hands_the_next_task_leased_to_the_same_agent()
+    {
+        var first = await SubmitShellAsync("echo first");
+        var second = await SubmitShellAsync("echo second");
+        var picked = await PickAsync(api.Agent("chain"));
+
+        var (status, answer) = await api.Agent("chain").PostJsonAsync($"/tasks/{first}/finish-and-pick",
+            JsonSerializer.Serialize(new { lease = Lease(picked), exitCode = 0, stdout = "first\n", stderr = "" }));
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("succeeded", answer.GetProperty("task").Status());
+        Assert.Equal("first\n", answer.GetProperty("task").GetProperty("result").GetProperty("stdout").GetString());
+        var next = answer.GetProperty("next");
+        Assert.Equal(second, next.GetProperty("id").GetString());
+        Assert.Equal("echo second", next.GetProperty("command").GetString());
+        Assert.Equal($"/tasks/{second}/finish", next.GetProperty("links").GetProperty("finish").GetString());
+
+        // The next task is leased as a pick leases it: to that agent, running, and its lease finishes it.
+        var (_, running) = await _http.GetJsonAsync($"/tasks/{second}");
+        Assert.Equal("running", running.Status());
+        var (_, agents) = await _http.GetJsonAsync("/agents");
+        Assert.Equal(second, agents.GetProperty("agents").EnumerateArray().Single(a => a.GetProperty("name").GetString() == "chain").GetProperty("currentTask").GetString());
+        var (last, done) = await api.Agent("chain").PostJsonAsync($"/tasks/{second}/finish-and-pick",
+            JsonSerializer.Serialize(new { lease = Lease(next), exitCode = 0 }));
+        Assert.Equal(HttpStatusCode.OK, last);
+        Assert.Equal("succeeded", done.GetProperty("task").Status());
+        Assert.Equal(JsonValueKind.Null, done.GetProperty("next").ValueKind); // Nothing queued: it does not wait.
+        Assert.Equal("chain", done.GetProperty("task").GetProperty("result").GetProperty("agent").GetString());
+    }
+
+    [Fact]
+    public async Task A_stale_or_forged_finish_and_pick_is_a_409_that_stores_nothing_and_picks_nothing()
+    {
+        var id = await SubmitShellAsync("echo once");
+        var waiting = await SubmitShellAsync("echo waiting");
+        var picked = await PickAsync();
+
+        var (forged, problem) = await _agent.PostJsonAsync($"/tasks/{id}/finish-and-pick",
+            JsonSerializer.Serialize(new { lease = Lease(picked) + "x", exitCode = 0 }));
+        Assert.Equal(HttpStatusCode.Conflict, forged);
+        Assert.Equal("stale-lease", problem.GetProperty("code").GetString());
+        Assert.Equal("queued", (await _http.GetJsonAsync($"/tasks/{waiting}")).Body.Status()); // Not handed to anyone.
+
+        Assert.Equal(HttpStatusCode.OK, (await FinishAsync(id, Lease(picked))).Status);
+        var version = (await _http.GetJsonAsync($"/tasks/{id}")).Body.GetProperty("version").GetInt64();
+        var (stale, _) = await _agent.PostJsonAsync($"/tasks/{id}/finish-and-pick",
+            JsonSerializer.Serialize(new { lease = Lease(picked), exitCode = 1, stdout = "again" }));
+        Assert.Equal(HttpStatusCode.Conflict, stale);
+        var (_, after) = await _http.GetJsonAsync($"/tasks/{id}");
+        Assert.Equal(version, after.GetProperty("version").GetInt64());
+        Assert.Equal("succeeded", after.Status());
+        Assert.Equal("queued", (await _http.GetJsonAsync($"/tasks/{waiting}")).Body.Status());
+
+        var (unknown, _) = await _agent.PostJsonAsync($"/tasks/{Guid.NewGuid():N}/finish-and-pick",
+            JsonSerializer.Serialize(new { lease = "1-00", exitCode = 0 }));
+        Assert.Equal(HttpStatusCode.NotFound, unknown);
+        Assert.Equal("queued", (await _http.GetJsonAsync($"/tasks/{waiting}")).Body.Status());
+    }
+
+    [Fact]
     public async Task Pick_hands_out_high_priority_first_then_the_earliest()
     {
         var low = await SubmitShellAsync("echo low", "low");

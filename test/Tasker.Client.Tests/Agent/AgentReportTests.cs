@@ -1,0 +1,61 @@
+using Tasker.Client.CommandLine;
+
+namespace Tasker.Client.Tests.Agent;
+
+/// <summary>
+/// How <c>tasker agent</c> reports and takes its next task: one request per task where the server picks on finish, the
+/// plain finish where it does not (an older server), and a task handed over as the agent stops goes back to the queue.
+/// </summary>
+public sealed class AgentReportTests : IDisposable
+{
+    private readonly string _work = Directory.CreateTempSubdirectory("tasker-agent-report-").FullName;
+    private readonly string _tokenFile;
+
+    public AgentReportTests()
+    {
+        _tokenFile = Path.Combine(_work, "token");
+        File.WriteAllText(_tokenFile, "t0123456789abcdef\n");
+    }
+
+    public void Dispose() => Directory.Delete(_work, recursive: true);
+
+    private (string Id, string Command) Touching(string id) => (id, $"touch {Path.Combine(_work, id)}");
+
+    [Fact]
+    public async Task The_report_brings_the_next_task_and_the_agent_runs_it_without_picking()
+    {
+        var server = new ScriptedAgentServer(pickOnFinish: true, Touching("a1"), Touching("a2"), Touching("a3"));
+        var (exitCode, log) = await server.RunAgentAsync(_tokenFile, () => server.Calls.Count >= 5);
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Equal(["a1", "a2", "a3"], server.Finished);
+        Assert.All(server.Finished, id => Assert.True(File.Exists(Path.Combine(_work, id)), $"{id}'s command did not run\n{log}"));
+        // One pick for the first task; each report brings the next; the last report finds none, and the agent picks.
+        Assert.Equal(["pick", "finish-and-pick a1", "finish-and-pick a2", "finish-and-pick a3", "pick"], server.Calls.Take(5));
+    }
+
+    [Fact]
+    public async Task Against_a_server_without_finish_and_pick_the_agent_reports_with_finish_from_then_on()
+    {
+        var server = new ScriptedAgentServer(pickOnFinish: false, Touching("b1"), Touching("b2"));
+        var (exitCode, log) = await server.RunAgentAsync(_tokenFile, () => server.Finished.Count == 2);
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Equal(["b1", "b2"], server.Finished);
+        Assert.Equal(["pick", "finish-and-pick b1", "finish b1", "pick", "finish b2"], server.Calls.Take(5));
+        Assert.DoesNotContain("refused", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_task_handed_over_with_the_last_report_as_the_agent_stops_is_released_not_run()
+    {
+        using var stopping = new CancellationTokenSource();
+        var server = new ScriptedAgentServer(pickOnFinish: true, Touching("c1"), Touching("c2")) { OnFinish = _ => stopping.Cancel() };
+        var (exitCode, log) = await server.RunAgentAsync(_tokenFile, () => false, stopping);
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Equal(["c1"], server.Finished);
+        Assert.Contains("release c2", server.Calls);
+        Assert.False(File.Exists(Path.Combine(_work, "c2")), $"the handed-over task ran\n{log}");
+    }
+}
