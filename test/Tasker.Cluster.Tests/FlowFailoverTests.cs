@@ -265,9 +265,20 @@ public sealed partial class FlowFailoverTests(ClusterServers servers, ITestOutpu
         var submitted = clock.Elapsed;
         Assert.Equal(flows * 5, acknowledged.Count);
 
-        var final = await FinalAsync(first, [.. acknowledged.Values], TimeSpan.FromSeconds(120));
+        // A chunk deferred by the outage goes on at its reminder's next minute, and what it ends tells its children then.
+        var final = await FinalAsync(first, [.. acknowledged.Values], TimeSpan.FromSeconds(240));
         var ended = clock.Elapsed;
-        Assert.True(final.Count == acknowledged.Count, $"{acknowledged.Count - final.Count} of {acknowledged.Count} tasks did not end within 120 s after the load");
+        if (final.Count < acknowledged.Count)
+        {
+            var unended = new List<string>();
+            foreach (var id in acknowledged.Values.Where(id => !final.ContainsKey(id)).Take(5))
+            {
+                unended.Add($"{id}: {(await TryGetAsync(first, $"/tasks/{id}"))?.GetRawText()}");
+            }
+
+            Assert.Fail($"{acknowledged.Count - final.Count} of {acknowledged.Count} tasks did not end within 240 s after the load:\n{string.Join("\n", unended)}\nlog:\n{first.Log[^Math.Min(first.Log.Length, 20_000)..]}");
+        }
+
         var listedWaiting = await StillListedWaitingAsync(first, client);
         Assert.True(listedWaiting.Count == 0, $"{listedWaiting.Count} ended tasks are still listed as waiting:\n{string.Join("\n", listedWaiting.Take(3))}");
 
@@ -373,7 +384,9 @@ public sealed partial class FlowFailoverTests(ClusterServers servers, ITestOutpu
     /// </summary>
     private static async Task<List<string>> StillListedWaitingAsync(SiloProcess silo, string client)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        // A history line that failed with the killed silo (its client grain was there) is written again by the task's
+        // reminder (docs/adr/014): once the silo is declared dead and the reminder's minute has come, so allow three.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(180);
         List<string> waiting;
         do
         {
