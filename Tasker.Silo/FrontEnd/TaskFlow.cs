@@ -27,7 +27,8 @@ public static class TaskFlow
         JsonElement root, string? type, ITaskHandler? handler, int? batchItem, IDictionary<string, string[]> errors)
     {
         var policy = AfterPolicy.AllSucceeded;
-        if (root.TryGetProperty("after_policy", out var policyValue) && policyValue.ValueKind != JsonValueKind.Null)
+        var hasPolicy = root.TryGetProperty("after_policy", out var policyValue) && policyValue.ValueKind != JsonValueKind.Null;
+        if (hasPolicy)
         {
             switch (policyValue.ValueKind == JsonValueKind.String ? policyValue.GetString() : null)
             {
@@ -44,12 +45,7 @@ public static class TaskFlow
 
         if (!root.TryGetProperty("after", out var afterValue) || afterValue.ValueKind == JsonValueKind.Null)
         {
-            if (handler is IFanInTaskHandler)
-            {
-                errors["after"] = [$"{type} reads the results of the tasks it runs after: give them in after"];
-            }
-
-            return (null, policy);
+            return NoParents();
         }
 
         if (afterValue.ValueKind != JsonValueKind.Array)
@@ -105,15 +101,25 @@ public static class TaskFlow
 
         if (after.Count == 0)
         {
+            return NoParents();
+        }
+
+        return (after, policy);
+
+        (IReadOnlyList<string>?, AfterPolicy) NoParents()
+        {
             if (handler is IFanInTaskHandler)
             {
                 errors["after"] = [$"{type} reads the results of the tasks it runs after: give them in after"];
             }
 
+            if (hasPolicy && !errors.ContainsKey("after_policy"))
+            {
+                errors["after_policy"] = ["after_policy goes with after: name the tasks this one runs after"];
+            }
+
             return (null, policy);
         }
-
-        return (after, policy);
     }
 
     /// <summary>True when <paramref name="id"/> names an earlier item of the same batch; <paramref name="item"/> is its index.</summary>

@@ -190,6 +190,8 @@ public sealed class FlowTests(TaskerApiFixture api)
     [InlineData("\"after\":[\"#0\"]", "after")]
     [InlineData("\"after\":[],\"after_policy\":\"sometimes\"", "after_policy")]
     [InlineData("\"after_policy\":3", "after_policy")]
+    [InlineData("\"after_policy\":\"all_ended\"", "after_policy")] // A policy for no parents is a mistake, not a default.
+    [InlineData("\"after\":[],\"after_policy\":\"all_succeeded\"", "after_policy")]
     public async Task Bad_after_or_after_policy_is_a_400_naming_the_field(string fields, string field)
     {
         var response = await _http.PostTextAsync("/tasks", $$"""{"type":"sum2","params":{"first":1,"second":1},"client":"flow-bad",{{fields}}}""");
