@@ -13,11 +13,13 @@
 #   --shell-agents "..."  agents (Tasker) and workers (Hangfire) per shell row (default "1 4 16")
 #   --shell-rounds R      alternate rounds Tasker / Hangfire per shell row (default 3; the median is shown)
 #   --delayed-n N  delayed tasks per system in the delayed row (default 1000)
+#   --scheduled-n N  delayed tasks (due tomorrow) in the scheduled-memory row, on the SQLite file (default 1000000)
+#   --schedules-n N  schedules due at the same moment in the schedules row, per mode (default 10000)
 #   --flows-runs R     fan-ins measured per mode in the flows row (default 20)
 #   --flows-parents N  parents of each fan-in (default 1000)
 #   --flows-chains N   chains of depth 10 per mode in the flows row (default 10000, 100 per batch)
-#   --rows "..."   a subset of: embedded durable cluster hangfire-inmemory hangfire-sqlite hangfire-redis auth shell delayed flows
-#                  (default: all; durable is embedded mode on its SQLite file, beside Hangfire.Storage.SQLite)
+#   --rows "..."   a subset of: embedded durable cluster hangfire-inmemory hangfire-sqlite hangfire-redis auth shell delayed
+#                  scheduled-memory schedules flows (default: all; durable is embedded mode on its SQLite file, beside Hangfire.Storage.SQLite)
 #   --silo-env K=V extra configuration for Tasker's silos (repeatable; for experiments)
 #   --no-build     use the Release build that is there
 #   --no-wait      do not wait (up to 10 min) for other builds, test runs and silos on this machine to end first
@@ -35,8 +37,8 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 duration=10 warmup=5 conns=16 auth_rounds=5 shell_n=500 shell_agents="1 4 16" shell_rounds=3 delayed_n=1000 build=yes wait=yes
-flows_runs=20 flows_parents=1000 flows_chains=10000
-rows="embedded durable cluster hangfire-inmemory hangfire-sqlite hangfire-redis auth shell delayed flows"
+scheduled_n=1000000 schedules_n=10000 flows_runs=20 flows_parents=1000 flows_chains=10000
+rows="embedded durable cluster hangfire-inmemory hangfire-sqlite hangfire-redis auth shell delayed scheduled-memory schedules flows"
 silo_env=()
 while [ "$#" -gt 0 ]; do
   case "$1" in
@@ -48,6 +50,8 @@ while [ "$#" -gt 0 ]; do
     --shell-agents) shell_agents=$2; shift 2 ;;
     --shell-rounds) shell_rounds=$2; shift 2 ;;
     --delayed-n) delayed_n=$2; shift 2 ;;
+    --scheduled-n) scheduled_n=$2; shift 2 ;;
+    --schedules-n) schedules_n=$2; shift 2 ;;
     --flows-runs) flows_runs=$2; shift 2 ;;
     --flows-parents) flows_parents=$2; shift 2 ;;
     --flows-chains) flows_chains=$2; shift 2 ;;
@@ -55,10 +59,10 @@ while [ "$#" -gt 0 ]; do
     --silo-env) silo_env+=("$2"); shift 2 ;;
     --no-build) build=no; shift ;;
     --no-wait) wait=no; shift ;;
-    *) sed -n '2,23p' "$0" >&2; exit 64 ;;
+    *) sed -n '2,26p' "$0" >&2; exit 64 ;;
   esac
 done
-for number in "$duration" "$warmup" "$conns" "$auth_rounds" "$shell_n" "$shell_rounds" "$delayed_n" "$flows_runs" "$flows_parents" "$flows_chains" $shell_agents; do
+for number in "$duration" "$warmup" "$conns" "$auth_rounds" "$shell_n" "$shell_rounds" "$delayed_n" "$scheduled_n" "$schedules_n" "$flows_runs" "$flows_parents" "$flows_chains" $shell_agents; do
   [[ "$number" =~ ^[0-9]+$ ]] || { echo "run.sh: '$number' is not a whole number" >&2; exit 64; }
 done
 has() { case " $rows " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -116,7 +120,7 @@ if [ "$build" = yes ]; then
 fi
 for dll in "$silo_dll" "$bench_dll" "$agent_dll"; do [ -f "$dll" ] || { say "$dll is missing: build first"; exit 1; }; done
 
-if has cluster || has hangfire-redis || has delayed || has flows; then
+if has cluster || has hangfire-redis || has delayed || has schedules || has flows; then
   if [ -z "${TASKER_REDIS:-}" ] || [ -z "${TASKER_POSTGRES:-}" ]; then
     services_dir=$results/services
     eval "$("$root/build/services.sh" start "$services_dir")"
@@ -462,6 +466,38 @@ if has delayed; then
   start_hangfire delayed-hangfire inmemory && delayed_row delayed-hangfire hangfire || status=1
 fi
 
+if has scheduled-memory; then
+  say "scheduled-memory: $scheduled_n delayed tasks into the SQLite file"
+  if start_silo scheduled-memory Tasker__Embedded__Storage=sqlite Tasker__Embedded__DataPath="$results/scheduled-memory-data" Tasker__Auth__Enabled=false; then
+    if python3 "$root/bench/scheduled_memory.py" "$url" "$pid" "$scheduled_n" >"$results/scheduled-memory.json" 2>"$results/scheduled-memory.err"; then
+      printf '%s\t%s\n' "embedded, SQLite file" "$(cat "$results/scheduled-memory.json")" >"$results/scheduled-memory.tsv"
+    else
+      say "scheduled-memory failed: $(cat "$results/scheduled-memory.json" "$results/scheduled-memory.err" | tail -n 5)"; status=1
+    fi
+    stop_pid "$pid"
+  else
+    status=1
+  fi
+fi
+
+if has schedules; then
+  # schedules_row NAME: $schedules_n schedules due at one moment on the silo at $url; how soon each made its one task.
+  schedules_row() {
+    say "$1: $schedules_n schedules due at one moment"
+    if python3 "$root/bench/schedules.py" "$url" "$schedules_n" >"$results/$1.json" 2>"$results/$1.err"; then
+      printf '%s\t%s\n' "$1" "$(cat "$results/$1.json")" >>"$results/schedules.tsv"
+    else
+      say "$1 failed: $(cat "$results/$1.json" "$results/$1.err" | tail -n 5)"; status=1
+    fi
+    stop_pid "$pid"
+  }
+  : >"$results/schedules.tsv"
+  start_silo schedules-durable Tasker__Embedded__Storage=sqlite Tasker__Embedded__DataPath="$results/schedules-data" Tasker__Auth__Enabled=false \
+    && schedules_row schedules-durable || status=1
+  start_silo schedules-cluster ConnectionStrings__Redis="$TASKER_REDIS" ConnectionStrings__Postgres="$TASKER_POSTGRES" Tasker__Auth__Enabled=false \
+    && schedules_row schedules-cluster || status=1
+fi
+
 if has flows; then
   # flows_rows NAME: on the silo at $url, fan-ins after $flows_parents parents (how soon the child starts after its last
   # parent's end) and $flows_chains chains of depth 10 sent as batches of 1,000 items; each checks what it measured.
@@ -501,6 +537,18 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "| system | started | p50 | p99 | max |"
     echo "|---|---|---|---|---|"
     python3 "$root/bench/delayed.py" table "$results/delayed.tsv"
+  fi
+  if [ -s "$results/scheduled-memory.tsv" ]; then
+    echo
+    echo "A million tasks due tomorrow: the silo's memory (RSS) while they are submitted, and their rate beside plain sum2's"
+    echo
+    python3 "$root/bench/scheduled_memory.py" table "$results/scheduled-memory.tsv"
+  fi
+  if [ -s "$results/schedules.tsv" ]; then
+    echo
+    echo "Schedules due at the same moment: each one's task, created after its due time (ms)"
+    echo
+    python3 "$root/bench/schedules.py" table "$results/schedules.tsv"
   fi
   if [ -s "$results/flows.tsv" ]; then
     echo

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Storage;
 using Tasker.Caching;
 using Tasker.Clients;
+using Tasker.Due;
 using Tasker.Handlers;
 
 namespace Tasker.Tasks;
@@ -22,6 +23,7 @@ public sealed class InstantTasks(
     IHistoryStore history,
     TaskActivations activations,
     INewTaskStore newTasks,
+    IDueStore dueStore,
     IShortResultCache cache,
     IServiceProvider services,
     TimeProvider clock,
@@ -57,6 +59,44 @@ public sealed class InstantTasks(
         await newTasks.InsertAsync(TaskGrainId(id), task);
         await history.RecordAsync(task.Client, task.ToHistoryEntry(id));
         TaskEvents.Accepted(logger, id, task);
+        return task.ToSnapshot(id);
+    }
+
+    /// <summary>
+    /// Stores a new top-level task asked for later (docs/adr/034) as its grain would, without activating the grain: its
+    /// due entry first, then its state, then its history line, so that a million of them cost rows, not activations, and
+    /// are written in the stores' groups rather than one grain turn each. Its due shard activates the grain at its time.
+    /// Null when the grain must take it (not due later, a flow, a callback, or a type run on agents, which its grain
+    /// checks at submission).
+    /// </summary>
+    public async Task<TaskSnapshot?> TryScheduleAsync(string id, TaskSubmission submission)
+    {
+        var now = clock.GetUtcNow();
+        if (submission is not { ParentId: null, After: null, Callback: null, RunAt: { } runAt } || runAt <= now
+            || !handlers.TryGet(submission.Type, out var handler) || handler is IAgentTaskHandler)
+        {
+            return null;
+        }
+
+        var task = TaskState.Accept(submission, now);
+        task.Phase = TaskPhase.Scheduled;
+        task.RunAt = TaskGrain.WholeMilliseconds(runAt); // What every store keeps exactly: the shard reads this time back.
+        task.Version = 1;
+        var shard = DueShards.Of(id);
+        await dueStore.AddAsync(shard, id, task.RunAt.Value);
+        await newTasks.InsertAsync(TaskGrainId(id), task);
+        await history.RecordAsync(task.Client, task.ToHistoryEntry(id));
+        TaskEvents.Accepted(logger, id, task);
+        try
+        {
+            // One-way, as the grain tells it: a lost notice costs at most the shard's heartbeat.
+            _ = grains.GetGrain<IDueShardGrain>(shard).ExpectAsync(task.RunAt.Value);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            TaskDueLog.ExpectFailed(logger, id, task.Client, exception);
+        }
+
         return task.ToSnapshot(id);
     }
 

@@ -303,6 +303,11 @@ public sealed class TaskSubmitter(
             return (done, null); // A short type, run here and written once; its grain is not even activated.
         }
 
+        if (idempotencyKey is null && upload is null && await instantTasks.TryScheduleAsync(id, submission) is { } scheduled)
+        {
+            return (scheduled, null); // Asked for later: stored as a row and a due entry; its grain wakes at its time.
+        }
+
         var fresh = id;
         if (idempotencyKey is not null)
         {

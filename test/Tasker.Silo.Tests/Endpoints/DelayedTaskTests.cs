@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Tasker.Tasks;
 
 namespace Tasker.Silo.Tests.Endpoints;
 
@@ -46,6 +48,19 @@ public sealed class DelayedTaskTests(TaskerApiFixture api)
         Assert.Equal(at.ToUnixTimeMilliseconds(), submitted.Body.GetProperty("runAt").GetDateTimeOffset().ToUnixTimeMilliseconds());
         var done = await _http.WaitForStatusAsync(submitted.Body.GetProperty("id").GetString()!, "succeeded");
         Assert.True(done.GetProperty("startedAt").GetDateTimeOffset() >= at, $"started before {at:O}: {done}");
+    }
+
+    [Fact]
+    public async Task A_delayed_task_waits_as_a_stored_row_without_an_activation_and_its_shard_starts_it()
+    {
+        var activations = api.Services.GetRequiredService<TaskActivations>();
+        var submitted = await _http.PostTextAsync("/tasks", $$"""{"type":"sum2","params":{"first":1,"second":2},"client":"{{ApiTestExtensions.UniqueClient("row")}}","delay":"PT1S"}""");
+        var id = submitted.Body.GetProperty("id").GetString()!;
+
+        Assert.Equal("scheduled", submitted.Body.Status());
+        Assert.False(activations.IsActive(id), "a delayed task was given an activation while it waits");
+        var done = await _http.WaitForStatusAsync(id, "succeeded");
+        Assert.Equal("3", done.GetProperty("result").GetRawText());
     }
 
     [Fact]
