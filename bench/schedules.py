@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How soon schedules make their tasks when many fall due in the same minute, and that each makes one.
 
-    schedules.py URL N      N schedules (PUT /schedules/{id}, 16 at a time), each with the cron "S M H * * *" (UTC, 6
+    schedules.py URL N      N schedules (PUT /schedules/{id}, 16 at a time, 500 per client), each with the cron "S M H * * *" (UTC, 6
                             fields) of one moment T, a whole second after all of them could be made (the hardest case
                             of "due in the same minute": the same second); after T, each schedule's runs: exactly one
                             task made for T, and its createdAt - T
@@ -18,6 +18,11 @@ import time
 import urllib.request
 
 CLIENT = "bench-schedules"
+PER_CLIENT = 500  # a tier caps a client's schedules (1,000 by default): the N are spread over clients
+
+
+def client(i):
+    return f"{CLIENT}-{i // PER_CLIENT}"
 
 
 def call(method, url, body=None):
@@ -40,8 +45,8 @@ def measure(url, n):
     started = time.time()
 
     def put(i):
-        call("PUT", f"{url}/schedules/s{i}?client={CLIENT}",
-             {"client": CLIENT, "task": {"type": "sum2", "params": {"first": i, "second": 1}}, "cron": cron, "timezone": "UTC"})
+        call("PUT", f"{url}/schedules/s{i}?client={client(i)}",
+             {"client": client(i), "task": {"type": "sum2", "params": {"first": i, "second": 1}}, "cron": cron, "timezone": "UTC"})
 
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         list(pool.map(put, range(n)))
@@ -54,7 +59,7 @@ def measure(url, n):
     def made(i):
         deadline = time.time() + 120
         while True:
-            runs = call("GET", f"{url}/schedules/s{i}/runs?client={CLIENT}")["items"]
+            runs = call("GET", f"{url}/schedules/s{i}/runs?client={client(i)}")["items"]
             tasks = [r["taskId"] for r in runs if r["outcome"] == "created" and datetime.datetime.fromisoformat(r["dueAt"]) == due]
             if tasks or time.time() > deadline:
                 break

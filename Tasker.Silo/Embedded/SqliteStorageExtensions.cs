@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Serialization.Serializers;
 using Orleans.Storage;
 using Tasker.Clients;
 using Tasker.Records;
@@ -15,7 +17,7 @@ public static partial class SqliteStorageExtensions
 
     /// <summary>
     /// Registers the ADO.NET grain storage named <see cref="TaskerStorage.Name"/> on <paramref name="database"/>, with the
-    /// Orleans serializer, its calls moved off the grain's turn (<see cref="OffTurnGrainStorage"/>); the SQLite history
+    /// Orleans serializer, its writes grouped on the file's writer (<see cref="SqliteGrainStorage"/>); the SQLite history
     /// and record stores; and the start-up wake of unfinished tasks.
     /// </summary>
     public static ISiloBuilder AddTaskerSqliteStorage(this ISiloBuilder silo, SqliteDatabase database)
@@ -25,8 +27,11 @@ public static partial class SqliteStorageExtensions
 
         // Registered after the provider's own, so this one answers for the name; the provider's lifecycle participant
         // resolves the storage by name too, and the wrapper passes it on.
-        silo.Services.AddKeyedSingleton<IGrainStorage>(TaskerStorage.Name, (services, _) =>
-            new OffTurnGrainStorage(AdoNetGrainStorageFactory.Create(services, TaskerStorage.Name)));
+        silo.Services.AddKeyedSingleton<IGrainStorage>(TaskerStorage.Name, (services, _) => new SqliteGrainStorage(
+            AdoNetGrainStorageFactory.Create(services, TaskerStorage.Name), database,
+            services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
+            services.GetRequiredService<IOptionsMonitor<AdoNetGrainStorageOptions>>().Get(TaskerStorage.Name).GrainStorageSerializer,
+            services.GetRequiredService<IActivatorProvider>()));
 
         // New tasks' first writes through the database's one writer, grouped (docs/adr/026).
         silo.Services.Replace(ServiceDescriptor.Singleton<Tasker.Tasks.INewTaskStore, SqliteNewTaskStore>());
@@ -78,33 +83,6 @@ public static partial class SqliteStorageExtensions
             }
 
             Woken(logger, unfinished.Count - failed, failed);
-        }
-    }
-}
-
-/// <summary>
-/// Orleans' ADO.NET grain storage on SQLite, with each call started on the thread pool: Microsoft.Data.Sqlite's
-/// "async" methods run synchronously, and a grain's turn must not block on the file (docs/adr/019).
-/// </summary>
-public sealed class OffTurnGrainStorage(IGrainStorage inner) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
-{
-    /// <summary>The provider this wraps.</summary>
-    public IGrainStorage Inner { get; } = inner;
-
-    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-        Task.Run(() => Inner.ReadStateAsync(stateName, grainId, grainState));
-
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-        Task.Run(() => Inner.WriteStateAsync(stateName, grainId, grainState));
-
-    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-        Task.Run(() => Inner.ClearStateAsync(stateName, grainId, grainState));
-
-    public void Participate(ISiloLifecycle lifecycle)
-    {
-        if (Inner is ILifecycleParticipant<ISiloLifecycle> participant)
-        {
-            participant.Participate(lifecycle);
         }
     }
 }

@@ -36,7 +36,7 @@ public sealed class SqliteGrainStorageTests : GrainStorageContractTests, IDispos
         silo.AddTaskerSqliteStorage(_database);
     }
 
-    protected override IGrainStorage Provider(IGrainStorage registered) => Assert.IsType<OffTurnGrainStorage>(registered).Inner;
+    protected override IGrainStorage Provider(IGrainStorage registered) => Assert.IsType<SqliteGrainStorage>(registered).Inner;
 
     protected override DbConnection Connect() => new SqliteConnection(_database!.ConnectionString);
 
