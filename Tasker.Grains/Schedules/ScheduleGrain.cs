@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tasker.Handlers;
+using Tasker.Tasks;
 using Tasker.Users;
 
 namespace Tasker.Schedules;
@@ -16,6 +17,7 @@ namespace Tasker.Schedules;
 public sealed partial class ScheduleGrain(
     [PersistentState("schedule", TaskerStorage.Name)] IPersistentState<ScheduleState> state,
     TaskHandlerRegistry handlers,
+    InstantTasks instantTasks,
     IOptions<TaskerOptions> tasker,
     IOptions<ScheduleOptions> options,
     TimeProvider clock,
@@ -315,13 +317,19 @@ public sealed partial class ScheduleGrain(
         }
 
         var key = string.Create(CultureInfo.InvariantCulture, $"schedule:{id}:{due.UtcDateTime:O}");
-        var taskId = await GrainFactory.GetGrain<IIdempotencyGrain>($"{client}\n{key}").ClaimAsync(TaskIds.New());
+        var fresh = TaskIds.New();
+        var taskId = await GrainFactory.GetGrain<IIdempotencyGrain>($"{client}\n{key}").ClaimAsync(fresh);
+        var submission = new TaskSubmission(definition.Type, definition.ParametersJson, client, definition.Priority,
+            Retry: definition.Retry, Timeout: definition.Timeout, Callback: definition.Callback);
         try
         {
-            Caller.Set(caller); // The task grain refuses what its owner may not do (shell without the role, shell off).
-            await GrainFactory.GetGrain<ITaskGrain>(taskId).SubmitAsync(new TaskSubmission(
-                definition.Type, definition.ParametersJson, client, definition.Priority, Retry: definition.Retry, Timeout: definition.Timeout,
-                Callback: definition.Callback));
+            // The key's first claim makes a short task as a submission does, without its grain; any other (a look
+            // repeated after a crash, or racing) meets the task through its grain, which answers with the stored one.
+            if (taskId != fresh || !await TrySubmitInstantAsync(taskId, submission))
+            {
+                Caller.Set(caller); // The task grain refuses what its owner may not do (shell without the role, shell off).
+                await GrainFactory.GetGrain<ITaskGrain>(taskId).SubmitAsync(submission);
+            }
         }
         catch (Exception exception) when (exception is SubmissionRefusedException or Shell.ShellQueueFullException)
         {
@@ -336,6 +344,24 @@ public sealed partial class ScheduleGrain(
         S.LastTaskId = taskId;
         ScheduleLog.Fired(logger, id, client, due, taskId);
         return Record(new ScheduleRun(due, now, ScheduleRunOutcome.Created, taskId, detail, triggered));
+    }
+
+    /// <summary>True when the task was made as a short one (its type's, with nothing its grain must keep for later).</summary>
+    private async Task<bool> TrySubmitInstantAsync(string taskId, TaskSubmission submission)
+    {
+        if (submission is not { Retry: null, Timeout: null, Callback: null })
+        {
+            return false;
+        }
+
+        try
+        {
+            return await instantTasks.TrySubmitAsync(taskId, submission) is not null;
+        }
+        catch (Orleans.Storage.InconsistentStateException)
+        {
+            return false; // Stored meanwhile by a racing look through the grain: the grain answers with it.
+        }
     }
 
     /// <summary>Whom the task is made for (the user who put the schedule, with the roles it has now), or why it is refused.</summary>
