@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tasker.Handlers;
+using Tasker.Storage;
 using Tasker.Users;
 
 namespace Tasker.Schedules;
@@ -172,21 +173,10 @@ public sealed partial class ScheduleGrain(
 
         StopTimer();
         await ReleaseHeartbeatAsync();
-        try
-        {
-            await state.ClearStateAsync();
-        }
-        catch
-        {
-            DeactivateOnIdle(); // docs/adr/014: the next call reads what storage holds.
-            throw;
-        }
-
-        state.State = new ScheduleState();
+        await state.ClearAndDropAsync(this);
         _times = null;
         await GrainFactory.GetGrain<IScheduleIndexGrain>(client).RemoveAsync(id);
         ScheduleLog.Put(logger, id, client, "deleted");
-        DeactivateOnIdle();
         return true;
     }
 
@@ -456,15 +446,7 @@ public sealed partial class ScheduleGrain(
     private async Task CommitAsync()
     {
         S.Version++;
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            DeactivateOnIdle(); // docs/adr/014: memory must not run ahead of storage; the next activation reads it.
-            throw;
-        }
+        await state.WriteOrDropAsync(this);
     }
 
     private ScheduleSnapshot Snapshot()
