@@ -90,7 +90,7 @@ public sealed partial class ScheduleGrain(
         S.LastDue = now;
         _times = null;
         await CommitAsync();
-        ScheduleLog.Put(logger, id, client, created ? "created" : "replaced");
+        ScheduleGrainLog.Put(logger, id, client, created ? "created" : "replaced");
         await SyncWakeUpsAsync();
         Aim(null); // At the new definition's next due time, not the old one's.
         return new SchedulePutResult(created ? SchedulePutStatus.Created : SchedulePutStatus.Replaced, Snapshot());
@@ -125,7 +125,7 @@ public sealed partial class ScheduleGrain(
         {
             S.Paused = true;
             await CommitAsync();
-            ScheduleLog.Put(logger, Name.Id, Name.Client, "paused");
+            ScheduleGrainLog.Put(logger, Name.Id, Name.Client, "paused");
             await SyncWakeUpsAsync();
         }
 
@@ -143,7 +143,7 @@ public sealed partial class ScheduleGrain(
         {
             S.Paused = false;
             await CommitAsync();
-            ScheduleLog.Put(logger, Name.Id, Name.Client, "resumed");
+            ScheduleGrainLog.Put(logger, Name.Id, Name.Client, "resumed");
             await SyncWakeUpsAsync();
             Aim(TimeSpan.Zero); // The due times passed while paused are missed: the missed policy says what they make.
         }
@@ -176,7 +176,7 @@ public sealed partial class ScheduleGrain(
         await state.ClearAndDropAsync(this);
         _times = null;
         await GrainFactory.GetGrain<IScheduleIndexGrain>(client).RemoveAsync(id);
-        ScheduleLog.Put(logger, id, client, "deleted");
+        ScheduleGrainLog.Put(logger, id, client, "deleted");
         return true;
     }
 
@@ -228,7 +228,7 @@ public sealed partial class ScheduleGrain(
             if (plan.Missed > 0)
             {
                 Record(new ScheduleRun(plan.Through!.Value, now, ScheduleRunOutcome.Missed, null, Missed(plan.Missed, definition.Missed)));
-                ScheduleLog.Missed(logger, Name.Id, Name.Client, plan.Missed, definition.Missed.ToWire());
+                ScheduleGrainLog.Missed(logger, Name.Id, Name.Client, plan.Missed, definition.Missed.ToWire());
             }
 
             foreach (var due in plan.Fire)
@@ -248,7 +248,7 @@ public sealed partial class ScheduleGrain(
         {
             // A task or the storage could not be reached: what was not stored is redone by the next look (the heartbeat),
             // and a task made already is met again by its idempotency key.
-            ScheduleLog.LookFailed(logger, Name.Id, Name.Client, exception);
+            ScheduleGrainLog.LookFailed(logger, Name.Id, Name.Client, exception);
             DeactivateOnIdle();
             return;
         }
@@ -300,7 +300,7 @@ public sealed partial class ScheduleGrain(
         var (caller, refusal) = await OwnerAsync(definition);
         if (refusal is not null)
         {
-            ScheduleLog.Refused(logger, id, client, due, refusal);
+            ScheduleGrainLog.Refused(logger, id, client, due, refusal);
             return Record(new ScheduleRun(due, now, ScheduleRunOutcome.Refused, null, refusal, triggered));
         }
 
@@ -315,7 +315,7 @@ public sealed partial class ScheduleGrain(
         }
         catch (Exception exception) when (exception is SubmissionRefusedException or Shell.ShellQueueFullException)
         {
-            ScheduleLog.Refused(logger, id, client, due, exception.Message);
+            ScheduleGrainLog.Refused(logger, id, client, due, exception.Message);
             return Record(new ScheduleRun(due, now, ScheduleRunOutcome.Refused, null, exception.Message, triggered));
         }
         finally
@@ -324,7 +324,7 @@ public sealed partial class ScheduleGrain(
         }
 
         S.LastTaskId = taskId;
-        ScheduleLog.Fired(logger, id, client, due, taskId);
+        ScheduleGrainLog.Fired(logger, id, client, due, taskId);
         return Record(new ScheduleRun(due, now, ScheduleRunOutcome.Created, taskId, detail, triggered));
     }
 
