@@ -15,7 +15,7 @@ public static class TaskPriorities
     /// <summary>The lower-case wire name, as used in URLs and JSON.</summary>
     public static string ToWire(this TaskPriority priority) => WireName.Of(priority);
 
-    /// <summary>Parses high, normal or low, in any case (a request's priority has always been read so); false for anything else.</summary>
+    /// <summary>Parses high, normal or low, in any case (a request may write <c>High</c>); false for anything else.</summary>
     public static bool TryParseWire(string text, out TaskPriority priority) =>
         WireName.TryParse(text.ToLowerInvariant(), out priority);
 }
