@@ -58,7 +58,7 @@ public sealed class TaskViews(TaskHandlerRegistry handlers)
             Progress(entry.Progress), entry.Priority.ToWire());
 
     public static ProcessView Process(ProcessEntry entry, string description) =>
-        new(entry.Type, entry.Status.ToString().ToLowerInvariant(), entry.Reason, entry.Since, description);
+        new(entry.Type, entry.Status.ToWire(), entry.Reason, entry.Since, description);
 
     private static ProgressView? Progress(TaskProgress? progress) =>
         progress is null ? null : new ProgressView(progress.Done, progress.Total, progress.Percent);
