@@ -170,6 +170,13 @@ public enum ProcessStatus
     Queue = 3,
 }
 
+/// <summary>The wire names of <see cref="ProcessStatus"/>.</summary>
+public static class ProcessStatuses
+{
+    /// <summary>The lower-case wire name, as used in URLs and JSON.</summary>
+    public static string ToWire(this ProcessStatus status) => WireName.Of(status);
+}
+
 /// <summary>A task type's status, why it was set and when.</summary>
 [GenerateSerializer, Immutable, Alias("tasker.ProcessEntry")]
 public sealed record ProcessEntry(

@@ -27,32 +27,8 @@ public static class TaskPhases
         phase is TaskPhase.Succeeded or TaskPhase.Failed or TaskPhase.Cancelled;
 
     /// <summary>The lower-case wire name, as used in URLs and JSON.</summary>
-    public static string ToWire(this TaskPhase phase) => phase switch
-    {
-        TaskPhase.Queued => "queued",
-        TaskPhase.Running => "running",
-        TaskPhase.Paused => "paused",
-        TaskPhase.Succeeded => "succeeded",
-        TaskPhase.Failed => "failed",
-        TaskPhase.Cancelled => "cancelled",
-        TaskPhase.Scheduled => "scheduled",
-        TaskPhase.Waiting => "waiting",
-        _ => throw new ArgumentOutOfRangeException(nameof(phase), phase, null),
-    };
+    public static string ToWire(this TaskPhase phase) => WireName.Of(phase);
 
     /// <summary>Parses a wire name; false for anything else.</summary>
-    public static bool TryParseWire(string? text, out TaskPhase phase)
-    {
-        foreach (var candidate in Enum.GetValues<TaskPhase>())
-        {
-            if (string.Equals(candidate.ToWire(), text, StringComparison.Ordinal))
-            {
-                phase = candidate;
-                return true;
-            }
-        }
-
-        phase = default;
-        return false;
-    }
+    public static bool TryParseWire(string? text, out TaskPhase phase) => WireName.TryParse(text, out phase);
 }

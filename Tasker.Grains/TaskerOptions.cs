@@ -34,37 +34,6 @@ public sealed class TaskerOptions : IValidatableObject
     [Range(1, 100_000)]
     public int MaxCacheFollowers { get; set; } = 1_000;
 
-    /// <summary>Largest n of a sequence task (n child tasks). Default 10,000.</summary>
-    [Range(1, 1_000_000)]
-    public int MaxSequenceN { get; set; } = 10_000;
-
-    /// <summary>Largest <c>to</c> of a count task. Default 1,000,000,000.</summary>
-    [Range(1, long.MaxValue)]
-    public long MaxCountTo { get; set; } = 1_000_000_000;
-
-    /// <summary>Largest <c>delay_ms</c> of a count task. Default 60,000.</summary>
-    [Range(0, 3_600_000)]
-    public int MaxCountDelayMs { get; set; } = 60_000;
-
-    /// <summary>Longest <c>input_param</c> of an input task, in characters. Default 10,000.</summary>
-    [Range(1, 1_000_000)]
-    public int MaxInputLength { get; set; } = 10_000;
-
-    /// <summary>
-    /// Most rows a csv-export chunk writes when the task does not say (<c>chunk_rows</c>). Default 100,000: a chunk ends
-    /// at <see cref="ChunkBudget"/> first, so the budget sizes the chunks.
-    /// </summary>
-    [Range(10, 1_000_000)]
-    public int ExportChunkRows { get; set; } = 100_000;
-
-    /// <summary>Rows a csv-import chunk stores when the task does not say (<c>chunk_rows</c>). Default 5,000.</summary>
-    [Range(10, 1_000_000)]
-    public int ImportChunkRows { get; set; } = 5_000;
-
-    /// <summary>Bad rows a csv-import tolerates when the task does not say (<c>max_bad_rows</c>); one more fails it. Default 100.</summary>
-    [Range(0, 1_000_000)]
-    public int ImportMaxBadRows { get; set; } = 100;
-
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (ChunkBudget <= TimeSpan.Zero || ChunkBudget > TimeSpan.FromSeconds(10))

@@ -30,11 +30,16 @@ public static class TaskerSiloBuilderExtensions
         silo.Services.AddSingleton<ITaskHandler, Mult3Handler>();
         silo.Services.AddSingleton<ITaskHandler, SurpriseHandler>();
         silo.Services.AddSingleton<ITaskHandler, InputHandler>();
+        silo.Services.AddValidatedOptions<InputOptions>(TaskerOptions.SectionName);
         silo.Services.AddSingleton<ITaskHandler, SequenceHandler>();
+        silo.Services.AddValidatedOptions<SequenceOptions>(TaskerOptions.SectionName);
         silo.Services.AddSingleton<ITaskHandler, SumResultsHandler>();
         silo.Services.AddSingleton<ITaskHandler, CountHandler>();
+        silo.Services.AddValidatedOptions<CountOptions>(TaskerOptions.SectionName);
         silo.Services.AddSingleton<ITaskHandler, CsvExportHandler>();
+        silo.Services.AddValidatedOptions<CsvExportOptions>(TaskerOptions.SectionName);
         silo.Services.AddSingleton<ITaskHandler, CsvImportHandler>();
+        silo.Services.AddValidatedOptions<CsvImportOptions>(TaskerOptions.SectionName);
         silo.Services.AddTaskerChat();
         silo.Services.AddSingleton<ITaskHandler, ChatHandler>();
         silo.Services.AddSingleton<ITaskHandler, ConversationHandler>();

@@ -159,7 +159,7 @@ public static class ScheduleWire
 
     public static string ToWire(this MissedPolicy policy) => MissedNames[(int)policy];
 
-    public static string ToWire(this ScheduleRunOutcome outcome) => outcome.ToString().ToLowerInvariant();
+    public static string ToWire(this ScheduleRunOutcome outcome) => WireName.Of(outcome);
 
     public static bool TryParseOverlap(string text, out OverlapPolicy policy)
     {

@@ -37,7 +37,7 @@ public sealed class ResultCacheGrain(
             S.Key = key;
             S.LeaderId = taskId;
             S.Followers.Remove(taskId);
-            await state.WriteStateAsync();
+            await state.WriteOrDropAsync(this);
             return new CacheAnswer(CacheLookupStatus.Lead);
         }
 
@@ -49,7 +49,7 @@ public sealed class ResultCacheGrain(
             }
 
             S.Followers.Add(taskId);
-            await state.WriteStateAsync();
+            await state.WriteOrDropAsync(this);
         }
 
         return new CacheAnswer(CacheLookupStatus.Follow, LeaderId: S.LeaderId);
@@ -69,7 +69,7 @@ public sealed class ResultCacheGrain(
         {
             if (succeeded)
             {
-                await state.WriteStateAsync();
+                await state.WriteOrDropAsync(this);
             }
 
             return;
@@ -78,7 +78,7 @@ public sealed class ResultCacheGrain(
         var followers = S.Followers;
         S.LeaderId = null;
         S.Followers = [];
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
 
         // One-way calls: a follower may itself be waiting on this grain, so its answer must not be awaited here.
         var answer = succeeded

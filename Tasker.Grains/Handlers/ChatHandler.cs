@@ -50,7 +50,7 @@ public sealed class ChatHandler(ChatClient chat, IOptions<ChatOptions> options, 
         var reply = await chat.CompleteAsync(apiKey, [ChatMessage.User(CanonicalParameters.Text(parameters, "question"))], cancellationToken);
         if (reply.Failure is { } failure)
         {
-            ChatLog.CallFailed(logger, context.TaskId, context.Client, failure);
+            ChatHandlerLog.CallFailed(logger, context.TaskId, context.Client, failure);
             return Failed(context, failure);
         }
 

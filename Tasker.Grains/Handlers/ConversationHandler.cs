@@ -70,13 +70,13 @@ public sealed class ConversationHandler(ChatClient chat, IOptions<ChatOptions> o
             var reply = await chat.CompleteAsync(apiKey, [ChatMessage.System(Instruction(topic)), ChatMessage.User(prompt)], cancellationToken);
             if (reply.Failure is { } failure)
             {
-                ChatLog.CallFailed(logger, context.TaskId, context.Client, failure);
+                ConversationHandlerLog.CallFailed(logger, context.TaskId, context.Client, failure);
                 return new ChunkOutcome(context.Checkpoint, new TaskProgress(turns.Count, n), Error: $"turn {turns.Count + 1}: {failure}",
                     ErrorCode: failure == ChatClient.InvalidApiKey ? TaskErrorCodes.InvalidApiKey : null);
             }
 
             turns.Add(ChatText.Cap(reply.Text ?? "", options.Value.MaxTurnLength));
-            ChatLog.TurnDone(logger, context.TaskId, context.Client, turns.Count, n);
+            ConversationHandlerLog.TurnDone(logger, context.TaskId, context.Client, turns.Count, n);
         }
 
         var checkpoint = new TaskCheckpoint(turns.Count, JsonSerializer.Serialize(turns));

@@ -10,7 +10,7 @@ namespace Tasker.Handlers;
 /// <c>count</c> {to, delay_ms}: counts from 1 to <c>to</c>, each step taking <c>delay_ms</c>. A demo long type,
 /// and the test bed for pause, resume, cancel, progress and failover. The result is the number reached.
 /// </summary>
-public sealed class CountHandler(IOptions<TaskerOptions> options) : IChunkedTaskHandler
+public sealed class CountHandler(IOptions<CountOptions> options) : IChunkedTaskHandler
 {
     // With no delay, a chunk counts this many steps (some microseconds), then waits on a timer before the next ones,
     // so that it never holds a thread for its whole budget: other grains and HTTP requests run in between.

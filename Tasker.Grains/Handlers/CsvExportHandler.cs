@@ -17,7 +17,7 @@ namespace Tasker.Handlers;
 /// each chunk the checkpoint holds the last row written and the file's length, so a run that goes on elsewhere cuts the
 /// file back to that length and writes no row twice.
 /// </summary>
-public sealed class CsvExportHandler(IRecordStore store, TaskFiles files, IOptions<TaskerOptions> options) : IChunkedTaskHandler
+public sealed class CsvExportHandler(IRecordStore store, TaskFiles files, IOptions<CsvExportOptions> options) : IChunkedTaskHandler
 {
     public const string TypeName = "csv-export";
 

@@ -17,7 +17,7 @@ namespace Tasker.Handlers;
 /// pause or a failover stores nothing twice. Progress counts the file's bytes read (counting its rows first would read
 /// a whole upload, up to 200 MiB, in one chunk). File reading and parsing run off the grain's turn.
 /// </summary>
-public sealed class CsvImportHandler(IRecordStore store, TaskFiles files, IOptions<TaskerOptions> options) : IChunkedTaskHandler
+public sealed class CsvImportHandler(IRecordStore store, TaskFiles files, IOptions<CsvImportOptions> options) : IChunkedTaskHandler
 {
     public const string TypeName = "csv-import";
 

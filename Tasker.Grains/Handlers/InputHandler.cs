@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Tasker.Handlers;
 
 /// <summary><c>input</c>: the worker of the old 003 system, a short computation on a string.</summary>
-public sealed class InputHandler(IOptions<TaskerOptions> options) : IInstantTaskHandler
+public sealed class InputHandler(IOptions<InputOptions> options) : IInstantTaskHandler
 {
     public string Type => "input";
 

@@ -18,7 +18,7 @@ namespace Tasker.Handlers;
 /// meets the children it already made instead of new ones. A child is made and stored as a short task is
 /// (docs/adr/009): run here and written once as its grain's state, without activating its grain.
 /// </summary>
-public sealed class SequenceHandler(IOptions<TaskerOptions> options, IServiceProvider services) : IChunkedTaskHandler
+public sealed class SequenceHandler(IOptions<SequenceOptions> options, IServiceProvider services) : IChunkedTaskHandler
 {
     // Resolved when first used: InstantTasks needs the handler registry, which holds this handler.
     private readonly Lazy<InstantTasks> _instantTasks = new(services.GetRequiredService<InstantTasks>);

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tasker.Handlers;
+using Tasker.Storage;
 using Tasker.Tasks;
 using Tasker.Users;
 
@@ -91,7 +92,7 @@ public sealed partial class ScheduleGrain(
         S.LastDue = now;
         _times = null;
         await CommitAsync();
-        ScheduleLog.Put(logger, id, client, created ? "created" : "replaced");
+        ScheduleGrainLog.Put(logger, id, client, created ? "created" : "replaced");
         await SyncWakeUpsAsync();
         Aim(null); // At the new definition's next due time, not the old one's.
         return new SchedulePutResult(created ? SchedulePutStatus.Created : SchedulePutStatus.Replaced, Snapshot());
@@ -126,7 +127,7 @@ public sealed partial class ScheduleGrain(
         {
             S.Paused = true;
             await CommitAsync();
-            ScheduleLog.Put(logger, Name.Id, Name.Client, "paused");
+            ScheduleGrainLog.Put(logger, Name.Id, Name.Client, "paused");
             await SyncWakeUpsAsync();
         }
 
@@ -144,7 +145,7 @@ public sealed partial class ScheduleGrain(
         {
             S.Paused = false;
             await CommitAsync();
-            ScheduleLog.Put(logger, Name.Id, Name.Client, "resumed");
+            ScheduleGrainLog.Put(logger, Name.Id, Name.Client, "resumed");
             await SyncWakeUpsAsync();
             Aim(TimeSpan.Zero); // The due times passed while paused are missed: the missed policy says what they make.
         }
@@ -174,21 +175,10 @@ public sealed partial class ScheduleGrain(
 
         StopTimer();
         await ReleaseHeartbeatAsync();
-        try
-        {
-            await state.ClearStateAsync();
-        }
-        catch
-        {
-            DeactivateOnIdle(); // docs/adr/014: the next call reads what storage holds.
-            throw;
-        }
-
-        state.State = new ScheduleState();
+        await state.ClearAndDropAsync(this);
         _times = null;
         await GrainFactory.GetGrain<IScheduleIndexGrain>(client).RemoveAsync(id);
-        ScheduleLog.Put(logger, id, client, "deleted");
-        DeactivateOnIdle();
+        ScheduleGrainLog.Put(logger, id, client, "deleted");
         return true;
     }
 
@@ -240,7 +230,7 @@ public sealed partial class ScheduleGrain(
             if (plan.Missed > 0)
             {
                 Record(new ScheduleRun(plan.Through!.Value, now, ScheduleRunOutcome.Missed, null, Missed(plan.Missed, definition.Missed)));
-                ScheduleLog.Missed(logger, Name.Id, Name.Client, plan.Missed, definition.Missed.ToWire());
+                ScheduleGrainLog.Missed(logger, Name.Id, Name.Client, plan.Missed, definition.Missed.ToWire());
             }
 
             foreach (var due in plan.Fire)
@@ -260,7 +250,7 @@ public sealed partial class ScheduleGrain(
         {
             // A task or the storage could not be reached: what was not stored is redone by the next look (the heartbeat),
             // and a task made already is met again by its idempotency key.
-            ScheduleLog.LookFailed(logger, Name.Id, Name.Client, exception);
+            ScheduleGrainLog.LookFailed(logger, Name.Id, Name.Client, exception);
             DeactivateOnIdle();
             return;
         }
@@ -312,7 +302,7 @@ public sealed partial class ScheduleGrain(
         var (caller, refusal) = await OwnerAsync(definition);
         if (refusal is not null)
         {
-            ScheduleLog.Refused(logger, id, client, due, refusal);
+            ScheduleGrainLog.Refused(logger, id, client, due, refusal);
             return Record(new ScheduleRun(due, now, ScheduleRunOutcome.Refused, null, refusal, triggered));
         }
 
@@ -333,7 +323,7 @@ public sealed partial class ScheduleGrain(
         }
         catch (Exception exception) when (exception is SubmissionRefusedException or Shell.ShellQueueFullException)
         {
-            ScheduleLog.Refused(logger, id, client, due, exception.Message);
+            ScheduleGrainLog.Refused(logger, id, client, due, exception.Message);
             return Record(new ScheduleRun(due, now, ScheduleRunOutcome.Refused, null, exception.Message, triggered));
         }
         finally
@@ -342,7 +332,7 @@ public sealed partial class ScheduleGrain(
         }
 
         S.LastTaskId = taskId;
-        ScheduleLog.Fired(logger, id, client, due, taskId);
+        ScheduleGrainLog.Fired(logger, id, client, due, taskId);
         return Record(new ScheduleRun(due, now, ScheduleRunOutcome.Created, taskId, detail, triggered));
     }
 
@@ -482,15 +472,7 @@ public sealed partial class ScheduleGrain(
     private async Task CommitAsync()
     {
         S.Version++;
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            DeactivateOnIdle(); // docs/adr/014: memory must not run ahead of storage; the next activation reads it.
-            throw;
-        }
+        await state.WriteOrDropAsync(this);
     }
 
     private ScheduleSnapshot Snapshot()

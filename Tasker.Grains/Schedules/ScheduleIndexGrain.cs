@@ -1,3 +1,5 @@
+using Tasker.Storage;
+
 namespace Tasker.Schedules;
 
 /// <summary>The ids of one client's schedules, bounded by the tier's MaxSchedules when one is added.</summary>
@@ -32,16 +34,5 @@ public sealed class ScheduleIndexGrain(
 
     public Task<IReadOnlyList<string>> ListAsync() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Ids]);
 
-    private async Task WriteAsync()
-    {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            DeactivateOnIdle(); // docs/adr/014: the next call reads what storage holds.
-            throw;
-        }
-    }
+    private Task WriteAsync() => state.WriteOrDropAsync(this);
 }

@@ -97,7 +97,7 @@ public sealed class ShellQueueGrain(
             }
             catch (Exception exception) when (exception is not OutOfMemoryException)
             {
-                ShellLog.PickFailed(logger, first.TaskId, exception);
+                ShellQueueGrainLog.PickFailed(logger, first.TaskId, exception);
                 throw;
             }
 
@@ -192,7 +192,7 @@ public sealed class ShellQueueGrain(
             }
             catch (Exception exception) when (exception is not OutOfMemoryException)
             {
-                ShellLog.CheckFailed(logger, taskId, exception);
+                ShellQueueGrainLog.CheckFailed(logger, taskId, exception);
                 state.State.Leased[taskId] = now + Shell.SweepInterval * 5;
                 continue;
             }
@@ -258,12 +258,12 @@ public sealed class ShellQueueGrain(
             await WriteAsync();
             if (raise)
             {
-                ShellLog.Alarm(logger, reason);
+                ShellQueueGrainLog.Alarm(logger, reason);
             }
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            ShellLog.AlarmFailed(logger, exception); // The next sweep tries again.
+            ShellQueueGrainLog.AlarmFailed(logger, exception); // The next sweep tries again.
         }
     }
 
@@ -283,7 +283,7 @@ public sealed class ShellQueueGrain(
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            ShellLog.AlarmFailed(logger, exception);
+            ShellQueueGrainLog.AlarmFailed(logger, exception);
         }
     }
 
@@ -296,7 +296,7 @@ public sealed class ShellQueueGrain(
         }
         catch (Exception exception)
         {
-            ShellLog.WriteFailed(logger, exception);
+            ShellQueueGrainLog.WriteFailed(logger, exception);
             throw;
         }
     }

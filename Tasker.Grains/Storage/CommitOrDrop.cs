@@ -8,7 +8,14 @@ namespace Tasker.Storage;
 public static class CommitOrDrop
 {
     /// <summary>Writes the state; when the write fails, drops <paramref name="grain"/>'s activation and rethrows.</summary>
-    public static async Task WriteOrDropAsync<TState>(this IPersistentState<TState> state, IGrainBase grain)
+    public static Task WriteOrDropAsync<TState>(this IPersistentState<TState> state, IGrainBase grain) =>
+        state.WriteOrDropAsync(grain.DeactivateOnIdle);
+
+    /// <summary>
+    /// Writes the state; when the write fails, calls <paramref name="drop"/> (for a grain that has more to stop than its
+    /// activation) and rethrows.
+    /// </summary>
+    public static async Task WriteOrDropAsync<TState>(this IPersistentState<TState> state, Action drop)
     {
         try
         {
@@ -16,7 +23,7 @@ public static class CommitOrDrop
         }
         catch
         {
-            grain.DeactivateOnIdle();
+            drop();
             throw;
         }
     }

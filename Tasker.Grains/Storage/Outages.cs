@@ -23,11 +23,13 @@ public static class Outages
     /// <summary>True when <paramref name="exception"/>, or one it wraps, says the infrastructure is away.</summary>
     public static bool IsOutage(Exception exception) => exception switch
     {
+        // A call or a query that got no answer in time: the same call later may get one.
         TimeoutException => true,
         // Orleans' own failures: a silo gone, a connection lost, a message rejected or forwarded in vain, a stale
         // activation refused by its ETag (InconsistentStateException), a reminder table away, and Tasker's
         // StorageUnavailableException, which stands in for a driver's failure at the grain boundary.
         OrleansException => true,
+        // A driver's own failure (see IsDriverFailure for why each counts).
         _ when IsDriverFailure(exception) => true,
         // A grain on another silo failed for one of those reasons, but Orleans could not carry that exception's type
         // back: the reply names the type instead.
@@ -59,6 +61,9 @@ public static class Outages
         return null;
     }
 
+    // Any database error, not only a transient one: Tasker's SQL is its own and tested, so one met at run time is the
+    // server's state (restarting, shutting down, out of connections), which a retry later meets no more. A socket error
+    // is the network; anything from the Redis client is the connection to Redis (clustering and reminders).
     private static bool IsDriverFailure(Exception exception) =>
         exception is DbException or SocketException
         || exception.GetType().Namespace?.StartsWith("StackExchange.Redis", StringComparison.Ordinal) == true;

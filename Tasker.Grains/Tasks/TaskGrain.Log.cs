@@ -95,3 +95,21 @@ internal static partial class TaskFlowLog
     [LoggerMessage(1081, LogLevel.Warning, "Task {TaskId} of {Client}: its end did not reach every task after it or its webhook; its due entry at {DueAt} sends it again")]
     public static partial void NoticesFailed(ILogger logger, string taskId, string client, DateTimeOffset? dueAt, Exception exception);
 }
+
+internal static partial class TaskShellLog
+{
+    [LoggerMessage(1090, LogLevel.Information, "Shell task {TaskId} of {Client} leased to agent {Agent} (attempt {Attempt})")]
+    public static partial void Leased(ILogger logger, string taskId, string client, string agent, int attempt);
+
+    [LoggerMessage(1091, LogLevel.Information, "Shell task {TaskId} of {Client} finished by agent {Agent}: exit code {ExitCode}, timed out {TimedOut}")]
+    public static partial void Finished(ILogger logger, string taskId, string client, string agent, int? exitCode, bool timedOut);
+
+    [LoggerMessage(1092, LogLevel.Warning, "Shell task {TaskId} of {Client}: the lease of agent {Agent} expired (attempt {Attempt} of {MaxAttempts}); {Outcome}")]
+    public static partial void LeaseExpired(ILogger logger, string taskId, string client, string agent, int attempt, int maxAttempts, string outcome);
+
+    [LoggerMessage(1093, LogLevel.Information, "Shell task {TaskId} of {Client} released by agent {Agent}; queued again")]
+    public static partial void Released(ILogger logger, string taskId, string client, string agent);
+
+    [LoggerMessage(1094, LogLevel.Warning, "Shell task {TaskId}: agent call refused, {Reason}")]
+    public static partial void Refused(ILogger logger, string taskId, string reason);
+}

@@ -68,7 +68,7 @@ public sealed partial class TaskGrain : IShellTaskGrain
         };
         await CommitAsync();
         await AfterPhaseChangeAsync();
-        ShellLog.Leased(logger, Id, S.Client, agent, S.Attempts);
+        TaskShellLog.Leased(logger, Id, S.Client, agent, S.Attempts);
         var (command, timeout) = Command();
         return new ShellLeaseAnswer(new ShellLeaseGrant(Id, command, timeout, S.Lease.Token, S.Lease.ExpiresAt, S.Attempts, S.Client));
     }
@@ -133,7 +133,7 @@ public sealed partial class TaskGrain : IShellTaskGrain
         await CommitAsync();
         await ShellQueue().ForgetAsync(Id);
         await AfterPhaseChangeAsync();
-        ShellLog.Finished(logger, Id, S.Client, agent, report.ExitCode, report.TimedOut);
+        TaskShellLog.Finished(logger, Id, S.Client, agent, report.ExitCode, report.TimedOut);
         return new ShellCallResult(ShellCallStatus.Done, Task: _published);
     }
 
@@ -154,7 +154,7 @@ public sealed partial class TaskGrain : IShellTaskGrain
         S.Attempts--;
         await CommitAsync();
         await AfterPhaseChangeAsync();
-        ShellLog.Released(logger, Id, S.Client, agent);
+        TaskShellLog.Released(logger, Id, S.Client, agent);
         // One-way, so that this task never waits on the queue while the queue may be asking it about its lease.
         // Should the message be lost, the queue still watches the old lease's deadline and finds the task queued then.
         await ShellQueue().ReturnAsync(Id, S.Priority, S.CreatedAt, S.Client);
@@ -186,14 +186,14 @@ public sealed partial class TaskGrain : IShellTaskGrain
                 $"no agent finished it: the lease expired {S.Attempts} times (Tasker:Shell:MaxAttempts = {Shell.MaxAttempts}), last held by agent {agent}"));
             await CommitAsync();
             await AfterPhaseChangeAsync();
-            ShellLog.LeaseExpired(logger, Id, S.Client, agent, S.Attempts, Shell.MaxAttempts, "the task failed");
+            TaskShellLog.LeaseExpired(logger, Id, S.Client, agent, S.Attempts, Shell.MaxAttempts, "the task failed");
             return new LeaseCheck(LeaseCheckStatus.Gone);
         }
 
         BackToQueue();
         await CommitAsync();
         await AfterPhaseChangeAsync();
-        ShellLog.LeaseExpired(logger, Id, S.Client, agent, S.Attempts, Shell.MaxAttempts, "queued again");
+        TaskShellLog.LeaseExpired(logger, Id, S.Client, agent, S.Attempts, Shell.MaxAttempts, "queued again");
         return new LeaseCheck(LeaseCheckStatus.Requeued, Priority: S.Priority, CreatedAt: S.CreatedAt, Client: S.Client);
     }
 
@@ -219,7 +219,7 @@ public sealed partial class TaskGrain : IShellTaskGrain
             return null;
         }
 
-        ShellLog.Refused(logger, Id, reason);
+        TaskShellLog.Refused(logger, Id, reason);
         return new ShellCallResult(ShellCallStatus.StaleLease, Task: _published, Reason: reason);
     }
 

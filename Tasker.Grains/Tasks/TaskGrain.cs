@@ -5,6 +5,7 @@ using Orleans.Storage;
 using Tasker.Caching;
 using Tasker.Handlers;
 using Tasker.Shell;
+using Tasker.Storage;
 
 namespace Tasker.Tasks;
 
@@ -310,8 +311,7 @@ public sealed partial class TaskGrain(
         var last = _published;
         var wasDue = DueTime;
         var noticesDue = S.EndNoticesDueAt;
-        await state.ClearStateAsync();
-        state.State = new TaskState();
+        await state.ClearAndDropAsync(this);
         _published = null;
         Signal();
         if (!isChild)
@@ -322,7 +322,6 @@ public sealed partial class TaskGrain(
         await ForgetDueAsync(wasDue);
         await ForgetDueAsync(noticesDue);
         TaskGrainLog.Command(logger, Id, client, "deleted");
-        DeactivateOnIdle();
         return new TaskCommandResult(TaskCommandStatus.Done, last);
     }
 
@@ -363,21 +362,10 @@ public sealed partial class TaskGrain(
         }
 
         var (client, phase) = (S.Client, S.Phase);
-        try
-        {
-            await state.ClearStateAsync();
-        }
-        catch
-        {
-            DeactivateOnIdle();
-            throw;
-        }
-
-        state.State = new TaskState();
+        await state.ClearAndDropAsync(this);
         _published = null;
         Signal();
         SyncGauges(active: false);
-        DeactivateOnIdle();
         TaskGrainLog.Expired(logger, Id, client, phase.ToWire());
         return true;
     }
@@ -442,15 +430,7 @@ public sealed partial class TaskGrain(
             S.Version++;
         }
 
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            Drop();
-            throw;
-        }
+        await state.WriteOrDropAsync(Drop);
 
         _published = ToSnapshot();
         Signal();

@@ -13,7 +13,7 @@ public sealed class ApiKeyGrain(
     {
         state.State.User = user;
         state.State.KeyId = keyId;
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
     }
 
     public async Task RevokeAsync()

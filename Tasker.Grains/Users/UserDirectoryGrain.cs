@@ -1,3 +1,5 @@
+using Tasker.Storage;
+
 namespace Tasker.Users;
 
 /// <summary>The names of all users (for <c>GET /users</c>), bounded. Touched only when users are created or deleted.</summary>
@@ -21,7 +23,7 @@ public sealed class UserDirectoryGrain(
         }
 
         state.State.Names.Insert(~at, name);
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
         return true;
     }
 
@@ -31,7 +33,7 @@ public sealed class UserDirectoryGrain(
         if (at >= 0)
         {
             state.State.Names.RemoveAt(at);
-            await state.WriteStateAsync();
+            await state.WriteOrDropAsync(this);
         }
     }
 

@@ -39,7 +39,7 @@ public sealed class UserGrain(
         S.PasswordHash = update.PasswordHash ?? S.PasswordHash;
         S.UpdatedAt = now;
         S.Version++;
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
         return new UserSaveResult(Snapshot(), created);
     }
 
@@ -76,7 +76,7 @@ public sealed class UserGrain(
         S.Keys.Add(new ApiKeyState { Id = keyId, Hash = keyHash, Label = label, CreatedAt = DateTimeOffset.UtcNow });
         S.UpdatedAt = DateTimeOffset.UtcNow;
         S.Version++;
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
         return new UserKeyResult(UserKeyStatus.Done, Snapshot());
     }
 
@@ -95,7 +95,7 @@ public sealed class UserGrain(
         S.Keys.Remove(key);
         S.UpdatedAt = DateTimeOffset.UtcNow;
         S.Version++;
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
         await GrainFactory.GetGrain<IApiKeyGrain>(key.Hash).RevokeAsync();
         return new UserKeyResult(UserKeyStatus.Done, Snapshot());
     }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Tasker.Storage;
 
 namespace Tasker.Users;
 
@@ -48,7 +49,7 @@ public sealed class UserSlotsGrain(
         var granted = Grant(limit);
         if (changed || granted.Count > 0)
         {
-            await state.WriteStateAsync();
+            await state.WriteOrDropAsync(this);
         }
 
         Notify(granted, except: request.TaskId);
@@ -62,7 +63,7 @@ public sealed class UserSlotsGrain(
         var granted = await LimitAsync() is { } limit ? Grant(limit) : [];
         if (removed || granted.Count > 0)
         {
-            await state.WriteStateAsync();
+            await state.WriteOrDropAsync(this);
         }
 
         Notify(granted, except: null);

@@ -73,7 +73,7 @@ public sealed class WebhookGrain(
         // The wake-up and the delivery are written together, to start the first attempt one round trip sooner. If either
         // fails, the call fails and the task tells this end again, which stores the wake-up again (above).
         await Task.WhenAll(LeaseAsync(now), state.WriteOrDropAsync(this));
-        WebhookLog.Accepted(logger, TaskId, S.Client, eventType, S.WebhookId);
+        WebhookGrainLog.Accepted(logger, TaskId, S.Client, eventType, S.WebhookId);
         AttemptSoon();
     }
 
@@ -132,7 +132,7 @@ public sealed class WebhookGrain(
         S.NextAttemptAt = now;
         S.ForgetAt = null;
         await state.WriteOrDropAsync(this);
-        WebhookLog.Redelivering(logger, S.WebhookId, TaskId, S.Client);
+        WebhookGrainLog.Redelivering(logger, S.WebhookId, TaskId, S.Client);
         AttemptSoon();
         return Snapshot();
     }
@@ -172,7 +172,7 @@ public sealed class WebhookGrain(
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             // Storage away, or the activation going: the stored entry (the lease, at worst) wakes the grain again.
-            WebhookLog.AttemptCrashed(logger, TaskId, exception);
+            WebhookGrainLog.AttemptCrashed(logger, TaskId, exception);
             DeactivateOnIdle();
         }
         finally
@@ -265,19 +265,19 @@ public sealed class WebhookGrain(
         switch (S.Status)
         {
             case WebhookDeliveryStatus.Delivered:
-                WebhookLog.Delivered(logger, S.WebhookId, TaskId, S.Client, outcome.StatusCode, S.AttemptCount);
+                WebhookGrainLog.Delivered(logger, S.WebhookId, TaskId, S.Client, outcome.StatusCode, S.AttemptCount);
                 break;
             case WebhookDeliveryStatus.Gone:
-                WebhookLog.Gone(logger, S.WebhookId, TaskId, S.Client);
+                WebhookGrainLog.Gone(logger, S.WebhookId, TaskId, S.Client);
                 break;
             case WebhookDeliveryStatus.Refused:
-                WebhookLog.Refused(logger, S.WebhookId, TaskId, S.Client, outcome.Error);
+                WebhookGrainLog.Refused(logger, S.WebhookId, TaskId, S.Client, outcome.Error);
                 break;
             case WebhookDeliveryStatus.GaveUp:
-                WebhookLog.GaveUp(logger, S.WebhookId, TaskId, S.Client, S.AttemptCount, outcome.Error);
+                WebhookGrainLog.GaveUp(logger, S.WebhookId, TaskId, S.Client, S.AttemptCount, outcome.Error);
                 break;
             default:
-                WebhookLog.Failed(logger, S.WebhookId, TaskId, S.Client, S.AttemptCount, outcome.StatusCode, outcome.Error, S.NextAttemptAt);
+                WebhookGrainLog.Failed(logger, S.WebhookId, TaskId, S.Client, S.AttemptCount, outcome.StatusCode, outcome.Error, S.NextAttemptAt);
                 break;
         }
     }

@@ -60,7 +60,7 @@ public static class Submitters
             && context.RequestServices.GetRequiredService<IOptions<TiersOptions>>().Value.Tiers.TryGetValue(tierName, out var tier)
             && Rank(priority) > Rank(ParsePriority(tier.MaxPriority)))
         {
-            errors["priority"] = [$"priority {priority.ToString().ToLowerInvariant()} is above what tier {tierName} allows ({tier.MaxPriority})"];
+            errors["priority"] = [$"priority {priority.ToWire()} is above what tier {tierName} allows ({tier.MaxPriority})"];
         }
 
         if (!caller.MayAccess(client))
@@ -70,7 +70,7 @@ public static class Submitters
     }
 
     private static TaskPriority ParsePriority(string text) =>
-        FrontEnd.TaskRequestReader.TryParsePriority(text, out var priority) ? priority : TaskPriority.Normal;
+        TaskPriorities.TryParseWire(text, out var priority) ? priority : TaskPriority.Normal;
 
     /// <summary>Low &lt; normal &lt; high (the enum's numbers are not in that order).</summary>
     public static int Rank(TaskPriority priority) => priority switch

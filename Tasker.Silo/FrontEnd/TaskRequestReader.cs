@@ -46,7 +46,7 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
         var priorityText = JsonBody.ReadString(root, "priority", errors, required: false);
 
         var priority = TaskPriority.Normal;
-        if (priorityText is not null && !TryParsePriority(priorityText, out priority))
+        if (priorityText is not null && !TaskPriorities.TryParseWire(priorityText, out priority))
         {
             errors["priority"] = ["priority must be one of high, normal, low"];
         }
@@ -81,7 +81,7 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
         var priorityText = JsonBody.ReadString(item, "priority", errors, required: false);
         var key = JsonBody.ReadString(item, "idempotency_key", errors, required: false);
         var priority = TaskPriority.Normal;
-        if (priorityText is not null && !TryParsePriority(priorityText, out priority))
+        if (priorityText is not null && !TaskPriorities.TryParseWire(priorityText, out priority))
         {
             errors["priority"] = ["priority must be one of high, normal, low"];
         }
@@ -141,20 +141,6 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
     }
 
     private ITaskHandler? Handler(string? type) => type is not null && handlers.TryGet(type, out var handler) ? handler : null;
-
-    /// <summary>Parses high, normal or low (any case).</summary>
-    public static bool TryParsePriority(string text, out TaskPriority priority)
-    {
-        TaskPriority? parsed = text.ToLowerInvariant() switch
-        {
-            "high" => TaskPriority.High,
-            "normal" => TaskPriority.Normal,
-            "low" => TaskPriority.Low,
-            _ => null,
-        };
-        priority = parsed ?? TaskPriority.Normal;
-        return parsed is not null;
-    }
 
     private static JsonElement EmptyObject()
     {

@@ -25,7 +25,7 @@ public sealed class TaskViews(TaskHandlerRegistry handlers)
         task.Type,
         task.Client,
         task.Phase.ToWire(),
-        task.Priority.ToString().ToLowerInvariant(),
+        task.Priority.ToWire(),
         Parameters(task.ParametersJson),
         Progress(task.Progress),
         task.ResultJson is null ? null : Parse(task.ResultJson),
@@ -55,10 +55,10 @@ public sealed class TaskViews(TaskHandlerRegistry handlers)
 
     public static TaskSummary Summary(ClientTaskEntry entry, string client) =>
         new(entry.TaskId, entry.Type, client, entry.Phase.ToWire(), entry.Cached, entry.CreatedAt, entry.FinishedAt, Self(entry.TaskId),
-            Progress(entry.Progress), entry.Priority.ToString().ToLowerInvariant());
+            Progress(entry.Progress), entry.Priority.ToWire());
 
     public static ProcessView Process(ProcessEntry entry, string description) =>
-        new(entry.Type, entry.Status.ToString().ToLowerInvariant(), entry.Reason, entry.Since, description);
+        new(entry.Type, entry.Status.ToWire(), entry.Reason, entry.Since, description);
 
     private static ProgressView? Progress(TaskProgress? progress) =>
         progress is null ? null : new ProgressView(progress.Done, progress.Total, progress.Percent);

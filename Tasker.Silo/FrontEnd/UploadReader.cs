@@ -83,7 +83,7 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
         }
 
         var priority = TaskPriority.Normal;
-        if (priorityText is not null && !TaskRequestReader.TryParsePriority(priorityText, out priority))
+        if (priorityText is not null && !TaskPriorities.TryParseWire(priorityText, out priority))
         {
             errors["priority"] = ["priority must be one of high, normal, low"];
         }

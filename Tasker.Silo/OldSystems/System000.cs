@@ -209,5 +209,5 @@ public static class System000
     }
 
     private static ProcessesStatus Statuses(ProcessTable table) =>
-        new(table.Entries.ToDictionary(e => e.Type, e => e.Status.ToString().ToLowerInvariant()), Success: true);
+        new(table.Entries.ToDictionary(e => e.Type, e => e.Status.ToWire()), Success: true);
 }

@@ -7,7 +7,7 @@ using Tasker.Silo.FrontEnd;
 namespace Tasker.Silo.OldSystems;
 
 /// <summary>
-/// System 004, the "Task Executor" (seeds/004): <c>POST /tasks {"command":"echo hello"}</c>, with no type and no
+/// System 004, the "Task Executor": <c>POST /tasks {"command":"echo hello"}</c>, with no type and no
 /// client, is a <c>shell</c> task of <c>Tasker:Shell:DefaultClient</c> (default <c>004</c>). Its other requests are
 /// Tasker's own routes unchanged: <c>GET /tasks</c>, <c>GET /tasks/{id}</c>, and the agents' <c>GET /tasks/pick</c>
 /// and <c>POST /tasks/{id}/finish</c> (with the agent token). <c>Tasker__OldSystems__004__Enabled=false</c> turns

@@ -152,7 +152,7 @@ public sealed partial class ScheduleRequestReader(
         JsonBody.RejectUnknownFields(task, _taskFields, taskErrors, "a schedule's task");
         var type = JsonBody.ReadString(task, "type", taskErrors, required: true);
         var priority = TaskPriority.Normal;
-        if (JsonBody.ReadString(task, "priority", taskErrors, required: false) is { } priorityText && !TaskRequestReader.TryParsePriority(priorityText, out priority))
+        if (JsonBody.ReadString(task, "priority", taskErrors, required: false) is { } priorityText && !TaskPriorities.TryParseWire(priorityText, out priority))
         {
             taskErrors["priority"] = ["priority must be one of high, normal, low"];
         }

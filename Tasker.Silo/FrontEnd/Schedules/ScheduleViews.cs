@@ -18,7 +18,7 @@ public static class ScheduleViews
         return new ScheduleView(
             schedule.Id,
             schedule.Client,
-            new ScheduleTaskTemplate(d.Type, Parameters(d.ParametersJson), d.Priority.ToString().ToLowerInvariant())
+            new ScheduleTaskTemplate(d.Type, Parameters(d.ParametersJson), d.Priority.ToWire())
             {
                 Retry = d.Retry is { } r
                     ? new RetryView(r.MaxAttempts, r.Exponential ? "exponential" : "fixed", System.Xml.XmlConvert.ToString(r.InitialDelay), r.Multiplier,

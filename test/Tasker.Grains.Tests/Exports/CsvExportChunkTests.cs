@@ -22,7 +22,7 @@ public sealed class CsvExportChunkTests : IAsyncLifetime, IDisposable
     private readonly CsvExportHandler _handler;
 
     public CsvExportChunkTests() =>
-        _handler = new CsvExportHandler(_store, new TaskFiles(Options.Create(new FilesOptions { Path = _folder })), Options.Create(new TaskerOptions()));
+        _handler = new CsvExportHandler(_store, new TaskFiles(Options.Create(new FilesOptions { Path = _folder })), Options.Create(new CsvExportOptions()));
 
     public async Task InitializeAsync() =>
         await _store.AddAsync(DataSetGenerator.Source, [.. DataSetGenerator.Generate(Rows, seed: 7)], CancellationToken.None);

@@ -27,6 +27,8 @@ public sealed class OutagesTests
         new AggregateException(new ArgumentException("a bug"), new TimeoutException("and a timeout")),
         new CodecNotFoundException("Could not find a codec for type Npgsql.NpgsqlException."),
         new CodecNotFoundException("Could not find a codec for type StackExchange.Redis.RedisConnectionException."),
+        new CodecNotFoundException("Could not find a codec for type Microsoft.Data.Sqlite.SqliteException."),
+        new CodecNotFoundException("Could not find a codec for type System.Net.Sockets.SocketException."),
     ];
 
     public static TheoryData<Exception> Bugs() =>

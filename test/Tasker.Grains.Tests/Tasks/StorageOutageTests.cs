@@ -27,10 +27,10 @@ public sealed class StorageOutageTests : IAsyncLifetime
     {
         var id = TaskIds.New();
         var grain = _cluster.Client.GetGrain<ITaskGrain>(id);
-        var n = 3 * Handlers.SequenceHandler.BlockSize;
+        var n = 3 * Tasker.Handlers.SequenceHandler.BlockSize;
         // The outage starts at the second block's first child and lasts for the next few writes of children.
         var begun = false;
-        var firstFailing = $"{id}.{Handlers.SequenceHandler.BlockSize + 1}";
+        var firstFailing = $"{id}.{Tasker.Handlers.SequenceHandler.BlockSize + 1}";
         _storage.FailWrites(failures: 5, key => (begun |= key == firstFailing) && key.Contains('.', StringComparison.Ordinal));
 
         await grain.SubmitAsync(new TaskSubmission("sequence", $$"""{"n":{{n}}}""", "outage-" + Guid.NewGuid().ToString("N")[..8], TaskPriority.Normal));

@@ -32,6 +32,7 @@ public sealed class TaskerExceptionHandlerTests
             new StackExchange.Redis.RedisConnectionException(StackExchange.Redis.ConnectionFailureType.UnableToConnect, "Redis is down"),
             new Npgsql.NpgsqlException("PostgreSQL is down", new System.Net.Sockets.SocketException(111)),
             new Orleans.Storage.InconsistentStateException("a stale activation was dropped"),
+            new Orleans.Reminders.Redis.RedisRemindersException("the reminder table lost its connection to Redis"),
         ];
 
         foreach (var outage in outages)

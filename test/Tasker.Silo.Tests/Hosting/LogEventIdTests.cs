@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace Tasker.Silo.Tests;
 
 /// <summary>
-/// Every log message has an event id of its own, within its area's range (docs/architecture.md), so that a log query
+/// Every log message has an event id of its own, within its area's range (docs/logging.md), so that a log query
 /// by id finds one message and a new message's id is chosen by looking at one list.
 /// </summary>
 public sealed class LogEventIdTests
@@ -13,8 +13,8 @@ public sealed class LogEventIdTests
     private static readonly (string Namespace, int First)[] _areas =
     [
         ("Tasker.Tasks", 1000),
+        ("Tasker.Handlers", 1100),
         ("Tasker.Shell", 2000),
-        ("Tasker.Chat", 2100),
         ("Tasker.Processes", 2200),
         ("Tasker.Records", 2300),
         ("Tasker.Retention", 2400),
@@ -28,6 +28,7 @@ public sealed class LogEventIdTests
         ("Tasker.Silo.Embedded", 3400),
         ("Tasker.Silo.OldSystems", 3500),
         ("Tasker.Silo.Secrets", 3600),
+        ("Tasker.Silo.Endpoints", 3700),
     ];
 
     private static IEnumerable<(MethodInfo Method, LoggerMessageAttribute Message)> Messages() =>

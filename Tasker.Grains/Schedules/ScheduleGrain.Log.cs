@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Tasker.Schedules;
 
-internal static partial class ScheduleLog
+internal static partial class ScheduleGrainLog
 {
     [LoggerMessage(2600, LogLevel.Information, "Schedule {ScheduleId} of {Client} {Change}")]
     public static partial void Put(ILogger logger, string scheduleId, string client, string change);

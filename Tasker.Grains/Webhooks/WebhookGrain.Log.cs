@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Tasker.Webhooks;
 
-internal static partial class WebhookLog
+internal static partial class WebhookGrainLog
 {
     [LoggerMessage(2700, LogLevel.Debug, "Task {TaskId} of {Client} ended as {EventType}; its webhook is to be delivered as {WebhookId}")]
     public static partial void Accepted(ILogger logger, string taskId, string client, string eventType, string webhookId);
@@ -22,29 +22,9 @@ internal static partial class WebhookLog
     [LoggerMessage(2705, LogLevel.Warning, "Webhook {WebhookId} of task {TaskId} ({Client}) refused before sending: {Error}")]
     public static partial void Refused(ILogger logger, string webhookId, string taskId, string client, string? error);
 
-    [LoggerMessage(2706, LogLevel.Warning, "Tasker:Webhooks:AllowPrivate is on: callbacks may use http and reach loopback, private, link-local and metadata addresses. For tests and local use only")]
-    public static partial void PrivateAllowed(ILogger logger);
-
     [LoggerMessage(2707, LogLevel.Warning, "Webhook of task {TaskId} could not be attempted; its stored wake-up tries again")]
     public static partial void AttemptCrashed(ILogger logger, string taskId, Exception exception);
 
     [LoggerMessage(2708, LogLevel.Information, "Webhook {WebhookId} of task {TaskId} ({Client}) is sent again on request")]
     public static partial void Redelivering(ILogger logger, string webhookId, string taskId, string client);
-}
-
-/// <summary>Says once at start when private addresses are allowed, so that an operator sees it in the log.</summary>
-public sealed class WebhookStartNotice(Microsoft.Extensions.Options.IOptions<WebhookOptions> options, ILogger<WebhookStartNotice> logger)
-    : Microsoft.Extensions.Hosting.IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        if (options.Value.AllowPrivate)
-        {
-            WebhookLog.PrivateAllowed(logger);
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
