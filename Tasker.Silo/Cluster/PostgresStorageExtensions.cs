@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
+using Orleans.Serialization.Serializers;
 using Orleans.Storage;
 
 namespace Tasker.Silo.Cluster;
@@ -26,6 +27,13 @@ public static partial class PostgresStorageExtensions
 
         silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         silo.AddTaskerAdoNetStorage(NpgsqlInvariant, connectionString);
+
+        // Registered after the provider's own, so this one answers for the name; it passes the provider's lifecycle on.
+        silo.Services.AddKeyedSingleton<IGrainStorage>(TaskerStorage.Name, (services, _) => new PostgresGrainStorage(
+            AdoNetGrainStorageFactory.Create(services, TaskerStorage.Name), services.GetRequiredService<NpgsqlDataSource>(),
+            services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
+            services.GetRequiredService<IOptionsMonitor<AdoNetGrainStorageOptions>>().Get(TaskerStorage.Name).GrainStorageSerializer,
+            services.GetRequiredService<IActivatorProvider>()));
 
         // New tasks' first writes, grouped (docs/adr/026); whichever of this and Tasker's grains is registered first.
         silo.Services.Replace(ServiceDescriptor.Singleton<Tasker.Tasks.INewTaskStore, PostgresNewTaskStore>());

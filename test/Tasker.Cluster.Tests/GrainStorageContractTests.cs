@@ -18,6 +18,8 @@ public sealed class PostgresGrainStorageTests(ClusterServers servers) : GrainSto
 {
     protected override void AddStorage(ISiloBuilder silo) => silo.AddTaskerPostgresStorage(servers.Postgres);
 
+    protected override IGrainStorage Provider(IGrainStorage registered) => Assert.IsType<PostgresGrainStorage>(registered).Inner;
+
     protected override DbConnection Connect() => new NpgsqlConnection(servers.Postgres);
 
     protected override string JumpToLargestVersionSql =>
