@@ -456,6 +456,9 @@
     if (!known) {
       return true;
     }
+    if (!known.view) {
+      return Date.now() - known.at >= DELIVERY_INTERVAL;  // the last read failed: try again, not at once
+    }
     const settled = known.view.status !== "pending" && known.view.status !== "none"
       || known.view.status === "none" && FINAL.has(status) && !task.callback.events.includes(status);
     return !settled && Date.now() - known.at >= DELIVERY_INTERVAL;
@@ -465,11 +468,11 @@
     state.deliveryReads.add(id);
     try {
       const result = await api("GET", `/tasks/${encodeURIComponent(id)}/deliveries`);
-      if (result.ok) {
-        state.deliveries.set(id, { view: result.data, at: Date.now() });
-      }
+      const known = state.deliveries.get(id);
+      state.deliveries.set(id, { view: result.ok ? result.data : known && known.view, at: Date.now() });
     } catch {
-      // the list says when Tasker does not answer
+      const known = state.deliveries.get(id);
+      state.deliveries.set(id, { view: known && known.view, at: Date.now() });  // the list says when Tasker does not answer
     } finally {
       state.deliveryReads.delete(id);
     }
