@@ -12,8 +12,10 @@ namespace Tasker.Retention;
 /// Expires ended tasks whose retention has passed, in batches, off the request path (docs/adr/020): every
 /// <see cref="RetentionOptions.SweepInterval"/> it asks the history store for the oldest expired tasks, expires each
 /// through its grain (so the grain's memory and its storage never disagree), removes the storage rows left over, then
-/// forgets its history line; then expired idempotency keys. One per silo, no reminder per task: two silos that meet
-/// the same task both ask its grain, and the second finds it gone.
+/// forgets its history line; then expired idempotency keys. A task its grain keeps (a task that runs after it has not
+/// ended) is postponed in the store by <see cref="RetentionOptions.KeptRecheck"/>, so that it neither holds the head
+/// of the list against younger tasks nor has its children read again at every sweep. One per silo, no reminder per
+/// task: two silos that meet the same task both ask its grain, and the second finds it gone.
 /// </summary>
 public sealed partial class RetentionSweeper(
     IGrainFactory grains,
@@ -69,6 +71,7 @@ public sealed partial class RetentionSweeper(
             var query = options.Value.ExpiryAt(DateTimeOffset.UtcNow);
             var due = await history.FindExpiredAsync(query, cancellationToken);
             var gone = new ConcurrentQueue<EndedTask>();
+            var kept = new ConcurrentQueue<EndedTask>();
             await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = ExpiringAtOnce, CancellationToken = cancellationToken }, async (task, _) =>
             {
                 // Old enough by its status, or else one of the oldest beyond the memory cap, which goes whatever its age.
@@ -79,6 +82,13 @@ public sealed partial class RetentionSweeper(
                     if (await instantTasks.TryExpireStoredAsync(task.TaskId, endedBefore) ?? await grains.GetGrain<ITaskGrain>(task.TaskId).ExpireAsync(endedBefore))
                     {
                         gone.Enqueue(task);
+                    }
+                    else
+                    {
+                        // Asked again once the recheck has passed, counted from now (or from its end, for one of the
+                        // oldest beyond the memory cap that is not old enough yet).
+                        var from = task.FinishedAt < query.Before(task.Phase) ? query.Before(task.Phase) : task.FinishedAt;
+                        kept.Enqueue(task with { FinishedAt = from + options.Value.KeptRecheck });
                     }
                 }
                 catch (Exception exception) when (exception is not OutOfMemoryException and not OperationCanceledException)
@@ -97,10 +107,12 @@ public sealed partial class RetentionSweeper(
                 TaskMetrics.Expired(task.Phase);
             }
 
+            await history.PostponeAsync([.. kept], cancellationToken);
+
             expired += gone.Count;
-            if (due.Count < query.Limit || gone.IsEmpty)
+            if (due.Count < query.Limit || (gone.IsEmpty && kept.IsEmpty))
             {
-                break; // All that is due is done, or what is left is kept (or failing): the next sweep tries again.
+                break; // All that is due is done, or what is left is failing: the next sweep tries again.
             }
         }
 
