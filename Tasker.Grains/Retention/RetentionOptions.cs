@@ -38,8 +38,9 @@ public sealed class RetentionOptions : IValidatableObject
     public int SweepBatch { get; set; } = 500;
 
     /// <summary>
-    /// How long the sweep leaves a task that is kept past its retention (a task that runs after it has not ended,
-    /// docs/adr/035) before it asks again; meanwhile younger tasks expire. Default 5 minutes.
+    /// The longest the sweep leaves a task that is kept past its retention (a task that runs after it has not ended,
+    /// docs/adr/035) before it asks again: one sweep interval after the first refusal, twice as long after each next one,
+    /// up to this; meanwhile younger tasks expire. Default 5 minutes.
     /// </summary>
     public TimeSpan KeptRecheck { get; set; } = TimeSpan.FromMinutes(5);
 

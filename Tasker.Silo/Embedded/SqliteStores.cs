@@ -112,7 +112,7 @@ public sealed class SqliteHistoryStore(SqliteDatabase database, IOptions<Cluster
         }, cancellationToken);
 
     public override Task PostponeAsync(IReadOnlyList<EndedTask> tasks, CancellationToken cancellationToken = default) =>
-        _database.WriteAsync((connection, transaction) =>
+        tasks.Count == 0 ? Task.CompletedTask : _database.WriteAsync((connection, transaction) =>
         {
             using var command = Command(connection, transaction,
                 "UPDATE tasker_ended SET finished_at = $finished WHERE service_id = $service AND task_id = $task");
