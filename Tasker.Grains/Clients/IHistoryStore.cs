@@ -22,6 +22,14 @@ public interface IHistoryStore
     /// </summary>
     Task<IReadOnlyList<EndedTask>> FindExpiredAsync(ExpiryQuery query, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Moves each task's end, as <see cref="FindExpiredAsync"/> counts it (not its history line), to the
+    /// <see cref="EndedTask.FinishedAt"/> given, so that it is found again only once that has expired: a task kept past
+    /// its retention (a task that runs after it has not ended) leaves the head of the list to younger ones meanwhile.
+    /// A task forgotten in between stays forgotten.
+    /// </summary>
+    Task PostponeAsync(IReadOnlyList<EndedTask> tasks, CancellationToken cancellationToken = default);
+
     /// <summary>A page of the client's history, newest first.</summary>
     Task<HistoryPage> QueryAsync(string client, HistoryQuery query, CancellationToken cancellationToken = default);
 

@@ -90,6 +90,25 @@ public sealed class InMemoryHistoryStore(IOptions<TaskerOptions> options) : IHis
         return Task.CompletedTask;
     }
 
+    public Task PostponeAsync(IReadOnlyList<EndedTask> tasks, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            foreach (var task in tasks)
+            {
+                if (_ended.TryGetValue(task.TaskId, out var ended))
+                {
+                    _endedByStatus[ended.Phase].Remove(ended);
+                    var moved = ended with { FinishedAt = task.FinishedAt };
+                    _ended[ended.TaskId] = moved;
+                    _endedByStatus[moved.Phase].Add(moved);
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task<IReadOnlyList<EndedTask>> FindExpiredAsync(ExpiryQuery query, CancellationToken cancellationToken = default)
     {
         lock (_lock)

@@ -37,6 +37,13 @@ public sealed class RetentionOptions : IValidatableObject
     [Range(1, 100_000)]
     public int SweepBatch { get; set; } = 500;
 
+    /// <summary>
+    /// The longest the sweep leaves a task that is kept past its retention (a task that runs after it has not ended,
+    /// docs/adr/035) before it asks again: one sweep interval after the first refusal, twice as long after each next one,
+    /// up to this; meanwhile younger tasks expire. Default 5 minutes.
+    /// </summary>
+    public TimeSpan KeptRecheck { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>The sweep's question at <paramref name="now"/>: what has expired, a batch at a time.</summary>
     public ExpiryQuery ExpiryAt(DateTimeOffset now) =>
         new(now - Succeeded, now - Failed, now - Cancelled, MaxFinishedInMemory, SweepBatch);
@@ -53,6 +60,11 @@ public sealed class RetentionOptions : IValidatableObject
             {
                 yield return new ValidationResult($"{SectionName}:{name} must be above 0 and at most 3650 days (d.hh:mm:ss).", [name]);
             }
+        }
+
+        if (KeptRecheck < TimeSpan.FromMilliseconds(100) || KeptRecheck > TimeSpan.FromDays(1))
+        {
+            yield return new ValidationResult($"{SectionName}:KeptRecheck must be between 100 ms and 1 day.", [nameof(KeptRecheck)]);
         }
 
         if (SweepInterval < TimeSpan.FromMilliseconds(100) || SweepInterval > TimeSpan.FromDays(1))

@@ -12,8 +12,11 @@ namespace Tasker.Retention;
 /// Expires ended tasks whose retention has passed, in batches, off the request path (docs/adr/020): every
 /// <see cref="RetentionOptions.SweepInterval"/> it asks the history store for the oldest expired tasks, expires each
 /// through its grain (so the grain's memory and its storage never disagree), removes the storage rows left over, then
-/// forgets its history line; then expired idempotency keys. One per silo, no reminder per task: two silos that meet
-/// the same task both ask its grain, and the second finds it gone.
+/// forgets its history line; then expired idempotency keys. A task its grain keeps (a task that runs after it has not
+/// ended) is postponed in the store, one sweep interval at first and twice as long at each refusal in a row, up to
+/// <see cref="RetentionOptions.KeptRecheck"/>, so that it neither holds the head of the list against younger tasks nor
+/// has its children read again at every sweep. One per silo, no reminder per task: two silos that meet the same task
+/// both ask its grain, and the second finds it gone.
 /// </summary>
 public sealed partial class RetentionSweeper(
     IGrainFactory grains,
@@ -28,6 +31,12 @@ public sealed partial class RetentionSweeper(
     // Bounds one sweep, so that a backlog (a first start after long downtime) is worked off over several intervals.
     private const int MaxBatchesPerSweep = 100;
     private const int ExpiringAtOnce = 16;
+
+    // Refusals in a row per kept task, for its back-off: a passing refusal (an end notice still pending) costs one
+    // interval, a parent whose child waits for hours is asked every KeptRecheck. Forgotten when the task expires, and
+    // all at once past the cap (they start again from one interval); a restart forgets them too.
+    private const int MaxRefusalsRemembered = 100_000;
+    private readonly ConcurrentDictionary<string, int> _refusals = new(StringComparer.Ordinal);
 
     // After a sweep that stopped at its bound with more due: the next one soon, not a whole interval later, so that a
     // silo whose rate outruns one sweep per interval still keeps its memory cap.
@@ -69,6 +78,7 @@ public sealed partial class RetentionSweeper(
             var query = options.Value.ExpiryAt(DateTimeOffset.UtcNow);
             var due = await history.FindExpiredAsync(query, cancellationToken);
             var gone = new ConcurrentQueue<EndedTask>();
+            var kept = new ConcurrentQueue<EndedTask>();
             await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = ExpiringAtOnce, CancellationToken = cancellationToken }, async (task, _) =>
             {
                 // Old enough by its status, or else one of the oldest beyond the memory cap, which goes whatever its age.
@@ -79,6 +89,14 @@ public sealed partial class RetentionSweeper(
                     if (await instantTasks.TryExpireStoredAsync(task.TaskId, endedBefore) ?? await grains.GetGrain<ITaskGrain>(task.TaskId).ExpireAsync(endedBefore))
                     {
                         gone.Enqueue(task);
+                        _refusals.TryRemove(task.TaskId, out var _);
+                    }
+                    else
+                    {
+                        // Asked again after its back-off, counted from now (or from its end, for one of the oldest
+                        // beyond the memory cap that is not old enough yet).
+                        var from = task.FinishedAt < query.Before(task.Phase) ? query.Before(task.Phase) : task.FinishedAt;
+                        kept.Enqueue(task with { FinishedAt = from + BackOff(_refusals.AddOrUpdate(task.TaskId, 1, (_, n) => n + 1)) });
                     }
                 }
                 catch (Exception exception) when (exception is not OutOfMemoryException and not OperationCanceledException)
@@ -97,10 +115,16 @@ public sealed partial class RetentionSweeper(
                 TaskMetrics.Expired(task.Phase);
             }
 
-            expired += gone.Count;
-            if (due.Count < query.Limit || gone.IsEmpty)
+            await history.PostponeAsync([.. kept], cancellationToken);
+            if (_refusals.Count > MaxRefusalsRemembered)
             {
-                break; // All that is due is done, or what is left is kept (or failing): the next sweep tries again.
+                _refusals.Clear();
+            }
+
+            expired += gone.Count;
+            if (due.Count < query.Limit || (gone.IsEmpty && kept.IsEmpty))
+            {
+                break; // All that is due is done, or what is left is failing: the next sweep tries again.
             }
         }
 
@@ -132,6 +156,15 @@ public sealed partial class RetentionSweeper(
         }
 
         return expired;
+    }
+
+    /// <summary>How long a task refused <paramref name="times"/> in a row waits before it is asked again.</summary>
+    private TimeSpan BackOff(int times)
+    {
+        var retention = options.Value;
+        var first = retention.SweepInterval < retention.KeptRecheck ? retention.SweepInterval : retention.KeptRecheck;
+        var wait = first * Math.Pow(2, Math.Min(times - 1, 20));
+        return wait < retention.KeptRecheck ? wait : retention.KeptRecheck;
     }
 
     /// <summary>Removes uploads that no live task can read: untouched for longer than any ended task is kept, plus a day.</summary>

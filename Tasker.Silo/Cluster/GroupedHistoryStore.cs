@@ -41,6 +41,8 @@ public abstract class GroupedHistoryStore : IHistoryStore, IAsyncDisposable
 
     public abstract Task<IReadOnlyList<EndedTask>> FindExpiredAsync(ExpiryQuery query, CancellationToken cancellationToken = default);
 
+    public abstract Task PostponeAsync(IReadOnlyList<EndedTask> tasks, CancellationToken cancellationToken = default);
+
     public abstract Task<HistoryPage> QueryAsync(string client, HistoryQuery query, CancellationToken cancellationToken = default);
 
     public abstract Task<ListingPage> QueryAllAsync(HistoryQuery query, CancellationToken cancellationToken = default);

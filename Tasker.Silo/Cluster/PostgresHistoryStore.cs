@@ -119,6 +119,25 @@ public sealed class PostgresHistoryStore(NpgsqlDataSource database, IOptions<Clu
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public override async Task PostponeAsync(IReadOnlyList<EndedTask> tasks, CancellationToken cancellationToken = default)
+    {
+        if (tasks.Count == 0)
+        {
+            return;
+        }
+
+        // One statement for the batch: the ids and their new ends as two arrays, unnested side by side.
+        await using var command = _database.CreateCommand("""
+            UPDATE tasker_ended AS e SET finished_at = p.finished_at
+              FROM unnest($2::text[], $3::timestamptz[]) AS p(task_id, finished_at)
+             WHERE e.service_id = $1 AND e.task_id = p.task_id
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Service });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. tasks.Select(t => t.TaskId)] });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = [.. tasks.Select(t => t.FinishedAt.ToUniversalTime())] });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public override async Task<IReadOnlyList<EndedTask>> FindExpiredAsync(ExpiryQuery query, CancellationToken cancellationToken = default)
     {
         // One range read of tasker_ended_due per status, oldest end first. The cap on ended tasks is for memory

@@ -111,6 +111,20 @@ public sealed class SqliteHistoryStore(SqliteDatabase database, IOptions<Cluster
             return command.ExecuteNonQuery();
         }, cancellationToken);
 
+    public override Task PostponeAsync(IReadOnlyList<EndedTask> tasks, CancellationToken cancellationToken = default) =>
+        tasks.Count == 0 ? Task.CompletedTask : _database.WriteAsync((connection, transaction) =>
+        {
+            using var command = Command(connection, transaction,
+                "UPDATE tasker_ended SET finished_at = $finished WHERE service_id = $service AND task_id = $task");
+            foreach (var task in tasks)
+            {
+                Bind(command, ("$service", Service), ("$task", task.TaskId), ("$finished", task.FinishedAt.ToUnixTimeMilliseconds()));
+                command.ExecuteNonQuery();
+            }
+
+            return tasks.Count;
+        }, cancellationToken);
+
     /// <remarks>
     /// As in PostgreSQL, a range of tasker_ended_due per status, oldest end first. The cap on ended tasks is for the
     /// memory store: the file keeps what its retention says, as a table does.

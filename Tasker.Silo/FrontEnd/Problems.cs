@@ -43,6 +43,18 @@ public static class Problems
         }
     }
 
+    /// <summary>
+    /// A problem about what one field of the request names (not a 400: the field is well formed, what it names is not
+    /// right), with that field's error under <c>errors</c>, as a 400 names its fields.
+    /// </summary>
+    public static IResult FieldProblem(int status, string title, string code, string detail, string field, string error) =>
+        Problem(status, title, code, detail, new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [error] } });
+
+    /// <summary>The 422 for a task named in <c>after</c> that keeps as many tasks that run after it as it may.</summary>
+    public static IResult ParentRefused(DependencyRefusedException refused) =>
+        FieldProblem(StatusCodes.Status422UnprocessableEntity, "Parent refused", "parent-refused", refused.Message, "after",
+            refused.Parent is { } parent ? $"task {parent} takes no more tasks that run after it" : refused.Message);
+
     public static IResult Problem(int status, string title, string code, string detail, IDictionary<string, object?>? extensions = null)
     {
         var all = new Dictionary<string, object?> { ["code"] = code };

@@ -49,7 +49,14 @@ public sealed class TaskSubmitter(
                 return (null, refusal);
             }
 
-            return await StoreAsync(submission, idempotencyKey, upload);
+            try
+            {
+                return await StoreAsync(submission, idempotencyKey, upload);
+            }
+            catch (DependencyRefusedException refused)
+            {
+                return (null, Problems.ParentRefused(refused));
+            }
         }
     }
 
@@ -170,7 +177,7 @@ public sealed class TaskSubmitter(
         }
         catch (DependencyRefusedException refused)
         {
-            return (null, Problems.Problem(StatusCodes.Status422UnprocessableEntity, "Parent refused", "parent-refused", refused.Message));
+            return (null, Problems.ParentRefused(refused));
         }
         catch (Exception exception) when (Tasker.Storage.Outages.IsOutage(exception))
         {
@@ -245,14 +252,13 @@ public sealed class TaskSubmitter(
 
             if (found[i] is null && TaskIds.CreatedAt(named[i]) < clock.GetUtcNow() - ShortestRetention())
             {
-                return Problems.Problem(StatusCodes.Status422UnprocessableEntity, "Parent expired", "parent-expired",
+                return Problems.FieldProblem(StatusCodes.Status422UnprocessableEntity, "Parent expired", "parent-expired",
                     $"after names task {named[i]}, which was made at {TaskIds.CreatedAt(named[i]):u}, longer ago than tasks are kept: it has expired, so this task could never learn how it ended.",
-                    new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["after"] = [$"task {named[i]} has expired"] } });
+                    "after", $"task {named[i]} has expired");
             }
 
-            return Problems.Problem(StatusCodes.Status404NotFound, "Parent not found", "parent-not-found",
-                $"after names task {named[i]}, and there is no such task of client '{submission.Client}'.",
-                new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["after"] = [$"no task {named[i]}"] } });
+            return Problems.FieldProblem(StatusCodes.Status404NotFound, "Parent not found", "parent-not-found",
+                $"after names task {named[i]}, and there is no such task of client '{submission.Client}'.", "after", $"no task {named[i]}");
         }
 
         return null;

@@ -83,7 +83,8 @@ public sealed class TaskerPageFixture : WebApplicationFactory<Program>, IAsyncLi
         builder.UseQuickEmbeddedSilo()
             .UseSetting("Tasker:DataSet:Rows", DataSetRows.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .UseSetting("Tasker:Shell:Enabled", "true") // The server listens on loopback only, so shell tasks are allowed.
-            .UseSetting("Tasker:Agents:Token", AgentToken);
+            .UseSetting("Tasker:Agents:Token", AgentToken)
+            .UseSetting("Tasker:Webhooks:AllowPrivate", "true"); // The callbacks of the page tests go to a receiver on loopback.
 }
 
 [CollectionDefinition(Name)]

@@ -3,6 +3,7 @@ using static System.FormattableString;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Playwright;
+using Tasker.Testing;
 
 namespace Tasker.Browser.Tests;
 
@@ -214,6 +215,54 @@ public sealed class WebPageTests(TaskerPageFixture fixture)
     }
 
     [Fact]
+    public async Task A_task_with_a_callback_shows_its_delivery_and_its_parent_and_child_as_links_in_its_details()
+    {
+        var client = TaskerPageFixture.UniqueClient("hooked");
+        using var api = fixture.Api();
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Secret = await MakeSecretAsync(api, client);
+        var parent = await SubmitAsync(api, "sum2", client, new { first = 2, second = 3 });
+        using var response = await api.PostAsJsonAsync(new Uri("/tasks", UriKind.Relative),
+            new { type = "sum-results", client, after = new[] { parent }, callback = new { url = receiver.Url } });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        var child = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        Assert.True(await receiver.WaitForAsync(1, _long), "no webhook arrived");
+
+        var page = await fixture.OpenPageAsync();
+        await page.Locator("#filter-client").FillAsync(client);
+        var row = page.TaskRow(child);
+        await row.WaitForStatusAsync("succeeded", _long);
+        await row.Locator("button[data-action='details']").ClickAsync();
+
+        var details = page.Locator($"tr[data-details-for='{child}']");
+        var attempt = details.Locator(".deliveries tr.attempt");
+        await Assertions.Expect(attempt).ToHaveCountAsync(1);
+        await Assertions.Expect(attempt.Locator(".code")).ToHaveTextAsync("200");
+        await Assertions.Expect(attempt.Locator(".duration")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[0-9,]+ ms$"));
+        await Assertions.Expect(attempt.Locator(".error")).ToHaveTextAsync("");
+        await Assertions.Expect(attempt.Locator(".at")).ToHaveAttributeAsync("title", new System.Text.RegularExpressions.Regex("^20[0-9]{2}-"));
+        await Assertions.Expect(details.Locator(".delivery-status")).ToHaveTextAsync("delivered");
+        await Assertions.Expect(details.Locator(".delivery-url")).ToHaveTextAsync(receiver.Url);
+        await Assertions.Expect(details.Locator($".flow [data-flow='parents'] a[data-task-link='{parent}']")).ToHaveAttributeAsync("href", $"/tasks/{parent}");
+        Assert.All(await details.Locator(".flow, .deliveries").AllInnerTextsAsync(), text => Assert.DoesNotContain("null", text, StringComparison.Ordinal));
+        if (Environment.GetEnvironmentVariable("TASKER_DELIVERY_SCREENSHOT") is { Length: > 0 } path)
+        {
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        }
+
+        // The parent, reached through its link, shows its child; it has no callback, so no deliveries.
+        await details.Locator($"a[data-task-link='{parent}']").ClickAsync();
+        var parentDetails = page.Locator($"tr[data-details-for='{parent}']");
+        await Assertions.Expect(parentDetails).ToBeVisibleAsync();
+        await Assertions.Expect(parentDetails.Locator($".flow [data-flow='children'] a[data-task-link='{child}']")).ToHaveCountAsync(1);
+        await Assertions.Expect(parentDetails.Locator(".deliveries")).ToBeHiddenAsync();
+        await Assertions.Expect(parentDetails.Locator(".flow [data-flow='parents']")).ToHaveCountAsync(0);
+        Assert.Equal(0, receiver.BadSignatures);
+        Assert.Single(receiver.Requests);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Suspending_a_process_from_the_page_refuses_its_tasks_until_it_is_activated_again()
     {
         var page = await fixture.OpenPageAsync();
@@ -288,6 +337,13 @@ public sealed class WebPageTests(TaskerPageFixture fixture)
         using var response = await api.PostAsJsonAsync(new Uri("/tasks", UriKind.Relative), new { type, client, @params = parameters });
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    private static async Task<string> MakeSecretAsync(HttpClient api, string client)
+    {
+        using var response = await api.PostAsync(new Uri($"/users/{client}/webhook-secret", UriKind.Relative), null);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("secret").GetString()!;
     }
 
     /// <summary>A few other tasks, so that the kept screenshot shows the page as people see it.</summary>

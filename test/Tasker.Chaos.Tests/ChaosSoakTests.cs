@@ -7,13 +7,15 @@ using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using Tasker.Cluster.Tests;
+using Tasker.Testing;
 using Xunit.Abstractions;
 
 namespace Tasker.Chaos.Tests;
 
 /// <summary>
 /// A Jepsen-style soak: 3 silos in cluster mode (real Redis and PostgreSQL), 2 executor agents, a mixed load from 3
-/// users (each with its own API key; flows among their tasks), and seeded random faults (kill -9 and SIGTERM of silos, kill -9 of agents, Redis and PostgreSQL down for
+/// users (each with its own API key and webhook secret; flows among their tasks; a share of them with a callback to a
+/// receiver of the soak's own), and seeded random faults (kill -9 and SIGTERM of silos, kill -9 of agents, Redis and PostgreSQL down for
 /// 5–15 s, pause/resume/cancel storms). Then a checker over every answer the clients got.
 /// <c>TASKER_CHAOS_SEED</c> and <c>TASKER_CHAOS_MINUTES</c> (default 15 and 3) set the run; the seed is printed.
 /// </summary>
@@ -52,8 +54,10 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
     /// <summary>
     /// A task the cluster acknowledged with an id, and what it must end as (csv-import: its row count). A flow's child
     /// (<paramref name="FlowChild"/>) ends as its parents decide (FlowCheck), and has its expected result only if it runs.
+    /// A task with <paramref name="Callback"/> announces its end to its client's receiver.
     /// </summary>
-    private sealed record Acknowledged(string Id, string Client, string Type, string? ExpectedResult, string? Token, int? ExpectedRows = null, bool FlowChild = false);
+    private sealed record Acknowledged(
+        string Id, string Client, string Type, string? ExpectedResult, string? Token, int? ExpectedRows = null, bool FlowChild = false, bool Callback = false);
 
     /// <summary>The verdict: figures for the README and every broken promise.</summary>
     private sealed record Report(string Figures, List<Violation> Violations);
@@ -82,6 +86,9 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
         private readonly ConcurrentDictionary<string, string> _keys = new();
         private readonly ConcurrentQueue<Violation> _leaks = new();
 
+        // Each client's webhook receiver, verifying signatures with that client's secret.
+        private readonly Dictionary<string, WebhookReceiver> _receivers = [];
+
         private Dictionary<string, string> Settings() => new()
         {
             // build/services.sh runs PostgreSQL with synchronous_commit off (fast throwaway tests): a crash (stop -m
@@ -96,6 +103,11 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
             ["Tasker__Tiers__chaos__MaxRunning"] = "200",
             ["Tasker__Tiers__chaos__MaxPriority"] = "high",
             ["Tasker__Tiers__chaos__RequestsPerSecond"] = "10000",
+            // Callbacks go to receivers on loopback; retries come soon enough for the checker to see them through.
+            ["Tasker__Webhooks__AllowPrivate"] = "true",
+            ["Tasker__Webhooks__Timeout"] = "00:00:05",
+            ["Tasker__Webhooks__FirstRetryDelay"] = "00:00:01",
+            ["Tasker__Webhooks__MaxRetryDelay"] = "00:00:05",
             // Small logs that keep what a post-mortem needs (the silo process keeps 200,000 characters of them).
             ["Logging__LogLevel__Default"] = "Error",
             ["Logging__LogLevel__Orleans"] = "Critical",
@@ -122,6 +134,9 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                 foreach (var client in _clients)
                 {
                     _keys[client] = await CreateUserAsync(_silos[0]!, client);
+                    var receiver = await WebhookReceiver.StartAsync();
+                    _receivers[client] = receiver;
+                    receiver.Secret = await CreateWebhookSecretAsync(_silos[0]!, client);
                 }
 
                 var clock = Stopwatch.StartNew();
@@ -152,6 +167,11 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                     }
                 }
 
+                foreach (var receiver in _receivers.Values)
+                {
+                    await receiver.DisposeAsync();
+                }
+
                 File.Delete(_ledger);
                 Directory.Delete(_files, recursive: true);
             }
@@ -167,6 +187,14 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
             using var key = await silo.Http.PostAsJsonAsync($"/users/{name}/keys", new { label = "chaos" });
             Assert.True(key.IsSuccessStatusCode, $"POST /users/{name}/keys: {(int)key.StatusCode} {await key.Content.ReadAsStringAsync()}");
             return JsonDocument.Parse(await key.Content.ReadAsStringAsync()).RootElement.GetProperty("key").GetString()!;
+        }
+
+        /// <summary>Makes the user's webhook secret as the admin (before any fault) and returns it.</summary>
+        private static async Task<string> CreateWebhookSecretAsync(SiloProcess silo, string name)
+        {
+            using var made = await silo.Http.PostAsync($"/users/{name}/webhook-secret", null);
+            Assert.True(made.IsSuccessStatusCode, $"POST /users/{name}/webhook-secret: {(int)made.StatusCode} {await made.Content.ReadAsStringAsync()}");
+            return JsonDocument.Parse(await made.Content.ReadAsStringAsync()).RootElement.GetProperty("secret").GetString()!;
         }
 
         private HttpRequestMessage AsUser(string client, HttpMethod method, string path, HttpContent? content = null)
@@ -222,9 +250,6 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                     continue;
                 }
 
-                // Callbacks (webhooks) join the load here once they exist: a share of submissions and flows carrying
-                // "callback" to a receiver of the soak's own, whose deliveries the checker below verifies.
-
                 var (type, parameters, expected) = kind switch
                 {
                     < 40 => Sum(random),
@@ -234,7 +259,13 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                     _ => ("shell", new { command = $"echo {token} >> {_ledger}", timeout_s = 30 }, null),
                 };
                 var key = random.Next(2) == 0 ? $"{client}-{token}" : null;
-                await SubmitAsync(client, type, parameters, expected, type == "shell" ? token : null, key, random);
+                var callback = random.Next(4) == 0; // A quarter announce their end to the client's receiver (checked below).
+                if (callback && random.Next(8) == 0)
+                {
+                    _receivers[client].AnswerNext(503); // Now and then a receiver fails once: that delivery is retried.
+                }
+
+                await SubmitAsync(client, type, parameters, expected, type == "shell" ? token : null, key, random, callback: callback);
                 await Task.Delay(random.Next(20, 120), CancellationToken.None);
             }
         }
@@ -293,12 +324,18 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                     (new { type = "sum-results", after = new[] { "#0", "#1" }, client }, "sum-results", null, true),
                 ];
             var keyed = random.Next(2) == 0;
+            var hooked = random.Next(3) == 0; // A third of the flows announce the end of each of their tasks.
             var body = items.Select((item, i) =>
             {
                 var node = System.Text.Json.Nodes.JsonNode.Parse(JsonSerializer.Serialize(item.Item))!.AsObject();
                 if (keyed)
                 {
                     node["idempotency_key"] = $"{client}-{token}-{i}";
+                }
+
+                if (hooked)
+                {
+                    node["callback"] = new System.Text.Json.Nodes.JsonObject { ["url"] = _receivers[client].Url };
                 }
 
                 return node;
@@ -342,7 +379,7 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                         if (acknowledged[i] is null)
                         {
                             acknowledged[i] = id;
-                            _acknowledged.Enqueue(new Acknowledged(id, client, items[i].Type, items[i].Expected, null, FlowChild: items[i].Child));
+                            _acknowledged.Enqueue(new Acknowledged(id, client, items[i].Type, items[i].Expected, null, FlowChild: items[i].Child, Callback: hooked));
                             if (items[i].Type == "count")
                             {
                                 _flowParents.Enqueue(id);
@@ -397,7 +434,7 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
         /// <summary>Submits through a random silo; with an Idempotency-Key, retries (elsewhere) until an answer that is not a 503.</summary>
         private async Task SubmitAsync(
             string client, string type, object parameters, string? expected, string? token, string? key, Random random,
-            Func<HttpContent>? content = null, int? expectedRows = null)
+            Func<HttpContent>? content = null, int? expectedRows = null, bool callback = false)
         {
             var tries = key is null ? 1 : 6;
             for (var attempt = 0; attempt < tries; attempt++)
@@ -409,9 +446,9 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                     continue;
                 }
 
-                using var request = AsUser(client, HttpMethod.Post, "/tasks", content is null
-                    ? JsonContent.Create(new { type, @params = parameters, client })
-                    : content());
+                using var request = AsUser(client, HttpMethod.Post, "/tasks", content is not null ? content()
+                    : callback ? JsonContent.Create(new { type, @params = parameters, client, callback = new { url = _receivers[client].Url } })
+                    : JsonContent.Create(new { type, @params = parameters, client }));
                 if (key is not null)
                 {
                     request.Headers.Add("Idempotency-Key", key);
@@ -422,7 +459,7 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                 if (status is 200 or 202)
                 {
                     var id = JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
-                    _acknowledged.Enqueue(new Acknowledged(id, client, type, expected, token, expectedRows));
+                    _acknowledged.Enqueue(new Acknowledged(id, client, type, expected, token, expectedRows, Callback: callback));
                     return;
                 }
 
@@ -757,8 +794,7 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                 }
             }
 
-            // Callbacks (webhooks) are checked here once they exist: every delivery to the soak's receiver verified by
-            // its signature, at least one per announced end of an acknowledged task, the same webhook-id on every try.
+            var webhooks = await CheckWebhooksAsync(acknowledged, finals, readers[0]!, violations);
 
             // Read once every task is final: a shell task still queued when the load stopped runs during the wait above.
             var ledger = File.ReadAllLines(_ledger).GroupBy(l => l.Trim()).ToDictionary(g => g.Key, g => g.Count());
@@ -844,9 +880,93 @@ public sealed class ChaosSoakTests(ClusterServers servers, ITestOutputHelper out
                 .AppendLine(CultureInfo.InvariantCulture, $"users {_clients.Length}; peeks at others' tasks {answers.Count(a => a.Operation == "peek")}, leaks {list.Count(v => v.Kind == "leak")}")
                 .AppendLine(CultureInfo.InvariantCulture, $"lost {list.Count(v => v.Kind == "lost")}, not final {list.Count(v => v.Kind == "not final")}, shell commands run more than once {doubled}, 5xx other than 503+Retry-After {answers.Count(a => a.Status >= 500 && !(a.Status == 503 && a.RetryAfter))}")
                 .AppendLine(CultureInfo.InvariantCulture, $"flows {answers.Count(a => a.Operation == "submit flow" && a.Status == 200)} batches; children {flowOutcomes.Values.Sum()} ({string.Join(", ", flowOutcomes.OrderByDescending(o => o.Value).Select(o => $"{o.Key} {o.Value}"))}); flow violations {list.Count(v => v.Kind == "flow")}")
+                .AppendLine(CultureInfo.InvariantCulture, $"{webhooks}; webhook violations {list.Count(v => v.Kind.StartsWith("webhook", StringComparison.Ordinal))}")
                 .AppendLine(CultureInfo.InvariantCulture, $"longest run of answers without a 2xx: {LongestOutage(answers).TotalSeconds:0.0} s; serving again {recovered.TotalSeconds:0.0} s after the run")
                 .ToString();
             return new Report(figures, list);
+        }
+
+        /// <summary>
+        /// Callbacks: every request a receiver got verifies with its client's secret (StandardWebhooks); every task with a
+        /// callback that ended got at least one delivery of its end (at-least-once: repeats allowed) under one webhook-id
+        /// of its own, the same on every try; no task without a callback was announced. Returns the figures.
+        /// </summary>
+        private async Task<string> CheckWebhooksAsync(
+            List<Acknowledged> acknowledged, ConcurrentDictionary<string, JsonElement> finals, SiloProcess reader, ConcurrentQueue<Violation> violations)
+        {
+            var hooked = acknowledged.Where(a => a.Callback && finals.ContainsKey(a.Id)).ToList();
+            var unhooked = acknowledged.Where(a => !a.Callback).Select(a => a.Id).ToHashSet();
+            Dictionary<string, List<(string Client, WebhookReceiver.Received Request)>> Received() => _receivers
+                .SelectMany(r => r.Value.Requests.Select(request => (Client: r.Key, Request: request)))
+                .GroupBy(r => r.Request.Json.GetProperty("data").GetProperty("id").GetString()!)
+                .ToDictionary(g => g.Key, g => g.ToList());
+            bool Announced(Acknowledged task, Dictionary<string, List<(string Client, WebhookReceiver.Received Request)>> received) =>
+                received.TryGetValue(task.Id, out var requests)
+                && requests.Any(r => r.Request.Json.GetProperty("type").GetString() == "task." + finals[task.Id].GetProperty("status").GetString());
+
+            // Every such task has ended: its first attempt follows within seconds, a retry after a fault within a minute.
+            var patience = Stopwatch.StartNew();
+            var received = Received();
+            while (hooked.Any(t => !Announced(t, received)) && patience.Elapsed < TimeSpan.FromSeconds(90))
+            {
+                await Task.Delay(500);
+                received = Received();
+            }
+
+            foreach (var (client, receiver) in _receivers.Where(r => r.Value.BadSignatures > 0))
+            {
+                violations.Enqueue(new("webhook signature", $"{receiver.BadSignatures} of the {receiver.Requests.Count} requests to {client}'s receiver did not verify"));
+            }
+
+            foreach (var task in hooked.Where(t => !Announced(t, received)))
+            {
+                var (status, _, deliveries) = await SendAsync(reader, AsUser(task.Client, HttpMethod.Get, $"/tasks/{task.Id}/deliveries"));
+                violations.Enqueue(new("webhook missing", $"{task.Type} task {task.Id} ended {finals[task.Id].GetProperty("status").GetString()} and its end never arrived; "
+                    + $"received {(received.TryGetValue(task.Id, out var got) ? got.Count : 0)}; deliveries: {status} {Shorten(deliveries)}"));
+            }
+
+            var owners = new Dictionary<string, string>();
+            foreach (var (id, requests) in received)
+            {
+                var final = finals.TryGetValue(id, out var view) ? view.GetProperty("status").GetString() : null;
+                if (unhooked.Contains(id))
+                {
+                    violations.Enqueue(new("webhook unasked", $"task {id} has no callback and was announced {requests.Count} times"));
+                }
+
+                if (requests.Select(r => r.Client).Distinct().Count() > 1)
+                {
+                    violations.Enqueue(new("webhook leak", $"task {id} was announced to the receivers of {string.Join(", ", requests.Select(r => r.Client).Distinct())}"));
+                }
+
+                if (requests.Select(r => r.Request.WebhookId).Distinct().ToList() is not [var webhookId])
+                {
+                    violations.Enqueue(new("webhook id", $"task {id} was announced under webhook-ids {string.Join(", ", requests.Select(r => r.Request.WebhookId).Distinct())}"));
+                }
+                else if (owners.TryGetValue(webhookId, out var other))
+                {
+                    violations.Enqueue(new("webhook id", $"tasks {other} and {id} were both announced as {webhookId}"));
+                }
+                else
+                {
+                    owners[webhookId] = id;
+                }
+
+                if (final is not null && requests.Select(r => r.Request).FirstOrDefault(r => r.Json.GetProperty("type").GetString() != "task." + final) is { } wrong)
+                {
+                    violations.Enqueue(new("webhook event", $"task {id} ended {final} and was announced as {wrong.Json.GetProperty("type").GetString()}"));
+                }
+            }
+
+            // How long after its end each task's first delivery arrived (faults included), for the figures only.
+            var latencies = hooked.Where(t => received.ContainsKey(t.Id) && finals[t.Id].TryGetProperty("finishedAt", out var f) && f.ValueKind == JsonValueKind.String)
+                .Select(t => (received[t.Id].Min(r => r.Request.At) - finals[t.Id].GetProperty("finishedAt").GetDateTimeOffset()).TotalSeconds)
+                .Order().ToList();
+            var requestCount = received.Values.Sum(r => r.Count);
+            return $"callbacks: {hooked.Count} ended tasks with one, {requestCount} requests ({requestCount - received.Count} repeats), "
+                + $"bad signatures {_receivers.Values.Sum(r => r.BadSignatures)}, first arrival after the end p50 "
+                + $"{(latencies.Count == 0 ? "-" : latencies[latencies.Count / 2].ToString("0.00", CultureInfo.InvariantCulture))} s, max "
+                + $"{(latencies.Count == 0 ? "-" : latencies[^1].ToString("0.00", CultureInfo.InvariantCulture))} s";
         }
 
         private static async Task<HashSet<string>> HistoryAsync(SiloProcess silo, string client)

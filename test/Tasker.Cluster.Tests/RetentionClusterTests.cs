@@ -8,7 +8,7 @@ namespace Tasker.Cluster.Tests;
 /// <summary>
 /// Retention in cluster mode (docs/adr/020), against the real PostgreSQL: an expired task's rows leave every table:
 /// its history line, its entry among the ended tasks, its grain state and its children's, and an expired
-/// idempotency key's row; a running task keeps its rows.
+/// idempotency key's row; a running task keeps its rows; parents kept by waiting children do not hold up younger tasks.
 /// </summary>
 [Collection(ServersCollection.Name)]
 public sealed class RetentionClusterTests(ClusterServers servers)
@@ -53,6 +53,46 @@ public sealed class RetentionClusterTests(ClusterServers servers)
         Assert.Equal(HttpStatusCode.OK, (await silo.Http.PostAsync(new Uri($"/tasks/{running}/cancel", UriKind.Relative), null)).StatusCode);
         await WaitAsync(() => StatusAsync(silo, running), s => s == "404", "the cancelled task to expire");
         Assert.Equal(0, await CountAsync(database, "SELECT count(*) FROM tasker_history WHERE service_id = $1 AND client = $2", service, client));
+    }
+
+    [Fact]
+    public async Task More_parents_kept_by_waiting_children_than_a_sweep_batch_do_not_stop_a_younger_task_from_expiring()
+    {
+        var service = "ret" + Guid.NewGuid().ToString("N")[..12];
+        await using var silo = new SiloProcess(servers, service, new Dictionary<string, string>
+        {
+            ["Tasker__Retention__Succeeded"] = "00:00:02",
+            ["Tasker__Retention__Cancelled"] = "00:00:02",
+            ["Tasker__Retention__SweepInterval"] = "00:00:00.500",
+            ["Tasker__Retention__SweepBatch"] = "3",
+            ["Tasker__Retention__KeptRecheck"] = "00:00:01",
+        });
+        await silo.StartAsync();
+        const string client = "retention-kept";
+        var blocker = await SubmitAsync(silo, $$"""{"type":"count","params":{"to":100000000,"delay_ms":50},"client":"{{client}}"}""");
+        var parents = new List<string>();
+        var children = new List<string>();
+        for (var i = 0; i < 5; i++) // Two batches' worth of the oldest ended tasks, all kept.
+        {
+            var parent = await SubmitAsync(silo, $$"""{"type":"sum2","params":{"first":{{i}},"second":1},"client":"{{client}}"}""");
+            var child = await SubmitAsync(silo, $$"""{"type":"sum-results","client":"{{client}}","after":["{{parent}}","{{blocker}}"]}""");
+            Assert.Equal("waiting", await StatusAsync(silo, child));
+            parents.Add(parent);
+            children.Add(child);
+        }
+
+        var younger = await SubmitAsync(silo, $$"""{"type":"sum2","params":{"first":7,"second":8},"client":"{{client}}"}""");
+        await WaitAsync(() => StatusAsync(silo, younger), s => s == "404", "the younger task to expire");
+        foreach (var parent in parents)
+        {
+            Assert.Equal("succeeded", await StatusAsync(silo, parent)); // Kept by its child.
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await silo.Http.PostAsync(new Uri($"/tasks/{blocker}/cancel", UriKind.Relative), null)).StatusCode);
+        foreach (var id in children.Concat(parents))
+        {
+            await WaitAsync(() => StatusAsync(silo, id), s => s == "404", $"task {id} to expire once its child ended");
+        }
     }
 
     private static async Task<string> SubmitAsync(SiloProcess silo, string json, string? idempotencyKey = null)

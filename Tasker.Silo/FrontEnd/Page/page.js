@@ -11,6 +11,8 @@
   const LIST_INTERVAL_BUSY = 1000;  // refresh while something on screen is still going
   const LIST_INTERVAL_IDLE = 4000;
   const PROCESS_INTERVAL = 5000;
+  const DELIVERY_INTERVAL = 2000;   // an open task's webhook deliveries, re-read while one may still come
+  const FLOW_LINKS_SHOWN = 20;      // parents or children linked in a task's details; the rest are counted
 
   // Each task type and its parameters come from GET /types, as the type's handler declares them: the page names no type.
   // kind: number (sent as a JSON number, exactly as typed), int, text, textarea, secret, date, file.
@@ -20,6 +22,9 @@
     limit: PAGE_SIZE,
     items: [],                 // the listing's summaries, newest first
     details: new Map(),        // id -> the full TaskView, when fetched
+    opened: new Map(),         // id -> the TaskView read when its details were opened (for its parents, children, callback)
+    deliveries: new Map(),     // id -> { view: its DeliveriesView, at: when read }, for open tasks with a callback
+    deliveryReads: new Set(),  // ids whose deliveries are being read
     rows: new Map(),           // id -> row elements
     expanded: new Set(),
     watchers: new Map(),       // id -> EventSource
@@ -247,6 +252,8 @@
         row.main.remove();
         row.extra.remove();
         state.rows.delete(id);
+        state.opened.delete(id);
+        state.deliveries.delete(id);
       }
     }
     $("empty").hidden = state.items.length > 0;
@@ -267,13 +274,17 @@
     row.created = el("span", { className: "created" });
     row.actions = el("div", { className: "actions" });
     row.details = el("pre", { className: "details mono" });
+    row.flow = el("div", { className: "flow", hidden: true });
+    row.deliveries = el("div", { className: "deliveries", hidden: true });
+    row.flowKey = "";
+    row.deliveriesKey = "";
     row.main = el("tr", { "data-task-id": item.id, className: "task" },
       el("td", {}, el("div", { className: "what" }, el("div", {}, row.type, row.priority), el("div", { className: "meta" }, row.id, row.created), row.client)),
       el("td", {}, row.status, row.cached),
       el("td", { className: "progress-col" }, row.bar, row.progressText),
       el("td", { className: "result-col" }, row.result),
       el("td", { className: "actions-col" }, row.actions));
-    row.extra = el("tr", { className: "task-extra", "data-details-for": item.id, hidden: true }, el("td", { colspan: 5 }, row.details));
+    row.extra = el("tr", { className: "task-extra", "data-details-for": item.id, hidden: true }, el("td", { colspan: 5 }, row.flow, row.deliveries, row.details));
     row.actionKey = "";
     return row;
   }
@@ -336,7 +347,11 @@
 
     if (state.expanded.has(item.id)) {
       row.extra.hidden = false;
-      row.details.textContent = task && isCommand(task) ? commandDetails(task) : JSON.stringify(task || item, null, 2);
+      const opened = state.opened.get(item.id);
+      const latest = opened && (!task || !(task.version > opened.version)) ? opened : task;
+      renderFlow(row, latest);
+      renderDeliveries(row, item.id, status, latest);
+      row.details.textContent = latest && isCommand(latest) ? commandDetails(latest) : JSON.stringify(latest || item, null, 2);
     } else {
       row.extra.hidden = true;
     }
@@ -359,11 +374,159 @@
       type: "button", className: "small quiet", "data-action": "details", "aria-expanded": state.expanded.has(item.id) ? "true" : "false",
       text: state.expanded.has(item.id) ? "Hide" : "Details",
       onclick: () => {
-        if (state.expanded.has(item.id)) state.expanded.delete(item.id); else state.expanded.add(item.id);
+        if (state.expanded.has(item.id)) state.expanded.delete(item.id); else openDetails(item);
         renderRows();
       },
     }));
     return buttons;
+  }
+
+  // Opening a task reads it again: its children may have come since it ended, and a running task may have no view yet.
+  // The view is kept apart from the row's status source, which a read of a task still going would make stale.
+  async function openDetails(item) {
+    state.expanded.add(item.id);
+    state.opened.delete(item.id);
+    state.deliveries.delete(item.id);
+    try {
+      const result = await api("GET", item.self || `/tasks/${encodeURIComponent(item.id)}`);
+      if (result.ok && state.expanded.has(item.id)) {
+        state.opened.set(item.id, result.data);
+        renderRows();
+      }
+    } catch {
+      // the list says when Tasker does not answer
+    }
+  }
+
+  // A link to another task of the flow: its row opens when it is on the page; else the link leads to its JSON view.
+  function taskLink(id) {
+    return el("a", {
+      href: `/tasks/${encodeURIComponent(id)}`, className: "task-link mono", "data-task-link": id, title: id, text: id.slice(-8),
+      onclick: (event) => {
+        const item = state.items.find((i) => i.id === id);
+        const row = state.rows.get(id);
+        if (!item || !row || event.ctrlKey || event.metaKey || event.shiftKey) {
+          return;
+        }
+        event.preventDefault();
+        if (!state.expanded.has(id)) {
+          openDetails(item);
+        }
+        renderRows();
+        row.main.scrollIntoView({ block: "center", behavior: "smooth" });
+        row.main.classList.remove("flash");
+        void row.main.offsetWidth;  // restarts the highlight when the same row is reached twice
+        row.main.classList.add("flash");
+      },
+    });
+  }
+
+  function flowLine(label, ids, note) {
+    const shown = ids.slice(0, FLOW_LINKS_SHOWN);
+    const more = ids.length - shown.length;
+    return el("div", { className: "flow-line", "data-flow": label.toLowerCase() },
+      el("span", { className: "flow-label", text: label }),
+      ...shown.map(taskLink),
+      more > 0 ? el("span", { className: "flow-more", text: `and ${more.toLocaleString()} more` }) : null,
+      note ? el("span", { className: "flow-more", text: note }) : null);
+  }
+
+  // A task's parents (the tasks it runs after) and children (the tasks that run after it), as links.
+  function renderFlow(row, task) {
+    const parents = (task && task.after) || [];
+    const children = (task && task.children) || [];
+    const key = `${parents.join(",")}|${task && task.afterPolicy}|${children.join(",")}`;
+    if (key === row.flowKey) {
+      return;
+    }
+    row.flowKey = key;
+    row.flow.hidden = parents.length === 0 && children.length === 0;
+    row.flow.replaceChildren(...[
+      parents.length > 0 ? flowLine("Parents", parents, task.afterPolicy === "all_ended" ? "runs when all have ended" : "runs when all have succeeded") : null,
+      children.length > 0 ? flowLine("Children", children, children.length >= 100 ? "(the first 100)" : null) : null,
+    ].filter(Boolean));
+  }
+
+  // Whether an open task's deliveries may still change: read them again, at most every DELIVERY_INTERVAL.
+  function deliveriesDue(id, status, task) {
+    if (state.deliveryReads.has(id)) {
+      return false;
+    }
+    const known = state.deliveries.get(id);
+    if (!known) {
+      return true;
+    }
+    if (!known.view) {
+      return Date.now() - known.at >= DELIVERY_INTERVAL;  // the last read failed: try again, not at once
+    }
+    const settled = known.view.status !== "pending" && known.view.status !== "none"
+      || known.view.status === "none" && FINAL.has(status) && !task.callback.events.includes(status);
+    return !settled && Date.now() - known.at >= DELIVERY_INTERVAL;
+  }
+
+  async function readDeliveries(id) {
+    state.deliveryReads.add(id);
+    try {
+      const result = await api("GET", `/tasks/${encodeURIComponent(id)}/deliveries`);
+      const known = state.deliveries.get(id);
+      state.deliveries.set(id, { view: result.ok ? result.data : known && known.view, at: Date.now() });
+    } catch {
+      const known = state.deliveries.get(id);
+      state.deliveries.set(id, { view: known && known.view, at: Date.now() });  // the list says when Tasker does not answer
+    } finally {
+      state.deliveryReads.delete(id);
+    }
+    const item = state.items.find((i) => i.id === id);
+    const row = state.rows.get(id);
+    if (item && row && state.expanded.has(id)) {
+      updateRow(row, item, state.details.get(id));
+    }
+  }
+
+  // The webhook deliveries of a task with a callback (GET /tasks/{id}/deliveries): each attempt's time, status code,
+  // duration and error. Nothing for a task without a callback.
+  function renderDeliveries(row, id, status, task) {
+    if (!task || !task.callback) {
+      row.deliveries.hidden = true;
+      return;
+    }
+    if (deliveriesDue(id, status, task)) {
+      readDeliveries(id);
+    }
+    const known = state.deliveries.get(id);
+    const view = known && known.view;
+    const key = `${status}|${view ? JSON.stringify(view) : ""}`;
+    if (key === row.deliveriesKey) {
+      return;
+    }
+    row.deliveriesKey = key;
+    row.deliveries.hidden = false;
+    const head = el("div", { className: "deliveries-head" },
+      el("span", { className: "flow-label", text: "Webhook" }),
+      el("span", { className: `delivery-status d-${view ? view.status : "none"}`, text: view ? view.status : "…" }),
+      el("span", { className: "mono delivery-url", text: task.callback.url, title: `announces ${task.callback.events.join(", ")}` }),
+      view && view.webhookId ? el("span", { className: "mono muted", text: view.webhookId, title: "webhook-id, the same on every try" }) : null);
+    const attempts = view ? view.attempts : [];
+    let body;
+    if (attempts.length === 0) {
+      const waiting = view && view.status === "pending" && view.nextAttemptAt ? `first attempt ${untilTime(view.nextAttemptAt)}`
+        : FINAL.has(status) ? "no attempt yet" : `sent when the task ends (${task.callback.events.join(", ")})`;
+      body = el("p", { className: "hint deliveries-empty", text: waiting });
+    } else {
+      body = el("table", { className: "attempts" },
+        el("thead", {}, el("tr", {}, el("th", { text: "Time" }), el("th", { text: "Status" }), el("th", { text: "Duration" }), el("th", { text: "Error" }))),
+        el("tbody", {}, ...attempts.slice().reverse().map((a) => el("tr", { className: "attempt", "data-status-code": a.statusCode ?? "" },
+          el("td", { className: "at", text: new Date(a.at).toLocaleString(), title: a.at }),
+          el("td", { className: `code ${a.statusCode >= 200 && a.statusCode < 300 ? "ok" : "bad"}`, text: a.statusCode ?? "—" }),
+          el("td", { className: "duration", text: `${a.durationMs.toLocaleString()} ms` }),
+          el("td", { className: "error", text: a.error || "" })))));
+    }
+    const tail = view && view.attemptCount > attempts.length
+      ? el("p", { className: "hint", text: `the latest ${attempts.length} of ${view.attemptCount.toLocaleString()} attempts` })
+      : view && view.status === "pending" && view.nextAttemptAt && attempts.length > 0
+        ? el("p", { className: "hint", text: `next attempt ${untilTime(view.nextAttemptAt)}` })
+        : null;
+    row.deliveries.replaceChildren(...[head, body, tail].filter(Boolean));
   }
 
   async function control(item, name, button) {

@@ -15,6 +15,33 @@ public sealed class InMemoryHistoryStoreTests
     private static List<string> NewIds(int count) => [.. Enumerable.Range(0, count).Select(_ => TaskIds.New()).Order(StringComparer.Ordinal)];
 
     [Fact]
+    public async Task A_postponed_ended_task_leaves_the_head_of_the_expired_to_younger_ones_until_its_new_time_has_expired()
+    {
+        var store = NewStore();
+        var ids = NewIds(3);
+        var now = DateTimeOffset.UtcNow;
+        for (var i = 0; i < ids.Count; i++)
+        {
+            await store.RecordAsync("kept", new ClientTaskEntry(ids[i], "sum2", TaskPhase.Succeeded, false, now.AddMinutes(-10), now.AddMinutes(-9 + i), null));
+        }
+
+        static ExpiryQuery At(DateTimeOffset cutOff) => new(cutOff, cutOff, cutOff, MaxEnded: 1_000, Limit: 10);
+        var oldest = (await store.FindExpiredAsync(At(now))).First();
+        Assert.Equal(ids[0], oldest.TaskId);
+
+        await store.PostponeAsync([oldest with { FinishedAt = now.AddMinutes(5) }]);
+
+        Assert.Equal([ids[1], ids[2]], (await store.FindExpiredAsync(At(now))).Select(t => t.TaskId));
+        Assert.Equal([ids[1], ids[2]], (await store.FindExpiredAsync(At(now.AddMinutes(5)))).Select(t => t.TaskId));
+        var again = (await store.FindExpiredAsync(At(now.AddMinutes(6)))).Last();
+        Assert.Equal((ids[0], "kept", TaskPhase.Succeeded), (again.TaskId, again.Client, again.Phase));
+
+        await store.ForgetAsync("kept", ids[0]);
+        await store.PostponeAsync([oldest with { FinishedAt = now.AddMinutes(-20) }]); // A task forgotten in between stays forgotten.
+        Assert.DoesNotContain(ids[0], (await store.FindExpiredAsync(At(now.AddMinutes(6)))).Select(t => t.TaskId));
+    }
+
+    [Fact]
     public async Task An_ended_line_is_not_overwritten_by_an_earlier_phase_that_arrives_late()
     {
         var store = NewStore();

@@ -10,7 +10,8 @@ namespace Tasker.Silo.Tests;
 /// <summary>
 /// Retention on the durable embedded mode's file (docs/adr/019, 020): an expired task's rows leave every table of the
 /// file (its history line, its entry among the ended tasks, its grain state and its children's) and an expired
-/// idempotency key's row goes too; a running task keeps its rows.
+/// idempotency key's row goes too; a running task keeps its rows; parents kept by waiting children do not hold up
+/// younger tasks.
 /// </summary>
 public sealed class SqliteRetentionTests
 {
@@ -59,6 +60,50 @@ public sealed class SqliteRetentionTests
         }
     }
 
+    [Fact]
+    public async Task More_parents_kept_by_waiting_children_than_a_sweep_batch_do_not_stop_a_younger_task_from_expiring()
+    {
+        var folder = Directory.CreateTempSubdirectory("tasker-sqlite-retention-").FullName;
+        try
+        {
+            await using (var silo = new SqliteRetentionFixture(folder, ("Tasker:Retention:SweepBatch", "3"), ("Tasker:Retention:KeptRecheck", "00:00:01")))
+            {
+                var http = silo.CreateClient();
+                var client = ApiTestExtensions.UniqueClient("ret-kept");
+                var blocker = await http.SubmitCountAsync(client, 100_000_000, delayMs: 50);
+                var parents = new List<string>();
+                var children = new List<string>();
+                for (var i = 0; i < 5; i++) // Two batches' worth of the oldest ended tasks, all kept.
+                {
+                    var parent = await http.SubmitAsync("sum2", $$"""{"first":{{i}},"second":1}""", client);
+                    var (status, child) = await http.PostJsonAsync("/tasks", $$"""{"type":"sum-results","client":"{{client}}","after":["{{parent}}","{{blocker}}"]}""");
+                    Assert.True(status == HttpStatusCode.Accepted, $"{(int)status}: {child}");
+                    Assert.Equal("waiting", child.Status());
+                    parents.Add(parent);
+                    children.Add(child.GetProperty("id").GetString()!);
+                }
+
+                var younger = await http.SubmitAsync("sum2", """{"first":7,"second":8}""", client);
+                await WaitAsync(async () => (await http.GetAsync($"/tasks/{younger}")).StatusCode == HttpStatusCode.NotFound, "the younger task to expire");
+                foreach (var parent in parents)
+                {
+                    Assert.Equal("succeeded", (await http.GetJsonAsync($"/tasks/{parent}")).Body.Status()); // Kept by its child.
+                }
+
+                Assert.Equal(HttpStatusCode.OK, (await http.CommandAsync(blocker, "cancel")).Status);
+                foreach (var id in children.Concat(parents))
+                {
+                    await WaitAsync(async () => (await http.GetAsync($"/tasks/{id}")).StatusCode == HttpStatusCode.NotFound, $"task {id} to expire once its child ended");
+                }
+            }
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static long Count(string database, string sql)
     {
         using var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False");
@@ -79,9 +124,15 @@ public sealed class SqliteRetentionTests
     }
 
     /// <summary>An embedded silo on its own file, keeping ended tasks and keys 2 s and sweeping every 200 ms.</summary>
-    private sealed class SqliteRetentionFixture(string folder) : WebApplicationFactory<Program>
+    private sealed class SqliteRetentionFixture(string folder, params (string Key, string Value)[] settings) : WebApplicationFactory<Program>
     {
-        protected override void ConfigureWebHost(IWebHostBuilder builder) =>
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+
             builder.UseQuickEmbeddedSilo()
                 .UseSetting("Tasker:Embedded:Storage", "sqlite")
                 .UseSetting("Tasker:Embedded:DataPath", folder)
@@ -90,5 +141,6 @@ public sealed class SqliteRetentionTests
                 .UseSetting("Tasker:Retention:Cancelled", "00:00:02")
                 .UseSetting("Tasker:Retention:IdempotencyKeys", "00:00:02")
                 .UseSetting("Tasker:Retention:SweepInterval", "00:00:00.200");
+        }
     }
 }
