@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
+using Tasker.Due;
 
 namespace Tasker.Tasks;
 
@@ -15,6 +16,12 @@ public interface INewTaskStore
     /// is overwritten.
     /// </summary>
     Task InsertAsync(GrainId grainId, TaskState state);
+
+    /// <summary>
+    /// Stores a new task asked for later (docs/adr/034): its due entry in <paramref name="shard"/>, then its state as
+    /// <see cref="InsertAsync"/> does, so that a stored scheduled task always has its entry.
+    /// </summary>
+    Task InsertScheduledAsync(GrainId grainId, TaskState state, int shard, DueEntry due);
 }
 
 /// <summary>The first write through the grain storage itself, a write without an ETag (every mode but the cluster's).</summary>
@@ -23,6 +30,14 @@ public sealed class GrainStorageNewTaskStore(IServiceProvider services) : INewTa
     // Resolved when first used: the host registers the storage after Tasker's grains.
     private readonly Lazy<IGrainStorage> _storage = new(() => services.GetRequiredKeyedService<IGrainStorage>(TaskerStorage.Name));
 
+    private readonly Lazy<IDueStore> _due = new(services.GetRequiredService<IDueStore>);
+
     public Task InsertAsync(GrainId grainId, TaskState state) =>
         _storage.Value.WriteStateAsync(TaskGrain.StateName, grainId, new GrainState<TaskState>(state));
+
+    public async Task InsertScheduledAsync(GrainId grainId, TaskState state, int shard, DueEntry due)
+    {
+        await _due.Value.AddAsync(shard, due.TaskId, due.DueAt);
+        await InsertAsync(grainId, state);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
@@ -23,7 +24,6 @@ public sealed class InstantTasks(
     IHistoryStore history,
     TaskActivations activations,
     INewTaskStore newTasks,
-    IDueStore dueStore,
     IShortResultCache cache,
     IServiceProvider services,
     TimeProvider clock,
@@ -31,6 +31,9 @@ public sealed class InstantTasks(
 {
     // Resolved when first used: the host registers the storage after Tasker's grains.
     private readonly Lazy<IGrainStorage> _storage = new(() => services.GetRequiredKeyedService<IGrainStorage>(TaskerStorage.Name));
+
+    // The time each due shard was last told of by TryScheduleAsync.
+    private readonly ConcurrentDictionary<int, DateTimeOffset> _toldShards = new();
 
     // Made once: resolving a grain reference (its interface and grain type) was a visible share of a short task's cost.
     private readonly Lazy<GrainType> _taskGrainType = new(() => grains.GetGrain<ITaskGrain>("-").GetGrainId().Type);
@@ -64,7 +67,7 @@ public sealed class InstantTasks(
 
     /// <summary>
     /// Stores a new top-level task asked for later (docs/adr/034) as its grain would, without activating the grain: its
-    /// due entry first, then its state, then its history line, so that a million of them cost rows, not activations, and
+    /// due entry and its state (in one transaction where the store can), then its history line, so that a million of them cost rows, not activations, and
     /// are written in the stores' groups rather than one grain turn each. Its due shard activates the grain at its time.
     /// Null when the grain must take it (not due later, a flow, a callback, or a type run on agents, which its grain
     /// checks at submission).
@@ -83,14 +86,16 @@ public sealed class InstantTasks(
         task.RunAt = TaskGrain.WholeMilliseconds(runAt); // What every store keeps exactly: the shard reads this time back.
         task.Version = 1;
         var shard = DueShards.Of(id);
-        await dueStore.AddAsync(shard, id, task.RunAt.Value);
-        await newTasks.InsertAsync(TaskGrainId(id), task);
+        await newTasks.InsertScheduledAsync(TaskGrainId(id), task, shard, new DueEntry(id, task.RunAt.Value));
         await history.RecordAsync(task.Client, task.ToHistoryEntry(id));
         TaskEvents.Accepted(logger, id, task);
         try
         {
             // One-way, as the grain tells it: a lost notice costs at most the shard's heartbeat.
-            _ = grains.GetGrain<IDueShardGrain>(shard).ExpectAsync(task.RunAt.Value);
+            if (ShardMustHear(shard, task.RunAt.Value, now))
+            {
+                _ = grains.GetGrain<IDueShardGrain>(shard).ExpectAsync(task.RunAt.Value);
+            }
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
@@ -98,6 +103,22 @@ public sealed class InstantTasks(
         }
 
         return task.ToSnapshot(id);
+    }
+
+    /// <summary>
+    /// False when this silo told the shard of a time no later than <paramref name="dueAt"/> that has not come yet: when
+    /// it comes, the shard aims again at its earliest stored entry, and this one is stored already. A million tasks due
+    /// at one time then cost eight notices, not a million.
+    /// </summary>
+    private bool ShardMustHear(int shard, DateTimeOffset dueAt, DateTimeOffset now)
+    {
+        if (_toldShards.TryGetValue(shard, out var told) && told <= dueAt && told > now + TimeSpan.FromSeconds(1))
+        {
+            return false;
+        }
+
+        _toldShards[shard] = dueAt;
+        return true;
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Storage;
+using Tasker.Due;
 using Tasker.Tasks;
 
 namespace Tasker.Silo.Cluster;
@@ -27,16 +28,25 @@ public abstract class GroupedNewTaskStore : INewTaskStore, IAsyncDisposable
     /// <summary>The provider's service id, part of every row's key.</summary>
     protected string ServiceId => _cluster.Value.ServiceId;
 
-    public async Task InsertAsync(GrainId grainId, TaskState state)
+    public Task InsertAsync(GrainId grainId, TaskState state) => InsertAsync(grainId, state, due: null);
+
+    /// <summary>
+    /// Hands the due entry to the batch with the state (<see cref="InsertAllAsync"/> writes it first, in the same
+    /// transaction) unless a database writes it apart (overrides this).
+    /// </summary>
+    public virtual Task InsertScheduledAsync(GrainId grainId, TaskState state, int shard, DueEntry due) =>
+        InsertAsync(grainId, state, (shard, due));
+
+    public ValueTask DisposeAsync() => _inserts.DisposeAsync();
+
+    private async Task InsertAsync(GrainId grainId, TaskState state, (int Shard, DueEntry Entry)? due)
     {
         var (extension, n0, n1) = ProviderKey(grainId);
-        if (!await _inserts.WriteAsync(new NewTaskRow(extension, n0, n1, _serializer.Serialize(state).ToArray())))
+        if (!await _inserts.WriteAsync(new NewTaskRow(extension, n0, n1, _serializer.Serialize(state).ToArray(), due)))
         {
             throw new InconsistentStateException($"Task grain {grainId} has a stored state already: a first write does not overwrite it.");
         }
     }
-
-    public ValueTask DisposeAsync() => _inserts.DisposeAsync();
 
     /// <summary>
     /// The provider's row key of a grain (its AdoGrainKey, internal to it): a GUID key's two halves, an integer key as
@@ -59,7 +69,8 @@ public abstract class GroupedNewTaskStore : INewTaskStore, IAsyncDisposable
 
     /// <summary>
     /// Inserts the rows (distinct keys, in key order, so that two writers take the locks they share in the same
-    /// order) where no row of their key exists, in one transaction; answers with the keys it inserted.
+    /// order) where no row of their key exists, in one transaction, after storing the due entries some carry; answers
+    /// with the keys it inserted.
     /// </summary>
     protected abstract Task<IReadOnlySet<(string Extension, long N0, long N1)>> InsertAllAsync(IReadOnlyList<NewTaskRow> rows);
 
@@ -72,8 +83,8 @@ public abstract class GroupedNewTaskStore : INewTaskStore, IAsyncDisposable
     }
 }
 
-/// <summary>A new task's row: the provider's key and the serialized state.</summary>
-public sealed record NewTaskRow(string Extension, long N0, long N1, byte[] Payload)
+/// <summary>A new task's row: the provider's key and the serialized state, and a scheduled task's due entry.</summary>
+public sealed record NewTaskRow(string Extension, long N0, long N1, byte[] Payload, (int Shard, DueEntry Entry)? Due = null)
 {
     public (string Extension, long N0, long N1) Key => (Extension, N0, N1);
 }

@@ -3,14 +3,22 @@ using Npgsql;
 using NpgsqlTypes;
 using Orleans.Configuration;
 using Orleans.Storage;
+using Tasker.Due;
 using Tasker.Tasks;
 
 namespace Tasker.Silo.Cluster;
 
 /// <summary>New tasks' first writes in cluster mode (docs/adr/026): one statement for a batch, instead of one each through the provider.</summary>
-public sealed class PostgresNewTaskStore(NpgsqlDataSource database, IOptions<ClusterOptions> cluster, IOptionsMonitor<AdoNetGrainStorageOptions> storage)
+public sealed class PostgresNewTaskStore(NpgsqlDataSource database, IDueStore due, IOptions<ClusterOptions> cluster, IOptionsMonitor<AdoNetGrainStorageOptions> storage)
     : GroupedNewTaskStore(cluster, storage)
 {
+    /// <summary>The due entry by the due store's own group commit, then the state: two statements, as before.</summary>
+    public override async Task InsertScheduledAsync(GrainId grainId, TaskState state, int shard, DueEntry entry)
+    {
+        await due.AddAsync(shard, entry.TaskId, entry.DueAt);
+        await InsertAsync(grainId, state);
+    }
+
     protected override async Task<IReadOnlySet<(string Extension, long N0, long N1)>> InsertAllAsync(IReadOnlyList<NewTaskRow> rows)
     {
         await using var command = database.CreateCommand("""

@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Tasker.Due;
@@ -46,19 +47,27 @@ public sealed class SqliteDueStore(SqliteDatabase database, IOptions<ClusterOpti
         }, cancellationToken);
 
     protected override Task AddAllAsync(IReadOnlyList<(int Shard, DueEntry Entry)> batch) =>
-        database.WriteAsync((connection, transaction) =>
-        {
-            using var command = SqliteHistoryStore.Command(connection, transaction, """
-                INSERT INTO tasker_due (service_id, task_id, shard, due_at) VALUES ($service, $task, $shard, $due)
-                ON CONFLICT (service_id, task_id) DO UPDATE SET shard = excluded.shard, due_at = excluded.due_at
-                """);
-            foreach (var (shard, entry) in batch)
-            {
-                SqliteHistoryStore.Bind(command, ("$service", Service), ("$task", entry.TaskId), ("$shard", shard),
-                    ("$due", entry.DueAt.ToUnixTimeMilliseconds()));
-                command.ExecuteNonQuery();
-            }
+        database.WriteAsync((connection, transaction) => AddAll(connection, transaction, Service, batch));
 
-            return batch.Count;
-        });
+    /// <summary>Stores (or moves) <paramref name="batch"/>'s entries inside the writer's transaction.</summary>
+    internal static int AddAll(SqliteConnection connection, SqliteTransaction transaction, string service, IReadOnlyList<(int Shard, DueEntry Entry)> batch)
+    {
+        if (batch.Count == 0)
+        {
+            return 0;
+        }
+
+        using var command = SqliteHistoryStore.Command(connection, transaction, """
+            INSERT INTO tasker_due (service_id, task_id, shard, due_at) VALUES ($service, $task, $shard, $due)
+            ON CONFLICT (service_id, task_id) DO UPDATE SET shard = excluded.shard, due_at = excluded.due_at
+            """);
+        foreach (var (shard, entry) in batch)
+        {
+            SqliteHistoryStore.Bind(command, ("$service", service), ("$task", entry.TaskId), ("$shard", shard),
+                ("$due", entry.DueAt.ToUnixTimeMilliseconds()));
+            command.ExecuteNonQuery();
+        }
+
+        return batch.Count;
+    }
 }
