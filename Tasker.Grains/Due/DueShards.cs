@@ -20,4 +20,7 @@ public static class DueShards
 
         return (int)(hash % Count);
     }
+
+    /// <summary>A due time as every store keeps it exactly (whole milliseconds), so that the time a shard reads back is this one.</summary>
+    public static DateTimeOffset WholeMilliseconds(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
 }

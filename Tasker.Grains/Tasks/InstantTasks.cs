@@ -83,7 +83,7 @@ public sealed class InstantTasks(
 
         var task = TaskState.Accept(submission, now);
         task.Phase = TaskPhase.Scheduled;
-        task.RunAt = TaskGrain.WholeMilliseconds(runAt); // What every store keeps exactly: the shard reads this time back.
+        task.RunAt = DueShards.WholeMilliseconds(runAt); // What every store keeps exactly: the shard reads this time back.
         task.Version = 1;
         var shard = DueShards.Of(id);
         await newTasks.InsertScheduledAsync(TaskGrainId(id), task, shard, new DueEntry(id, task.RunAt.Value));

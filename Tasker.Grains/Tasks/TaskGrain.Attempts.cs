@@ -29,7 +29,7 @@ public sealed partial class TaskGrain
 
         var now = clock.GetUtcNow();
         var next = Math.Max(1, S.Attempt) + 1;
-        var at = WholeMilliseconds(now + retry.ToPolicy().DelayBefore(next, Random.Shared.NextDouble()));
+        var at = DueShards.WholeMilliseconds(now + retry.ToPolicy().DelayBefore(next, Random.Shared.NextDouble()));
         await AddDueEntryOrDropAsync(at);
         var error = S.Error ?? "failed";
         S.FailedAttempts.Add(new AttemptState(next - 1, error.Length <= MaxAttemptErrorLength ? error : error[..MaxAttemptErrorLength] + "…",
@@ -61,7 +61,7 @@ public sealed partial class TaskGrain
             return;
         }
 
-        var deadline = WholeMilliseconds(clock.GetUtcNow() + timeout);
+        var deadline = DueShards.WholeMilliseconds(clock.GetUtcNow() + timeout);
         await AddDueEntryOrDropAsync(deadline);
         S.Deadline = deadline;
         _expectDueAt = deadline;
@@ -108,5 +108,4 @@ public sealed partial class TaskGrain
         }
     }
 
-    internal static DateTimeOffset WholeMilliseconds(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
 }

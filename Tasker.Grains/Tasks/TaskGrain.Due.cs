@@ -73,7 +73,7 @@ public sealed partial class TaskGrain
     private async Task ScheduleAsync(DateTimeOffset runAt)
     {
         // Whole milliseconds: what every store keeps exactly, so that the time the shard reads back is this one.
-        runAt = WholeMilliseconds(runAt);
+        runAt = DueShards.WholeMilliseconds(runAt);
         await dueStore.AddAsync(DueShards.Of(Id), Id, runAt);
         S.Phase = TaskPhase.Scheduled;
         S.RunAt = runAt;

@@ -139,7 +139,7 @@ public sealed partial class TaskGrain
             return;
         }
 
-        var at = WholeMilliseconds(clock.GetUtcNow() + EndNoticesAgainAfter);
+        var at = DueShards.WholeMilliseconds(clock.GetUtcNow() + EndNoticesAgainAfter);
         await dueStore.AddAsync(DueShards.Of(Id), Id, at); // Throws before the parent counts its notice as taken.
         _recheckArmed = true;
         _expectDueAt = at;
@@ -262,7 +262,7 @@ public sealed partial class TaskGrain
             return;
         }
 
-        var at = WholeMilliseconds(clock.GetUtcNow() + EndNoticesAgainAfter);
+        var at = DueShards.WholeMilliseconds(clock.GetUtcNow() + EndNoticesAgainAfter);
         await AddDueEntryOrDropAsync(at);
         S.EndNotices = EndNotices.Pending;
         S.EndNoticesDueAt = at;

@@ -142,7 +142,7 @@ public sealed class WebhookGrain(
     /// <summary>Moves the due entry past an attempt that starts at <paramref name="now"/>.</summary>
     private async Task LeaseAsync(DateTimeOffset now)
     {
-        var until = WholeMilliseconds(now + Options.Timeout + _leaseMargin);
+        var until = DueShards.WholeMilliseconds(now + Options.Timeout + _leaseMargin);
         await dueStore.AddAsync(DueShards.Of(DueKey), DueKey, until);
         _leasedUntil = until;
     }
@@ -232,7 +232,7 @@ public sealed class WebhookGrain(
             else
             {
                 var next = ended + Options.RetryDelay(S.WindowAttempts, Random.Shared.NextDouble());
-                S.NextAttemptAt = WholeMilliseconds(next < windowEnd ? next : windowEnd); // The last try at the window's end.
+                S.NextAttemptAt = DueShards.WholeMilliseconds(next < windowEnd ? next : windowEnd); // The last try at the window's end.
             }
         }
 
@@ -257,7 +257,7 @@ public sealed class WebhookGrain(
     {
         S.Status = status;
         S.NextAttemptAt = null;
-        S.ForgetAt = WholeMilliseconds(now + Options.KeepFor);
+        S.ForgetAt = DueShards.WholeMilliseconds(now + Options.KeepFor);
     }
 
     private void Report(WebhookSendOutcome outcome)
@@ -287,5 +287,4 @@ public sealed class WebhookGrain(
         [.. S.Attempts.Select(a => a.ToWire())]);
 
     // Whole milliseconds: what every due store keeps exactly, so that the time the shard reads back is this one.
-    private static DateTimeOffset WholeMilliseconds(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
 }

@@ -9,7 +9,8 @@ namespace Tasker.Silo.Cluster;
 /// <summary>
 /// New tasks' first writes (docs/adr/026), many at once: the rows that Orleans' ADO.NET grain storage would insert for
 /// them (its table, its key, its serializer, version 1), handed to a group commit so that the inserts that arrive while
-/// one batch is written go together in the next. Every later read, write and clear of those rows is the provider's.
+/// one batch is written go together in the next. Every later read, write and clear of those rows is by the provider's
+/// statements (<see cref="GroupedGrainStorage"/>).
 /// Each database writes a batch its own way (<see cref="InsertAllAsync"/>).
 /// </summary>
 public abstract class GroupedNewTaskStore : INewTaskStore, IAsyncDisposable
