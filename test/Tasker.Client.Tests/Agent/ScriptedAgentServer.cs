@@ -74,6 +74,12 @@ public sealed class ScriptedAgentServer(bool pickOnFinish, params (string Id, st
             return verb == "finish" ? Json(TaskView(id)) : Json(new { task = TaskView(id), next = Next() });
         }
 
+        if (verb == "heartbeat")
+        {
+            // As the server answers a holder of the lease: a command slower than the first beat (a loaded machine) goes on.
+            return Json(new { id, status = "running", cancel = false, leaseExpiresAt = DateTimeOffset.UtcNow.AddSeconds(30) });
+        }
+
         return verb == "release"
             ? Json(TaskView(id))
             : Problem(HttpStatusCode.NotFound, $"There is nothing at {request.RequestUri.AbsolutePath}."); // As a server without the route answers.
