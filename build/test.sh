@@ -33,27 +33,82 @@ fi
 echo "chromium: $(/usr/bin/chromium --version 2>/dev/null)" >&2
 
 # The cluster tests use real Redis and PostgreSQL servers, started here on loopback and stopped at the end.
+# The benchmark's smoke gets a pair of its own, started now: the cluster tests stop and restart theirs, and a server
+# started while one of them is down could take its port.
 services_dir=$(mktemp -d "${TMPDIR:-/tmp}/tasker-test-services.XXXXXX")
-chmod 755 "$services_dir"
+bench_services_dir=$(mktemp -d "${TMPDIR:-/tmp}/tasker-bench-services.XXXXXX")
+chmod 755 "$services_dir" "$bench_services_dir"
 cleanup() {
   ./build/services.sh stop "$services_dir" >/dev/null 2>&1 || true
-  rm -rf "$services_dir"
+  ./build/services.sh stop "$bench_services_dir" >/dev/null 2>&1 || true
+  rm -rf "$services_dir" "$bench_services_dir"
 }
 trap cleanup EXIT
 services_env=$(./build/services.sh start "$services_dir") || summary_and_fail "Redis and PostgreSQL could not be started"
+bench_services_env=$(./build/services.sh start "$bench_services_dir") || summary_and_fail "Redis and PostgreSQL could not be started for the benchmark"
+bench_redis=$(eval "$bench_services_env"; echo "$TASKER_REDIS")
+bench_postgres=$(eval "$bench_services_env"; echo "$TASKER_POSTGRES")
 eval "$services_env"
 export TASKER_REDIS TASKER_POSTGRES TASKER_SERVICES_DIR="$services_dir"
 
 dotnet build Tasker.sln --configuration Release --nologo -v quiet
 build_status=$?
 
+# One test assembly per `dotnet test`, its results in <assembly>.trx; its console output goes to the lane's log.
+suite() {
+  local name=$1
+  echo "== $name" >&2
+  dotnet test "test/$name/$name.csproj" --configuration Release --no-build --nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" --results-directory "$results" \
+    -- RunConfiguration.TestSessionTimeout=2400000
+}
+# A script that counts as one test: passed when it exits 0; else the end of its log is shown.
+script_test() {
+  local name=$1; shift
+  if "$@" >"$results/$name.log" 2>&1; then
+    echo "$name: passed" >&2
+    echo passed >"$results/$name.status"
+  else
+    echo "$name: FAILED; the end of its log:" >&2
+    tail -n 40 "$results/$name.log" >&2
+    echo failed >"$results/$name.status"
+  fi
+}
+
+# Two lanes at once, because the cluster tests spend most of their time waiting (for a killed silo to be declared
+# dead, for an outage to end) while the in-process suites need the cores: lane 1 is the cluster tests, which stop and
+# start the shared Redis and PostgreSQL; lane 2 is every suite that needs neither, then the benchmark's smoke (on its
+# own servers) and the OpenAPI lint. The chaos soak runs last, alone, as it
+# asserts bounds on recovery times that two lanes' load would blur.
+lane_cluster() {
+  suite Tasker.Cluster.Tests
+}
+lane_local() {
+  local status=0 project name
+  for project in test/*/*.Tests.csproj; do
+    name=$(basename "$project" .csproj)
+    case "$name" in Tasker.Cluster.Tests|Tasker.Chaos.Tests) continue ;; esac
+    suite "$name" || status=1
+  done
+  # A tiny run of the benchmark (bench/), so that it cannot rot.
+  script_test bench-smoke env TASKER_REDIS="$bench_redis" TASKER_POSTGRES="$bench_postgres" ./bench/smoke.sh --no-build
+  # The served OpenAPI document passes Redocly's recommended rules (build/openapi-lint.sh).
+  script_test openapi-lint ./build/openapi-lint.sh
+  return $status
+}
+
 test_status=1
 if [ "$build_status" -eq 0 ]; then
-  # -m:1: one test assembly at a time, so the cluster tests' silo processes do not fight the others for 2 cores.
-  dotnet test Tasker.sln --configuration Release --no-build --nologo -m:1 \
-    --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" \
-    -- RunConfiguration.TestSessionTimeout=2400000
-  test_status=$?
+  lane_cluster >"$results/lane-cluster.log" 2>&1 &
+  cluster_pid=$!
+  lane_local >"$results/lane-local.log" 2>&1
+  local_status=$?
+  wait "$cluster_pid"
+  cluster_status=$?
+  cat "$results/lane-local.log" "$results/lane-cluster.log"
+  suite Tasker.Chaos.Tests
+  chaos_status=$?
+  test_status=$((local_status | cluster_status | chaos_status))
 fi
 
 # Each test assembly writes one .trx; add up their counters.
@@ -66,30 +121,10 @@ for trx in "$results"/*.trx; do
   failed=$((failed + $(value failed) + $(value error) + $(value timeout) + $(value aborted)))
   skipped=$((skipped + $(value notExecuted)))
 done
-
-# A tiny run of the benchmark (bench/), so that it cannot rot; it counts as one test.
-if [ "$build_status" -eq 0 ]; then
-  if ./bench/smoke.sh --no-build >"$results/bench-smoke.log" 2>&1; then
-    passed=$((passed + 1))
-    echo "bench smoke: passed" >&2
-  else
-    failed=$((failed + 1))
-    echo "bench smoke: FAILED; the end of its log:" >&2
-    tail -n 30 "$results/bench-smoke.log" >&2
-  fi
-fi
-
-# The served OpenAPI document passes Redocly's recommended rules (build/openapi-lint.sh); it counts as one test.
-if [ "$build_status" -eq 0 ]; then
-  if ./build/openapi-lint.sh >"$results/openapi-lint.log" 2>&1; then
-    passed=$((passed + 1))
-    echo "openapi lint: passed" >&2
-  else
-    failed=$((failed + 1))
-    echo "openapi lint: FAILED; the end of its log:" >&2
-    tail -n 40 "$results/openapi-lint.log" >&2
-  fi
-fi
+# The scripts that count as one test each.
+for status_file in "$results"/*.status; do
+  if [ "$(cat "$status_file")" = passed ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+done
 
 if [ "$build_status" -ne 0 ]; then
   echo "build failed" >&2

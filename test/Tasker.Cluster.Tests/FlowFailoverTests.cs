@@ -140,13 +140,11 @@ public sealed partial class FlowFailoverTests(ClusterServers servers, ITestOutpu
         output.WriteLine($"kill -9 {killAfter.TotalSeconds:0.0} s after the parents were resumed; {told} of the first parent's {ofFirst} children started before the kill, the rest after; every task ended {tookAfterKill.TotalSeconds:0.0} s after it");
     }
 
-    // Off in the test command until the one task seen not to end in a CI run (1 of 1,500, 120 s after the load) is
-    // understood: that run's message named no task; this one prints the unended tasks and the silo's log.
-    [Fact(Skip = "one task of 1,500 did not end after the outage in a CI run; open finding, see the session note")]
-    public async Task A_10_s_PostgreSQL_outage_in_the_middle_of_300_flows_leaves_every_child_ended_as_its_parents_decide()
+    [Fact]
+    public async Task A_10_s_PostgreSQL_outage_in_the_middle_of_1000_flows_leaves_every_child_ended_as_its_parents_decide()
     {
-        // 300 flows of 5 tasks: 1,000 took 140 s on the 2 shared cores of the test machine, too long for the test command.
-        const int flows = 300;
+        // TASKER_FLOW_OUTAGE_FLOWS runs it smaller (or larger) by hand; a task left unended is printed with the silo's log.
+        var flows = int.Parse(Environment.GetEnvironmentVariable("TASKER_FLOW_OUTAGE_FLOWS") ?? "1000", CultureInfo.InvariantCulture);
         const int flowsPerBatch = 20;
         const string client = "flow-outage";
         var clusterId = "f" + Guid.NewGuid().ToString("N")[..12];
