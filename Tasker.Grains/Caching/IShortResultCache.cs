@@ -51,11 +51,11 @@ public sealed class LocalShortResultCache : IShortResultCache
     private readonly (Lock Lock, ShortResultCachePartition Cache)[] _partitions;
     private readonly TaskHandlerRegistry _handlers;
 
-    public LocalShortResultCache(TaskHandlerRegistry handlers, IOptions<TaskerOptions> options)
+    public LocalShortResultCache(TaskHandlerRegistry handlers, IOptions<TaskerOptions> options, TimeProvider clock)
     {
         _handlers = handlers;
         var capacity = options.Value.MaxCachedShortResults / ResultCacheKey.ShortPartitions;
-        _partitions = [.. Enumerable.Range(0, ResultCacheKey.ShortPartitions).Select(_ => (new Lock(), new ShortResultCachePartition(handlers, options, capacity)))];
+        _partitions = [.. Enumerable.Range(0, ResultCacheKey.ShortPartitions).Select(_ => (new Lock(), new ShortResultCachePartition(handlers, options, clock, capacity)))];
     }
 
     public Task<CacheAnswer> GetOrComputeAsync(string type, string parametersJson, string client)

@@ -12,7 +12,8 @@ namespace Tasker.Caching;
 [PreferLocalPlacement] // Made by the first request's silo: a miss costs no hop between silos.
 public sealed class ResultCacheGrain(
     [PersistentState("cache", TaskerStorage.Name)] IPersistentState<ResultCacheState> state,
-    IOptions<TaskerOptions> options) : Grain, IResultCacheGrain
+    IOptions<TaskerOptions> options,
+    TimeProvider clock) : Grain, IResultCacheGrain
 {
     private ResultCacheState S => state.State;
 
@@ -61,7 +62,7 @@ public sealed class ResultCacheGrain(
         if (succeeded)
         {
             S.ResultJson = outcome.ResultJson;
-            S.StoredAt = DateTimeOffset.UtcNow;
+            S.StoredAt = clock.GetUtcNow();
             S.ComputedBy = leaderId;
         }
 
@@ -106,5 +107,5 @@ public sealed class ResultCacheGrain(
         await GrainFactory.GetGrain<ITaskGrain>(leaderId).GetAsync() is { } leader && !leader.Phase.IsFinal(); // GetAsync interleaves: no deadlock with a leader completing here.
 
     private string? FreshResult(string key) =>
-        S.ResultJson is not null && S.Key == key && DateTimeOffset.UtcNow - S.StoredAt < options.Value.CacheTtl ? S.ResultJson : null;
+        S.ResultJson is not null && S.Key == key && clock.GetUtcNow() - S.StoredAt < options.Value.CacheTtl ? S.ResultJson : null;
 }

@@ -8,9 +8,9 @@ namespace Tasker.Caching;
 /// not per request, so a short task costs one message here, not a new activation with a storage read. The partition
 /// holds at most its share of <see cref="TaskerOptions.MaxCachedShortResults"/>.
 /// </summary>
-public sealed class ShortResultCacheGrain(TaskHandlerRegistry handlers, IOptions<TaskerOptions> options) : Grain, IShortResultCacheGrain
+public sealed class ShortResultCacheGrain(TaskHandlerRegistry handlers, IOptions<TaskerOptions> options, TimeProvider clock) : Grain, IShortResultCacheGrain
 {
-    private readonly ShortResultCachePartition _partition = new(handlers, options, options.Value.MaxCachedShortResults / ResultCacheKey.ShortPartitions);
+    private readonly ShortResultCachePartition _partition = new(handlers, options, clock, options.Value.MaxCachedShortResults / ResultCacheKey.ShortPartitions);
 
     public Task<CacheAnswer> GetOrComputeAsync(string type, string parametersJson, string client) =>
         Task.FromResult(_partition.GetOrCompute(type, parametersJson, client));

@@ -9,7 +9,7 @@ namespace Tasker.Caching;
 /// only (recomputing a short type costs less than a durable write), at most <paramref name="capacity"/> of them,
 /// dropping the oldest first. Not thread-safe: its owner serializes the calls (a grain's turn, or a lock).
 /// </summary>
-public sealed class ShortResultCachePartition(TaskHandlerRegistry handlers, IOptions<TaskerOptions> options, int capacity)
+public sealed class ShortResultCachePartition(TaskHandlerRegistry handlers, IOptions<TaskerOptions> options, TimeProvider clock, int capacity)
 {
     private readonly Dictionary<string, LinkedListNode<Entry>> _results = new(StringComparer.Ordinal);
     private readonly LinkedList<Entry> _oldestFirst = new();
@@ -23,7 +23,7 @@ public sealed class ShortResultCachePartition(TaskHandlerRegistry handlers, IOpt
         }
 
         var key = ResultCacheKey.Describe(type, parametersJson, ResultCacheKey.Owner(handler, client));
-        if (_results.TryGetValue(key, out var cached) && DateTimeOffset.UtcNow - cached.Value.StoredAt < options.Value.CacheTtl)
+        if (_results.TryGetValue(key, out var cached) && clock.GetUtcNow() - cached.Value.StoredAt < options.Value.CacheTtl)
         {
             return new CacheAnswer(CacheLookupStatus.Hit, cached.Value.ResultJson);
         }
@@ -64,7 +64,7 @@ public sealed class ShortResultCachePartition(TaskHandlerRegistry handlers, IOpt
             Forget(stale);
         }
 
-        _results[key] = _oldestFirst.AddLast(new Entry(key, result, DateTimeOffset.UtcNow));
+        _results[key] = _oldestFirst.AddLast(new Entry(key, result, clock.GetUtcNow()));
         while (_results.Count > capacity && _oldestFirst.First is { } oldest)
         {
             Forget(oldest);

@@ -22,7 +22,8 @@ public sealed class IdempotencyState
 public sealed class IdempotencyGrain(
     [PersistentState("idempotency", TaskerStorage.Name)] IPersistentState<IdempotencyState> state,
     IOptions<RetentionOptions> retention,
-    IdempotencyKeyLedger ledger) : Grain, IIdempotencyGrain
+    IdempotencyKeyLedger ledger,
+    TimeProvider clock) : Grain, IIdempotencyGrain
 {
     public async Task<string> ClaimAsync(string candidateId)
     {
@@ -31,7 +32,7 @@ public sealed class IdempotencyGrain(
             return existing;
         }
 
-        var claimedAt = DateTimeOffset.UtcNow;
+        var claimedAt = clock.GetUtcNow();
         try
         {
             await BindAsync(candidateId, claimedAt);
@@ -64,7 +65,7 @@ public sealed class IdempotencyGrain(
     }
 
     private bool HasExpired =>
-        state.State.ClaimedAt != default && DateTimeOffset.UtcNow - state.State.ClaimedAt >= retention.Value.IdempotencyKeys;
+        state.State.ClaimedAt != default && clock.GetUtcNow() - state.State.ClaimedAt >= retention.Value.IdempotencyKeys;
 
     private async Task BindAsync(string taskId, DateTimeOffset claimedAt)
     {

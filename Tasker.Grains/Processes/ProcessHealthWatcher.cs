@@ -29,7 +29,7 @@ public sealed class ProcessHealthOptions
 /// active to error and error to active only.
 /// </summary>
 public sealed partial class ProcessHealthWatcher(
-    IGrainFactory grains, IOptions<ProcessHealthOptions> options, ILogger<ProcessHealthWatcher> logger) : BackgroundService
+    IGrainFactory grains, IOptions<ProcessHealthOptions> options, TimeProvider clock, ILogger<ProcessHealthWatcher> logger) : BackgroundService
 {
     private static readonly TimeSpan _tableAge = TimeSpan.FromSeconds(2);
 
@@ -118,12 +118,12 @@ public sealed partial class ProcessHealthWatcher(
         }
 
         _failuresInARow[type] = 0;
-        if (DateTimeOffset.UtcNow - _tableReadAt > _tableAge)
+        if (clock.GetUtcNow() - _tableReadAt > _tableAge)
         {
             // Another silo may have set the error: the table, read at most every two seconds, says which types are in it.
             var table = await registry.GetTableAsync();
             _inError = new HashSet<string>(table.Entries.Where(e => e.Status == ProcessStatus.Error).Select(e => e.Type), StringComparer.Ordinal);
-            _tableReadAt = DateTimeOffset.UtcNow;
+            _tableReadAt = clock.GetUtcNow();
         }
 
         if (_inError.Remove(type) && await registry.ChangeStatusAsync(type, ProcessStatus.Error, ProcessStatus.Active, "a task succeeded"))

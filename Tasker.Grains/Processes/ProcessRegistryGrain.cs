@@ -31,7 +31,8 @@ public sealed record ProcessRecord(
 /// </summary>
 public sealed class ProcessRegistryGrain(
     [PersistentState("processes", TaskerStorage.Name)] IPersistentState<ProcessRegistryState> state,
-    TaskHandlerRegistry handlers) : Grain, IProcessRegistryGrain
+    TaskHandlerRegistry handlers,
+    TimeProvider clock) : Grain, IProcessRegistryGrain
 {
     public Task<ProcessTable> GetTableAsync() => Task.FromResult(Table());
 
@@ -45,7 +46,7 @@ public sealed class ProcessRegistryGrain(
             throw new ArgumentException($"Unknown task type '{unknown}'.", nameof(statuses));
         }
 
-        var now = DateTimeOffset.UtcNow;
+        var now = clock.GetUtcNow();
         foreach (var (type, status) in statuses)
         {
             state.State.Entries[type] = new ProcessRecord(type, status, reason, now);

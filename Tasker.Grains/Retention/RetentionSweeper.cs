@@ -26,6 +26,7 @@ public sealed partial class RetentionSweeper(
     IdempotencyKeyLedger keys,
     Files.TaskFiles files,
     IOptions<RetentionOptions> options,
+    TimeProvider clock,
     ILogger<RetentionSweeper> logger) : BackgroundService
 {
     // Bounds one sweep, so that a backlog (a first start after long downtime) is worked off over several intervals.
@@ -71,11 +72,11 @@ public sealed partial class RetentionSweeper(
     /// <summary>One sweep: expires what has expired now, up to <see cref="MaxBatchesPerSweep"/> batches. Returns the tasks expired.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
-        var clock = Stopwatch.StartNew();
+        var took = Stopwatch.StartNew();
         var (expired, failed, rowsRemoved) = (0, 0, 0L);
         for (var batch = 0; batch < MaxBatchesPerSweep; batch++)
         {
-            var query = options.Value.ExpiryAt(DateTimeOffset.UtcNow);
+            var query = options.Value.ExpiryAt(clock.GetUtcNow());
             var due = await history.FindExpiredAsync(query, cancellationToken);
             var gone = new ConcurrentQueue<EndedTask>();
             var kept = new ConcurrentQueue<EndedTask>();
@@ -128,7 +129,7 @@ public sealed partial class RetentionSweeper(
             }
         }
 
-        var keysBefore = DateTimeOffset.UtcNow - options.Value.IdempotencyKeys;
+        var keysBefore = clock.GetUtcNow() - options.Value.IdempotencyKeys;
         foreach (var key in keys.TakeClaimedBefore(keysBefore, int.MaxValue))
         {
             try
@@ -143,16 +144,16 @@ public sealed partial class RetentionSweeper(
         }
 
         rowsRemoved += await rows.RemoveAgedAsync(keysBefore, cancellationToken);
-        if (DateTimeOffset.UtcNow >= _nextUploadSweep)
+        if (clock.GetUtcNow() >= _nextUploadSweep)
         {
-            _nextUploadSweep = DateTimeOffset.UtcNow + _uploadSweepInterval;
+            _nextUploadSweep = clock.GetUtcNow() + _uploadSweepInterval;
             await Task.Run(() => SweepUploads(), cancellationToken);
         }
 
-        TaskMetrics.Swept(clock.Elapsed);
+        TaskMetrics.Swept(took.Elapsed);
         if (expired > 0 || failed > 0)
         {
-            Swept(logger, expired, failed, rowsRemoved, clock.ElapsedMilliseconds);
+            Swept(logger, expired, failed, rowsRemoved, took.ElapsedMilliseconds);
         }
 
         return expired;
@@ -170,7 +171,7 @@ public sealed partial class RetentionSweeper(
     /// <summary>Removes uploads that no live task can read: untouched for longer than any ended task is kept, plus a day.</summary>
     private void SweepUploads()
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = clock.GetUtcNow();
         var retention = options.Value;
         var longest = new[] { retention.Succeeded, retention.Failed, retention.Cancelled }.Max() + TimeSpan.FromDays(1);
         if (files.SweepUploads(now - longest, now - _incomingUploadAge) is > 0 and var removed)

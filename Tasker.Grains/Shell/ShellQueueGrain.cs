@@ -15,6 +15,7 @@ public sealed class ShellQueueGrain(
     [PersistentState("shell-queue", TaskerStorage.Name)] IPersistentState<ShellQueueState> state,
     IOptions<ShellOptions> options,
     IOptions<TaskerOptions> taskerOptions,
+    TimeProvider clock,
     ILogger<ShellQueueGrain> logger) : Grain, IShellQueueGrain, IRemindable
 {
     private const int MaxAgents = 1_000;
@@ -24,7 +25,7 @@ public sealed class ShellQueueGrain(
     private readonly ShellWaitingLine _queued = new();
     private readonly Dictionary<string, AgentSighting> _agents = new(StringComparer.Ordinal);
     private TaskCompletionSource _work = NewSignal();
-    private DateTimeOffset _lastPick = DateTimeOffset.UtcNow;
+    private DateTimeOffset _lastPick = clock.GetUtcNow();
     private bool _keepReminderHeld;
 
     private ShellOptions Shell => options.Value;
@@ -60,7 +61,7 @@ public sealed class ShellQueueGrain(
             return false;
         }
 
-        _queued.Add(new ShellQueueEntry(taskId, priority, createdAt, DateTimeOffset.UtcNow, client));
+        _queued.Add(new ShellQueueEntry(taskId, priority, createdAt, clock.GetUtcNow(), client));
         await WriteAsync();
         Signal();
         return true;
@@ -70,7 +71,7 @@ public sealed class ShellQueueGrain(
     {
         if (state.State.Leased.Remove(taskId) && !_queued.Contains(taskId))
         {
-            _queued.Add(new ShellQueueEntry(taskId, priority, createdAt, DateTimeOffset.UtcNow, client));
+            _queued.Add(new ShellQueueEntry(taskId, priority, createdAt, clock.GetUtcNow(), client));
             await WriteAsync();
             Signal();
         }
@@ -88,7 +89,7 @@ public sealed class ShellQueueGrain(
             // Watched from now on, so that a pick that fails half way is found at the deadline. Not stored: should this
             // activation be lost, the stored entry (queued since its enqueue) is picked again, and the task, leased
             // already, says until when; nothing the store can be behind by loses a task (docs/adr/013).
-            state.State.Leased[first.TaskId] = DateTimeOffset.UtcNow + Shell.LeaseDuration;
+            state.State.Leased[first.TaskId] = clock.GetUtcNow() + Shell.LeaseDuration;
 
             ShellLeaseAnswer answer;
             try
@@ -116,7 +117,7 @@ public sealed class ShellQueueGrain(
             }
 
             state.State.Leased[first.TaskId] = grant.LeaseExpiresAt;
-            _lastPick = DateTimeOffset.UtcNow;
+            _lastPick = clock.GetUtcNow();
             Seen(agent, grant.TaskId);
             if (state.State.AlarmRaised)
             {
@@ -180,7 +181,7 @@ public sealed class ShellQueueGrain(
     private async Task SweepAsync(CancellationToken cancellationToken)
     {
         await HoldKeepReminderAsync();
-        var now = DateTimeOffset.UtcNow;
+        var now = clock.GetUtcNow();
         var due = state.State.Leased.Where(l => l.Value <= now).Select(l => l.Key).Take(MaxChecksPerSweep).ToList();
         var changed = false;
         foreach (var taskId in due)
@@ -308,7 +309,7 @@ public sealed class ShellQueueGrain(
             _agents.Remove(_agents.MinBy(a => a.Value.LastSeen).Key);
         }
 
-        _agents[agent] = new AgentSighting(agent, currentTaskId, DateTimeOffset.UtcNow);
+        _agents[agent] = new AgentSighting(agent, currentTaskId, clock.GetUtcNow());
     }
 
     private void Signal()

@@ -21,7 +21,7 @@ internal interface ICacheHost : ITaskHost
 /// <see cref="TaskGrain"/>: a task whose identical computation runs elsewhere follows it, and takes over when that
 /// leader is gone or failed; a leader reports its outcome to the cache before it commits its end.
 /// </summary>
-internal sealed class CacheParticipation(ICacheHost host, TaskHandlerRegistry handlers, Func<string, IResultCacheGrain> entries)
+internal sealed class CacheParticipation(ICacheHost host, TaskHandlerRegistry handlers, TimeProvider clock, Func<string, IResultCacheGrain> entries)
 {
     private TaskState S => host.State;
 
@@ -117,7 +117,7 @@ internal sealed class CacheParticipation(ICacheHost host, TaskHandlerRegistry ha
     }
 
     private void Apply(CacheAnswer answer) =>
-        Apply(S, answer, IsResult(answer) && handlers.Get(S.Type) is IChunkedTaskHandler chunked ? chunked.Plan(S.ParametersJson) : null);
+        Apply(S, answer, IsResult(answer) && handlers.Get(S.Type) is IChunkedTaskHandler chunked ? chunked.Plan(S.ParametersJson) : null, clock.GetUtcNow());
 
     private IResultCacheGrain Entry() => entries(ResultCacheKey.For(S.Type, S.ParametersJson));
 
@@ -136,19 +136,19 @@ internal sealed class CacheParticipation(ICacheHost host, TaskHandlerRegistry ha
     public static bool IsResult(CacheAnswer answer) => answer.Status is CacheLookupStatus.Hit or CacheLookupStatus.Computed;
 
     /// <summary>Applies a final answer of the cache (a hit, a result computed by the leader, a failure) to the task.</summary>
-    public static void Apply(TaskState task, CacheAnswer answer, TaskProgress? plan)
+    public static void Apply(TaskState task, CacheAnswer answer, TaskProgress? plan, DateTimeOffset at)
     {
-        task.StartedAt ??= DateTimeOffset.UtcNow;
+        task.StartedAt ??= at;
         if (IsResult(answer))
         {
             task.ResultJson = answer.ResultJson;
             task.Cached = answer.Status == CacheLookupStatus.Hit;
             task.Progress = plan is { } whole ? new ProgressState(whole.Total, whole.Total) : null;
-            task.Finish(TaskPhase.Succeeded);
+            task.Finish(at, TaskPhase.Succeeded);
         }
         else
         {
-            task.Finish(TaskPhase.Failed, error: answer.Error ?? "the computation failed");
+            task.Finish(at, TaskPhase.Failed, error: answer.Error ?? "the computation failed");
         }
     }
 }

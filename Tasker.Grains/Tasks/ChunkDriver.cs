@@ -153,7 +153,7 @@ internal sealed class ChunkDriver(IChunkHost host, TaskHandlerRegistry handlers,
 
     private async Task CompleteChunkAsync(ChunkOutcome outcome)
     {
-        if (!Apply(S, outcome))
+        if (!Apply(S, outcome, clock.GetUtcNow()))
         {
             await host.CommitAsync();
             await host.RecordProgressLineAsync();
@@ -180,7 +180,7 @@ internal sealed class ChunkDriver(IChunkHost host, TaskHandlerRegistry handlers,
 
     /// <summary>Writes a chunk's outcome into the task: its checkpoint, its progress, and its end once it has one.</summary>
     /// <returns>Whether the task ended.</returns>
-    public static bool Apply(TaskState task, ChunkOutcome outcome)
+    public static bool Apply(TaskState task, ChunkOutcome outcome, DateTimeOffset at)
     {
         task.Checkpoint = outcome.Checkpoint;
         task.Progress = ProgressState.From(outcome.Progress);
@@ -191,12 +191,12 @@ internal sealed class ChunkDriver(IChunkHost host, TaskHandlerRegistry handlers,
 
         if (outcome.Error is { } error)
         {
-            task.Finish(TaskPhase.Failed, error: error, code: outcome.ErrorCode);
+            task.Finish(at, TaskPhase.Failed, error: error, code: outcome.ErrorCode);
         }
         else
         {
             task.ResultJson = outcome.ResultJson;
-            task.Finish(TaskPhase.Succeeded);
+            task.Finish(at, TaskPhase.Succeeded);
         }
 
         return true;

@@ -218,7 +218,7 @@ public sealed class InstantTasks(
     /// <summary>Runs a short task to its end: through the short types' cache when its type is cacheable, else inline.</summary>
     public async Task RunAsync(string id, TaskState task, IInstantTaskHandler handler)
     {
-        task.StartedAt = DateTimeOffset.UtcNow;
+        task.StartedAt = clock.GetUtcNow();
         if (handler.Cacheable && task.ParentId is null)
         {
             // Children of a sequence are part of their parent's computation, which the cache already covers.
@@ -227,7 +227,7 @@ public sealed class InstantTasks(
             {
                 task.ResultJson = answer.ResultJson;
                 task.Cached = answer.Status == CacheLookupStatus.Hit;
-                task.Finish(TaskPhase.Succeeded);
+                task.Finish(clock.GetUtcNow(), TaskPhase.Succeeded);
             }
             else
             {
@@ -240,7 +240,7 @@ public sealed class InstantTasks(
         try
         {
             task.ResultJson = handler.Execute(task.ParametersJson);
-            task.Finish(TaskPhase.Succeeded);
+            task.Finish(clock.GetUtcNow(), TaskPhase.Succeeded);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
@@ -251,6 +251,6 @@ public sealed class InstantTasks(
     private void Fail(string id, TaskState task, string error, Exception? exception)
     {
         TaskGrainLog.Failed(logger, id, task.Client, error, exception);
-        task.Finish(TaskPhase.Failed, error);
+        task.Finish(clock.GetUtcNow(), TaskPhase.Failed, error);
     }
 }

@@ -73,7 +73,7 @@ public sealed partial class TaskGrain
         Chunks.Stop();
         S.Epoch++; // A chunk in flight must not commit over this.
         var ran = S.StartedAt is { } started ? clock.GetUtcNow() - started : S.Timeout ?? TimeSpan.Zero;
-        S.Finish(TaskPhase.Cancelled, $"the attempt ran past its timeout of {S.Timeout} and was stopped after {ran:g}", TaskErrorCodes.Timeout);
+        S.Finish(clock.GetUtcNow(), TaskPhase.Cancelled, $"the attempt ran past its timeout of {S.Timeout} and was stopped after {ran:g}", TaskErrorCodes.Timeout);
         await Cache.ReportEndOrDropAsync();
         var retrying = await RetryIfAllowedAsync();
         await CommitAsync();

@@ -211,7 +211,7 @@ public sealed partial class TaskGrain
                 await CommitAsync();
                 break;
             case DependencyVerdict.Fail:
-                S.Finish(TaskPhase.Cancelled, Dependencies.Why(blamed!, S.ParentEnds[blamed!]), TaskErrorCodes.DependencyFailed);
+                S.Finish(clock.GetUtcNow(), TaskPhase.Cancelled, Dependencies.Why(blamed!, S.ParentEnds[blamed!]), TaskErrorCodes.DependencyFailed);
                 await CommitAsync();
                 break;
             case DependencyVerdict.Run when S.RunAt is { } runAt && runAt > clock.GetUtcNow():
@@ -236,12 +236,12 @@ public sealed partial class TaskGrain
         try
         {
             S.ResultJson = handler.Execute(S.ParametersJson, results);
-            S.Finish(TaskPhase.Succeeded);
+            S.Finish(clock.GetUtcNow(), TaskPhase.Succeeded);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             TaskGrainLog.Failed(logger, Id, S.Client, exception.Message, exception);
-            S.Finish(TaskPhase.Failed, exception.Message);
+            S.Finish(clock.GetUtcNow(), TaskPhase.Failed, exception.Message);
         }
     }
 

@@ -11,9 +11,9 @@ public sealed partial class TaskGrain : IChunkHost, ICacheHost
     private ChunkDriver? _chunks;
     private CacheParticipation? _cache;
 
-    private ChunkDriver Chunks => _chunks ??= new ChunkDriver(this, handlers, options.Value.ChunkBudget, logger, TimeProvider.System);
+    private ChunkDriver Chunks => _chunks ??= new ChunkDriver(this, handlers, options.Value.ChunkBudget, logger, clock);
 
-    private CacheParticipation Cache => _cache ??= new CacheParticipation(this, handlers, key => GrainFactory.GetGrain<IResultCacheGrain>(key));
+    private CacheParticipation Cache => _cache ??= new CacheParticipation(this, handlers, clock, key => GrainFactory.GetGrain<IResultCacheGrain>(key));
 
     public Task InterruptAsync()
     {

@@ -55,7 +55,7 @@ public sealed partial class TaskGrain : IShellTaskGrain
             return new ShellLeaseAnswer(null); // Switched off since it was queued: it waits, and no agent is handed its command.
         }
 
-        var now = DateTimeOffset.UtcNow;
+        var now = clock.GetUtcNow();
         S.Phase = TaskPhase.Running;
         S.StartedAt ??= now;
         S.Epoch++;
@@ -90,7 +90,7 @@ public sealed partial class TaskGrain : IShellTaskGrain
             return refusal;
         }
 
-        S.Lease!.ExpiresAt = DateTimeOffset.UtcNow + Shell.LeaseDuration;
+        S.Lease!.ExpiresAt = clock.GetUtcNow() + Shell.LeaseDuration;
         await CommitAsync();
         return new ShellCallResult(ShellCallStatus.Done, S.Lease.ExpiresAt, _published);
     }
@@ -112,19 +112,19 @@ public sealed partial class TaskGrain : IShellTaskGrain
         S.ResultJson = ResultJson(report, agent);
         if (report.StartError is { } startError)
         {
-            S.Finish(TaskPhase.Failed, $"the command could not start on agent {agent}: {startError}");
+            S.Finish(clock.GetUtcNow(), TaskPhase.Failed, $"the command could not start on agent {agent}: {startError}");
         }
         else if (report.TimedOut)
         {
-            S.Finish(TaskPhase.Failed, string.Create(CultureInfo.InvariantCulture, $"timed out after {timeout} s (timeout_s) and was killed"));
+            S.Finish(clock.GetUtcNow(), TaskPhase.Failed, string.Create(CultureInfo.InvariantCulture, $"timed out after {timeout} s (timeout_s) and was killed"));
         }
         else if (report.ExitCode == 0)
         {
-            S.Finish(TaskPhase.Succeeded);
+            S.Finish(clock.GetUtcNow(), TaskPhase.Succeeded);
         }
         else
         {
-            S.Finish(TaskPhase.Failed, report.ExitCode is { } code
+            S.Finish(clock.GetUtcNow(), TaskPhase.Failed, report.ExitCode is { } code
                 ? string.Create(CultureInfo.InvariantCulture, $"the command exited with code {code}")
                 : "the command was killed by a signal");
         }
@@ -174,7 +174,7 @@ public sealed partial class TaskGrain : IShellTaskGrain
             return new LeaseCheck(LeaseCheckStatus.Requeued, Priority: S.Priority, CreatedAt: S.CreatedAt, Client: S.Client);
         }
 
-        if (S.Lease is { } lease && lease.ExpiresAt > DateTimeOffset.UtcNow)
+        if (S.Lease is { } lease && lease.ExpiresAt > clock.GetUtcNow())
         {
             return new LeaseCheck(LeaseCheckStatus.Renewed, lease.ExpiresAt);
         }
@@ -182,7 +182,7 @@ public sealed partial class TaskGrain : IShellTaskGrain
         var agent = S.Lease?.Agent ?? "?";
         if (S.Attempts >= Shell.MaxAttempts)
         {
-            S.Finish(TaskPhase.Failed, string.Create(CultureInfo.InvariantCulture,
+            S.Finish(clock.GetUtcNow(), TaskPhase.Failed, string.Create(CultureInfo.InvariantCulture,
                 $"no agent finished it: the lease expired {S.Attempts} times (Tasker:Shell:MaxAttempts = {Shell.MaxAttempts}), last held by agent {agent}"));
             await CommitAsync();
             await AfterPhaseChangeAsync();

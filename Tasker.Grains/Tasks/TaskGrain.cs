@@ -189,10 +189,10 @@ public sealed partial class TaskGrain(
 
     public async Task<TaskSnapshot?> WatchAsync(long afterVersion, TimeSpan timeout)
     {
-        var deadline = DateTimeOffset.UtcNow + timeout;
+        var deadline = clock.GetUtcNow() + timeout;
         while (_published is { } current && current.Version <= afterVersion && !current.Phase.IsFinal())
         {
-            var remaining = deadline - DateTimeOffset.UtcNow;
+            var remaining = deadline - clock.GetUtcNow();
             if (remaining <= TimeSpan.Zero)
             {
                 break;
@@ -268,7 +268,7 @@ public sealed partial class TaskGrain(
         Chunks.Stop();
         var wasLeading = S.Phase is TaskPhase.Running or TaskPhase.Paused;
         var wasDue = DueTime;
-        S.Finish(TaskPhase.Cancelled, error: "cancelled on request");
+        S.Finish(clock.GetUtcNow(), TaskPhase.Cancelled, error: "cancelled on request");
         if (wasLeading)
         {
             await Cache.ReportEndOrDropAsync();

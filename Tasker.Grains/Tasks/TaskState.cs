@@ -87,13 +87,13 @@ public sealed class TaskState
         AfterPolicy = submission.AfterPolicy,
     };
 
-    public void Finish(TaskPhase phase, string? error = null, string? code = null)
+    public void Finish(DateTimeOffset at, TaskPhase phase, string? error = null, string? code = null)
     {
         Phase = phase;
         Error = error;
         ErrorCode = code;
         Deadline = null;
-        FinishedAt = DateTimeOffset.UtcNow;
+        FinishedAt = at;
         LeaderId = null;
         Lease = null;
     }

@@ -7,7 +7,8 @@ namespace Tasker.Users;
 /// by the front end, off the grain's turn, and no secret ever reaches a grain or its storage.
 /// </summary>
 public sealed class UserGrain(
-    [PersistentState("user", TaskerStorage.Name)] IPersistentState<UserState> state) : Grain, IUserGrain
+    [PersistentState("user", TaskerStorage.Name)] IPersistentState<UserState> state,
+    TimeProvider clock) : Grain, IUserGrain
 {
     /// <summary>API keys a user may hold at once.</summary>
     public const int MaxKeys = 20;
@@ -21,7 +22,7 @@ public sealed class UserGrain(
     public async Task<UserSaveResult> SaveAsync(UserUpdate update)
     {
         var created = !S.Exists;
-        var now = DateTimeOffset.UtcNow;
+        var now = clock.GetUtcNow();
         if (created)
         {
             // The directory first: a user that is stored is always listed (a listed user that is not stored is harmless).
@@ -73,8 +74,8 @@ public sealed class UserGrain(
         // Bound before it is listed: a listed key always works, and a bound key that failed to be listed is
         // refused at sign-in (the binding's key id must be among the user's keys).
         await GrainFactory.GetGrain<IApiKeyGrain>(keyHash).BindAsync(Name, keyId);
-        S.Keys.Add(new ApiKeyState { Id = keyId, Hash = keyHash, Label = label, CreatedAt = DateTimeOffset.UtcNow });
-        S.UpdatedAt = DateTimeOffset.UtcNow;
+        S.Keys.Add(new ApiKeyState { Id = keyId, Hash = keyHash, Label = label, CreatedAt = clock.GetUtcNow() });
+        S.UpdatedAt = clock.GetUtcNow();
         S.Version++;
         await state.WriteOrDropAsync(this);
         return new UserKeyResult(UserKeyStatus.Done, Snapshot());
@@ -93,7 +94,7 @@ public sealed class UserGrain(
         }
 
         S.Keys.Remove(key);
-        S.UpdatedAt = DateTimeOffset.UtcNow;
+        S.UpdatedAt = clock.GetUtcNow();
         S.Version++;
         await state.WriteOrDropAsync(this);
         await GrainFactory.GetGrain<IApiKeyGrain>(key.Hash).RevokeAsync();

@@ -10,7 +10,8 @@ namespace Tasker.Users;
 /// </summary>
 public sealed class UserSlotsGrain(
     [PersistentState("slots", TaskerStorage.Name)] IPersistentState<UserSlotsState> state,
-    IOptions<TiersOptions> tiers) : Grain, IUserSlotsGrain
+    IOptions<TiersOptions> tiers,
+    TimeProvider clock) : Grain, IUserSlotsGrain
 {
     /// <summary>Waiting tasks listed per client.</summary>
     public const int MaxWaiting = 10_000;
@@ -113,7 +114,7 @@ public sealed class UserSlotsGrain(
     /// <summary>The client's user's MaxRunning, re-read every few seconds; null when the client is not a user.</summary>
     private async Task<int?> LimitAsync()
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = clock.GetUtcNow();
         if (_limitReadAt == default || now - _limitReadAt > _limitTtl)
         {
             var user = await GrainFactory.GetGrain<IUserGrain>(this.GetPrimaryKeyString()).GetAsync();

@@ -11,7 +11,7 @@ public sealed class LocalShortResultCacheTests
     private readonly CountingHandler _handler = new();
 
     private LocalShortResultCache NewCache(TaskerOptions? options = null) =>
-        new(new TaskHandlerRegistry([_handler]), Options.Create(options ?? new TaskerOptions()));
+        new(new TaskHandlerRegistry([_handler]), Options.Create(options ?? new TaskerOptions()), TimeProvider.System);
 
     [Fact]
     public async Task Identical_requests_at_once_share_one_computation()

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Tasker.Caching;
 using Tasker.Tasks;
 
@@ -8,10 +9,11 @@ public sealed class CacheParticipationTests
 {
     private readonly RecordingTaskHost _host = new();
     private readonly ScriptedCacheEntry _entry = new();
+    private static readonly DateTimeOffset Noon = new(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
     private readonly List<string> _keys = [];
 
     private CacheParticipation Participation(ScriptedChunks? chunks = null) =>
-        new(_host, (chunks ?? new ScriptedChunks()).Registry(), key =>
+        new(_host, (chunks ?? new ScriptedChunks()).Registry(), new FakeTimeProvider(Noon), key =>
         {
             _keys.Add(key);
             return _entry;
@@ -137,11 +139,11 @@ public sealed class CacheParticipationTests
     [Fact]
     public async Task A_leader_that_succeeded_reports_its_result_and_one_that_failed_its_error()
     {
-        _host.State.Finish(TaskPhase.Succeeded);
+        _host.State.Finish(Noon, TaskPhase.Succeeded);
         _host.State.ResultJson = "9";
         await Participation().ReportEndOrDropAsync();
 
-        _host.State.Finish(TaskPhase.Failed, "bad row");
+        _host.State.Finish(Noon, TaskPhase.Failed, "bad row");
         await Participation().ReportEndOrDropAsync();
 
         Assert.Equal(
@@ -153,7 +155,7 @@ public sealed class CacheParticipationTests
     [Fact]
     public async Task A_child_or_a_type_that_is_not_cacheable_reports_nothing()
     {
-        _host.State.Finish(TaskPhase.Succeeded);
+        _host.State.Finish(Noon, TaskPhase.Succeeded);
         await Participation(new ScriptedChunks(cacheable: false)).ReportEndOrDropAsync();
         _host.State.ParentId = "parent";
         await Participation().ReportEndOrDropAsync();
@@ -164,7 +166,7 @@ public sealed class CacheParticipationTests
     [Fact]
     public async Task A_report_that_fails_drops_the_activation_and_rethrows()
     {
-        _host.State.Finish(TaskPhase.Succeeded);
+        _host.State.Finish(Noon, TaskPhase.Succeeded);
         _entry.CompleteFailure = new InvalidOperationException("the cache refused the report (test)");
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => Participation().ReportEndOrDropAsync());
@@ -177,12 +179,13 @@ public sealed class CacheParticipationTests
     {
         var task = new TaskState { Exists = true, Phase = TaskPhase.Queued, LeaderId = "leader-1" };
 
-        CacheParticipation.Apply(task, new CacheAnswer(CacheLookupStatus.Failed), plan: new TaskProgress(0, 10));
+        CacheParticipation.Apply(task, new CacheAnswer(CacheLookupStatus.Failed), plan: new TaskProgress(0, 10), Noon);
 
         Assert.Equal(TaskPhase.Failed, task.Phase);
         Assert.Equal("the computation failed", task.Error);
         Assert.Null(task.Progress);
         Assert.Null(task.LeaderId);
+        Assert.Equal(Noon, task.FinishedAt);
     }
 
     /// <summary>A result cache entry that answers joins from a script and records reports.</summary>

@@ -291,7 +291,7 @@ public sealed class ChunkDriverTests
     {
         var task = new TaskState { Exists = true, Phase = TaskPhase.Running };
 
-        var ended = ChunkDriver.Apply(task, At(5));
+        var ended = ChunkDriver.Apply(task, At(5), Noon);
 
         Assert.False(ended);
         Assert.Equal(TaskPhase.Running, task.Phase);
@@ -304,12 +304,14 @@ public sealed class ChunkDriverTests
     {
         var task = new TaskState { Exists = true, Phase = TaskPhase.Running };
 
-        var ended = ChunkDriver.Apply(task, At(5, error: "bad row"));
+        var ended = ChunkDriver.Apply(task, At(5, error: "bad row"), Noon);
 
         Assert.True(ended);
         Assert.Equal(TaskPhase.Failed, task.Phase);
         Assert.Equal("bad row", task.Error);
         Assert.Null(task.ResultJson);
-        Assert.NotNull(task.FinishedAt);
+        Assert.Equal(Noon, task.FinishedAt);
     }
+
+    private static readonly DateTimeOffset Noon = new(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
 }
