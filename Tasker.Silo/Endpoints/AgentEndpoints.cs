@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Tasker.Api;
 using Tasker.Shell;
@@ -23,57 +25,38 @@ public static class AgentEndpoints
     public static IEndpointRouteBuilder MapAgentEndpoints(this IEndpointRouteBuilder app)
     {
         var agents = app.MapGroup("/tasks").WithTags("Agents").AddEndpointFilter<AgentTokenFilter>()
-            .AllowAnonymous().WithMetadata(AgentRoute.Instance); // The agent token, not a user, authenticates these.
+            .AllowAnonymous().WithMetadata(AgentRoute.Instance) // The agent token, not a user, authenticates these.
+            .WithMetadata( // The token filter's answers: a wrong token, or none configured.
+                new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(ProblemDetails), ["application/problem+json"]),
+                new ProducesResponseTypeMetadata(StatusCodes.Status503ServiceUnavailable, typeof(ProblemDetails), ["application/problem+json"]));
         agents.MapGet("/pick", PickAsync)
             .WithSummary("Pick the next shell task (executor agents)")
-            .WithDescription("Authorization: Bearer <agent token>. The queued shell task with the highest priority, then the earliest, leased to the agent named by the X-Agent-Name header or ?agent=. 204 when none; ?wait=N (0–30 s) waits for one.")
-            .Produces<PickedTaskView>()
-            .Produces(StatusCodes.Status204NoContent)
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .WithDescription("Authorization: Bearer <agent token>. The queued shell task with the highest priority, then the earliest, leased to the agent named by the X-Agent-Name header or ?agent=. 204 when none; ?wait=N (0–30 s) waits for one.");
         agents.MapPost("/{id}/heartbeat", HeartbeatAsync)
             .WithSummary("Renew a lease; learn of a cancellation (executor agents)")
             .WithDescription("Body {\"lease\":...}. Renews the lease, then waits up to heartbeatSeconds for a cancellation: cancel: true means kill the command. 409 when the lease is not the current one.")
-            .Accepts<LeaseRequest>("application/json")
-            .Produces<HeartbeatView>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .Accepts<LeaseRequest>("application/json");
         agents.MapPost("/{id}/finish", FinishAsync)
             .WithSummary("Report a shell task's outcome (executor agents)")
             .WithDescription("Exit code, stdout and stderr (each kept up to Tasker:Shell:OutputCapBytes and marked truncated beyond), with the pick's lease. 409 when the lease is not the current one: nothing changes.")
-            .Accepts<FinishTaskRequest>("application/json")
-            .Produces<TaskView>()
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .Accepts<FinishTaskRequest>("application/json");
         agents.MapPost("/{id}/finish-and-pick", FinishAndPickAsync)
             .WithSummary("Report a shell task's outcome and pick the next one (executor agents)")
             .WithDescription("The finish report, as for /finish; once it is stored, the next queued shell task is leased to the same agent and comes in the answer (next: null when none is queued; this call does not wait: a pick does). One request per task instead of two. 409 when the lease is not the current one: nothing changes and nothing is picked.")
-            .Accepts<FinishTaskRequest>("application/json")
-            .Produces<FinishedView>()
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .Accepts<FinishTaskRequest>("application/json");
         agents.MapPost("/{id}/release", ReleaseAsync)
             .WithSummary("Give a shell task back to the queue (an agent that stops)")
-            .Accepts<LeaseRequest>("application/json")
-            .Produces<TaskView>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .Accepts<LeaseRequest>("application/json");
 
         app.MapGet("/agents", ListAgentsAsync)
             .WithTags("Agents")
             .WithSummary("The executor agents heard from, and the shell queue")
             .WithDescription("Admins only: the agents' current tasks are every user's.")
-            .RequireAuthorization(Hosting.AuthExtensions.AdminPolicy)
-            .Produces<AgentsView>();
+            .RequireAuthorization(Hosting.AuthExtensions.AdminPolicy);
         return app;
     }
 
-    public static async Task<IResult> PickAsync(HttpContext context, string? agent, string? wait, IGrainFactory grains, IOptions<ShellOptions> shell, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<PickedTaskView>, NoContent, Problem<Status.BadRequest>>> PickAsync(HttpContext context, string? agent, string? wait, IGrainFactory grains, IOptions<ShellOptions> shell, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var name = AgentName(context, agent, errors);
@@ -109,21 +92,21 @@ public static class AgentEndpoints
         return TypedResults.NoContent();
     }
 
-    public static async Task<IResult> HeartbeatAsync(
+    public static async Task<Results<Ok<HeartbeatView>, Problem<Status.Body>, Problem<Status.TaskCommand>>> HeartbeatAsync(
         string id, HttpContext context, string? agent, IGrainFactory grains, IOptions<ShellOptions> shell, IOptions<FrontEndOptions> frontEnd, CancellationToken cancellationToken)
     {
-        var (lease, problem) = await ReadLeaseAsync(context.Request, frontEnd.Value, cancellationToken);
-        if (lease is null)
+        var lease = await ReadLeaseAsync(context.Request, frontEnd.Value, cancellationToken);
+        if (lease.Failed)
         {
-            return problem!;
+            return lease.Problem;
         }
 
         if (!TaskIds.IsWellFormed(id))
         {
-            return Problems.TaskNotFound(id);
+            return Problems.TaskNotFound(id).As<Status.TaskCommand>();
         }
 
-        var outcome = await grains.GetGrain<IShellTaskGrain>(id).HeartbeatAsync(lease);
+        var outcome = await grains.GetGrain<IShellTaskGrain>(id).HeartbeatAsync(lease.Value);
         if (outcome.Status != ShellCallStatus.Done)
         {
             return outcome.Status == ShellCallStatus.Cancelled ? TypedResults.Ok(new HeartbeatView(id, "cancelled", true, null)) : Refusal(id, outcome);
@@ -136,29 +119,29 @@ public static class AgentEndpoints
         return TypedResults.Ok(new HeartbeatView(id, task?.Phase.ToWire() ?? "deleted", cancelled, cancelled ? null : outcome.LeaseExpiresAt));
     }
 
-    public static async Task<IResult> FinishAsync(
+    public static async Task<Results<Ok<TaskView>, Problem<Status.Report>>> FinishAsync(
         string id, HttpContext context, string? agent, IGrainFactory grains, TaskViews views, IOptions<FrontEndOptions> frontEnd, CancellationToken cancellationToken)
     {
-        var (outcome, problem) = await FinishReportedAsync(id, context, grains, frontEnd.Value, [], cancellationToken);
-        if (outcome is null)
+        var outcome = await FinishReportedAsync(id, context, grains, frontEnd.Value, [], cancellationToken);
+        if (outcome.Failed)
         {
-            return problem!;
+            return outcome.Problem;
         }
 
         Seen(grains, context, agent, null);
-        return TypedResults.Ok(views.From(outcome.Task!));
+        return TypedResults.Ok(views.From(outcome.Value.Task!));
     }
 
-    public static async Task<IResult> FinishAndPickAsync(
+    public static async Task<Results<Ok<FinishedView>, Problem<Status.Report>>> FinishAndPickAsync(
         string id, HttpContext context, string? agent, IGrainFactory grains, TaskViews views, IOptions<ShellOptions> shell, IOptions<FrontEndOptions> frontEnd,
         ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var name = AgentName(context, agent, errors);
-        var (outcome, problem) = await FinishReportedAsync(id, context, grains, frontEnd.Value, errors, cancellationToken);
-        if (outcome is null)
+        var outcome = await FinishReportedAsync(id, context, grains, frontEnd.Value, errors, cancellationToken);
+        if (outcome.Failed)
         {
-            return problem!; // Refused: nothing was stored, and nothing is picked.
+            return outcome.Problem; // Refused: nothing was stored, and nothing is picked.
         }
 
         // The report is stored: whatever happens to the pick, the answer says so. A pick that fails half way leaves its
@@ -176,25 +159,25 @@ public static class AgentEndpoints
             AgentEndpointsLog.NextPickFailed(loggers.CreateLogger(typeof(AgentEndpoints).FullName!), id, name!, exception);
         }
 
-        return TypedResults.Ok(new FinishedView(views.From(outcome.Task!), next));
+        return TypedResults.Ok(new FinishedView(views.From(outcome.Value.Task!), next));
     }
 
     /// <summary>
     /// Reads a finish report and stores it: the task's call result when it was stored, else the problem to answer. The
     /// report is not stored when <paramref name="errors"/> (the caller's, then the report's) names any bad field.
     /// </summary>
-    private static async Task<(ShellCallResult? Outcome, IResult? Problem)> FinishReportedAsync(
+    private static async Task<Outcome<ShellCallResult, Status.Report>> FinishReportedAsync(
         string id, HttpContext context, IGrainFactory grains, FrontEndOptions frontEnd, Dictionary<string, string[]> errors, CancellationToken cancellationToken)
     {
-        var (document, problem) = await JsonBody.ReadObjectAsync(context.Request, frontEnd.MaxRequestBodyBytes, "lease, exitCode, stdout and stderr", cancellationToken);
-        if (document is null)
+        var body = await JsonBody.ReadObjectAsync(context.Request, frontEnd.MaxRequestBodyBytes, "lease, exitCode, stdout and stderr", cancellationToken);
+        if (body.Failed)
         {
-            return (null, problem);
+            return body.Problem.As<Status.Report>();
         }
 
         string? lease;
         ShellReport report;
-        using (document)
+        using (var document = body.Value)
         {
             var root = document.RootElement;
             JsonBody.RejectUnknownFields(root, _finishFields, errors, "a finish report");
@@ -214,7 +197,7 @@ public static class AgentEndpoints
 
             if (errors.Count > 0)
             {
-                return (null, Problems.Invalid(errors, "The finish report is invalid"));
+                return Problems.Invalid(errors, "The finish report is invalid").As<Status.Report>();
             }
 
             report = new ShellReport(
@@ -223,28 +206,28 @@ public static class AgentEndpoints
 
         if (!TaskIds.IsWellFormed(id))
         {
-            return (null, Problems.TaskNotFound(id));
+            return Problems.TaskNotFound(id).As<Status.Report>();
         }
 
         var outcome = await grains.GetGrain<IShellTaskGrain>(id).FinishAsync(lease!, report);
-        return outcome.Status == ShellCallStatus.Done ? (outcome, null) : (null, Refusal(id, outcome));
+        return outcome.Status == ShellCallStatus.Done ? outcome : Refusal(id, outcome).As<Status.Report>();
     }
 
-    public static async Task<IResult> ReleaseAsync(
+    public static async Task<Results<Ok<TaskView>, Problem<Status.Body>, Problem<Status.TaskCommand>>> ReleaseAsync(
         string id, HttpContext context, string? agent, IGrainFactory grains, TaskViews views, IOptions<FrontEndOptions> frontEnd, CancellationToken cancellationToken)
     {
-        var (lease, problem) = await ReadLeaseAsync(context.Request, frontEnd.Value, cancellationToken);
-        if (lease is null)
+        var lease = await ReadLeaseAsync(context.Request, frontEnd.Value, cancellationToken);
+        if (lease.Failed)
         {
-            return problem!;
+            return lease.Problem;
         }
 
         if (!TaskIds.IsWellFormed(id))
         {
-            return Problems.TaskNotFound(id);
+            return Problems.TaskNotFound(id).As<Status.TaskCommand>();
         }
 
-        var outcome = await grains.GetGrain<IShellTaskGrain>(id).ReleaseAsync(lease);
+        var outcome = await grains.GetGrain<IShellTaskGrain>(id).ReleaseAsync(lease.Value);
         if (outcome.Status != ShellCallStatus.Done)
         {
             return Refusal(id, outcome);
@@ -254,7 +237,7 @@ public static class AgentEndpoints
         return TypedResults.Ok(views.From(outcome.Task!));
     }
 
-    public static async Task<IResult> ListAgentsAsync(IGrainFactory grains)
+    public static async Task<Ok<AgentsView>> ListAgentsAsync(IGrainFactory grains)
     {
         var view = await grains.GetGrain<IShellQueueGrain>(0).ViewAsync();
         return TypedResults.Ok(new AgentsView(view.Queued, view.Leased, [.. view.Agents.Select(a => new AgentView(a.Name, a.CurrentTaskId, a.LastSeen))]));
@@ -268,11 +251,11 @@ public static class AgentEndpoints
             new AgentTaskLinks($"{self}/heartbeat", $"{self}/finish", $"{self}/release"));
     }
 
-    private static IResult Refusal(string id, ShellCallResult outcome) => outcome.Status switch
+    private static Problem<Status.TaskCommand> Refusal(string id, ShellCallResult outcome) => outcome.Status switch
     {
-        ShellCallStatus.NotFound => Problems.TaskNotFound(id),
-        ShellCallStatus.Cancelled => Problems.Conflict("task-cancelled", "The task was cancelled", $"Task {id} was cancelled; its report is not kept."),
-        _ => Problems.Conflict("stale-lease", "Not the current lease", $"Refused, nothing changed: {outcome.Reason ?? "the lease is not the current one"}."),
+        ShellCallStatus.NotFound => Problems.TaskNotFound(id).As<Status.TaskCommand>(),
+        ShellCallStatus.Cancelled => Problems.Conflict("task-cancelled", "The task was cancelled", $"Task {id} was cancelled; its report is not kept.").As<Status.TaskCommand>(),
+        _ => Problems.Conflict("stale-lease", "Not the current lease", $"Refused, nothing changed: {outcome.Reason ?? "the lease is not the current one"}.").As<Status.TaskCommand>(),
     };
 
     private static string? AgentName(HttpContext context, string? query, Dictionary<string, string[]> errors)
@@ -296,20 +279,20 @@ public static class AgentEndpoints
         }
     }
 
-    private static async Task<(string? Lease, IResult? Problem)> ReadLeaseAsync(HttpRequest request, FrontEndOptions options, CancellationToken cancellationToken)
+    private static async Task<Outcome<string, Status.Body>> ReadLeaseAsync(HttpRequest request, FrontEndOptions options, CancellationToken cancellationToken)
     {
-        var (document, problem) = await JsonBody.ReadObjectAsync(request, options.MaxRequestBodyBytes, "the lease", cancellationToken);
-        if (document is null)
+        var body = await JsonBody.ReadObjectAsync(request, options.MaxRequestBodyBytes, "the lease", cancellationToken);
+        if (body.Failed)
         {
-            return (null, problem);
+            return body.Problem;
         }
 
-        using (document)
+        using (var document = body.Value)
         {
             var errors = new Dictionary<string, string[]>();
             JsonBody.RejectUnknownFields(document.RootElement, _leaseFields, errors, "a lease request");
             var lease = JsonBody.ReadString(document.RootElement, "lease", errors, required: true);
-            return errors.Count > 0 ? (null, Problems.Invalid(errors, "The request is invalid")) : (lease, null);
+            return errors.Count > 0 || lease is null ? Problems.Invalid(errors, "The request is invalid").As<Status.Body>() : lease;
         }
     }
 

@@ -22,15 +22,11 @@ public static class BatchEndpoints
         group.MapPost("/batch", SubmitBatchAsync)
             .WithSummary("Submit up to 1,000 tasks at once")
             .WithDescription("A JSON array of task requests (type, params, client, priority, idempotency_key, run_at, delay, retry, timeout, after, after_policy); an item's after may name earlier items of the batch as \"#0\", \"#1\", ..., so a flow of up to 1,000 tasks is one request. 200 with one result per item in order: its status as POST /tasks would answer it alone, and the task or the problem. 400 only when the body itself is not such an array.")
-            .Accepts<IReadOnlyList<BatchItemRequest>>("application/json")
-            .Produces<BatchResult>()
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .Accepts<IReadOnlyList<BatchItemRequest>>("application/json");
         return group;
     }
 
-    public static async Task<IResult> SubmitBatchAsync(
+    public static async Task<Results<Ok<BatchResult>, Problem<Status.Body>, Problem<Status.Submission>>> SubmitBatchAsync(
         HttpRequest request,
         TaskRequestReader reader,
         TaskSubmitter submitter,
@@ -38,38 +34,38 @@ public static class BatchEndpoints
         IOptions<FrontEndOptions> options,
         CancellationToken cancellationToken)
     {
-        var (document, problem) = await JsonBody.ReadObjectAsync(
+        var body = await JsonBody.ReadObjectAsync(
             request, options.Value.MaxRequestBodyBytes, "task requests", cancellationToken, kind: JsonValueKind.Array);
-        if (document is null)
+        if (body.Failed)
         {
-            return problem!;
+            return body.Problem;
         }
 
         var items = new List<TaskSubmitter.Item>();
-        using (document)
+        using (var document = body.Value)
         {
             var count = document.RootElement.GetArrayLength();
             if (count is 0 or > MaxItems)
             {
-                return Problems.BadRequest("invalid-batch", "Invalid batch", $"A batch holds 1 to {MaxItems:N0} task requests; this one holds {count:N0}.");
+                return Problems.BadRequest("invalid-batch", "Invalid batch", $"A batch holds 1 to {MaxItems:N0} task requests; this one holds {count:N0}.")
+                    .As<Status.Body>();
             }
 
             foreach (var element in document.RootElement.EnumerateArray())
             {
-                var (submission, key, refused) = reader.CheckBatchItem(request, element, items.Count);
-                items.Add(new TaskSubmitter.Item(submission, key, refused));
+                items.Add(reader.CheckBatchItem(request, element, items.Count));
             }
         }
 
         // A batch of N counts as N requests against the user's tier, and each item meets every check of POST /tasks.
-        var (outcomes, whole) = await submitter.SubmitManyAsync(request.HttpContext, items, allOrNothing: false, cancellationToken);
-        if (outcomes is null)
+        var submitted = await submitter.SubmitManyAsync(request.HttpContext, items, allOrNothing: false, cancellationToken);
+        if (submitted.Failed)
         {
-            return whole!;
+            return submitted.Problem;
         }
 
-        var results = outcomes
-            .Select(o => o.Task is { } task
+        var results = submitted.Value
+            .Select(o => o.Value is { } task
                 ? new BatchItemResult(task.Cached ? StatusCodes.Status200OK : StatusCodes.Status202Accepted, views.From(task), null)
                 : Refused(o.Problem!))
             .ToArray();
@@ -77,14 +73,9 @@ public static class BatchEndpoints
         return TypedResults.Ok(new BatchResult(accepted, results.Length - accepted, results));
     }
 
-    private static BatchItemResult Refused(IResult result)
+    private static BatchItemResult Refused(Problem<Status.Submission> problem)
     {
-        var (status, details) = result switch
-        {
-            ProblemHttpResult p => (p.StatusCode, p.ProblemDetails),
-            ValidationProblem v => (v.StatusCode, (ProblemDetails)v.ProblemDetails),
-            _ => throw new InvalidOperationException($"A refusal must be a problem, not {result.GetType().Name}."),
-        };
+        var (status, details) = (problem.StatusCode, problem.ProblemDetails);
         var code = details.Extensions.TryGetValue("code", out var value) ? value?.ToString() : null;
         var errors = (details as HttpValidationProblemDetails)?.Errors.ToDictionary(e => e.Key, e => e.Value);
         return new BatchItemResult(status, null, new BatchProblem(details.Title ?? "", status, details.Detail, code, errors));

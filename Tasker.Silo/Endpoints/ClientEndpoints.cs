@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Tasker.Api;
 using Tasker.Silo.FrontEnd;
 
@@ -11,20 +12,18 @@ public static class ClientEndpoints
         var group = app.MapGroup("/clients").WithTags("Clients");
         group.MapGet("/{name}/tasks", GetHistoryAsync)
             .WithSummary("A client's request history, newest first")
-            .WithDescription("Paged with limit (1–500, default 50) and cursor; filters type and status. Cache hits are listed with cached: true.")
-            .Produces<TaskPage>()
-            .ProducesValidationProblem();
+            .WithDescription("Paged with limit (1–500, default 50) and cursor; filters type and status. Cache hits are listed with cached: true.");
         return group;
     }
 
-    public static async Task<IResult> GetHistoryAsync(string name, TaskListing listing, string? type, string? status, string? limit, string? cursor)
+    public static async Task<Results<Ok<TaskPage>, Problem<Status.BadRequest>>> GetHistoryAsync(string name, TaskListing listing, string? type, string? status, string? limit, string? cursor)
     {
         if (!ClientNames.IsValid(name))
         {
             return Problems.Invalid(new Dictionary<string, string[]> { ["name"] = [$"a client name must be {ClientNames.Rule}"] }, "The client name is invalid");
         }
 
-        var (query, problem) = listing.Parse(type, status, limit, cursor);
-        return query is null ? problem! : TypedResults.Ok(await listing.ForClientAsync(name, query));
+        var query = listing.Parse(type, status, limit, cursor);
+        return query.Failed ? query.Problem : TypedResults.Ok(await listing.ForClientAsync(name, query.Value));
     }
 }

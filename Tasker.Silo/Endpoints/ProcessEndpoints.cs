@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Tasker.Api;
 using Tasker.Handlers;
@@ -15,26 +16,23 @@ public static class ProcessEndpoints
     public static RouteGroupBuilder MapProcessEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/processes").WithTags("Processes");
-        group.MapGet("/", ListAsync).WithSummary("Every task type's status").Produces<IReadOnlyList<ProcessView>>();
-        group.MapGet("/{type}", GetAsync).WithSummary("One task type's status").Produces<ProcessView>().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/", ListAsync).WithSummary("Every task type's status");
+        group.MapGet("/{type}", GetAsync).WithSummary("One task type's status");
         group.MapPut("/{type}", SetAsync)
             .WithSummary("Suspend or activate a task type")
             .WithDescription("status: active or suspended (error and queue are set by Tasker itself); reason: optional, shown to refused clients.")
             .RequireAuthorization(Hosting.AuthExtensions.AdminPolicy)
-            .Accepts<SetProcessRequest>("application/json")
-            .Produces<ProcessView>()
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .Accepts<SetProcessRequest>("application/json");
         return group;
     }
 
-    public static async Task<IResult> ListAsync(IGrainFactory grains, ProcessGate gate, TaskHandlerRegistry handlers)
+    public static async Task<Ok<List<ProcessView>>> ListAsync(IGrainFactory grains, ProcessGate gate, TaskHandlerRegistry handlers)
     {
         var table = await ReadTableAsync(grains, gate);
         return TypedResults.Ok(table.Entries.Select(e => TaskViews.Process(e, handlers.Get(e.Type).Description)).ToList());
     }
 
-    public static async Task<IResult> GetAsync(string type, IGrainFactory grains, ProcessGate gate, TaskHandlerRegistry handlers)
+    public static async Task<Results<Ok<ProcessView>, Problem<Status.NotFound>>> GetAsync(string type, IGrainFactory grains, ProcessGate gate, TaskHandlerRegistry handlers)
     {
         if (!handlers.TryGet(type, out var handler))
         {
@@ -45,7 +43,7 @@ public static class ProcessEndpoints
         return TypedResults.Ok(TaskViews.Process(table.Entries.First(e => e.Type == type), handler.Description));
     }
 
-    public static async Task<IResult> SetAsync(
+    public static async Task<Results<Ok<ProcessView>, Problem<Status.NotFound>, Problem<Status.Body>>> SetAsync(
         string type, HttpRequest request, IGrainFactory grains, ProcessGate gate, TaskHandlerRegistry handlers,
         IOptions<FrontEndOptions> options, CancellationToken cancellationToken)
     {
@@ -54,13 +52,13 @@ public static class ProcessEndpoints
             return UnknownType(type, handlers);
         }
 
-        var (document, problem) = await JsonBody.ReadObjectAsync(request, options.Value.MaxRequestBodyBytes, "status and an optional reason", cancellationToken);
-        if (document is null)
+        var body = await JsonBody.ReadObjectAsync(request, options.Value.MaxRequestBodyBytes, "status and an optional reason", cancellationToken);
+        if (body.Failed)
         {
-            return problem!;
+            return body.Problem;
         }
 
-        using (document)
+        using (var document = body.Value)
         {
             var root = document.RootElement;
             var errors = new Dictionary<string, string[]>();
@@ -80,7 +78,7 @@ public static class ProcessEndpoints
 
             if (errors.Count > 0 || status is null)
             {
-                return Problems.Invalid(errors, "The process update is invalid");
+                return Problems.Invalid(errors, "The process update is invalid").As<Status.Body>();
             }
 
             var table = await SetStatusAsync(grains, gate, type, status.Value, reason);
@@ -124,6 +122,6 @@ public static class ProcessEndpoints
         return table;
     }
 
-    private static IResult UnknownType(string type, TaskHandlerRegistry handlers) =>
+    private static Problem<Status.NotFound> UnknownType(string type, TaskHandlerRegistry handlers) =>
         Problems.NotFound($"There is no task type '{type}' (known types: {string.Join(", ", handlers.Types)}).");
 }

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Tasker.Api;
 using Tasker.Schedules;
 using Tasker.Silo.Auth;
@@ -22,66 +23,51 @@ public static class ScheduleEndpoints
         group.MapPut("/{id}", PutAsync)
             .WithSummary("Create or replace a schedule")
             .WithDescription("201 when created, 200 when replaced (its run list and pause stay; due times count from now). A task template and either cron (5 fields, or 6 with seconds) or every (ISO 8601 or seconds).")
-            .Accepts<PutScheduleRequest>("application/json")
-            .Produces<ScheduleView>(StatusCodes.Status201Created)
-            .Produces<ScheduleView>()
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .Accepts<PutScheduleRequest>("application/json");
         group.MapGet("/", ListAsync)
             .WithSummary("List schedules")
-            .WithDescription("A signed-in user's own; an admin's: every user's, or one client's with ?client=. Without authentication, ?client= is required.")
-            .Produces<ScheduleList>()
-            .ProducesValidationProblem();
-        group.MapGet("/{id}", GetAsync).WithSummary("Get a schedule").WithScheduleResponses<ScheduleView>();
+            .WithDescription("A signed-in user's own; an admin's: every user's, or one client's with ?client=. Without authentication, ?client= is required.");
+        group.MapGet("/{id}", GetAsync).WithSummary("Get a schedule");
         group.MapGet("/{id}/next", NextAsync)
             .WithSummary("The next due times")
-            .WithDescription("count (1–100, default 5) due times from now, in the schedule's time zone, daylight saving applied.")
-            .WithScheduleResponses<ScheduleNextView>();
+            .WithDescription("count (1–100, default 5) due times from now, in the schedule's time zone, daylight saving applied.");
         group.MapGet("/{id}/runs", RunsAsync)
             .WithSummary("What the schedule made, newest first")
-            .WithDescription("Each due time's outcome: created (with its task), skipped, buffered, missed or refused; at most the last 100. limit: 1–100.")
-            .WithScheduleResponses<ScheduleRunList>();
-        group.MapPost("/{id}/pause", PauseAsync).WithSummary("Pause a schedule (its due times meanwhile are missed)").WithScheduleResponses<ScheduleView>();
-        group.MapPost("/{id}/resume", ResumeAsync).WithSummary("Resume a schedule (the missed policy applies to what fell due meanwhile)").WithScheduleResponses<ScheduleView>();
-        group.MapPost("/{id}/trigger", TriggerAsync).WithSummary("Make the schedule's task now, outside its due times").WithScheduleResponses<ScheduleRunView>();
-        group.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a schedule (the tasks it made stay)")
-            .Produces(StatusCodes.Status204NoContent)
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .WithDescription("Each due time's outcome: created (with its task), skipped, buffered, missed or refused; at most the last 100. limit: 1–100.");
+        group.MapPost("/{id}/pause", PauseAsync).WithSummary("Pause a schedule (its due times meanwhile are missed)");
+        group.MapPost("/{id}/resume", ResumeAsync).WithSummary("Resume a schedule (the missed policy applies to what fell due meanwhile)");
+        group.MapPost("/{id}/trigger", TriggerAsync).WithSummary("Make the schedule's task now, outside its due times");
+        group.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a schedule (the tasks it made stay)");
         return group;
     }
 
-    private static RouteHandlerBuilder WithScheduleResponses<T>(this RouteHandlerBuilder builder) =>
-        builder.Produces<T>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
-
-    public static async Task<IResult> PutAsync(
+    public static async Task<Results<Created<ScheduleView>, Ok<ScheduleView>, Problem<Status.Submission>>> PutAsync(
         string id, HttpRequest request, ScheduleRequestReader reader, IGrainFactory grains, CancellationToken cancellationToken)
     {
         if (!ScheduleKeys.IsValidId(id))
         {
-            return InvalidId(id);
+            return InvalidId(id).As<Status.Submission>();
         }
 
-        var (checkedRequest, problem) = await reader.ReadAsync(request, cancellationToken);
-        if (checkedRequest is null)
+        var read = await reader.ReadAsync(request, cancellationToken);
+        if (read.Failed)
         {
-            return problem!;
+            return read.Problem;
         }
+
+        var checkedRequest = read.Value;
 
         var result = await grains.GetGrain<IScheduleGrain>(ScheduleKeys.Of(checkedRequest.Client, id)).PutAsync(checkedRequest.Definition, checkedRequest.MaxSchedules);
         return result.Status switch
         {
             SchedulePutStatus.Created => TypedResults.Created(ScheduleViews.Self(id), ScheduleViews.From(result.Schedule!)),
             SchedulePutStatus.Replaced => TypedResults.Ok(ScheduleViews.From(result.Schedule!)),
-            _ => Conflict("too-many-schedules", "Too many schedules",
-                $"Client '{checkedRequest.Client}' has {checkedRequest.MaxSchedules} schedules, as many as it may hold: delete one first."),
+            _ => Problems.Conflict("too-many-schedules", "Too many schedules",
+                $"Client '{checkedRequest.Client}' has {checkedRequest.MaxSchedules} schedules, as many as it may hold: delete one first.").As<Status.Submission>(),
         };
     }
 
-    public static async Task<IResult> ListAsync(string? client, ClaimsPrincipal user, IGrainFactory grains)
+    public static async Task<Results<Ok<ScheduleList>, Problem<Status.BadRequest>>> ListAsync(string? client, ClaimsPrincipal user, IGrainFactory grains)
     {
         var caller = AuthenticatedUser.CallerOf(user);
         if (client is not null && !ClientNames.IsValid(client))
@@ -115,7 +101,7 @@ public static class ScheduleEndpoints
         return TypedResults.Ok(new ScheduleList(schedules));
     }
 
-    public static async Task<IResult> GetAsync(string id, string? client, ClaimsPrincipal user, IGrainFactory grains) =>
+    public static async Task<Results<Ok<ScheduleView>, Problem<Status.BadRequest>, Problem<Status.NotFound>>> GetAsync(string id, string? client, ClaimsPrincipal user, IGrainFactory grains) =>
         await FindAsync(id, client, user, grains, g => g.GetAsync()) switch
         {
             (_, { } problem) => problem,
@@ -123,14 +109,13 @@ public static class ScheduleEndpoints
             _ => NotFound(id),
         };
 
-    public static async Task<IResult> NextAsync(
+    public static async Task<Results<Ok<ScheduleNextView>, Problem<Status.BadRequest>, Problem<Status.NotFound>>> NextAsync(
         string id, string? client, string? count, ClaimsPrincipal user, IGrainFactory grains)
     {
         var wanted = 5;
         if (count is not null && (!int.TryParse(count, System.Globalization.CultureInfo.InvariantCulture, out wanted) || wanted is < 1 or > MaxNext))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["count"] = [$"count must be a whole number from 1 to {MaxNext}"] },
-                detail: $"count must be a whole number from 1 to {MaxNext}", title: "The query is invalid", extensions: Code());
+            return Problems.Invalid(new Dictionary<string, string[]> { ["count"] = [$"count must be a whole number from 1 to {MaxNext}"] }, "The query is invalid");
         }
 
         var (schedule, problem) = await FindAsync(id, client, user, grains, g => g.GetAsync());
@@ -147,14 +132,13 @@ public static class ScheduleEndpoints
         return TypedResults.Ok(ScheduleViews.Next(id, schedule.Definition.TimeZone, due));
     }
 
-    public static async Task<IResult> RunsAsync(
+    public static async Task<Results<Ok<ScheduleRunList>, Problem<Status.BadRequest>, Problem<Status.NotFound>>> RunsAsync(
         string id, string? client, string? limit, ClaimsPrincipal user, IGrainFactory grains)
     {
         var wanted = 50;
         if (limit is not null && (!int.TryParse(limit, System.Globalization.CultureInfo.InvariantCulture, out wanted) || wanted is < 1 or > 100))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = ["limit must be a whole number from 1 to 100"] },
-                detail: "limit must be a whole number from 1 to 100", title: "The query is invalid", extensions: Code());
+            return Problems.Invalid(new Dictionary<string, string[]> { ["limit"] = ["limit must be a whole number from 1 to 100"] }, "The query is invalid");
         }
 
         return await FindAsync(id, client, user, grains, g => g.RunsAsync(wanted)) switch
@@ -165,13 +149,13 @@ public static class ScheduleEndpoints
         };
     }
 
-    public static Task<IResult> PauseAsync(string id, string? client, ClaimsPrincipal user, IGrainFactory grains) =>
+    public static Task<Results<Ok<ScheduleView>, Problem<Status.BadRequest>, Problem<Status.NotFound>>> PauseAsync(string id, string? client, ClaimsPrincipal user, IGrainFactory grains) =>
         CommandAsync(id, client, user, grains, g => g.PauseAsync());
 
-    public static Task<IResult> ResumeAsync(string id, string? client, ClaimsPrincipal user, IGrainFactory grains) =>
+    public static Task<Results<Ok<ScheduleView>, Problem<Status.BadRequest>, Problem<Status.NotFound>>> ResumeAsync(string id, string? client, ClaimsPrincipal user, IGrainFactory grains) =>
         CommandAsync(id, client, user, grains, g => g.ResumeAsync());
 
-    public static async Task<IResult> TriggerAsync(string id, string? client, ClaimsPrincipal user, IGrainFactory grains) =>
+    public static async Task<Results<Ok<ScheduleRunView>, Problem<Status.BadRequest>, Problem<Status.NotFound>>> TriggerAsync(string id, string? client, ClaimsPrincipal user, IGrainFactory grains) =>
         await FindAsync(id, client, user, grains, g => g.TriggerAsync()) switch
         {
             (_, { } problem) => problem,
@@ -179,13 +163,16 @@ public static class ScheduleEndpoints
             _ => NotFound(id),
         };
 
-    public static async Task<IResult> DeleteAsync(string id, string? client, ClaimsPrincipal user, IGrainFactory grains)
-    {
-        var (deleted, problem) = await FindAsync(id, client, user, grains, async g => await g.DeleteAsync() ? "deleted" : null);
-        return problem is not null ? problem : deleted is null ? NotFound(id) : TypedResults.NoContent();
-    }
+    public static async Task<Results<NoContent, Problem<Status.BadRequest>, Problem<Status.NotFound>>> DeleteAsync(
+        string id, string? client, ClaimsPrincipal user, IGrainFactory grains) =>
+        await FindAsync(id, client, user, grains, async g => await g.DeleteAsync() ? "deleted" : null) switch
+        {
+            (_, { } problem) => problem,
+            ({ }, _) => TypedResults.NoContent(),
+            _ => NotFound(id),
+        };
 
-    private static async Task<IResult> CommandAsync(
+    private static async Task<Results<Ok<ScheduleView>, Problem<Status.BadRequest>, Problem<Status.NotFound>>> CommandAsync(
         string id, string? client, ClaimsPrincipal user, IGrainFactory grains, Func<IScheduleGrain, Task<ScheduleSnapshot?>> command) =>
         await FindAsync(id, client, user, grains, command) switch
         {
@@ -198,7 +185,7 @@ public static class ScheduleEndpoints
     /// Calls the schedule <paramref name="id"/> of the client the request means: <c>?client=</c>, else the signed-in
     /// user's own name. The grain itself hides a schedule from a user who may not access its client.
     /// </summary>
-    private static async Task<(T? Value, IResult? Problem)> FindAsync<T>(
+    private static async Task<(T? Value, Problem<Status.BadRequest>? Problem)> FindAsync<T>(
         string id, string? client, ClaimsPrincipal user, IGrainFactory grains, Func<IScheduleGrain, Task<T?>> call)
         where T : class
     {
@@ -223,18 +210,11 @@ public static class ScheduleEndpoints
 
     private static IScheduleGrain Grain(IGrainFactory grains, string client, string id) => grains.GetGrain<IScheduleGrain>(ScheduleKeys.Of(client, id));
 
-    private static IResult ClientProblem(string message) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["client"] = [message] }, detail: message, title: "The request is invalid", extensions: Code());
+    private static Problem<Status.BadRequest> ClientProblem(string message) =>
+        Problems.Invalid(new Dictionary<string, string[]> { ["client"] = [message] }, "The request is invalid");
 
-    private static IResult InvalidId(string id) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["id"] = [$"a schedule id must be {ScheduleKeys.IdRule}, not '{id}'"] },
-            detail: $"a schedule id must be {ScheduleKeys.IdRule}, not '{id}'", title: "The schedule is invalid", extensions: Code());
+    private static Problem<Status.BadRequest> InvalidId(string id) =>
+        Problems.Invalid(new Dictionary<string, string[]> { ["id"] = [$"a schedule id must be {ScheduleKeys.IdRule}, not '{id}'"] }, "The schedule is invalid");
 
-    private static IResult NotFound(string id) =>
-        TypedResults.Problem(detail: $"There is no schedule with id '{id}'.", statusCode: StatusCodes.Status404NotFound, title: "Not found", extensions: Code("not-found"));
-
-    private static IResult Conflict(string code, string title, string detail) =>
-        TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status409Conflict, title: title, extensions: Code(code));
-
-    private static Dictionary<string, object?> Code(string code = "invalid-request") => new() { ["code"] = code };
+    private static Problem<Status.NotFound> NotFound(string id) => Problems.NotFound($"There is no schedule with id '{id}'.");
 }

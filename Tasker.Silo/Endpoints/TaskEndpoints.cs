@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Tasker.Api;
 using Tasker.Files;
@@ -23,58 +24,35 @@ public static class TaskEndpoints
             .WithSummary("Submit a task")
             .WithDescription("202 with the task and a Location header; 200 with cached: true and the result when the result cache answers. An Idempotency-Key header makes a retried POST return the first task.")
             .WithMetadata(new TypeEndpoints.DescribeTaskTypes())
-            .Accepts<SubmitTaskRequest>("application/json", "multipart/form-data")
-            .Produces<TaskView>(StatusCodes.Status202Accepted)
-            .Produces<TaskView>(StatusCodes.Status200OK)
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .Accepts<SubmitTaskRequest>("application/json", "multipart/form-data");
         group.MapBatchEndpoint();
         group.MapGet("/", ListAsync)
             .WithSummary("List tasks, newest first")
-            .WithDescription("Filters: client, type, status. Paging: limit (1–500, default 50) and cursor (the 'next' of the previous page).")
-            .Produces<TaskPage>()
-            .ProducesValidationProblem();
+            .WithDescription("Filters: client, type, status. Paging: limit (1–500, default 50) and cursor (the 'next' of the previous page).");
         group.MapGet("/{id}", GetAsync)
             .WithSummary("Get a task")
-            .WithDescription("With after={version} (and timeout={seconds}, at most 25) the call waits until the task changes past that version or ends.")
-            .Produces<TaskView>()
-            .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/{id}/status", GetStatusAsync).WithSummary("Get a task's status and progress").Produces<TaskStatusView>().ProducesProblem(StatusCodes.Status404NotFound);
+            .WithDescription("With after={version} (and timeout={seconds}, at most 25) the call waits until the task changes past that version or ends.");
+        group.MapGet("/{id}/status", GetStatusAsync).WithSummary("Get a task's status and progress");
         group.MapGet("/{id}/result", GetResultAsync)
             .WithSummary("Get a task's result")
-            .WithDescription("200 once the task succeeded; 409 while it runs or when it failed or was cancelled.")
-            .Produces<TaskResultView>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .WithDescription("200 once the task succeeded; 409 while it runs or when it failed or was cancelled.");
         group.MapGet("/{id}/events", GetEventsAsync)
             .WithSummary("Watch a task (server-sent events)")
             .WithDescription("One 'status' event with the task now, then one per change, until the task ends; then the stream closes.")
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream"); // The event stream's result describes no response.
         group.MapGet("/{id}/file", GetFileAsync)
             .WithSummary("Download the file a task produced")
             .WithDescription("200 with the file once the task succeeded (the types that make one say so in GET /types); 409 while it runs or when it failed or was cancelled; 404 for a task that produces no file.")
-            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapPost("/{id}/pause", PauseAsync).WithSummary("Pause a running task at its next chunk boundary").WithCommandResponses();
-        group.MapPost("/{id}/resume", ResumeAsync).WithSummary("Resume a paused task from its checkpoint").WithCommandResponses();
-        group.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel a task that has not ended").WithCommandResponses();
-        group.MapPost("/{id}/run-now", RunNowAsync).WithSummary("Start a scheduled task now instead of at its time").WithCommandResponses();
-        group.MapDelete("/{id}", DeleteAsync)
-            .WithSummary("Delete a task that has ended, or one still scheduled")
-            .Produces(StatusCodes.Status204NoContent)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream"); // A physical file's result describes no response.
+        group.MapPost("/{id}/pause", PauseAsync).WithSummary("Pause a running task at its next chunk boundary");
+        group.MapPost("/{id}/resume", ResumeAsync).WithSummary("Resume a paused task from its checkpoint");
+        group.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel a task that has not ended");
+        group.MapPost("/{id}/run-now", RunNowAsync).WithSummary("Start a scheduled task now instead of at its time");
+        group.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a task that has ended, or one still scheduled");
         return group;
     }
 
-    private static RouteHandlerBuilder WithCommandResponses(this RouteHandlerBuilder builder) =>
-        builder.Produces<TaskView>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-
-    public static async Task<IResult> SubmitAsync(
+    public static async Task<Results<Results<Accepted<TaskView>, Ok<TaskView>>, Problem<Status.Body>, Problem<Status.Submission>>> SubmitAsync(
         HttpRequest request,
         TaskRequestReader reader,
         UploadReader uploads,
@@ -83,25 +61,43 @@ public static class TaskEndpoints
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         CancellationToken cancellationToken)
     {
-        var (submission, upload, problem) = UploadReader.IsMultipart(request.ContentType)
-            ? await uploads.ReadAsync(request, cancellationToken)
-            : await reader.ReadAsync(request, cancellationToken) switch { var (s, p) => (s, (StagedUpload?)null, p) };
-        if (submission is null)
+        TaskSubmission submission;
+        StagedUpload? upload = null;
+        if (UploadReader.IsMultipart(request.ContentType))
         {
-            return problem!;
+            var read = await uploads.ReadAsync(request, cancellationToken);
+            if (read.Failed)
+            {
+                return read.Problem;
+            }
+
+            (submission, upload) = (read.Value.Submission, read.Value.File);
+        }
+        else
+        {
+            var read = await reader.ReadAsync(request, cancellationToken);
+            if (read.Failed)
+            {
+                return read.Problem;
+            }
+
+            submission = read.Value;
         }
 
-        var (task, refusal) = await submitter.SubmitAsync(request.HttpContext, submission, idempotencyKey, upload);
-        return task is null ? refusal! : views.Answer(task);
+        var submitted = await submitter.SubmitAsync(request.HttpContext, submission, idempotencyKey, upload);
+        return submitted.Failed ? submitted.Problem : views.Answer(submitted.Value);
     }
 
-    public static async Task<IResult> ListAsync(TaskListing listing, ClaimsPrincipal user, string? client, string? type, string? status, string? limit, string? cursor)
+    public static async Task<Results<Ok<TaskPage>, Problem<Status.BadRequest>>> ListAsync(
+        TaskListing listing, ClaimsPrincipal user, string? client, string? type, string? status, string? limit, string? cursor)
     {
-        var (query, problem) = listing.Parse(type, status, limit, cursor);
-        if (query is null)
+        var parsed = listing.Parse(type, status, limit, cursor);
+        if (parsed.Failed)
         {
-            return problem!;
+            return parsed.Problem;
         }
+
+        var query = parsed.Value;
 
         // A signed-in user who is not an admin lists its own tasks (other clients' histories read empty to it anyway).
         if (Auth.AuthenticatedUser.CallerOf(user) is { IsAdmin: false } caller)
@@ -119,7 +115,7 @@ public static class TaskEndpoints
             : Problems.Invalid(new Dictionary<string, string[]> { ["client"] = [$"client must be {ClientNames.Rule}"] }, "The listing query is invalid");
     }
 
-    public static async Task<IResult> GetAsync(
+    public static async Task<Results<Ok<TaskView>, Problem<Status.NotFound>, Problem<Status.BadRequest>, Problem<Status.Unavailable>>> GetAsync(
         string id, string? after, string? timeout, IGrainFactory grains, TaskViews views, IHostApplicationLifetime lifetime, HttpContext context)
     {
         if (!TaskIds.IsWellFormed(id))
@@ -163,7 +159,7 @@ public static class TaskEndpoints
             catch (OperationCanceledException)
             {
                 context.Response.Headers.RetryAfter = "1";
-                return Problems.Problem(StatusCodes.Status503ServiceUnavailable, "Service unavailable", "shutting-down",
+                return Problems.Unavailable("shutting-down",
                     "This silo is shutting down; nothing was lost: ask again (another silo answers, or this one once it is back).");
             }
         }
@@ -171,10 +167,10 @@ public static class TaskEndpoints
         return task is null ? Problems.TaskNotFound(id) : TypedResults.Ok(views.From(task));
     }
 
-    public static async Task<IResult> GetStatusAsync(string id, IGrainFactory grains) =>
+    public static async Task<Results<Ok<TaskStatusView>, Problem<Status.NotFound>>> GetStatusAsync(string id, IGrainFactory grains) =>
         await FindAsync(id, grains) is { } task ? TypedResults.Ok(TaskViews.Status(task)) : Problems.TaskNotFound(id);
 
-    public static async Task<IResult> GetResultAsync(string id, IGrainFactory grains, TaskViews views)
+    public static async Task<Results<Ok<TaskResultView>, Problem<Status.NotFound>, Problem<Status.Conflict>>> GetResultAsync(string id, IGrainFactory grains, TaskViews views)
     {
         if (await FindAsync(id, grains) is not { } task)
         {
@@ -191,7 +187,7 @@ public static class TaskEndpoints
         };
     }
 
-    public static async Task<IResult> GetFileAsync(string id, IGrainFactory grains, TaskFiles files, TaskHandlerRegistry handlers)
+    public static async Task<Results<PhysicalFileHttpResult, Problem<Status.NotFound>, Problem<Status.Conflict>>> GetFileAsync(string id, IGrainFactory grains, TaskFiles files, TaskHandlerRegistry handlers)
     {
         if (await FindAsync(id, grains) is not { } task)
         {
@@ -200,7 +196,7 @@ public static class TaskEndpoints
 
         if (!handlers.TryGet(task.Type, out var handler) || handler.Produces is not { } produced)
         {
-            return Problems.Problem(StatusCodes.Status404NotFound, "No file", "no-file",
+            return Problems.Problem<Status.NotFound>(StatusCodes.Status404NotFound, "No file", "no-file",
                 $"Task {id} is a {task.Type} task; only {string.Join(", ", handlers.Types.Where(t => handlers.Get(t).Produces is not null))} tasks produce a file.");
         }
 
@@ -208,7 +204,7 @@ public static class TaskEndpoints
         return task.Phase switch
         {
             TaskPhase.Succeeded when File.Exists(path) => TypedResults.PhysicalFile(path, produced.MediaType, id + produced.Extension, enableRangeProcessing: true),
-            TaskPhase.Succeeded => Problems.Problem(StatusCodes.Status404NotFound, "File missing", "file-missing",
+            TaskPhase.Succeeded => Problems.Problem<Status.NotFound>(StatusCodes.Status404NotFound, "File missing", "file-missing",
                 $"The file of task {id} is not in the files directory (Tasker:Files:Path): it was removed, or this silo does not share that directory."),
             TaskPhase.Failed => Problems.Conflict("task-failed", "The task failed", $"Task {id} failed, so it has no file: {task.Error}"),
             TaskPhase.Cancelled => Problems.Conflict("task-cancelled", "The task was cancelled", $"Task {id} was cancelled, so it has no file."),
@@ -216,7 +212,7 @@ public static class TaskEndpoints
         };
     }
 
-    public static async Task<IResult> GetEventsAsync(
+    public static async Task<Results<ServerSentEventsResult<TaskView>, Problem<Status.NotFound>>> GetEventsAsync(
         string id, IGrainFactory grains, TaskViews views, IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
     {
         if (await FindAsync(id, grains) is not { } task)
@@ -262,22 +258,44 @@ public static class TaskEndpoints
     private static SseItem<TaskView> Event(TaskViews views, TaskSnapshot task) =>
         new(views.From(task), "status") { EventId = task.Version.ToString(CultureInfo.InvariantCulture) };
 
-    public static Task<IResult> PauseAsync(string id, IGrainFactory grains, TaskViews views) => CommandAsync(id, grains, views, g => g.PauseAsync(), interrupt: true);
+    public static Task<Results<Ok<TaskView>, Problem<Status.NotFound>, Problem<Status.Conflict>>> PauseAsync(string id, IGrainFactory grains, TaskViews views) =>
+        CommandAsync(id, grains, views, g => g.PauseAsync(), interrupt: true);
 
-    public static Task<IResult> ResumeAsync(string id, IGrainFactory grains, TaskViews views) => CommandAsync(id, grains, views, g => g.ResumeAsync());
+    public static Task<Results<Ok<TaskView>, Problem<Status.NotFound>, Problem<Status.Conflict>>> ResumeAsync(string id, IGrainFactory grains, TaskViews views) =>
+        CommandAsync(id, grains, views, g => g.ResumeAsync());
 
-    public static Task<IResult> CancelAsync(string id, IGrainFactory grains, TaskViews views) => CommandAsync(id, grains, views, g => g.CancelAsync(), interrupt: true);
+    public static Task<Results<Ok<TaskView>, Problem<Status.NotFound>, Problem<Status.Conflict>>> CancelAsync(string id, IGrainFactory grains, TaskViews views) =>
+        CommandAsync(id, grains, views, g => g.CancelAsync(), interrupt: true);
 
-    public static Task<IResult> RunNowAsync(string id, IGrainFactory grains, TaskViews views) => CommandAsync(id, grains, views, g => g.RunNowAsync());
+    public static Task<Results<Ok<TaskView>, Problem<Status.NotFound>, Problem<Status.Conflict>>> RunNowAsync(string id, IGrainFactory grains, TaskViews views) =>
+        CommandAsync(id, grains, views, g => g.RunNowAsync());
 
-    public static Task<IResult> DeleteAsync(string id, IGrainFactory grains, TaskViews views) => CommandAsync(id, grains, views, g => g.DeleteAsync(), deletes: true);
+    public static async Task<Results<NoContent, Problem<Status.NotFound>, Problem<Status.Conflict>>> DeleteAsync(string id, IGrainFactory grains) =>
+        await SendAsync(id, grains, g => g.DeleteAsync(), interrupt: false) switch
+        {
+            null or { Status: TaskCommandStatus.NotFound } => Problems.TaskNotFound(id),
+            { Status: TaskCommandStatus.IllegalTransition } outcome => IllegalTransition(id, outcome),
+            _ => TypedResults.NoContent(),
+        };
 
-    private static async Task<IResult> CommandAsync(
-        string id, IGrainFactory grains, TaskViews views, Func<ITaskGrain, Task<TaskCommandResult>> command, bool deletes = false, bool interrupt = false)
+    private static async Task<Results<Ok<TaskView>, Problem<Status.NotFound>, Problem<Status.Conflict>>> CommandAsync(
+        string id, IGrainFactory grains, TaskViews views, Func<ITaskGrain, Task<TaskCommandResult>> command, bool interrupt = false) =>
+        await SendAsync(id, grains, command, interrupt) switch
+        {
+            null or { Status: TaskCommandStatus.NotFound } => Problems.TaskNotFound(id),
+            { Status: TaskCommandStatus.IllegalTransition } outcome => IllegalTransition(id, outcome),
+            var outcome => TypedResults.Ok(views.From(outcome.Task!)),
+        };
+
+    private static Problem<Status.Conflict> IllegalTransition(string id, TaskCommandResult outcome) =>
+        Problems.Conflict("illegal-transition", "Illegal transition", outcome.Reason ?? $"Task {id} cannot do that now.");
+
+    /// <summary>Sends a command to the task's grain; null for an id no task has.</summary>
+    private static async Task<TaskCommandResult?> SendAsync(string id, IGrainFactory grains, Func<ITaskGrain, Task<TaskCommandResult>> command, bool interrupt)
     {
         if (!TaskIds.IsWellFormed(id))
         {
-            return Problems.TaskNotFound(id);
+            return null;
         }
 
         var grain = grains.GetGrain<ITaskGrain>(id);
@@ -287,14 +305,7 @@ public static class TaskEndpoints
             await grain.InterruptAsync();
         }
 
-        var outcome = await command(grain);
-        return outcome.Status switch
-        {
-            TaskCommandStatus.NotFound => Problems.TaskNotFound(id),
-            TaskCommandStatus.IllegalTransition => Problems.Conflict("illegal-transition", "Illegal transition", outcome.Reason ?? $"Task {id} cannot do that now."),
-            _ when deletes => TypedResults.NoContent(),
-            _ => TypedResults.Ok(views.From(outcome.Task!)),
-        };
+        return await command(grain);
     }
 
     private static async Task<TaskSnapshot?> FindAsync(string id, IGrainFactory grains) =>

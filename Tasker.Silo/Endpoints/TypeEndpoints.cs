@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Tasker.Handlers;
 
 namespace Tasker.Silo.Endpoints;
@@ -11,11 +12,11 @@ public static class TypeEndpoints
     public static RouteGroupBuilder MapTypeEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/types").WithTags("Types");
-        group.MapGet("/", List).WithSummary("Every task type and its parameters").Produces<IReadOnlyList<TaskTypeView>>();
+        group.MapGet("/", List).WithSummary("Every task type and its parameters");
         return group;
     }
 
-    public static IResult List(TaskHandlerRegistry handlers) =>
+    public static Ok<List<TaskTypeView>> List(TaskHandlerRegistry handlers) =>
         TypedResults.Ok(handlers.Types.Select(type => TaskTypeView.From(handlers.Get(type))).ToList());
 
     /// <summary>Marks an operation whose description lists the task types and their parameters (the OpenAPI document adds them).</summary>

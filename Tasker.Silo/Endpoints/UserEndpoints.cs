@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Tasker.Api;
 using Microsoft.Extensions.Options;
 using Tasker.Silo.Auth;
@@ -18,52 +19,43 @@ public static class UserEndpoints
     public static RouteGroupBuilder MapUserEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/users").WithTags("Users").RequireAuthorization(AuthExtensions.AdminPolicy);
-        group.MapGet("/", ListAsync).WithSummary("List users").Produces<IReadOnlyList<UserView>>();
-        group.MapGet("/{name}", GetAsync).WithSummary("Get a user").Produces<UserView>().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/", ListAsync).WithSummary("List users");
+        group.MapGet("/{name}", GetAsync).WithSummary("Get a user");
         group.MapPut("/{name}", PutAsync)
             .WithSummary("Create or update a user")
             .WithDescription("tier (a configured tier; default free), roles (admin, shell), password (8–200 characters; omitted keeps the current one). 201 when created, 200 when updated.")
-            .Accepts<PutUserRequest>("application/json")
-            .Produces<UserView>(StatusCodes.Status201Created)
-            .Produces<UserView>()
-            .ProducesValidationProblem();
-        group.MapDelete("/{name}", DeleteAsync).WithSummary("Delete a user and revoke its keys")
-            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
+            .Accepts<PutUserRequest>("application/json");
+        group.MapDelete("/{name}", DeleteAsync).WithSummary("Delete a user and revoke its keys");
         group.MapPost("/{name}/keys", AddKeyAsync)
             .WithSummary("Make an API key for a user")
             .WithDescription("The key is in this answer only: Tasker keeps its hash. Optional body: {\"label\": \"...\"}.")
-            .Accepts<NewApiKeyRequest>("application/json")
-            .Produces<NewApiKeyView>(StatusCodes.Status201Created)
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapDelete("/{name}/keys/{keyId}", RemoveKeyAsync).WithSummary("Revoke an API key")
-            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
+            .Accepts<NewApiKeyRequest>("application/json");
+        group.MapDelete("/{name}/keys/{keyId}", RemoveKeyAsync).WithSummary("Revoke an API key");
         return group;
     }
 
-    public static async Task<IResult> ListAsync(IGrainFactory grains)
+    public static async Task<Ok<List<UserView>>> ListAsync(IGrainFactory grains)
     {
         var names = await grains.GetGrain<IUserDirectoryGrain>(0).ListAsync();
         var users = await Task.WhenAll(names.Select(name => grains.GetGrain<IUserGrain>(name).GetAsync()));
         return TypedResults.Ok(users.OfType<UserSnapshot>().Select(UserViews.From).ToList());
     }
 
-    public static async Task<IResult> GetAsync(string name, IGrainFactory grains) =>
+    public static async Task<Results<Ok<UserView>, Problem<Status.NotFound>>> GetAsync(string name, IGrainFactory grains) =>
         ClientNames.IsValid(name) && await grains.GetGrain<IUserGrain>(name).GetAsync() is { } user
             ? TypedResults.Ok(UserViews.From(user))
             : UserNotFound(name);
 
-    public static async Task<IResult> PutAsync(
+    public static async Task<Results<Created<UserView>, Ok<UserView>, Problem<Status.Body>, Problem<Status.Conflict>>> PutAsync(
         string name, HttpRequest request, IGrainFactory grains, IOptions<TiersOptions> tiers, IOptions<FrontEndOptions> options, CancellationToken cancellationToken)
     {
-        var (document, problem) = await JsonBody.ReadObjectAsync(request, options.Value.MaxRequestBodyBytes, "tier, roles and password", cancellationToken);
-        if (document is null)
+        var body = await JsonBody.ReadObjectAsync(request, options.Value.MaxRequestBodyBytes, "tier, roles and password", cancellationToken);
+        if (body.Failed)
         {
-            return problem!;
+            return body.Problem;
         }
 
-        using (document)
+        using (var document = body.Value)
         {
             var root = document.RootElement;
             var errors = new Dictionary<string, string[]>();
@@ -88,7 +80,7 @@ public static class UserEndpoints
 
             if (errors.Count > 0)
             {
-                return Problems.Invalid(errors, "The user is invalid");
+                return Problems.Invalid(errors, "The user is invalid").As<Status.Body>();
             }
 
             var grain = grains.GetGrain<IUserGrain>(name);
@@ -108,12 +100,12 @@ public static class UserEndpoints
         }
     }
 
-    public static async Task<IResult> DeleteAsync(string name, IGrainFactory grains) =>
+    public static async Task<Results<NoContent, Problem<Status.NotFound>>> DeleteAsync(string name, IGrainFactory grains) =>
         ClientNames.IsValid(name) && await grains.GetGrain<IUserGrain>(name).DeleteAsync()
             ? TypedResults.NoContent()
             : UserNotFound(name);
 
-    public static async Task<IResult> AddKeyAsync(
+    public static async Task<Results<Created<NewApiKeyView>, Problem<Status.Body>, Problem<Status.NotFound>, Problem<Status.Conflict>>> AddKeyAsync(
         string name, HttpRequest request, IGrainFactory grains, IOptions<FrontEndOptions> options, CancellationToken cancellationToken)
     {
         if (!ClientNames.IsValid(name))
@@ -124,13 +116,13 @@ public static class UserEndpoints
         string? label = null;
         if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
         {
-            var (document, problem) = await JsonBody.ReadObjectAsync(request, options.Value.MaxRequestBodyBytes, "an optional label", cancellationToken);
-            if (document is null)
+            var body = await JsonBody.ReadObjectAsync(request, options.Value.MaxRequestBodyBytes, "an optional label", cancellationToken);
+            if (body.Failed)
             {
-                return problem!;
+                return body.Problem;
             }
 
-            using (document)
+            using (var document = body.Value)
             {
                 var errors = new Dictionary<string, string[]>();
                 JsonBody.RejectUnknownFields(document.RootElement, _keyFields, errors, "a key request");
@@ -142,7 +134,7 @@ public static class UserEndpoints
 
                 if (errors.Count > 0)
                 {
-                    return Problems.Invalid(errors, "The key request is invalid");
+                    return Problems.Invalid(errors, "The key request is invalid").As<Status.Body>();
                 }
             }
         }
@@ -157,7 +149,7 @@ public static class UserEndpoints
         };
     }
 
-    public static async Task<IResult> RemoveKeyAsync(string name, string keyId, IGrainFactory grains)
+    public static async Task<Results<NoContent, Problem<Status.NotFound>>> RemoveKeyAsync(string name, string keyId, IGrainFactory grains)
     {
         if (!ClientNames.IsValid(name))
         {
@@ -205,5 +197,5 @@ public static class UserEndpoints
         return roles;
     }
 
-    private static IResult UserNotFound(string name) => Problems.NotFound($"There is no user '{name}'.");
+    private static Problem<Status.NotFound> UserNotFound(string name) => Problems.NotFound($"There is no user '{name}'.");
 }

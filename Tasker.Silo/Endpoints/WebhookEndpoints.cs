@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Tasker.Api;
 using Tasker.Silo.FrontEnd;
 using Tasker.Silo.Webhooks;
@@ -16,26 +17,18 @@ public static class WebhookEndpoints
         var tasks = app.MapGroup("/tasks").WithTags("Tasks");
         tasks.MapGet("/{id}/deliveries", GetDeliveriesAsync)
             .WithSummary("List a task's webhook delivery attempts")
-            .WithDescription("The callback's delivery: its status (none, pending, delivered, gone, gave-up, refused), its webhook-id (the same on every try) and its latest 50 attempts, each with time, status code, duration and error.")
-            .Produces<DeliveriesView>()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .WithDescription("The callback's delivery: its status (none, pending, delivered, gone, gave-up, refused), its webhook-id (the same on every try) and its latest 50 attempts, each with time, status code, duration and error.");
         tasks.MapPost("/{id}/deliveries/redeliver", RedeliverAsync)
             .WithSummary("Send a task's webhook again")
-            .WithDescription("Sends the delivery again now, with the same webhook-id, and retries it as a new one. 409 while there is nothing to send (the task has not ended, or its callback does not announce this end).")
-            .Produces<DeliveriesView>(StatusCodes.Status202Accepted)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .WithDescription("Sends the delivery again now, with the same webhook-id, and retries it as a new one. 409 while there is nothing to send (the task has not ended, or its callback does not announce this end).");
         app.MapPost("/users/{name}/webhook-secret", MakeSecretAsync)
             .WithTags("Users")
             .WithSummary("Make or rotate a client's webhook secret")
-            .WithDescription("The secret (whsec_...) is in this answer only; Tasker keeps it sealed. A rotated secret still signs beside the new one for Tasker:Webhooks:PreviousSecretFor (1 day). A user makes its own; an admin any user's; with authentication off, any client name's.")
-            .Produces<WebhookSecretView>(StatusCodes.Status201Created)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .WithDescription("The secret (whsec_...) is in this answer only; Tasker keeps it sealed. A rotated secret still signs beside the new one for Tasker:Webhooks:PreviousSecretFor (1 day). A user makes its own; an admin any user's; with authentication off, any client name's.");
         return app;
     }
 
-    public static async Task<IResult> GetDeliveriesAsync(string id, IGrainFactory grains)
+    public static async Task<Results<Ok<DeliveriesView>, Problem<Status.NotFound>>> GetDeliveriesAsync(string id, IGrainFactory grains)
     {
         if (!TaskIds.IsWellFormed(id))
         {
@@ -53,7 +46,7 @@ public static class WebhookEndpoints
             : Problems.TaskNotFound(id);
     }
 
-    public static async Task<IResult> RedeliverAsync(string id, IGrainFactory grains)
+    public static async Task<Results<Accepted<DeliveriesView>, Problem<Status.NotFound>, Problem<Status.Conflict>>> RedeliverAsync(string id, IGrainFactory grains)
     {
         if (!TaskIds.IsWellFormed(id))
         {
@@ -76,7 +69,7 @@ public static class WebhookEndpoints
         return Problems.Conflict("no-delivery", "Nothing to deliver", $"Task {id} has no webhook delivery to send again: {why}.");
     }
 
-    public static async Task<IResult> MakeSecretAsync(string name, ClaimsPrincipal user, IGrainFactory grains, WebhookSecrets secrets, HttpContext context)
+    public static async Task<Results<Created<WebhookSecretView>, Problem<Status.Forbidden>, Problem<Status.NotFound>>> MakeSecretAsync(string name, ClaimsPrincipal user, IGrainFactory grains, WebhookSecrets secrets, HttpContext context)
     {
         if (!ClientNames.IsValid(name))
         {
@@ -87,7 +80,7 @@ public static class WebhookEndpoints
         {
             if (!caller.MayAccess(name))
             {
-                return Problems.Problem(StatusCodes.Status403Forbidden, "Forbidden", "forbidden",
+                return Problems.Problem<Status.Forbidden>(StatusCodes.Status403Forbidden, "Forbidden", "forbidden",
                     $"A user makes its own webhook secret (POST /users/{caller.Name}/webhook-secret); an admin makes any user's.");
             }
 

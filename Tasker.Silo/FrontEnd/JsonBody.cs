@@ -15,21 +15,21 @@ public static class JsonBody
     /// Also accept a body whose quotes are all written <c>\"</c>, as a shell sends <c>-d '{\"a\":1}'</c> (system 000's
     /// README documents its requests so): a body that is not JSON as sent, but is once each <c>\"</c> is a quote.
     /// </param>
-    public static async Task<(JsonDocument? Document, IResult? Problem)> ReadObjectAsync(
+    public static async Task<Outcome<JsonDocument, Status.Body>> ReadObjectAsync(
         HttpRequest request, long limit, string expected, CancellationToken cancellationToken, bool acceptEscapedQuotes = false,
         JsonValueKind kind = JsonValueKind.Object)
     {
         if (!IsJson(request.ContentType))
         {
-            return (null, Problems.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "unsupported-media-type",
-                $"The body must be JSON (Content-Type: application/json), not '{request.ContentType ?? "none"}'."));
+            return Problems.Problem<Status.Body>(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "unsupported-media-type",
+                $"The body must be JSON (Content-Type: application/json), not '{request.ContentType ?? "none"}'.");
         }
 
         var body = await ReadBoundedAsync(request, limit, cancellationToken);
         if (body is null)
         {
-            return (null, Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Request body too large", "body-too-large",
-                $"The body is larger than the limit of {limit} bytes."));
+            return Problems.Problem<Status.Body>(StatusCodes.Status413PayloadTooLarge, "Request body too large", "body-too-large",
+                $"The body is larger than the limit of {limit} bytes.");
         }
 
         var document = Parse(body.Value, out var error);
@@ -40,25 +40,25 @@ public static class JsonBody
 
         if (document is null)
         {
-            return (null, Problems.BadRequest("malformed-json", "Malformed JSON", $"The body is not valid JSON: {error}"));
+            return Problems.BadRequest("malformed-json", "Malformed JSON", $"The body is not valid JSON: {error}").As<Status.Body>();
         }
 
         if (!HasValidText(document.RootElement))
         {
             document.Dispose();
-            return (null, Problems.BadRequest("malformed-json", "Malformed JSON",
-                "The body is not valid JSON text: a string or property name holds invalid UTF-8 or an unpaired surrogate escape (e.g. \\uD800)."));
+            return Problems.BadRequest("malformed-json", "Malformed JSON",
+                "The body is not valid JSON text: a string or property name holds invalid UTF-8 or an unpaired surrogate escape (e.g. \\uD800).").As<Status.Body>();
         }
 
         if (document.RootElement.ValueKind != kind)
         {
             var found = Describe(document.RootElement.ValueKind);
             document.Dispose();
-            return (null, Problems.BadRequest("invalid-request", "The request is invalid",
-                $"The body must be {(kind == JsonValueKind.Array ? "a JSON array of" : "a JSON object with")} {expected}, not {found}."));
+            return Problems.BadRequest("invalid-request", "The request is invalid",
+                $"The body must be {(kind == JsonValueKind.Array ? "a JSON array of" : "a JSON object with")} {expected}, not {found}.").As<Status.Body>();
         }
 
-        return (document, null);
+        return document;
     }
 
     private static JsonDocument? Parse(ReadOnlyMemory<byte> body, out string? error)

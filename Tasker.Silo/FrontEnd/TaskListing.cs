@@ -11,7 +11,7 @@ public sealed class TaskListing(IGrainFactory grains, IHistoryStore history, Tas
     public const int MaxLimit = 500;
 
     /// <summary>Checks the query string; returns the query or the problem naming each bad parameter.</summary>
-    public (HistoryQuery? Query, IResult? Problem) Parse(string? type, string? status, string? limit, string? cursor)
+    public Outcome<HistoryQuery, Status.BadRequest> Parse(string? type, string? status, string? limit, string? cursor)
     {
         var errors = new Dictionary<string, string[]>();
         if (type is not null && !handlers.TryGet(type, out _))
@@ -43,9 +43,7 @@ public sealed class TaskListing(IGrainFactory grains, IHistoryStore history, Tas
             errors["cursor"] = ["cursor must be the 'next' value of a previous page"];
         }
 
-        return errors.Count > 0
-            ? (null, Problems.Invalid(errors, "The listing query is invalid"))
-            : (new HistoryQuery(size, cursor, type, phase), null);
+        return errors.Count > 0 ? Problems.Invalid(errors, "The listing query is invalid") : new HistoryQuery(size, cursor, type, phase);
     }
 
     /// <summary>A page of one client's history.</summary>

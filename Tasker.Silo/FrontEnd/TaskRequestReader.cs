@@ -14,21 +14,21 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
     private static readonly string[] _batchFields = ["type", "params", "client", "priority", "idempotency_key", "callback", .. TaskTiming.Fields, .. TaskFlow.Fields];
 
     /// <summary>The parsed submission, or the problem response to send instead.</summary>
-    public async Task<(TaskSubmission? Submission, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    public async Task<Outcome<TaskSubmission, Status.Body>> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var (document, problem) = await JsonBody.ReadObjectAsync(request, options.Value.MaxRequestBodyBytes, "type, params and client", cancellationToken);
-        if (document is null)
+        var body = await JsonBody.ReadObjectAsync(request, options.Value.MaxRequestBodyBytes, "type, params and client", cancellationToken);
+        if (body.Failed)
         {
-            return (null, problem);
+            return body.Problem;
         }
 
-        using (document)
+        using (var document = body.Value)
         {
             return Check(request, document.RootElement);
         }
     }
 
-    private (TaskSubmission?, IResult?) Check(HttpRequest request, JsonElement root)
+    private Outcome<TaskSubmission, Status.Body> Check(HttpRequest request, JsonElement root)
     {
         foreach (var shape in oldShapes)
         {
@@ -57,8 +57,8 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
         var callback = CallbackReader.Read(request.HttpContext, root, errors);
         var submission = Check(request, type, root.TryGetProperty("params", out var p) ? p : null, client, priority, errors);
         return submission is null
-            ? (null, Problems.Invalid(errors, "The task request is invalid"))
-            : (submission with { RunAt = runAt, Retry = retry, Timeout = timeout, After = after, AfterPolicy = afterPolicy, Callback = callback }, null);
+            ? Problems.Invalid(errors, "The task request is invalid").As<Status.Body>()
+            : submission with { RunAt = runAt, Retry = retry, Timeout = timeout, After = after, AfterPolicy = afterPolicy, Callback = callback };
     }
 
     /// <summary>
@@ -66,13 +66,13 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
     /// <c>idempotency_key</c> in place of the header, whose <c>after</c> may name earlier items (<c>#n</c>). The submission
     /// and key, or the 400 problem for this item.
     /// </summary>
-    public (TaskSubmission? Submission, string? IdempotencyKey, IResult? Problem) CheckBatchItem(HttpRequest request, JsonElement item, int index)
+    public TaskSubmitter.Item CheckBatchItem(HttpRequest request, JsonElement item, int index)
     {
         var errors = new Dictionary<string, string[]>();
         if (item.ValueKind != JsonValueKind.Object)
         {
             errors["item"] = [$"each item must be a JSON object with type, params and client, not {JsonBody.Describe(item.ValueKind)}"];
-            return (null, null, Problems.Invalid(errors, "The task request is invalid"));
+            return new(null, Problem: Problems.Invalid(errors, "The task request is invalid").As<Status.Submission>());
         }
 
         JsonBody.RejectUnknownFields(item, _batchFields, errors, "a task request in a batch");
@@ -92,8 +92,8 @@ public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<Fro
         var callback = CallbackReader.Read(request.HttpContext, item, errors);
         var submission = Check(request, type, item.TryGetProperty("params", out var p) ? p : null, client, priority, errors);
         return submission is null
-            ? (null, null, Problems.Invalid(errors, "The task request is invalid"))
-            : (submission with { RunAt = runAt, Retry = retry, Timeout = timeout, After = after, AfterPolicy = afterPolicy, Callback = callback }, key, null);
+            ? new(null, Problem: Problems.Invalid(errors, "The task request is invalid").As<Status.Submission>())
+            : new(submission with { RunAt = runAt, Retry = retry, Timeout = timeout, After = after, AfterPolicy = afterPolicy, Callback = callback }, key);
     }
 
     /// <summary>

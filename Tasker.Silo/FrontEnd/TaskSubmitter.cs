@@ -32,21 +32,21 @@ public sealed class TaskSubmitter(
     private const int Parallelism = 64;
 
     /// <summary>One task of a request that submits several: a checked submission, or the reader's problem with it.</summary>
-    public sealed record Item(TaskSubmission? Submission, string? IdempotencyKey = null, IResult? Problem = null);
+    public sealed record Item(TaskSubmission? Submission, string? IdempotencyKey = null, Problem<Status.Submission>? Problem = null);
 
     /// <summary>
     /// Submits one task for the caller of <paramref name="context"/> (the request's own rate permit pays for it). The task as
     /// accepted (ended already for a short type), or the problem to answer instead. A staged upload is put in place only
     /// once everything allows the task, and is removed on any refusal.
     /// </summary>
-    public async Task<(TaskSnapshot? Task, IResult? Problem)> SubmitAsync(
+    public async Task<Outcome<TaskSnapshot, Status.Submission>> SubmitAsync(
         HttpContext context, TaskSubmission submission, string? idempotencyKey = null, StagedUpload? upload = null)
     {
         using (upload)
         {
             if (await RefuseAsync(context, submission, idempotencyKey) is { } refusal)
             {
-                return (null, refusal);
+                return refusal;
             }
 
             try
@@ -55,7 +55,7 @@ public sealed class TaskSubmitter(
             }
             catch (DependencyRefusedException refused)
             {
-                return (null, Problems.ParentRefused(refused));
+                return Problems.ParentRefused(refused);
             }
         }
     }
@@ -65,7 +65,7 @@ public sealed class TaskSubmitter(
     /// client and the tier's priority cap, the process status), without submitting it: a schedule's template is checked
     /// so when it is put. The problem that refuses it, or null.
     /// </summary>
-    public Task<IResult?> CheckAsync(HttpContext context, TaskSubmission submission) => RefuseAsync(context, submission, idempotencyKey: null);
+    public Task<Problem<Status.Submission>?> CheckAsync(HttpContext context, TaskSubmission submission) => RefuseAsync(context, submission, idempotencyKey: null);
 
     /// <summary>
     /// Submits the tasks of one request (a batch, 003's form): each costs one rate permit (the request's own is the first),
@@ -73,24 +73,25 @@ public sealed class TaskSubmitter(
     /// answers for the whole request and nothing is submitted; otherwise each item has its own outcome, in order.
     /// </summary>
     /// <returns>Each item's task or problem, or the problem that refuses the whole request.</returns>
-    public async Task<(IReadOnlyList<(TaskSnapshot? Task, IResult? Problem)>? Results, IResult? Problem)> SubmitManyAsync(
+    public async Task<Outcome<Outcome<TaskSnapshot, Status.Submission>[], Status.Submission>> SubmitManyAsync(
         HttpContext context, IReadOnlyList<Item> items, bool allOrNothing, CancellationToken cancellationToken)
     {
         if (Charge(context, items.Count) is { } overLimit)
         {
-            return (null, overLimit);
+            return overLimit;
         }
 
-        var results = new (TaskSnapshot? Task, IResult? Problem)[items.Count];
+        // An item not refused yet has neither a task nor a problem until it is stored.
+        var results = new Outcome<TaskSnapshot, Status.Submission>[items.Count];
         for (var i = 0; i < items.Count; i++)
         {
             var problem = items[i] is { Submission: { } submission } item ? await RefuseAsync(context, submission, item.IdempotencyKey) : items[i].Problem;
             if (problem is not null && allOrNothing)
             {
-                return (null, problem);
+                return problem;
             }
 
-            results[i] = (null, problem);
+            results[i] = problem is null ? default(Outcome<TaskSnapshot, Status.Submission>) : problem;
         }
 
         // An item that names earlier items of the request (#n) is stored after them, level by level: a chain of ten is ten rounds.
@@ -102,16 +103,16 @@ public sealed class TaskSubmitter(
                 new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
                 async (i, _) => results[i] = ResolveReferences(items[i], results) is { } resolved
                     ? await StoreOneOfManyAsync(resolved)
-                    : (null, NotCreated(items[i], results)));
+                    : NotCreated(items[i], results));
         }
         if (allOrNothing && results.FirstOrDefault(r => r.Problem is not null).Problem is { } failed)
         {
             // Only an outage fails an item here (every refusal was answered above): the request may be retried.
             context.Response.Headers.RetryAfter = "5";
-            return (null, failed);
+            return failed;
         }
 
-        return (results, null);
+        return results;
     }
 
     /// <summary>Each item's round: 0 for one that names no earlier item, else one more than the latest round it names.</summary>
@@ -130,7 +131,7 @@ public sealed class TaskSubmitter(
     }
 
     /// <summary>The item with its references to earlier items (#n) replaced by their tasks' ids; null when one of them was refused.</summary>
-    private static Item? ResolveReferences(Item item, (TaskSnapshot? Task, IResult? Problem)[] results)
+    private static Item? ResolveReferences(Item item, Outcome<TaskSnapshot, Status.Submission>[] results)
     {
         if (item.Submission is not { After: { } after } submission || !after.Any(id => TaskFlow.IsBatchReference(id, out _)))
         {
@@ -144,7 +145,7 @@ public sealed class TaskSubmitter(
             {
                 resolved.Add(id);
             }
-            else if (results[earlier].Task is { } task)
+            else if (results[earlier].Value is { } task)
             {
                 resolved.Add(task.Id);
             }
@@ -157,15 +158,15 @@ public sealed class TaskSubmitter(
         return item with { Submission = submission with { After = resolved.Distinct().ToList() } };
     }
 
-    private static IResult NotCreated(Item item, (TaskSnapshot? Task, IResult? Problem)[] results)
+    private static Problem<Status.Submission> NotCreated(Item item, Outcome<TaskSnapshot, Status.Submission>[] results)
     {
-        var refused = item.Submission!.After!.First(id => TaskFlow.IsBatchReference(id, out var earlier) && results[earlier].Task is null);
-        return Problems.Problem(StatusCodes.Status422UnprocessableEntity, "Parent not created", "parent-not-created",
+        var refused = item.Submission!.After!.First(id => TaskFlow.IsBatchReference(id, out var earlier) && results[earlier].Value is null);
+        return Problems.Problem<Status.Submission>(StatusCodes.Status422UnprocessableEntity, "Parent not created", "parent-not-created",
             $"after names item {refused} of this batch, which was refused: this item would wait for a task that does not exist.");
     }
 
     /// <summary>One item of several: what cannot be stored now is this item's problem, and the others stand.</summary>
-    private async Task<(TaskSnapshot? Task, IResult? Problem)> StoreOneOfManyAsync(Item item)
+    private async Task<Outcome<TaskSnapshot, Status.Submission>> StoreOneOfManyAsync(Item item)
     {
         try
         {
@@ -173,22 +174,22 @@ public sealed class TaskSubmitter(
         }
         catch (Tasker.Shell.ShellQueueFullException full)
         {
-            return (null, Problems.Problem(StatusCodes.Status429TooManyRequests, "Shell queue full", "shell-queue-full", full.Message));
+            return Problems.Problem<Status.Submission>(StatusCodes.Status429TooManyRequests, "Shell queue full", "shell-queue-full", full.Message);
         }
         catch (DependencyRefusedException refused)
         {
-            return (null, Problems.ParentRefused(refused));
+            return Problems.ParentRefused(refused);
         }
         catch (Exception exception) when (Tasker.Storage.Outages.IsOutage(exception))
         {
             // Retrying this item (with its key) is safe: nothing acknowledged is lost.
-            return (null, Problems.Problem(StatusCodes.Status503ServiceUnavailable, "Service unavailable", "unavailable",
-                "Tasker cannot reach its storage or cluster right now; nothing was lost, retry this item shortly."));
+            return Problems.Unavailable("unavailable", "Tasker cannot reach its storage or cluster right now; nothing was lost, retry this item shortly.")
+                .As<Status.Submission>();
         }
     }
 
     /// <summary>Whether the caller may have this task at all: the problem that refuses it, or null.</summary>
-    private async Task<IResult?> RefuseAsync(HttpContext context, TaskSubmission submission, string? idempotencyKey)
+    private async Task<Problem<Status.Submission>?> RefuseAsync(HttpContext context, TaskSubmission submission, string? idempotencyKey)
     {
         if (!handlers.TryGet(submission.Type, out var handler))
         {
@@ -197,18 +198,19 @@ public sealed class TaskSubmitter(
 
         if (handler is IAgentTaskHandler && shellPolicy.Refuse(context) is { } notAllowed)
         {
-            return notAllowed;
+            return notAllowed.As<Status.Submission>();
         }
 
         if (Submitters.Refuse(context, submission) is { } errors)
         {
-            return Problems.Invalid(errors, "The task request is invalid");
+            return Problems.Invalid(errors, "The task request is invalid").As<Status.Submission>();
         }
 
         if (await gate.FindRefusalAsync(submission.Type) is { } suspended)
         {
             return Problems.Conflict("process-suspended", "Process suspended",
-                $"The process '{suspended.Type}' is suspended{Since(suspended)}{(suspended.Reason is { } reason ? $": {reason}" : "")}. New {suspended.Type} tasks are refused until it is active again.");
+                $"The process '{suspended.Type}' is suspended{Since(suspended)}{(suspended.Reason is { } reason ? $": {reason}" : "")}. New {suspended.Type} tasks are refused until it is active again.")
+                .As<Status.Submission>();
         }
 
         if (await RefuseParentsAsync(submission) is { } parentProblem)
@@ -219,7 +221,7 @@ public sealed class TaskSubmitter(
         if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > MaxIdempotencyKeyLength || idempotencyKey.Any(char.IsControl)))
         {
             return Problems.BadRequest("invalid-idempotency-key", "Invalid Idempotency-Key",
-                $"The Idempotency-Key header must be 1 to {MaxIdempotencyKeyLength} printable characters.");
+                $"The Idempotency-Key header must be 1 to {MaxIdempotencyKeyLength} printable characters.").As<Status.Submission>();
         }
 
         return null;
@@ -229,7 +231,7 @@ public sealed class TaskSubmitter(
     /// The problem with the tasks a submission runs after (those named by id; an earlier item of the same batch is the
     /// request's own): 404 for one that does not exist or is another client's, as everywhere; 422 for one that has expired.
     /// </summary>
-    private async Task<IResult?> RefuseParentsAsync(TaskSubmission submission)
+    private async Task<Problem<Status.Submission>?> RefuseParentsAsync(TaskSubmission submission)
     {
         if (submission.After is not { } after)
         {
@@ -268,7 +270,7 @@ public sealed class TaskSubmitter(
         new[] { retention.Value.Succeeded, retention.Value.Failed, retention.Value.Cancelled }.Min();
 
     /// <summary>Takes one rate permit for each task beyond the first (the request took that one); the 429 when the tier has not enough.</summary>
-    private IResult? Charge(HttpContext context, int tasks)
+    private Problem<Status.Submission>? Charge(HttpContext context, int tasks)
     {
         if (tasks <= 1)
         {
@@ -277,7 +279,7 @@ public sealed class TaskSubmitter(
 
         if (tiers.MaxBatch(context) is { } most && tasks > most)
         {
-            return Problems.Problem(StatusCodes.Status429TooManyRequests, "Too many tasks for the tier", "batch-too-large",
+            return Problems.Problem<Status.Submission>(StatusCodes.Status429TooManyRequests, "Too many tasks for the tier", "batch-too-large",
                 $"Each task counts as one request, and user '{context.User.Identity?.Name}' may send {most} per second: send at most {most} tasks in one request.");
         }
 
@@ -288,12 +290,12 @@ public sealed class TaskSubmitter(
         }
 
         context.Response.Headers.RetryAfter = "1";
-        return Problems.Problem(StatusCodes.Status429TooManyRequests, "Too many requests", "rate-limited",
+        return Problems.Problem<Status.Submission>(StatusCodes.Status429TooManyRequests, "Too many requests", "rate-limited",
             $"User '{context.User.Identity?.Name}' sent more requests per second than its tier allows (a request of {tasks} tasks counts as {tasks}); retry after 1 s.");
     }
 
     /// <summary>Stores a task the caller may have: a short type run here, otherwise its grain; honours the Idempotency-Key.</summary>
-    private async Task<(TaskSnapshot? Task, IResult? Problem)> StoreAsync(TaskSubmission submission, string? idempotencyKey, StagedUpload? upload)
+    private async Task<Outcome<TaskSnapshot, Status.Submission>> StoreAsync(TaskSubmission submission, string? idempotencyKey, StagedUpload? upload)
     {
         // Secret parameters (a chat api_key) are stored encrypted: from here on the task holds only the sealed value.
         var plain = submission;
@@ -306,12 +308,12 @@ public sealed class TaskSubmitter(
         if (idempotencyKey is null && submission is { RunAt: null, Retry: null, Timeout: null, After: null, Callback: null }
             && await instantTasks.TrySubmitAsync(id, submission) is { } done)
         {
-            return (done, null); // A short type, run here and written once; its grain is not even activated.
+            return done; // A short type, run here and written once; its grain is not even activated.
         }
 
         if (idempotencyKey is null && upload is null && await instantTasks.TryScheduleAsync(id, submission) is { } scheduled)
         {
-            return (scheduled, null); // Asked for later: stored as a row and a due entry; its grain wakes at its time.
+            return scheduled; // Asked for later: stored as a row and a due entry; its grain wakes at its time.
         }
 
         var fresh = id;
@@ -333,16 +335,16 @@ public sealed class TaskSubmitter(
         if (idempotencyKey is not null && !Same(task, plain, secretNames))
         {
             // The key's first request had another body (or a concurrent one claimed the id with it).
-            return (null, Reused(idempotencyKey, task));
+            return Reused(idempotencyKey, task).As<Status.Submission>();
         }
 
-        return (task, null);
+        return task;
     }
 
     private bool Same(TaskSnapshot task, TaskSubmission plain, IReadOnlyList<string> secretNames) =>
         task.Type == plain.Type && secrets.Reveal(task.ParametersJson, secretNames) == plain.ParametersJson;
 
-    private static IResult Reused(string idempotencyKey, TaskSnapshot first) =>
+    private static Problem<Status.Conflict> Reused(string idempotencyKey, TaskSnapshot first) =>
         Problems.Conflict("idempotency-key-reused", "Idempotency-Key reused",
             $"The Idempotency-Key '{idempotencyKey}' was first used for task {first.Id}, a different request.");
 

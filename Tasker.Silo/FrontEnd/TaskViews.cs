@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using System.Text.Json.Nodes;
 using Tasker.Api;
 using Tasker.Handlers;
@@ -14,7 +15,7 @@ public sealed class TaskViews(TaskHandlerRegistry handlers)
     public static string Self(string id) => $"/tasks/{id}";
 
     /// <summary>The answer to a submission: 202 with the task and its Location, or 200 when the result cache answered.</summary>
-    public IResult Answer(TaskSnapshot task)
+    public Results<Accepted<TaskView>, Ok<TaskView>> Answer(TaskSnapshot task)
     {
         var view = From(task);
         return task.Cached ? TypedResults.Ok(view) : TypedResults.Accepted(view.Links.Self, view);

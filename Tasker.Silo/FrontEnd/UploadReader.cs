@@ -24,7 +24,10 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
         MediaTypeHeaderValue.TryParse(contentType, out var media)
         && media.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
 
-    public Task<(TaskSubmission? Submission, StagedUpload? Upload, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken) =>
+    /// <summary>A checked upload: the task to submit, and its file staged until the task is allowed.</summary>
+    public sealed record Upload(TaskSubmission Submission, StagedUpload File);
+
+    public Task<Outcome<Upload, Status.Body>> ReadAsync(HttpRequest request, CancellationToken cancellationToken) =>
         ReadAsync(request, fixedType: null, defaultClient: null, cancellationToken);
 
     /// <summary>
@@ -32,7 +35,7 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
     /// forms are, the form names neither <c>type</c> nor <c>client</c>. The file comes back staged: the submission seam
     /// puts it in place once the task is allowed, and it is removed on any refusal.
     /// </summary>
-    public async Task<(TaskSubmission? Submission, StagedUpload? Upload, IResult? Problem)> ReadAsync(
+    public async Task<Outcome<Upload, Status.Body>> ReadAsync(
         HttpRequest request, string? fixedType, string? defaultClient, CancellationToken cancellationToken)
     {
         var limit = options.Value.MaxUploadBytes;
@@ -48,11 +51,11 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
         }
         catch (Exception exception) when (IsTooLarge(exception))
         {
-            return (null, null, TooLarge(limit));
+            return TooLarge(limit);
         }
         catch (Exception exception) when (exception is InvalidDataException or IOException or BadHttpRequestException)
         {
-            return (null, null, Problems.BadRequest("malformed-form", "Malformed form", $"The multipart body could not be read: {exception.Message}"));
+            return Problems.BadRequest("malformed-form", "Malformed form", $"The multipart body could not be read: {exception.Message}").As<Status.Body>();
         }
 
         var errors = new Dictionary<string, string[]>();
@@ -108,7 +111,7 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
 
         if (errors.Count > 0 || handler is null)
         {
-            return (null, null, Problems.Invalid(errors, "The upload is invalid"));
+            return Problems.Invalid(errors, "The upload is invalid").As<Status.Body>();
         }
 
         var (upload, staged) = await StageAsync(uploads[0], cancellationToken);
@@ -123,10 +126,10 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
         if (errors.Count > 0 || check.CanonicalJson is null)
         {
             staged.Dispose();
-            return (null, null, Problems.Invalid(errors, "The upload is invalid"));
+            return Problems.Invalid(errors, "The upload is invalid").As<Status.Body>();
         }
 
-        return (new TaskSubmission(handler.Type, check.CanonicalJson, client!, priority), staged, null);
+        return new Upload(new TaskSubmission(handler.Type, check.CanonicalJson, client!, priority), staged);
     }
 
     /// <summary>Receives the upload beside the files directory's uploads and hashes it; returns the hash and the staged file.</summary>
@@ -216,7 +219,7 @@ public sealed class UploadReader(TaskHandlerRegistry handlers, TaskFiles files, 
         _ => false,
     };
 
-    private static IResult TooLarge(long limit) =>
-        Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Upload too large", "upload-too-large",
+    private static Problem<Status.Body> TooLarge(long limit) =>
+        Problems.Problem<Status.Body>(StatusCodes.Status413PayloadTooLarge, "Upload too large", "upload-too-large",
             $"The file is larger than the limit of {limit} bytes (Tasker:Files:MaxUploadBytes).");
 }

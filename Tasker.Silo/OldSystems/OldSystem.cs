@@ -45,7 +45,7 @@ public sealed record OldSystem(string Number, string DefaultClient)
     /// (<paramref name="errors"/>, which win on a field they share: they name what the old client sent), one 400 naming
     /// them all, else the task submitted through the one seam (docs/adr/028).
     /// </summary>
-    public static async Task<(TaskSnapshot? Task, IResult? Problem)> CheckAndSubmitAsync(
+    public static async Task<Outcome<TaskSnapshot, Status.Submission>> CheckAndSubmitAsync(
         HttpContext context, TaskRequestReader reader, TaskSubmitter submitter, Request request, Dictionary<string, string[]> errors,
         Func<IDictionary<string, string[]>, IEnumerable<KeyValuePair<string, string[]>>> rename, string invalidTitle)
     {
@@ -57,7 +57,7 @@ public sealed record OldSystem(string Number, string DefaultClient)
         }
 
         return errors.Count > 0 || submission is null
-            ? (null, Problems.Invalid(errors, invalidTitle))
+            ? Problems.Invalid(errors, invalidTitle).As<Status.Submission>()
             : await submitter.SubmitAsync(context, submission);
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Tasker.Handlers;
@@ -53,73 +54,67 @@ public static class System000
         app.MapPost("/process", ProcessAsync)
             .WithSummary("000: submit a task")
             .WithDescription("""{"task":"sum2","client_name":"sh","params":{"first":1,"second":2}}: 200 with {"rid":...,"success":true}, or {"cached":true,"rid":...,"success":true} when the result cache answered. The rid is the task id of GET /tasks/{id}. A suspended task type is refused with a 409 that says so.""")
-            .Accepts<JsonElement>("application/json")
-            .Produces<ProcessAnswer>()
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .Accepts<JsonElement>("application/json");
         app.MapGet("/get_requests_status", GetRequestsStatusAsync)
             .WithSummary("000: a client's requests with their status and result")
             .WithDescription("""client_name from the query string, or from a JSON body {"client_name":"sh"} (a GET with a body, as 000 sends it; not declared here, since a GET's body has no meaning in HTTP). Newest first; limit (1–500, default 50) and cursor (the next of the previous answer) page through them.""")
-            .Produces<RequestsStatus>()
-            .ProducesValidationProblem();
+;
         app.MapGet("/get_processes_status", GetProcessesStatusAsync)
-            .WithSummary("000: every task type's status")
-            .Produces<ProcessesStatus>();
+            .WithSummary("000: every task type's status");
         app.MapPost("/set_processes_status", SetProcessesStatusAsync)
             .WithSummary("000: set the status of one or more task types")
             .WithDescription("""{"mult3":"suspended","sum2":"active"}: active or suspended for each type named; answers with every type's status. Admins only, as PUT /processes/{type}. All or none: nothing is set unless every entry is valid, and the types named change together.""")
             .RequireAuthorization(Hosting.AuthExtensions.AdminPolicy)
-            .Accepts<JsonElement>("application/json")
-            .Produces<ProcessesStatus>()
-            .ProducesValidationProblem();
+            .Accepts<JsonElement>("application/json");
     }
 
-    public static async Task<IResult> ProcessAsync(
+    public static async Task<Results<Ok<ProcessAnswer>, Problem<Status.Body>, Problem<Status.Submission>>> ProcessAsync(
         HttpRequest request, TaskRequestReader reader, TaskSubmitter submitter, IOptions<FrontEndOptions> options, CancellationToken cancellationToken)
     {
-        var (document, problem) = await JsonBody.ReadObjectAsync(
+        var body = await JsonBody.ReadObjectAsync(
             request, options.Value.MaxRequestBodyBytes, "task, client_name and params", cancellationToken, acceptEscapedQuotes: true);
-        if (document is null)
+        if (body.Failed)
         {
-            return problem!;
+            return body.Problem;
         }
 
-        using (document)
+        using (var document = body.Value)
         {
             var root = document.RootElement;
             var errors = new Dictionary<string, string[]>();
             JsonBody.RejectUnknownFields(root, _processFields, errors, "a 000 process request");
             var type = JsonBody.ReadString(root, "task", errors, required: true);
             var client = JsonBody.ReadString(root, "client_name", errors, required: true);
-            var (task, refusal) = await OldSystem.CheckAndSubmitAsync(
+            var submitted = await OldSystem.CheckAndSubmitAsync(
                 request.HttpContext, reader, submitter, new(type, root.TryGetProperty("params", out var p) ? p : null, client), errors,
                 checkErrors => OldSystem.Rename(checkErrors, _names), "The process request is invalid");
-            if (task is null)
+            if (submitted.Failed)
             {
-                return refusal!;
+                return submitted.Problem;
             }
 
+            var task = submitted.Value;
             var answer = new ProcessAnswer(task.Cached ? true : null, task.Id, Success: true);
             request.HttpContext.Response.Headers.Location = TaskViews.Self(task.Id);
             return TypedResults.Ok(answer);
         }
     }
 
-    public static async Task<IResult> GetRequestsStatusAsync(
+    public static async Task<Results<Ok<RequestsStatus>, Problem<Status.Body>>> GetRequestsStatusAsync(
         HttpRequest request, TaskListing listing, IGrainFactory grains, TaskViews views, IOptions<FrontEndOptions> options,
         [FromQuery(Name = "client_name")] string? clientName, string? limit, string? cursor, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (clientName is null && JsonBody.HasBody(request))
         {
-            var (document, problem) = await JsonBody.ReadObjectAsync(
+            var body = await JsonBody.ReadObjectAsync(
                 request, options.Value.MaxRequestBodyBytes, "client_name", cancellationToken, acceptEscapedQuotes: true);
-            if (document is null)
+            if (body.Failed)
             {
-                return problem!;
+                return body.Problem;
             }
 
-            using (document)
+            using (var document = body.Value)
             {
                 JsonBody.RejectUnknownFields(document.RootElement, ["client_name"], errors, "a 000 requests status query");
                 clientName = JsonBody.ReadString(document.RootElement, "client_name", errors, required: true);
@@ -135,18 +130,18 @@ public static class System000
             errors["client_name"] = [$"client_name must be {ClientNames.Rule}"];
         }
 
-        var (query, listingProblem) = listing.Parse(type: null, status: null, limit, cursor);
+        var query = listing.Parse(type: null, status: null, limit, cursor);
         if (errors.Count > 0 || clientName is null)
         {
-            return Problems.Invalid(errors, "The requests status query is invalid");
+            return Problems.Invalid(errors, "The requests status query is invalid").As<Status.Body>();
         }
 
-        if (query is null)
+        if (query.Failed)
         {
-            return listingProblem!;
+            return query.Problem.As<Status.Body>();
         }
 
-        var page = await listing.ForClientAsync(clientName, query);
+        var page = await listing.ForClientAsync(clientName, query.Value);
         var tasks = await Task.WhenAll(page.Items.Select(item => grains.GetGrain<ITaskGrain>(item.Id).GetAsync()));
         var requests = tasks.OfType<TaskSnapshot>().Select(views.From)
             .Select(t => new RequestStatus(t.Id, t.Type, t.Params, t.Status, t.Result, t.Error, t.Cached, t.CreatedAt, t.FinishedAt))
@@ -154,23 +149,23 @@ public static class System000
         return TypedResults.Ok(new RequestsStatus(clientName, requests, page.Next, Success: true));
     }
 
-    public static async Task<IResult> GetProcessesStatusAsync(ProcessGate gate, IGrainFactory grains) =>
+    public static async Task<Ok<ProcessesStatus>> GetProcessesStatusAsync(ProcessGate gate, IGrainFactory grains) =>
         TypedResults.Ok(Statuses(await ProcessEndpoints.ReadTableAsync(grains, gate)));
 
-    public static async Task<IResult> SetProcessesStatusAsync(
+    public static async Task<Results<Ok<ProcessesStatus>, Problem<Status.Body>>> SetProcessesStatusAsync(
         HttpRequest request, IGrainFactory grains, ProcessGate gate, TaskHandlerRegistry handlers, IOptions<FrontEndOptions> options,
         CancellationToken cancellationToken)
     {
-        var (document, problem) = await JsonBody.ReadObjectAsync(
+        var body = await JsonBody.ReadObjectAsync(
             request, options.Value.MaxRequestBodyBytes, "a status for each task type, e.g. {\"mult3\":\"suspended\"}", cancellationToken, acceptEscapedQuotes: true);
-        if (document is null)
+        if (body.Failed)
         {
-            return problem!;
+            return body.Problem;
         }
 
         var changes = new List<(string Type, ProcessStatus Status)>();
         var errors = new Dictionary<string, string[]>();
-        using (document)
+        using (var document = body.Value)
         {
             foreach (var property in document.RootElement.EnumerateObject())
             {
@@ -196,12 +191,12 @@ public static class System000
         if (errors.Count == 0 && changes.Count == 0)
         {
             return Problems.BadRequest("invalid-request", "The process update is invalid",
-                "The body names no task type: send a status for each, e.g. {\"mult3\":\"suspended\"}.");
+                "The body names no task type: send a status for each, e.g. {\"mult3\":\"suspended\"}.").As<Status.Body>();
         }
 
         if (errors.Count > 0)
         {
-            return Problems.Invalid(errors, "The process update is invalid");
+            return Problems.Invalid(errors, "The process update is invalid").As<Status.Body>();
         }
 
         var table = await ProcessEndpoints.SetStatusesAsync(grains, gate, changes.ToDictionary(c => c.Type, c => c.Status), reason: null);

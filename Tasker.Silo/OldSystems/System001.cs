@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
@@ -34,17 +35,10 @@ public static class System001
         app.MapPost("/tasks/upload", UploadAsync)
             .WithSummary("001: upload a CSV to import")
             .WithDescription("multipart/form-data with the CSV in the field file (http -f POST /tasks/upload file@data.csv): a csv-import task, as POST /tasks answers it.")
-            .Accepts<IFormFile>("multipart/form-data")
-            .Produces<TaskView>(StatusCodes.Status202Accepted)
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .Accepts<IFormFile>("multipart/form-data");
         app.MapGet("/tasks/download", DownloadAsync)
             .WithSummary("001: export the rows from one date to another as a CSV")
             .WithDescription("from and till (YYYY-MM-DD) from the query string, or a JSON body (http GET /tasks/download from=2010-02-15 till=2019-03-15 sends one): a csv-export task, as POST /tasks answers it; its file is at GET /tasks/{id}/file once it has succeeded. Legacy: a GET that starts a task.")
-            .Produces<TaskView>(StatusCodes.Status202Accepted)
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status409Conflict)
             .AddOpenApiOperationTransformer(Deprecated);
         app.MapGet("/tasks/{id}/pause", TaskEndpoints.PauseAsync).WithSummary("001: pause a running task").WithLegacyCommand();
         app.MapGet("/tasks/{id}/stop", TaskEndpoints.CancelAsync).WithSummary("001: stop (cancel) a task").WithLegacyCommand();
@@ -52,11 +46,7 @@ public static class System001
     }
 
     private static RouteHandlerBuilder WithLegacyCommand(this RouteHandlerBuilder builder) =>
-        builder.WithDescription(LegacyGet)
-            .Produces<TaskView>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .AddOpenApiOperationTransformer(Deprecated);
+        builder.WithDescription(LegacyGet).AddOpenApiOperationTransformer(Deprecated);
 
     private static Task Deprecated(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
@@ -95,7 +85,7 @@ public static class System001
         return Task.CompletedTask;
     }
 
-    public static async Task<IResult> ListAsync(
+    public static async Task<Results<Ok<TaskPage>, Problem<Status.BadRequest>>> ListAsync(
         TaskListing listing, ClaimsPrincipal user, string? client, string? type, string? status, string? limit, string? cursor)
     {
         if (status is not null || cursor is not null || (client is not null && !ClientNames.IsValid(client)))
@@ -109,11 +99,13 @@ public static class System001
             client ??= caller.Name; // As on GET /tasks: a signed-in user who is not an admin lists its own tasks.
         }
 
-        var (query, problem) = listing.Parse(type, status: null, limit, cursor: null);
-        if (query is null)
+        var parsed = listing.Parse(type, status: null, limit, cursor: null);
+        if (parsed.Failed)
         {
-            return problem!;
+            return parsed.Problem;
         }
+
+        var query = parsed.Value;
 
         var pages = await Task.WhenAll(_going.Select(phase => query with { Phase = phase }).Append(query)
             .Select(q => client is null ? listing.AcrossClientsAsync(q) : listing.ForClientAsync(client, q)));
@@ -121,22 +113,26 @@ public static class System001
         return TypedResults.Ok(new TaskPage(items, Next: null));
     }
 
-    public static async Task<IResult> UploadAsync(HttpContext context, UploadReader uploads, TaskSubmitter submitter, TaskViews views, CancellationToken cancellationToken)
+    public static async Task<Results<Results<Accepted<TaskView>, Ok<TaskView>>, Problem<Status.Body>, Problem<Status.Submission>>> UploadAsync(
+        HttpContext context, UploadReader uploads, TaskSubmitter submitter, TaskViews views, CancellationToken cancellationToken)
     {
-        var (submission, upload, problem) = UploadReader.IsMultipart(context.Request.ContentType)
-            ? await uploads.ReadAsync(context.Request, CsvImportHandler.TypeName, OldSystem.ClientOf(context), cancellationToken)
-            : (null, null, Problems.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "unsupported-media-type",
-                $"The upload must be multipart/form-data with the CSV in the field file (http -f POST /tasks/upload file@data.csv), not '{context.Request.ContentType ?? "none"}'."));
-        if (submission is null)
+        if (!UploadReader.IsMultipart(context.Request.ContentType))
         {
-            return problem!;
+            return Problems.Problem<Status.Body>(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "unsupported-media-type",
+                $"The upload must be multipart/form-data with the CSV in the field file (http -f POST /tasks/upload file@data.csv), not '{context.Request.ContentType ?? "none"}'.");
         }
 
-        var (task, refusal) = await submitter.SubmitAsync(context, submission, upload: upload);
-        return task is null ? refusal! : views.Answer(task);
+        var read = await uploads.ReadAsync(context.Request, CsvImportHandler.TypeName, OldSystem.ClientOf(context), cancellationToken);
+        if (read.Failed)
+        {
+            return read.Problem;
+        }
+
+        var submitted = await submitter.SubmitAsync(context, read.Value.Submission, upload: read.Value.File);
+        return submitted.Failed ? submitted.Problem : views.Answer(submitted.Value);
     }
 
-    public static async Task<IResult> DownloadAsync(
+    public static async Task<Results<Results<Accepted<TaskView>, Ok<TaskView>>, Problem<Status.Body>, Problem<Status.Submission>>> DownloadAsync(
         HttpContext context, string? from, string? till, TaskRequestReader reader, TaskSubmitter submitter, TaskViews views, IOptions<FrontEndOptions> options,
         CancellationToken cancellationToken)
     {
@@ -144,13 +140,13 @@ public static class System001
         var errors = new Dictionary<string, string[]>();
         if (JsonBody.HasBody(context.Request))
         {
-            var (document, problem) = await JsonBody.ReadObjectAsync(context.Request, options.Value.MaxRequestBodyBytes, "from and till", cancellationToken);
-            if (document is null)
+            var body = await JsonBody.ReadObjectAsync(context.Request, options.Value.MaxRequestBodyBytes, "from and till", cancellationToken);
+            if (body.Failed)
             {
-                return problem!;
+                return body.Problem;
             }
 
-            using (document)
+            using (var document = body.Value)
             {
                 JsonBody.RejectUnknownFields(document.RootElement, _downloadFields, errors, "a 001 download");
                 foreach (var field in _downloadFields.Where(f => document.RootElement.TryGetProperty(f, out _)))
@@ -169,9 +165,9 @@ public static class System001
             }
         }
 
-        var (task, refusal) = await OldSystem.CheckAndSubmitAsync(
+        var submitted = await OldSystem.CheckAndSubmitAsync(
             context, reader, submitter, new(CsvExportHandler.TypeName, JsonSerializer.SerializeToElement(parameters), OldSystem.ClientOf(context)),
             errors, checkErrors => OldSystem.Rename(checkErrors, _names), "The download request is invalid");
-        return task is null ? refusal! : views.Answer(task);
+        return submitted.Failed ? submitted.Problem : views.Answer(submitted.Value);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Tasker.Api;
 using Tasker.Silo.Endpoints;
@@ -34,38 +35,28 @@ public static class System002
                     SubmitAsync(context, type, renamed, reader, submitter, views, options, cancellationToken))
                 .WithSummary($"002: submit a {type} task")
                 .WithDescription($"{example}: answered as POST /tasks answers (202 with the task, its id and a Location header; 200 with cached: true from the result cache). Bad payload fields are named payload.*.")
-                .Accepts<JsonElement>("application/json")
-                .Produces<TaskView>(StatusCodes.Status202Accepted)
-                .Produces<TaskView>(StatusCodes.Status200OK)
-                .ProducesValidationProblem()
-                .ProducesProblem(StatusCodes.Status409Conflict);
+                .Accepts<JsonElement>("application/json");
         }
 
         app.MapGet("/task/{id}", TaskEndpoints.GetResultAsync)
             .WithSummary("002: a task's result")
-            .WithDescription("As GET /tasks/{id}/result: 200 with the result once the task succeeded; before that a 409 (result-not-ready) that says what the task is doing; 409 when it failed or was cancelled.")
-            .Produces<TaskResultView>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .WithDescription("As GET /tasks/{id}/result: 200 with the result once the task succeeded; before that a 409 (result-not-ready) that says what the task is doing; 409 when it failed or was cancelled.");
         app.MapDelete("/task/{id}", TaskEndpoints.DeleteAsync)
             .WithSummary("002: delete a task")
-            .WithDescription("As DELETE /tasks/{id}: 204 once the task has ended; 409 while it is still going (cancel it first).")
-            .Produces(StatusCodes.Status204NoContent)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .WithDescription("As DELETE /tasks/{id}: 204 once the task has ended; 409 while it is still going (cancel it first).");
     }
 
-    private static async Task<IResult> SubmitAsync(
+    private static async Task<Results<Results<Accepted<TaskView>, Ok<TaskView>>, Problem<Status.Body>, Problem<Status.Submission>>> SubmitAsync(
         HttpContext context, string type, Dictionary<string, string> renamed, TaskRequestReader reader, TaskSubmitter submitter, TaskViews views,
         IOptions<FrontEndOptions> options, CancellationToken cancellationToken)
     {
-        var (document, problem) = await JsonBody.ReadObjectAsync(context.Request, options.Value.MaxRequestBodyBytes, "a payload", cancellationToken);
-        if (document is null)
+        var body = await JsonBody.ReadObjectAsync(context.Request, options.Value.MaxRequestBodyBytes, "a payload", cancellationToken);
+        if (body.Failed)
         {
-            return problem!;
+            return body.Problem;
         }
 
-        using (document)
+        using (var document = body.Value)
         {
             var root = document.RootElement;
             var errors = new Dictionary<string, string[]>();
@@ -84,12 +75,12 @@ public static class System002
             }
 
             var names = renamed.ToDictionary(r => $"params.{r.Value}", r => $"payload.{r.Key}");
-            var (task, refusal) = await OldSystem.CheckAndSubmitAsync(
+            var submitted = await OldSystem.CheckAndSubmitAsync(
                 context, reader, submitter, new(type, Parameters(payload, renamed), OldSystem.ClientOf(context)), errors,
                 checkErrors => OldSystem.Rename(checkErrors, names, parameters: "payload")
                     .Select(e => KeyValuePair.Create(e.Key, (string[])[.. e.Value.Select(m => InPayloadWords(m, renamed))])),
                 "The request is invalid");
-            return task is null ? refusal! : views.Answer(task);
+            return submitted.Failed ? submitted.Problem : views.Answer(submitted.Value);
         }
     }
 

@@ -29,25 +29,19 @@ public static class System003
         group.MapPost("/", SubmitAsync)
             .WithName("system003Submit")
             .WithSummary("003: create input tasks from a form")
-            .WithDescription("A form (application/x-www-form-urlencoded or multipart/form-data): input_param (one task) or input_param[] repeated (one task per value). 202 with the task, or with a list of tasks for input_param[].")
-            .Produces<TaskView>(StatusCodes.Status202Accepted)
-            .Produces<IReadOnlyList<TaskView>>(StatusCodes.Status202Accepted)
-            .ProducesValidationProblem();
-        group.MapGet("/", ListAsync).WithName("system003List").WithSummary("003: my tasks, newest first").Produces<TaskPage>();
+            .WithDescription("A form (application/x-www-form-urlencoded or multipart/form-data): input_param (one task) or input_param[] repeated (one task per value). 202 with the task, or with a list of tasks for input_param[].");
+        group.MapGet("/", ListAsync).WithName("system003List").WithSummary("003: my tasks, newest first");
         group.MapGet("/{id}", (string id, IGrainFactory grains, TaskViews views, IHostApplicationLifetime lifetime, HttpContext context) =>
                 TaskEndpoints.GetAsync(id, null, null, grains, views, lifetime, context))
-            .WithName("system003Get").WithSummary("003: a task").Produces<TaskView>().ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/{id}/status", TaskEndpoints.GetStatusAsync)
-            .WithName("system003Status").WithSummary("003: a task's status").Produces<TaskStatusView>().ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/{id}/result", TaskEndpoints.GetResultAsync)
-            .WithName("system003Result").WithSummary("003: a task's result").Produces<TaskResultView>()
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+            .WithName("system003Get").WithSummary("003: a task");
+        group.MapGet("/{id}/status", TaskEndpoints.GetStatusAsync).WithName("system003Status").WithSummary("003: a task's status");
+        group.MapGet("/{id}/result", TaskEndpoints.GetResultAsync).WithName("system003Result").WithSummary("003: a task's result");
     }
 
-    public static Task<IResult> ListAsync(TaskListing listing, ClaimsPrincipal user, string? limit, string? cursor) =>
+    public static Task<Results<Ok<TaskPage>, Problem<Status.BadRequest>>> ListAsync(TaskListing listing, ClaimsPrincipal user, string? limit, string? cursor) =>
         TaskEndpoints.ListAsync(listing, user, user.Identity!.Name, null, null, limit, cursor);
 
-    public static async Task<IResult> SubmitAsync(
+    public static async Task<Results<Results<Accepted<TaskView>, Ok<TaskView>>, Accepted<List<TaskView>>, Problem<Status.BadRequest>, Problem<Status.Submission>>> SubmitAsync(
         HttpRequest request, ClaimsPrincipal user, TaskHandlerRegistry handlers, TaskSubmitter submitter, TaskViews views, CancellationToken cancellationToken)
     {
         if (!request.HasFormContentType)
@@ -99,16 +93,19 @@ public static class System003
         }
 
         // All or none: a refusal (a suspended process, the tier's rate: one permit per task) answers for the whole request.
-        var (outcomes, refusal) = await submitter.SubmitManyAsync(
+        var submitted = await submitter.SubmitManyAsync(
             request.HttpContext, [.. submissions.Select(s => new TaskSubmitter.Item(s))], allOrNothing: true, cancellationToken);
-        if (outcomes is null)
+        if (submitted.Failed)
         {
-            return refusal!;
+            return submitted.Problem;
         }
 
-        var accepted = outcomes.Select(o => o.Task!).ToList();
-        return form.ContainsKey(Many)
-            ? TypedResults.Json(accepted.Select(views.From).ToList(), statusCode: StatusCodes.Status202Accepted)
-            : views.Answer(accepted[0]);
+        var accepted = submitted.Value.Select(o => o.Value!).ToList();
+        if (form.ContainsKey(Many))
+        {
+            return TypedResults.Accepted((string?)null, accepted.Select(views.From).ToList());
+        }
+
+        return views.Answer(accepted[0]);
     }
 }

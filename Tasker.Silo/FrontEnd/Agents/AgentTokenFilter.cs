@@ -14,7 +14,7 @@ public sealed class AgentTokenFilter(IOptions<AgentsOptions> options) : IEndpoin
     {
         if (options.Value.Token is not { Length: > 0 } token)
         {
-            return ValueTask.FromResult<object?>(Problems.Problem(StatusCodes.Status503ServiceUnavailable, "No agent token configured", "agents-not-configured",
+            return ValueTask.FromResult<object?>(Problems.Problem<Status.Unavailable>(StatusCodes.Status503ServiceUnavailable, "No agent token configured", "agents-not-configured",
                 "Executor agents cannot work with this server: no agent token is configured. Set Tasker__Agents__Token (at least 16 characters) on the silos and give the same token to the agents."));
         }
 
@@ -24,7 +24,7 @@ public sealed class AgentTokenFilter(IOptions<AgentsOptions> options) : IEndpoin
         if (presented is null || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(token)))
         {
             context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer realm=\"tasker-agents\"";
-            return ValueTask.FromResult<object?>(Problems.Problem(StatusCodes.Status401Unauthorized, "Agent token required", "agent-token-invalid",
+            return ValueTask.FromResult<object?>(Problems.Problem<Status.Unauthorized>(StatusCodes.Status401Unauthorized, "Agent token required", "agent-token-invalid",
                 presented is null
                     ? "This route is for executor agents: send Authorization: Bearer <the agent token> (Tasker__Agents__Token)."
                     : "The agent token is not the one configured (Tasker__Agents__Token)."));

@@ -34,31 +34,31 @@ public sealed partial class ScheduleRequestReader(
     private static readonly string[] _taskFields = ["type", "params", "priority", "retry", "timeout", "callback"];
 
     /// <summary>The checked request, or the problem to answer instead.</summary>
-    public async Task<(ScheduleRequest? Request, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    public async Task<Outcome<ScheduleRequest, Status.Submission>> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var (document, problem) = await JsonBody.ReadObjectAsync(request, frontEnd.Value.MaxRequestBodyBytes, "task and cron or every", cancellationToken);
-        if (document is null)
+        var body = await JsonBody.ReadObjectAsync(request, frontEnd.Value.MaxRequestBodyBytes, "task and cron or every", cancellationToken);
+        if (body.Failed)
         {
-            return (null, problem);
+            return body.Problem.As<Status.Submission>();
         }
 
-        using (document)
+        using (var document = body.Value)
         {
             var (checkedRequest, errors) = Check(request, document.RootElement);
             if (checkedRequest is null)
             {
-                return (null, Problems.Invalid(errors, "The schedule is invalid"));
+                return Problems.Invalid(errors, "The schedule is invalid").As<Status.Submission>();
             }
 
             var template = new TaskSubmission(checkedRequest.Definition.Type, checkedRequest.Definition.ParametersJson, checkedRequest.Client, checkedRequest.Definition.Priority);
             if (await submitter.CheckAsync(request.HttpContext, template) is { } refusal)
             {
-                return (null, refusal);
+                return refusal;
             }
 
             // Secret parameters (a chat api_key) are kept sealed in the schedule, as in a task (docs/adr/018).
             var sealedJson = secrets.Seal(template.ParametersJson, handlers.Get(template.Type).SecretParameters.ToList());
-            return (checkedRequest with { Definition = checkedRequest.Definition with { ParametersJson = sealedJson } }, null);
+            return checkedRequest with { Definition = checkedRequest.Definition with { ParametersJson = sealedJson } };
         }
     }
 

@@ -15,7 +15,7 @@ namespace Tasker.Silo.FrontEnd.Shell;
 public interface IShellSubmissionPolicy
 {
     /// <summary>Null when <paramref name="context"/>'s caller may submit a shell task, else the 403 problem saying why and how to enable it.</summary>
-    IResult? Refuse(HttpContext context);
+    Problem<Status.Forbidden>? Refuse(HttpContext context);
 }
 
 /// <summary>
@@ -25,7 +25,7 @@ public interface IShellSubmissionPolicy
 /// </summary>
 public sealed class LoopbackShellPolicy(IOptions<ShellOptions> options, IServer server, IConfiguration configuration, AuthMode auth) : IShellSubmissionPolicy
 {
-    public IResult? Refuse(HttpContext context)
+    public Problem<Status.Forbidden>? Refuse(HttpContext context)
     {
         if (!options.Value.Enabled)
         {
@@ -73,5 +73,5 @@ public sealed class LoopbackShellPolicy(IOptions<ShellOptions> options, IServer 
             || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
     }
 
-    private static IResult Forbidden(string code, string title, string detail) => Problems.Problem(StatusCodes.Status403Forbidden, title, code, detail);
+    private static Problem<Status.Forbidden> Forbidden(string code, string title, string detail) => Problems.Problem<Status.Forbidden>(StatusCodes.Status403Forbidden, title, code, detail);
 }

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using Tasker.Silo.FrontEnd;
 
 namespace Tasker.Silo.Tests;
@@ -11,7 +10,7 @@ public sealed class ProblemsTests
     {
         var parent = TaskIds.New();
 
-        var result = Assert.IsType<ProblemHttpResult>(Problems.ParentRefused(new DependencyRefusedException(parent, $"task {parent} already has 10,000 tasks that run after it")));
+        var result = Assert.IsType<Problem<Status.Submission>>(Problems.ParentRefused(new DependencyRefusedException(parent, $"task {parent} already has 10,000 tasks that run after it")));
 
         Assert.Equal(422, result.StatusCode);
         Assert.Equal("parent-refused", result.ProblemDetails.Extensions["code"]);
@@ -23,7 +22,7 @@ public sealed class ProblemsTests
     [Fact]
     public void A_field_problem_keeps_its_status_code_and_detail_and_names_its_field()
     {
-        var result = Assert.IsType<ProblemHttpResult>(Problems.FieldProblem(404, "Parent not found", "parent-not-found", "no such task", "after", "no task x"));
+        var result = Assert.IsType<Problem<Status.Submission>>(Problems.FieldProblem(404, "Parent not found", "parent-not-found", "no such task", "after", "no task x"));
 
         Assert.Equal(404, result.StatusCode);
         Assert.Equal("no such task", result.ProblemDetails.Detail);
