@@ -9,7 +9,7 @@ public static class TaskViewExtensions
     public static TaskPhase? Phase(this TaskView task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return WireNames.TryParsePhase(task.Status, out var phase) ? phase : null;
+        return TaskPhases.TryParseWire(task.Status, out var phase) ? phase : null;
     }
 
     /// <summary>True once the task has ended (succeeded, failed or cancelled): it will not change again.</summary>

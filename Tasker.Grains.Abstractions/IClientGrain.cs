@@ -1,8 +1,9 @@
 namespace Tasker;
 
 /// <summary>
-/// One client's request history, newest first, bounded. Keyed by the client name. The grain keeps no state: it is the
-/// isolation check in front of the history store, where the lines are, a row per task (docs/adr/008).
+/// The way to one client's request history, keyed by the client name. The grain keeps no state: it is the isolation
+/// check in front of the history store, which keeps the lines, a row per task, newest first, bounded per client
+/// (docs/adr/001, 008).
 /// </summary>
 [Alias("tasker.IClientGrain")]
 public interface IClientGrain : IGrainWithStringKey

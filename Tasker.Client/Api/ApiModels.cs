@@ -5,14 +5,18 @@ namespace Tasker.Api;
 /// <summary>The body of <c>POST /tasks</c>.</summary>
 /// <param name="Type">The task type, e.g. <c>sum2</c>.</param>
 /// <param name="Params">The type's parameters, e.g. <c>{"first":1,"second":2}</c>.</param>
-/// <param name="Client">The client the task belongs to: required without authentication; when signed in, the user's own name, which may be omitted.</param>
+/// <param name="Client">
+/// The client the task belongs to. Optional in the schema because a signed-in caller may leave it out (it is then the
+/// user's own name); without authentication the server refuses a task without it (a 400 naming <c>client</c>).
+/// </param>
 /// <param name="Priority"><c>high</c>, <c>normal</c> (default) or <c>low</c>.</param>
 /// <param name="RunAt">When to run the task, an RFC 3339 time with its offset; it is <c>scheduled</c> until then.</param>
 /// <param name="Delay">How long to wait before running the task: an ISO 8601 duration (<c>PT5M</c>) or seconds; not with <c>run_at</c>.</param>
 public sealed record SubmitTaskRequest(
     string Type,
     JsonElement Params,
-    string Client,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    string? Client = null,
     string? Priority = null,
     [property: System.Text.Json.Serialization.JsonPropertyName("run_at"),
                System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]

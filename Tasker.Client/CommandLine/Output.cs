@@ -106,13 +106,13 @@ internal static class Output
 
     public static string Time(DateTimeOffset at) => at.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
-    public static Style StatusStyle(string status) => status switch
+    public static Style StatusStyle(string status) => !TaskPhases.TryParseWire(status, out var phase) ? Style.Plain : phase switch
     {
-        "succeeded" => new Style(Color.Green),
-        "failed" => new Style(Color.Red),
-        "cancelled" => new Style(Color.Yellow),
-        "paused" => new Style(Color.Blue),
-        "running" => new Style(Color.Aqua),
+        TaskPhase.Succeeded => new Style(Color.Green),
+        TaskPhase.Failed => new Style(Color.Red),
+        TaskPhase.Cancelled => new Style(Color.Yellow),
+        TaskPhase.Paused => new Style(Color.Blue),
+        TaskPhase.Running => new Style(Color.Aqua),
         _ => Style.Plain,
     };
 }

@@ -45,7 +45,7 @@ internal static partial class ScheduleCommands
         };
         var parameters = new Option<string?>("--params") { Description = "The task parameters as one JSON object", HelpName = "JSON", Validators = { TaskCommands.IsJsonObject } };
         var priority = new Option<string?>("--priority") { Description = "The task's queue [default: normal]", HelpName = "high|normal|low" }
-            .AcceptOnlyFromAmong([.. WireNames.Priorities]);
+            .AcceptOnlyFromAmong([.. TaskPriorities.WireNames]);
         var cron = new Option<string?>("--cron") { Description = "5 fields (minute hour day month weekday), or 6 with seconds first, e.g. \"0 2 * * *\"", HelpName = "EXPR" };
         var every = new Option<string?>("--every") { Description = "An interval instead of a cron: 30s, 15m, 2h, 1d, or ISO 8601 (PT15M)", HelpName = "DURATION" };
         var timeZone = new Option<string?>("--timezone") { Description = "The IANA time zone the cron is read in [default: UTC]", HelpName = "ZONE" };

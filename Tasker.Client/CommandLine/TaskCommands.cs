@@ -45,7 +45,7 @@ internal static class TaskCommands
         };
         var parameters = new Option<string?>("--params") { Description = "The parameters as one JSON object", HelpName = "JSON", Validators = { IsJsonObject } };
         var priority = new Option<string?>("--priority") { Description = "The queue to ask for [default: normal]", HelpName = "high|normal|low" }
-            .AcceptOnlyFromAmong([.. WireNames.Priorities]);
+            .AcceptOnlyFromAmong([.. TaskPriorities.WireNames]);
         var idempotencyKey = new Option<string?>("--idempotency-key") { Description = "A retry with the same key and client returns the first task instead of a new one", HelpName = "KEY" };
         var wait = new Option<bool>("--wait") { Description = "Follow the task to its end (a progress bar on a terminal) and exit as 'tasker wait' does" };
         var timeout = Timeout("With --wait: how long to wait");
@@ -126,10 +126,10 @@ internal static class TaskCommands
                 parse.GetValue(type)!,
                 Parameters(parse.GetValue(parameters), parse.GetValue(param) ?? []),
                 parse.GetRequiredValue(client),
-                parse.GetValue(priority) is { } text && WireNames.TryParsePriority(text, out var p) ? p.ToWire() : null,
+                parse.GetValue(priority) is { } text && TaskPriorities.TryParseWire(text, out var p) ? p.ToWire() : null,
                 parse.GetValue(at) ?? (parse.GetValue(delay) is { } later ? DateTimeOffset.UtcNow + later : null))
             {
-                Callback = parse.GetValue(callback) is { } url ? new CallbackView(url, ["succeeded", "failed", "cancelled"]) : null,
+                Callback = parse.GetValue(callback) is { } url ? new CallbackView(url, TaskPhases.FinalWireNames) : null,
                 After = parse.GetValue(after) is { Length: > 0 } parents ? parents : null,
                 AfterPolicy = parse.GetValue(afterPolicy),
             };
@@ -188,7 +188,7 @@ internal static class TaskCommands
         var client = new Option<string?>("--client") { Description = "Only this client's tasks", HelpName = "NAME" };
         var type = new Option<string?>("--type") { Description = "Only tasks of this type", HelpName = "TYPE" };
         var status = new Option<string?>("--status") { Description = "Only tasks in this status", HelpName = "STATUS" }
-            .AcceptOnlyFromAmong([.. WireNames.Phases]);
+            .AcceptOnlyFromAmong([.. TaskPhases.WireNames]);
         var limit = new Option<int?>("--limit")
         {
             Description = "The page size, 1 to 500 [default: 50]",
@@ -213,7 +213,7 @@ internal static class TaskCommands
             var page = await context.Client.ListAsync(
                 parse.GetValue(client),
                 parse.GetValue(type),
-                WireNames.TryParsePhase(parse.GetValue(status), out var phase) ? phase : null,
+                TaskPhases.TryParseWire(parse.GetValue(status), out var phase) ? phase : null,
                 parse.GetValue(limit),
                 parse.GetValue(cursor),
                 cancellationToken);

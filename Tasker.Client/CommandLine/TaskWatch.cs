@@ -79,7 +79,7 @@ internal static class TaskWatch
             if (value.IsFinal())
             {
                 bar.IsIndeterminate = false;
-                bar.Value = value.Status == "succeeded" ? 100 : bar.Value;
+                bar.Value = value.Phase() == TaskPhase.Succeeded ? 100 : bar.Value;
                 bar.StopTask();
             }
         }

@@ -3,9 +3,10 @@ using Orleans.Concurrency;
 namespace Tasker.Clients;
 
 /// <summary>
-/// One client's request history, newest first, bounded (docs/adr/001, 008). The lines live in the history store, a
-/// row per task, so the grain holds no state of its own: it runs beside its caller on every silo (stateless worker),
-/// and recording a line is one small write, not a rewrite of the whole history.
+/// The way to one client's request history: it records, forgets and pages lines that the history store keeps (a row
+/// per task, newest first, trimmed there to <c>Tasker:MaxHistoryPerClient</c>; docs/adr/001, 008), and hides them from
+/// other signed-in callers (docs/adr/015). It holds no state of its own, so it runs beside its caller on every silo
+/// (stateless worker), and recording a line is one small write, not a rewrite of the whole history.
 /// </summary>
 [StatelessWorker]
 public sealed class ClientGrain(IHistoryStore store) : Grain, IClientGrain, IIncomingGrainCallFilter

@@ -92,9 +92,9 @@ public sealed partial class ProcessHealthWatcher(
             }
         }
 
-        if (type is not null && outcome is "succeeded" or "failed")
+        if (type is not null && TaskPhases.TryParseWire(outcome, out var phase) && phase is TaskPhase.Succeeded or TaskPhase.Failed)
         {
-            _outcomes.Writer.TryWrite((type, outcome == "failed"));
+            _outcomes.Writer.TryWrite((type, phase == TaskPhase.Failed));
         }
     }
 

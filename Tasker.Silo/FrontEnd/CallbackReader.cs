@@ -12,7 +12,7 @@ namespace Tasker.Silo.FrontEnd;
 public static class CallbackReader
 {
     /// <summary>The events a callback may announce: the final phases.</summary>
-    public static readonly string[] Events = ["succeeded", "failed", "cancelled"];
+    public static readonly string[] Events = [.. TaskPhases.FinalWireNames];
 
     private static readonly string[] _fields = ["url", "events"];
 

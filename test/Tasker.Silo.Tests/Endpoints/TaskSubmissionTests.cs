@@ -9,6 +9,16 @@ public sealed class TaskSubmissionTests(TaskerApiFixture api)
     private readonly HttpClient _http = api.CreateClient();
 
     [Fact]
+    public async Task The_api_reference_requires_type_and_params_of_a_submission_and_leaves_client_to_the_sign_in()
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(await _http.GetStringAsync("/openapi/v1.json"));
+        var schema = document.RootElement.GetProperty("components").GetProperty("schemas").GetProperty("SubmitTaskRequest");
+
+        Assert.Equal(["params", "type"], schema.GetProperty("required").EnumerateArray().Select(r => r.GetString()!).Order(StringComparer.Ordinal));
+        Assert.True(schema.GetProperty("properties").TryGetProperty("client", out _));
+    }
+
+    [Fact]
     public async Task Sum2_succeeds_with_its_sum_and_a_location()
     {
         var client = ApiTestExtensions.UniqueClient("sum");

@@ -1,10 +1,10 @@
 namespace Tasker;
 
 /// <summary>
-/// An enum value's wire name, as URLs and JSON carry it: its name in lower case. One definition for the server and the
-/// client: this file is compiled into Tasker.Client too, which references none of the grains' assemblies (docs/adr/021).
+/// An enum value's wire name, as URLs and JSON carry it: its name in lower case. The one place that names enums on the
+/// wire, for the server's contracts and the client alike.
 /// </summary>
-internal static class WireName
+public static class WireName
 {
     /// <summary>The wire name of <paramref name="value"/>.</summary>
     public static string Of<TEnum>(TEnum value)
