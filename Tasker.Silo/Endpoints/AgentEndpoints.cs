@@ -93,7 +93,7 @@ public static class AgentEndpoints
     }
 
     public static async Task<Results<Ok<HeartbeatView>, Problem<Status.Body>, Problem<Status.TaskCommand>>> HeartbeatAsync(
-        string id, HttpContext context, string? agent, IGrainFactory grains, IOptions<ShellOptions> shell, IOptions<FrontEndOptions> frontEnd, CancellationToken cancellationToken)
+        string id, HttpContext context, string? agent, IGrainFactory grains, IOptions<ShellOptions> shell, IOptions<TaskerHttpOptions> frontEnd, CancellationToken cancellationToken)
     {
         var lease = await ReadLeaseAsync(context.Request, frontEnd.Value, cancellationToken);
         if (lease.Failed)
@@ -120,7 +120,7 @@ public static class AgentEndpoints
     }
 
     public static async Task<Results<Ok<TaskView>, Problem<Status.Report>>> FinishAsync(
-        string id, HttpContext context, string? agent, IGrainFactory grains, TaskViews views, IOptions<FrontEndOptions> frontEnd, CancellationToken cancellationToken)
+        string id, HttpContext context, string? agent, IGrainFactory grains, TaskViews views, IOptions<TaskerHttpOptions> frontEnd, CancellationToken cancellationToken)
     {
         var outcome = await FinishReportedAsync(id, context, grains, frontEnd.Value, [], cancellationToken);
         if (outcome.Failed)
@@ -133,7 +133,7 @@ public static class AgentEndpoints
     }
 
     public static async Task<Results<Ok<FinishedView>, Problem<Status.Report>>> FinishAndPickAsync(
-        string id, HttpContext context, string? agent, IGrainFactory grains, TaskViews views, IOptions<ShellOptions> shell, IOptions<FrontEndOptions> frontEnd,
+        string id, HttpContext context, string? agent, IGrainFactory grains, TaskViews views, IOptions<ShellOptions> shell, IOptions<TaskerHttpOptions> frontEnd,
         ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
@@ -167,7 +167,7 @@ public static class AgentEndpoints
     /// report is not stored when <paramref name="errors"/> (the caller's, then the report's) names any bad field.
     /// </summary>
     private static async Task<Outcome<ShellCallResult, Status.Report>> FinishReportedAsync(
-        string id, HttpContext context, IGrainFactory grains, FrontEndOptions frontEnd, Dictionary<string, string[]> errors, CancellationToken cancellationToken)
+        string id, HttpContext context, IGrainFactory grains, TaskerHttpOptions frontEnd, Dictionary<string, string[]> errors, CancellationToken cancellationToken)
     {
         var body = await JsonBody.ReadObjectAsync(context.Request, frontEnd.MaxRequestBodyBytes, "lease, exitCode, stdout and stderr", cancellationToken);
         if (body.Failed)
@@ -214,7 +214,7 @@ public static class AgentEndpoints
     }
 
     public static async Task<Results<Ok<TaskView>, Problem<Status.Body>, Problem<Status.TaskCommand>>> ReleaseAsync(
-        string id, HttpContext context, string? agent, IGrainFactory grains, TaskViews views, IOptions<FrontEndOptions> frontEnd, CancellationToken cancellationToken)
+        string id, HttpContext context, string? agent, IGrainFactory grains, TaskViews views, IOptions<TaskerHttpOptions> frontEnd, CancellationToken cancellationToken)
     {
         var lease = await ReadLeaseAsync(context.Request, frontEnd.Value, cancellationToken);
         if (lease.Failed)
@@ -279,7 +279,7 @@ public static class AgentEndpoints
         }
     }
 
-    private static async Task<Outcome<string, Status.Body>> ReadLeaseAsync(HttpRequest request, FrontEndOptions options, CancellationToken cancellationToken)
+    private static async Task<Outcome<string, Status.Body>> ReadLeaseAsync(HttpRequest request, TaskerHttpOptions options, CancellationToken cancellationToken)
     {
         var body = await JsonBody.ReadObjectAsync(request, options.MaxRequestBodyBytes, "the lease", cancellationToken);
         if (body.Failed)

@@ -31,7 +31,7 @@ public static class BatchEndpoints
         TaskRequestReader reader,
         TaskSubmitter submitter,
         TaskViews views,
-        IOptions<FrontEndOptions> options,
+        IOptions<TaskerHttpOptions> options,
         CancellationToken cancellationToken)
     {
         var body = await JsonBody.ReadObjectAsync(

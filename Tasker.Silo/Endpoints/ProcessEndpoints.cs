@@ -45,7 +45,7 @@ public static class ProcessEndpoints
 
     public static async Task<Results<Ok<ProcessView>, Problem<Status.NotFound>, Problem<Status.Body>>> SetAsync(
         string type, HttpRequest request, IGrainFactory grains, ProcessGate gate, TaskHandlerRegistry handlers,
-        IOptions<FrontEndOptions> options, CancellationToken cancellationToken)
+        IOptions<TaskerHttpOptions> options, CancellationToken cancellationToken)
     {
         if (!handlers.TryGet(type, out var handler))
         {

@@ -47,7 +47,7 @@ public static class UserEndpoints
             : UserNotFound(name);
 
     public static async Task<Results<Created<UserView>, Ok<UserView>, Problem<Status.Body>, Problem<Status.Conflict>>> PutAsync(
-        string name, HttpRequest request, IGrainFactory grains, IOptions<TiersOptions> tiers, IOptions<FrontEndOptions> options, CancellationToken cancellationToken)
+        string name, HttpRequest request, IGrainFactory grains, IOptions<TiersOptions> tiers, IOptions<TaskerHttpOptions> options, CancellationToken cancellationToken)
     {
         var body = await JsonBody.ReadObjectAsync(request, options.Value.MaxRequestBodyBytes, "tier, roles and password", cancellationToken);
         if (body.Failed)
@@ -106,7 +106,7 @@ public static class UserEndpoints
             : UserNotFound(name);
 
     public static async Task<Results<Created<NewApiKeyView>, Problem<Status.Body>, Problem<Status.NotFound>, Problem<Status.Conflict>>> AddKeyAsync(
-        string name, HttpRequest request, IGrainFactory grains, IOptions<FrontEndOptions> options, CancellationToken cancellationToken)
+        string name, HttpRequest request, IGrainFactory grains, IOptions<TaskerHttpOptions> options, CancellationToken cancellationToken)
     {
         if (!ClientNames.IsValid(name))
         {

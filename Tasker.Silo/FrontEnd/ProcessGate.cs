@@ -3,11 +3,11 @@ using Microsoft.Extensions.Options;
 namespace Tasker.Silo.FrontEnd;
 
 /// <summary>
-/// This silo's copy of the process table, refreshed at most once per <see cref="FrontEndOptions.ProcessStatusTtl"/>,
+/// This silo's copy of the process table, refreshed at most once per <see cref="TaskerHttpOptions.ProcessStatusTtl"/>,
 /// so that checking a submission against a suspended type costs no grain call on the hot path.
 /// A change made through this silo is seen here at once, elsewhere within the TTL.
 /// </summary>
-public sealed class ProcessGate(IGrainFactory grains, IOptions<FrontEndOptions> options, TimeProvider clock)
+public sealed class ProcessGate(IGrainFactory grains, IOptions<TaskerHttpOptions> options, TimeProvider clock)
 {
     private sealed record Copy(ProcessTable Table, DateTimeOffset FetchedAt);
 

@@ -8,7 +8,7 @@ namespace Tasker.Silo.FrontEnd;
 /// Reads and checks the body of <c>POST /tasks</c> by hand rather than by model binding, so that every way a
 /// body can be wrong (size, media type, syntax, JSON kinds, fields, parameters) becomes a 4xx that names it.
 /// </summary>
-public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<FrontEndOptions> options, IEnumerable<ITaskRequestShape> oldShapes)
+public sealed class TaskRequestReader(TaskHandlerRegistry handlers, IOptions<TaskerHttpOptions> options, IEnumerable<ITaskRequestShape> oldShapes)
 {
     private static readonly string[] _fields = ["type", "params", "client", "priority", "callback", .. TaskTiming.Fields, .. TaskFlow.Fields];
     private static readonly string[] _batchFields = ["type", "params", "client", "priority", "idempotency_key", "callback", .. TaskTiming.Fields, .. TaskFlow.Fields];

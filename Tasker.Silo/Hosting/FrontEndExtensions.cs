@@ -31,8 +31,8 @@ public static class FrontEndExtensions
         builder.AddTaskerAuth();
         var services = builder.Services;
         services.AddTaskerForwardedHeaders();
-        services.AddValidatedOptions<FrontEndOptions>(FrontEndOptions.SectionName);
-        services.AddOptions<KestrelServerOptions>().Configure<Microsoft.Extensions.Options.IOptions<FrontEndOptions>>(
+        services.AddValidatedOptions<TaskerHttpOptions>(TaskerHttpOptions.SectionName);
+        services.AddOptions<KestrelServerOptions>().Configure<Microsoft.Extensions.Options.IOptions<TaskerHttpOptions>>(
             (kestrel, frontEnd) => kestrel.Limits.MaxRequestBodySize = frontEnd.Value.MaxRequestBodyBytes);
 
         services.AddSingleton(TimeProvider.System);

@@ -69,7 +69,7 @@ public static class System000
     }
 
     public static async Task<Results<Ok<ProcessAnswer>, Problem<Status.Body>, Problem<Status.Submission>>> ProcessAsync(
-        HttpRequest request, TaskRequestReader reader, TaskSubmitter submitter, IOptions<FrontEndOptions> options, CancellationToken cancellationToken)
+        HttpRequest request, TaskRequestReader reader, TaskSubmitter submitter, IOptions<TaskerHttpOptions> options, CancellationToken cancellationToken)
     {
         var body = await JsonBody.ReadObjectAsync(
             request, options.Value.MaxRequestBodyBytes, "task, client_name and params", cancellationToken, acceptEscapedQuotes: true);
@@ -101,7 +101,7 @@ public static class System000
     }
 
     public static async Task<Results<Ok<RequestsStatus>, Problem<Status.Body>>> GetRequestsStatusAsync(
-        HttpRequest request, TaskListing listing, IGrainFactory grains, TaskViews views, IOptions<FrontEndOptions> options,
+        HttpRequest request, TaskListing listing, IGrainFactory grains, TaskViews views, IOptions<TaskerHttpOptions> options,
         [FromQuery(Name = "client_name")] string? clientName, string? limit, string? cursor, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
@@ -153,7 +153,7 @@ public static class System000
         TypedResults.Ok(Statuses(await ProcessEndpoints.ReadTableAsync(grains, gate)));
 
     public static async Task<Results<Ok<ProcessesStatus>, Problem<Status.Body>>> SetProcessesStatusAsync(
-        HttpRequest request, IGrainFactory grains, ProcessGate gate, TaskHandlerRegistry handlers, IOptions<FrontEndOptions> options,
+        HttpRequest request, IGrainFactory grains, ProcessGate gate, TaskHandlerRegistry handlers, IOptions<TaskerHttpOptions> options,
         CancellationToken cancellationToken)
     {
         var body = await JsonBody.ReadObjectAsync(

@@ -133,7 +133,7 @@ public static class System001
     }
 
     public static async Task<Results<Results<Accepted<TaskView>, Ok<TaskView>>, Problem<Status.Body>, Problem<Status.Submission>>> DownloadAsync(
-        HttpContext context, string? from, string? till, TaskRequestReader reader, TaskSubmitter submitter, TaskViews views, IOptions<FrontEndOptions> options,
+        HttpContext context, string? from, string? till, TaskRequestReader reader, TaskSubmitter submitter, TaskViews views, IOptions<TaskerHttpOptions> options,
         CancellationToken cancellationToken)
     {
         var parameters = new Dictionary<string, JsonElement>();

@@ -31,7 +31,7 @@ public static class System002
     {
         foreach (var (route, type, renamed, example) in _routes)
         {
-            app.MapPost(route, (HttpContext context, TaskRequestReader reader, TaskSubmitter submitter, TaskViews views, IOptions<FrontEndOptions> options, CancellationToken cancellationToken) =>
+            app.MapPost(route, (HttpContext context, TaskRequestReader reader, TaskSubmitter submitter, TaskViews views, IOptions<TaskerHttpOptions> options, CancellationToken cancellationToken) =>
                     SubmitAsync(context, type, renamed, reader, submitter, views, options, cancellationToken))
                 .WithSummary($"002: submit a {type} task")
                 .WithDescription($"{example}: answered as POST /tasks answers (202 with the task, its id and a Location header; 200 with cached: true from the result cache). Bad payload fields are named payload.*.")
@@ -48,7 +48,7 @@ public static class System002
 
     private static async Task<Results<Results<Accepted<TaskView>, Ok<TaskView>>, Problem<Status.Body>, Problem<Status.Submission>>> SubmitAsync(
         HttpContext context, string type, Dictionary<string, string> renamed, TaskRequestReader reader, TaskSubmitter submitter, TaskViews views,
-        IOptions<FrontEndOptions> options, CancellationToken cancellationToken)
+        IOptions<TaskerHttpOptions> options, CancellationToken cancellationToken)
     {
         var body = await JsonBody.ReadObjectAsync(context.Request, options.Value.MaxRequestBodyBytes, "a payload", cancellationToken);
         if (body.Failed)

@@ -24,7 +24,7 @@ public sealed partial class ScheduleRequestReader(
     TaskSubmitter submitter,
     TaskHandlerRegistry handlers,
     SecretParameters secrets,
-    IOptions<FrontEndOptions> frontEnd,
+    IOptions<TaskerHttpOptions> frontEnd,
     IOptions<ScheduleOptions> options,
     IOptions<TiersOptions> tiers,
     TimeProvider clock)

@@ -3,10 +3,9 @@ using System.ComponentModel.DataAnnotations;
 namespace Tasker.Silo.FrontEnd;
 
 /// <summary>
-/// Limits and caching of the HTTP front end, bound from <c>Tasker:Http</c> (<c>Tasker__Http__*</c>, the settings of the
-/// HTTP edge operators already set); the type is named for the code that reads it.
+/// Limits and caching of the HTTP front end, bound from <c>Tasker:Http</c> (<c>Tasker__Http__*</c>).
 /// </summary>
-public sealed class FrontEndOptions : IValidatableObject
+public sealed class TaskerHttpOptions : IValidatableObject
 {
     public const string SectionName = "Tasker:Http";
 
