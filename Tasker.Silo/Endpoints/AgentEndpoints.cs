@@ -109,7 +109,7 @@ public static class AgentEndpoints
         var outcome = await grains.GetGrain<IShellTaskGrain>(id).HeartbeatAsync(lease.Value);
         if (outcome.Status != ShellCallStatus.Done)
         {
-            return outcome.Status == ShellCallStatus.Cancelled ? TypedResults.Ok(new HeartbeatView(id, "cancelled", true, null)) : Refusal(id, outcome);
+            return outcome.Status == ShellCallStatus.Cancelled ? TypedResults.Ok(new HeartbeatView(id, TaskPhase.Cancelled.ToWire(), true, null)) : Refusal(id, outcome);
         }
 
         Seen(grains, context, agent, id);

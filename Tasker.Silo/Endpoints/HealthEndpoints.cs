@@ -58,7 +58,7 @@ public static class HealthEndpoints
         }));
     }
 
-    private static string Name(HealthStatus status) => status.ToString().ToLowerInvariant();
+    private static string Name(HealthStatus status) => WireName.Of(status);
 
     /// <summary>One shared connection for the Redis probe, made on first use.</summary>
     private sealed record RedisProbe(Lazy<Task<ConnectionMultiplexer>> Connection);
