@@ -39,10 +39,6 @@ public sealed partial class TaskGrain : IShellTaskGrain
         }
     }
 
-    private ShellLeaseProtocol? _leases;
-
-    private ShellLeaseProtocol Leases => _leases ??= new ShellLeaseProtocol(Id, Shell);
-
     public async Task<ShellLeaseAnswer> LeaseAsync(string agent)
     {
         switch (Leases.Lease(S, RunsOnAgent, agent, clock.GetUtcNow()))
