@@ -1,8 +1,9 @@
 namespace Tasker.Tasks;
 
 /// <summary>
-/// The grain's two parts of their own: the <see cref="ChunkDriver"/> that runs a long task's chunks, and the
-/// <see cref="CacheParticipation"/> of a cacheable one; here is what the grain lends them (<see cref="IChunkHost"/>,
+/// The grain's parts of their own: the <see cref="ChunkDriver"/> that runs a long task's chunks, the
+/// <see cref="CacheParticipation"/> of a cacheable one, and the <see cref="ShellLeaseProtocol"/> of a shell task (which
+/// only decides, and needs nothing of the grain); here is what the grain lends the first two (<see cref="IChunkHost"/>,
 /// <see cref="ICacheHost"/>) and the grain calls they answer.
 /// </summary>
 public sealed partial class TaskGrain : IChunkHost, ICacheHost
@@ -10,8 +11,11 @@ public sealed partial class TaskGrain : IChunkHost, ICacheHost
     // Made on first use: a part holds the grain, which a field initializer cannot name.
     private ChunkDriver? _chunks;
     private CacheParticipation? _cache;
+    private ShellLeaseProtocol? _leases;
 
     private ChunkDriver Chunks => _chunks ??= new ChunkDriver(this, handlers, options.Value.ChunkBudget, logger, clock);
+
+    private ShellLeaseProtocol Leases => _leases ??= new ShellLeaseProtocol(Id, shellOptions.Value);
 
     private CacheParticipation Cache => _cache ??= new CacheParticipation(this, handlers, clock, key => GrainFactory.GetGrain<IResultCacheGrain>(key));
 

@@ -1,15 +1,11 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using Tasker.Handlers;
 using Tasker.Shell;
 
 namespace Tasker.Tasks;
 
 /// <summary>
-/// The agents' side of a shell task (docs/adr/013). The lease lives in the task's durable state; its token is the
-/// fence: only the current lease may renew, finish or release, so an agent whose lease expired can never commit.
+/// The agents' side of a shell task (docs/adr/013): <see cref="ShellLeaseProtocol"/> decides each call, and here the
+/// decision is applied to the task's durable state, committed once, and followed by the queue, the history line and the log.
 /// </summary>
 public sealed partial class TaskGrain : IShellTaskGrain
 {
@@ -45,116 +41,65 @@ public sealed partial class TaskGrain : IShellTaskGrain
 
     public async Task<ShellLeaseAnswer> LeaseAsync(string agent)
     {
-        if (RunsOnAgent && S.Phase == TaskPhase.Running && S.Lease is { } held)
+        switch (Leases.Lease(S, RunsOnAgent, agent, clock.GetUtcNow()))
         {
-            return new ShellLeaseAnswer(null, held.ExpiresAt); // Picked before the queue last stored itself: watch that lease.
+            case LeaseDecision.Held held:
+                return new ShellLeaseAnswer(null, held.Until); // Picked before the queue last stored itself: watch that lease.
+            case LeaseDecision.Leased leased:
+                leased.ApplyTo(S);
+                await CommitAsync();
+                await AfterPhaseChangeAsync();
+                TaskShellLog.Leased(logger, Id, S.Client, agent, S.Attempts);
+                var (command, timeout) = Command();
+                return new ShellLeaseAnswer(new ShellLeaseGrant(Id, command, timeout, leased.Lease.Token, leased.Lease.ExpiresAt, S.Attempts, S.Client));
+            default:
+                return new ShellLeaseAnswer(null); // Switched off since it was queued: it waits, and no agent is handed its command.
         }
-
-        if (!RunsOnAgent || S.Phase != TaskPhase.Queued || !Shell.Enabled)
-        {
-            return new ShellLeaseAnswer(null); // Switched off since it was queued: it waits, and no agent is handed its command.
-        }
-
-        var now = clock.GetUtcNow();
-        S.Phase = TaskPhase.Running;
-        S.StartedAt ??= now;
-        S.Epoch++;
-        S.Attempts++;
-        S.Lease = new ShellLeaseState
-        {
-            Agent = agent,
-            Token = string.Create(CultureInfo.InvariantCulture, $"{S.Epoch}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12))}"),
-            ExpiresAt = now + Shell.LeaseDuration,
-        };
-        await CommitAsync();
-        await AfterPhaseChangeAsync();
-        TaskShellLog.Leased(logger, Id, S.Client, agent, S.Attempts);
-        var (command, timeout) = Command();
-        return new ShellLeaseAnswer(new ShellLeaseGrant(Id, command, timeout, S.Lease.Token, S.Lease.ExpiresAt, S.Attempts, S.Client));
     }
 
     public async Task<ShellCallResult> HeartbeatAsync(string lease)
     {
-        if (!S.Exists)
+        var decision = Leases.Heartbeat(S, RunsOnAgent, lease, clock.GetUtcNow());
+        if (decision is not ShellCallDecision.Renewed renewed)
         {
-            return new ShellCallResult(ShellCallStatus.NotFound);
+            return Answer(decision);
         }
 
-        if (RunsOnAgent && S.Phase == TaskPhase.Cancelled)
-        {
-            return new ShellCallResult(ShellCallStatus.Cancelled, Task: _published, Reason: $"Task {Id} was cancelled: kill the command.");
-        }
-
-        if (Refuse(lease) is { } refusal)
-        {
-            return refusal;
-        }
-
-        S.Lease!.ExpiresAt = clock.GetUtcNow() + Shell.LeaseDuration;
+        renewed.ApplyTo(S);
         await CommitAsync();
-        return new ShellCallResult(ShellCallStatus.Done, S.Lease.ExpiresAt, _published);
+        return new ShellCallResult(ShellCallStatus.Done, renewed.ExpiresAt, _published);
     }
 
     public async Task<ShellCallResult> FinishAsync(string lease, ShellReport report)
     {
-        if (!S.Exists)
+        var timeoutSeconds = RunsOnAgent ? Command().TimeoutSeconds : 0;
+        var decision = Leases.Finish(S, RunsOnAgent, lease, report, timeoutSeconds, clock.GetUtcNow());
+        if (decision is not ShellCallDecision.Ended ended)
         {
-            return new ShellCallResult(ShellCallStatus.NotFound);
+            return Answer(decision);
         }
 
-        if (Refuse(lease) is { } refusal)
-        {
-            return refusal;
-        }
-
-        var agent = S.Lease!.Agent;
-        var (_, timeout) = Command();
-        S.ResultJson = ResultJson(report, agent);
-        if (report.StartError is { } startError)
-        {
-            S.Finish(clock.GetUtcNow(), TaskPhase.Failed, $"the command could not start on agent {agent}: {startError}");
-        }
-        else if (report.TimedOut)
-        {
-            S.Finish(clock.GetUtcNow(), TaskPhase.Failed, string.Create(CultureInfo.InvariantCulture, $"timed out after {timeout} s (timeout_s) and was killed"));
-        }
-        else if (report.ExitCode == 0)
-        {
-            S.Finish(clock.GetUtcNow(), TaskPhase.Succeeded);
-        }
-        else
-        {
-            S.Finish(clock.GetUtcNow(), TaskPhase.Failed, report.ExitCode is { } code
-                ? string.Create(CultureInfo.InvariantCulture, $"the command exited with code {code}")
-                : "the command was killed by a signal");
-        }
-
+        ended.ApplyTo(S);
         await RetryIfAllowedAsync();
         await CommitAsync();
         await ShellQueue().ForgetAsync(Id);
         await AfterPhaseChangeAsync();
-        TaskShellLog.Finished(logger, Id, S.Client, agent, report.ExitCode, report.TimedOut);
+        TaskShellLog.Finished(logger, Id, S.Client, ended.Agent, report.ExitCode, report.TimedOut);
         return new ShellCallResult(ShellCallStatus.Done, Task: _published);
     }
 
     public async Task<ShellCallResult> ReleaseAsync(string lease)
     {
-        if (!S.Exists)
+        var decision = Leases.Release(S, RunsOnAgent, lease);
+        if (decision is not ShellCallDecision.Released released)
         {
-            return new ShellCallResult(ShellCallStatus.NotFound);
+            return Answer(decision);
         }
 
-        if (Refuse(lease) is { } refusal)
-        {
-            return refusal;
-        }
-
-        var agent = S.Lease!.Agent;
-        BackToQueue();
-        S.Attempts--;
+        released.ApplyTo(S);
         await CommitAsync();
         await AfterPhaseChangeAsync();
-        TaskShellLog.Released(logger, Id, S.Client, agent);
+        TaskShellLog.Released(logger, Id, S.Client, released.Agent);
         // One-way, so that this task never waits on the queue while the queue may be asking it about its lease.
         // Should the message be lost, the queue still watches the old lease's deadline and finds the task queued then.
         await ShellQueue().ReturnAsync(Id, S.Priority, S.CreatedAt, S.Client);
@@ -163,110 +108,43 @@ public sealed partial class TaskGrain : IShellTaskGrain
 
     public async Task<LeaseCheck> CheckLeaseAsync()
     {
-        if (!RunsOnAgent || S.Phase.IsFinal())
+        switch (Leases.CheckExpiry(S, RunsOnAgent, clock.GetUtcNow()))
         {
-            return new LeaseCheck(LeaseCheckStatus.Gone);
+            case LeaseExpiryDecision.Renewed renewed:
+                return new LeaseCheck(LeaseCheckStatus.Renewed, renewed.Deadline);
+            case LeaseExpiryDecision.Failed failed:
+                failed.ApplyTo(S);
+                await CommitAsync();
+                await AfterPhaseChangeAsync();
+                TaskShellLog.LeaseExpired(logger, Id, S.Client, failed.Agent, S.Attempts, Shell.MaxAttempts, "the task failed");
+                return new LeaseCheck(LeaseCheckStatus.Gone);
+            case LeaseExpiryDecision.Requeued requeued:
+                requeued.ApplyTo(S);
+                await CommitAsync();
+                await AfterPhaseChangeAsync();
+                TaskShellLog.LeaseExpired(logger, Id, S.Client, requeued.Agent, S.Attempts, Shell.MaxAttempts, "queued again");
+                return Requeued();
+            case LeaseExpiryDecision.StillQueued:
+                return Requeued(); // The pick that took it from the queue never reached this task (or its write failed): offer it again.
+            default:
+                return new LeaseCheck(LeaseCheckStatus.Gone);
         }
-
-        if (S.Phase == TaskPhase.Queued)
-        {
-            // The pick that took it from the queue never reached this task (or its write failed): offer it again.
-            return new LeaseCheck(LeaseCheckStatus.Requeued, Priority: S.Priority, CreatedAt: S.CreatedAt, Client: S.Client);
-        }
-
-        if (S.Lease is { } lease && lease.ExpiresAt > clock.GetUtcNow())
-        {
-            return new LeaseCheck(LeaseCheckStatus.Renewed, lease.ExpiresAt);
-        }
-
-        var agent = S.Lease?.Agent ?? "?";
-        if (S.Attempts >= Shell.MaxAttempts)
-        {
-            S.Finish(clock.GetUtcNow(), TaskPhase.Failed, string.Create(CultureInfo.InvariantCulture,
-                $"no agent finished it: the lease expired {S.Attempts} times (Tasker:Shell:MaxAttempts = {Shell.MaxAttempts}), last held by agent {agent}"));
-            await CommitAsync();
-            await AfterPhaseChangeAsync();
-            TaskShellLog.LeaseExpired(logger, Id, S.Client, agent, S.Attempts, Shell.MaxAttempts, "the task failed");
-            return new LeaseCheck(LeaseCheckStatus.Gone);
-        }
-
-        BackToQueue();
-        await CommitAsync();
-        await AfterPhaseChangeAsync();
-        TaskShellLog.LeaseExpired(logger, Id, S.Client, agent, S.Attempts, Shell.MaxAttempts, "queued again");
-        return new LeaseCheck(LeaseCheckStatus.Requeued, Priority: S.Priority, CreatedAt: S.CreatedAt, Client: S.Client);
     }
 
-    /// <summary>Null when <paramref name="lease"/> is the running task's current lease, else the refusal.</summary>
-    private ShellCallResult? Refuse(string lease)
+    private LeaseCheck Requeued() => new(LeaseCheckStatus.Requeued, Priority: S.Priority, CreatedAt: S.CreatedAt, Client: S.Client);
+
+    /// <summary>The answer to an agent's call that changed nothing: no such task, cancelled, or refused.</summary>
+    private ShellCallResult Answer(ShellCallDecision decision)
     {
-        string? reason = null;
-        if (!RunsOnAgent)
+        switch (decision)
         {
-            reason = $"task {Id} is a {S.Type} task, not a shell task";
+            case ShellCallDecision.Cancelled cancelled:
+                return new ShellCallResult(ShellCallStatus.Cancelled, Task: _published, Reason: cancelled.Reason);
+            case ShellCallDecision.Refused refused:
+                TaskShellLog.Refused(logger, Id, refused.Reason);
+                return new ShellCallResult(ShellCallStatus.StaleLease, Task: _published, Reason: refused.Reason);
+            default:
+                return new ShellCallResult(ShellCallStatus.NotFound);
         }
-        else if (S.Phase != TaskPhase.Running || S.Lease is null)
-        {
-            reason = $"task {Id} is {S.Phase.ToWire()}, not leased to anyone";
-        }
-        else if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(lease), Encoding.UTF8.GetBytes(S.Lease.Token)))
-        {
-            reason = $"the lease is not the current one of task {Id} (it expired and the task was offered again)";
-        }
-
-        if (reason is null)
-        {
-            return null;
-        }
-
-        TaskShellLog.Refused(logger, Id, reason);
-        return new ShellCallResult(ShellCallStatus.StaleLease, Task: _published, Reason: reason);
     }
-
-    private void BackToQueue()
-    {
-        S.Phase = TaskPhase.Queued;
-        S.Lease = null;
-        S.Epoch++;
-    }
-
-    /// <summary>The task's result: the report, each output cut at the cap (in UTF-8 bytes) and marked when it was.</summary>
-    private string ResultJson(ShellReport report, string agent)
-    {
-        var cap = Shell.OutputCapBytes;
-        var (stdout, stdoutCut) = Cap(report.Stdout, cap);
-        var (stderr, stderrCut) = Cap(report.Stderr, cap);
-        return JsonSerializer.Serialize(new ShellResult(
-            report.ExitCode, stdout, stderr, report.StdoutTruncated || stdoutCut, report.StderrTruncated || stderrCut,
-            cap, report.TimedOut, report.DurationMs, agent, S.Attempts));
-    }
-
-    private static (string Text, bool Cut) Cap(string text, int capBytes)
-    {
-        if (Encoding.UTF8.GetByteCount(text) <= capBytes)
-        {
-            return (text, false);
-        }
-
-        var bytes = Encoding.UTF8.GetBytes(text);
-        var end = capBytes;
-        while (end > 0 && (bytes[end] & 0xC0) == 0x80)
-        {
-            end--; // Not in the middle of a character.
-        }
-
-        return (Encoding.UTF8.GetString(bytes, 0, end), true);
-    }
-
-    private sealed record ShellResult(
-        [property: System.Text.Json.Serialization.JsonPropertyName("exit_code")] int? ExitCode,
-        [property: System.Text.Json.Serialization.JsonPropertyName("stdout")] string Stdout,
-        [property: System.Text.Json.Serialization.JsonPropertyName("stderr")] string Stderr,
-        [property: System.Text.Json.Serialization.JsonPropertyName("stdout_truncated")] bool StdoutTruncated,
-        [property: System.Text.Json.Serialization.JsonPropertyName("stderr_truncated")] bool StderrTruncated,
-        [property: System.Text.Json.Serialization.JsonPropertyName("output_cap_bytes")] int OutputCapBytes,
-        [property: System.Text.Json.Serialization.JsonPropertyName("timed_out")] bool TimedOut,
-        [property: System.Text.Json.Serialization.JsonPropertyName("duration_ms")] long DurationMs,
-        [property: System.Text.Json.Serialization.JsonPropertyName("agent")] string Agent,
-        [property: System.Text.Json.Serialization.JsonPropertyName("attempt")] int Attempt);
 }
