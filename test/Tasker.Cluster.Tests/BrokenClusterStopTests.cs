@@ -9,8 +9,8 @@ namespace Tasker.Cluster.Tests;
 /// 10 s grace after SIGTERM (docs/adr/032), and what it could not hand on is not lost: once the servers are back and the
 /// silos start again, every task acknowledged before goes on to its end.
 /// </summary>
-[Collection(ServersCollection.Name)]
-public sealed class BrokenClusterStopTests(ClusterServers servers)
+[Collection(OutageServersCollection.Name)]
+public sealed class BrokenClusterStopTests(OutageServers servers)
 {
     private static readonly TimeSpan _grace = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan _patience = TimeSpan.FromSeconds(150);

@@ -8,8 +8,8 @@ using Tasker.Client;
 namespace Tasker.Cluster.Tests;
 
 /// <summary>Real silo processes in cluster mode (PostgreSQL state, Redis membership and reminders), stopped and killed.</summary>
-[Collection(ServersCollection.Name)]
-public sealed class ClusterFailoverTests(ClusterServers servers)
+[Collection(OutageServersCollection.Name)]
+public sealed class ClusterFailoverTests(OutageServers servers)
 {
     private static readonly TimeSpan _patience = TimeSpan.FromSeconds(90);
 

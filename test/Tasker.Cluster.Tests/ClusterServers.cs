@@ -7,9 +7,12 @@ namespace Tasker.Cluster.Tests;
 /// The real Redis and PostgreSQL servers the cluster tests use: those the test command started (TASKER_REDIS,
 /// TASKER_POSTGRES), or else ones this fixture starts itself with build/services.sh and stops afterwards.
 /// </summary>
-public sealed class ClusterServers : IAsyncLifetime
+public class ClusterServers : IAsyncLifetime
 {
     private string? _ownDirectory;
+
+    /// <summary>Whether this fixture starts a pair of its own even when the test command has one.</summary>
+    protected virtual bool OwnPair => false;
 
     public string Redis { get; private set; } = "";
 
@@ -27,7 +30,7 @@ public sealed class ClusterServers : IAsyncLifetime
         var redis = Environment.GetEnvironmentVariable("TASKER_REDIS");
         var postgres = Environment.GetEnvironmentVariable("TASKER_POSTGRES");
         var directory = Environment.GetEnvironmentVariable("TASKER_SERVICES_DIR");
-        if (string.IsNullOrEmpty(redis) || string.IsNullOrEmpty(postgres) || string.IsNullOrEmpty(directory))
+        if (OwnPair || string.IsNullOrEmpty(redis) || string.IsNullOrEmpty(postgres) || string.IsNullOrEmpty(directory))
         {
             _ownDirectory = Path.Combine(Path.GetTempPath(), "tasker-cluster-tests-" + Guid.NewGuid().ToString("N")[..8]);
             directory = _ownDirectory;
@@ -105,4 +108,19 @@ public sealed class ClusterServers : IAsyncLifetime
 public sealed class ServersCollection : ICollectionFixture<ClusterServers>
 {
     public const string Name = "servers";
+}
+
+/// <summary>
+/// A Redis and a PostgreSQL of their own for the tests that stop them (outages), so that the other cluster tests, on
+/// the shared pair, run beside them instead of after them.
+/// </summary>
+public sealed class OutageServers : ClusterServers
+{
+    protected override bool OwnPair => true;
+}
+
+[CollectionDefinition(Name)]
+public sealed class OutageServersCollection : ICollectionFixture<OutageServers>
+{
+    public const string Name = "outage-servers";
 }

@@ -14,8 +14,8 @@ namespace Tasker.Cluster.Tests;
 /// one-way call once the end is stored, and again through a due entry (a row in PostgreSQL, run by whichever silo holds
 /// its shard) until every child took it. So every child still starts or ends, once, and none is left waiting.
 /// </summary>
-[Collection(ServersCollection.Name)]
-public sealed partial class FlowFailoverTests(ClusterServers servers, ITestOutputHelper output)
+[Collection(OutageServersCollection.Name)]
+public sealed partial class FlowFailoverTests(OutageServers servers, ITestOutputHelper output)
 {
     private const int Parents = 4;
     private const int ChildrenPerParent = 40;

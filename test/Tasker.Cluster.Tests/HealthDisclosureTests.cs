@@ -3,8 +3,8 @@ using System.Net;
 namespace Tasker.Cluster.Tests;
 
 /// <summary>What <c>/health/ready</c> tells whom while a driver fails, against a real silo whose Redis is stopped.</summary>
-[Collection(ServersCollection.Name)]
-public sealed class HealthDisclosureTests(ClusterServers servers)
+[Collection(OutageServersCollection.Name)]
+public sealed class HealthDisclosureTests(OutageServers servers)
 {
     [Fact]
     public async Task While_Redis_is_down_health_ready_tells_an_anonymous_caller_the_status_but_not_the_drivers_error()
