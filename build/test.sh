@@ -77,17 +77,20 @@ script_test() {
 
 # Two lanes at once, because the cluster tests spend most of their time waiting (for a killed silo to be declared
 # dead, for an outage to end) while the in-process suites need the cores: lane 1 is the cluster tests, which stop and
-# start the shared Redis and PostgreSQL; lane 2 is every suite that needs neither, then the benchmark's smoke (on its
-# own servers) and the OpenAPI lint. The chaos soak runs last, alone, as it
-# asserts bounds on recovery times that two lanes' load would blur.
+# start the shared Redis and PostgreSQL, then the fuzzer (so that the lanes end about together); lane 2 is every other
+# suite that needs neither server, then the benchmark's smoke (on its own servers) and the OpenAPI lint. The chaos soak
+# runs last, alone, as it asserts bounds on recovery times that two lanes' load would blur.
 lane_cluster() {
-  suite Tasker.Cluster.Tests
+  local status=0
+  suite Tasker.Cluster.Tests || status=1
+  suite Tasker.Fuzz.Tests || status=1
+  return $status
 }
 lane_local() {
   local status=0 project name
   for project in test/*/*.Tests.csproj; do
     name=$(basename "$project" .csproj)
-    case "$name" in Tasker.Cluster.Tests|Tasker.Chaos.Tests) continue ;; esac
+    case "$name" in Tasker.Cluster.Tests|Tasker.Fuzz.Tests|Tasker.Chaos.Tests) continue ;; esac
     suite "$name" || status=1
   done
   # A tiny run of the benchmark (bench/), so that it cannot rot.
