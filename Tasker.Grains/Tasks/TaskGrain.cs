@@ -169,7 +169,7 @@ public sealed partial class TaskGrain(
                 await RetryIfAllowedAsync();
                 break;
             case IChunkedTaskHandler when handler.Cacheable && S.ParentId is null:
-                await Cache.JoinAsync();
+                await JoinCacheAsync();
                 break;
             case IFanInTaskHandler fanIn:
                 RunFanIn(fanIn);
@@ -287,7 +287,7 @@ public sealed partial class TaskGrain(
         S.Finish(clock.GetUtcNow(), TaskPhase.Cancelled, error: "cancelled on request");
         if (wasLeading)
         {
-            await Cache.ReportEndOrDropAsync();
+            await ReportEndToCacheOrDropAsync();
         }
 
         await CommitAsync();
@@ -401,7 +401,7 @@ public sealed partial class TaskGrain(
                 Chunks.Start();
                 break;
             case { Exists: true, Phase: TaskPhase.Queued, LeaderId: not null }:
-                await Cache.RejoinAsync();
+                await RejoinCacheAsync();
                 break;
             case { Exists: true, Phase: TaskPhase.Queued, Slot: SlotClaim.Waiting }:
                 await SlotGrantedAsync(); // Asks again: a grant notice may have been lost.
