@@ -35,12 +35,24 @@ public sealed class CredentialVerifier(
             return new Verification.Throttled(wait);
         }
 
-        var outcome = credentials switch
+        Verification outcome;
+        try
         {
-            PresentedCredentials.Basic basic => await VerifyPasswordAsync(basic.User, basic.Password, cancellationToken),
-            PresentedCredentials.ApiKey key => await VerifyKeyAsync(key.Key) is { } user ? new Verification.SignedIn(user) : Verification.Wrong,
-            _ => Verification.Wrong,
-        };
+            outcome = credentials switch
+            {
+                PresentedCredentials.Basic basic => await VerifyPasswordAsync(basic.User, basic.Password, cancellationToken),
+                PresentedCredentials.ApiKey key => await VerifyKeyAsync(key.Key) is { } user ? new Verification.SignedIn(user) : Verification.Wrong,
+                _ => Verification.Wrong,
+            };
+        }
+        catch
+        {
+            // Not checked (the cluster could not answer, or the caller left): not a failed sign-in, or an outage would
+            // throttle every client that signs in during it.
+            throttle.GiveBackAddressAllowance(addressKey);
+            throw;
+        }
+
         if (outcome is not Verification.Invalid)
         {
             throttle.GiveBackAddressAllowance(addressKey);
@@ -59,12 +71,22 @@ public sealed class CredentialVerifier(
         // Only names that can exist are paced: they are short, so a flood of long made-up names cannot fill memory.
         var valid = ClientNames.IsValid(name);
         var paced = valid && await throttle.PaceUserAsync(name, cancellationToken);
-        var user = valid ? await grains.GetGrain<IUserGrain>(name).GetAsync() : null;
+        UserSnapshot? user;
+        bool? matches;
+        try
+        {
+            user = valid ? await grains.GetGrain<IUserGrain>(name).GetAsync() : null;
 
-        // An unknown name is checked against a decoy hash, as slow as a wrong password, so that the time taken does
-        // not tell which user names exist; it waits for a hashing slot like any other check.
-        var hash = user?.PasswordHash ?? _decoyHash.Value;
-        var matches = await passwords.VerifyAsync(name, hash, password, cancellationToken);
+            // An unknown name is checked against a decoy hash, as slow as a wrong password, so that the time taken does
+            // not tell which user names exist; it waits for a hashing slot like any other check.
+            matches = await passwords.VerifyAsync(name, user?.PasswordHash ?? _decoyHash.Value, password, cancellationToken);
+        }
+        catch when (paced)
+        {
+            throttle.GiveBackUserAllowance(name); // Not checked: not the user's failure.
+            throw;
+        }
+
         var outcome = matches switch
         {
             null => new Verification.Busy(BusyRetryAfter),
