@@ -271,11 +271,16 @@ public sealed class ChatTaskTests(ChatApiFixture api)
             Assert.Equal("cancelled", cancelled.Body.Status());
             var requestsWhenCancelled = Fake.Requests;
             await Task.Delay(800);
+            // The call in flight at the cancel (aborted by it) may reach the model's server after the cancel's answer
+            // on a loaded machine; after that, nothing: a conversation that went on would call about three times a second.
+            var settled = Fake.Requests;
+            Assert.InRange(settled - requestsWhenCancelled, 0, 1);
+            await Task.Delay(800);
             var (_, later) = await _http.GetJsonAsync($"/tasks/{id}");
 
             Assert.Equal("cancelled", later.Status());
             Assert.Equal(cancelled.Body.Done(), later.Done());
-            Assert.Equal(requestsWhenCancelled, Fake.Requests);
+            Assert.Equal(settled, Fake.Requests);
             Assert.True(later.Done() < 50);
         }
         finally
