@@ -82,11 +82,34 @@ public sealed partial class TaskGrain(
         }
 
         var handler = handlers.Get(submission.Type);
-        RefuseIfNotAllowed(handler, submission);
-        state.State = TaskState.Accept(submission, clock.GetUtcNow());
-        if (!await StoreAcceptedAsync(handler, submission))
+        if (Caller.Current is { } caller && !caller.MayAccess(submission.Client))
         {
-            return _published!;
+            throw new SubmissionRefusedException($"user '{caller.Name}' may not submit tasks for client '{submission.Client}'");
+        }
+
+        if (handler is IAgentTaskHandler && RefuseAgentTask(submission) is { } refusal)
+        {
+            throw new SubmissionRefusedException(refusal);
+        }
+
+        state.State = TaskState.Accept(submission, clock.GetUtcNow());
+        try
+        {
+            await AcceptAsync(handler, submission);
+        }
+        catch (InconsistentStateException)
+        {
+            // Another activation accepted this id first (a retried submission racing itself): answer with its task.
+            // This activation is on its way out, but calls already queued here still read _published.
+            await state.ReadStateAsync();
+            _published = S.Exists ? ToSnapshot() : throw new InvalidOperationException($"Task {Id} could not be stored.");
+            return _published;
+        }
+        catch
+        {
+            // Nothing was stored (a grain it needed, the reminders or the storage failed): a retry starts afresh.
+            state.State = new TaskState();
+            throw;
         }
 
         // Not swallowed here: a submission is acknowledged only once it is in its client's history too.
@@ -98,45 +121,6 @@ public sealed partial class TaskGrain(
         }
 
         return _published!;
-    }
-
-    /// <summary>Throws when the caller may not submit for the submission's client, or its shell task is refused.</summary>
-    private void RefuseIfNotAllowed(ITaskHandler handler, TaskSubmission submission)
-    {
-        if (Caller.Current is { } caller && !caller.MayAccess(submission.Client))
-        {
-            throw new SubmissionRefusedException($"user '{caller.Name}' may not submit tasks for client '{submission.Client}'");
-        }
-
-        if (handler is IAgentTaskHandler && RefuseAgentTask(submission) is { } refusal)
-        {
-            throw new SubmissionRefusedException(refusal);
-        }
-    }
-
-    /// <summary>Accepts and stores the task just put in the state.</summary>
-    /// <returns>False when another activation accepted this id first: <see cref="_published"/> then holds its task.</returns>
-    private async Task<bool> StoreAcceptedAsync(ITaskHandler handler, TaskSubmission submission)
-    {
-        try
-        {
-            await AcceptAsync(handler, submission);
-            return true;
-        }
-        catch (InconsistentStateException)
-        {
-            // Another activation accepted this id first (a retried submission racing itself): answer with its task.
-            // This activation is on its way out, but calls already queued here still read _published.
-            await state.ReadStateAsync();
-            _published = S.Exists ? ToSnapshot() : throw new InvalidOperationException($"Task {Id} could not be stored.");
-            return false;
-        }
-        catch
-        {
-            // Nothing was stored (a grain it needed, the reminders or the storage failed): a retry starts afresh.
-            state.State = new TaskState();
-            throw;
-        }
     }
 
     /// <summary>Runs, queues or schedules a just accepted task as its type and its time ask, and stores it.</summary>
@@ -169,7 +153,7 @@ public sealed partial class TaskGrain(
                 await RetryIfAllowedAsync();
                 break;
             case IChunkedTaskHandler when handler.Cacheable && S.ParentId is null:
-                await JoinCacheAsync();
+                await Cache.JoinAsync();
                 break;
             case IFanInTaskHandler fanIn:
                 RunFanIn(fanIn);
@@ -287,7 +271,7 @@ public sealed partial class TaskGrain(
         S.Finish(clock.GetUtcNow(), TaskPhase.Cancelled, error: "cancelled on request");
         if (wasLeading)
         {
-            await ReportEndToCacheOrDropAsync();
+            await Cache.ReportEndOrDropAsync();
         }
 
         await CommitAsync();
@@ -361,7 +345,22 @@ public sealed partial class TaskGrain(
 
         // What lives outside the state goes first, and nothing here changes the state: if any of it fails, the task
         // stays whole in memory and storage (docs/adr/014) and the next sweep does it all again.
-        await ExpireOutsideStateAsync(finishedAt);
+        if (handlers.TryGet(S.Type, out var handler))
+        {
+            if (handler is IChunkedTaskHandler chunked)
+            {
+                await chunked.ExpireAsync(new ExpiringTask(Id, S.ParametersJson, finishedAt));
+            }
+
+            if (handler.Cacheable && S.ParentId is null && !S.Cached)
+            {
+                // The cache entry this task's computation made goes with it (a hit made none).
+                await (handler is IInstantTaskHandler
+                    ? instantTasks.ExpireCacheEntryAsync(S.Type, S.ParametersJson, S.Client, finishedAt)
+                    : Cache.ExpireEntryAsync());
+            }
+        }
+
         var (client, phase) = (S.Client, S.Phase);
         await state.ClearAndDropAsync(this);
         _published = null;
@@ -369,28 +368,6 @@ public sealed partial class TaskGrain(
         SyncGauges(active: false);
         TaskGrainLog.Expired(logger, Id, client, phase.ToWire());
         return true;
-    }
-
-    /// <summary>Expires what the task made outside its state: its type's own data and its cache entry.</summary>
-    private async Task ExpireOutsideStateAsync(DateTimeOffset finishedAt)
-    {
-        if (!handlers.TryGet(S.Type, out var handler))
-        {
-            return;
-        }
-
-        if (handler is IChunkedTaskHandler chunked)
-        {
-            await chunked.ExpireAsync(new ExpiringTask(Id, S.ParametersJson, finishedAt));
-        }
-
-        if (handler.Cacheable && S.ParentId is null && !S.Cached)
-        {
-            // The cache entry this task's computation made goes with it (a hit made none).
-            await (handler is IInstantTaskHandler
-                ? instantTasks.ExpireCacheEntryAsync(S.Type, S.ParametersJson, S.Client, finishedAt)
-                : Cache.ExpireEntryAsync());
-        }
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -401,7 +378,7 @@ public sealed partial class TaskGrain(
                 Chunks.Start();
                 break;
             case { Exists: true, Phase: TaskPhase.Queued, LeaderId: not null }:
-                await RejoinCacheAsync();
+                await Cache.RejoinAsync();
                 break;
             case { Exists: true, Phase: TaskPhase.Queued, Slot: SlotClaim.Waiting }:
                 await SlotGrantedAsync(); // Asks again: a grant notice may have been lost.
