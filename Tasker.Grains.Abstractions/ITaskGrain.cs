@@ -91,6 +91,15 @@ public interface ITaskGrain : IGrainWithStringKey
     Task<ParentAnswer> AddChildAsync(string childId, string client);
 
     /// <summary>
+    /// What <see cref="AddChildAsync"/> answers a child this task keeps already (in its stored state), read without
+    /// waiting for the task's turn; null when it does not keep <paramref name="childId"/> yet. A child asks this first:
+    /// a parent's turn may be waiting for the child (telling it its end), and a child waiting for that turn in return
+    /// would wait for ever.
+    /// </summary>
+    [Alias("AnswerKeptChild"), AlwaysInterleave]
+    Task<ParentAnswer?> AnswerKeptChildAsync(string childId);
+
+    /// <summary>
     /// Called by a task this one runs after (<paramref name="parentId"/>) when it has ended, or is gone before it ended.
     /// At least once: a repeated call changes nothing. Returns once the child has stored what it learnt.
     /// </summary>

@@ -27,6 +27,9 @@ public sealed partial class TaskGrain
     // Set while a waiting task's due entry to ask its parents again is stored and has not fired.
     private bool _recheckArmed;
 
+    // How many of S.Children are stored (children are only ever appended): those a parent may answer for out of turn.
+    private int _storedChildren;
+
     public async Task<ParentAnswer> AddChildAsync(string childId, string client)
     {
         ThrowIfDropped();
@@ -60,6 +63,17 @@ public sealed partial class TaskGrain
         return S.Phase.IsFinal()
             ? new ParentAnswer(ParentAnswerKind.Ended, new ParentEnd(S.Phase, S.ResultJson))
             : new ParentAnswer(ParentAnswerKind.Waiting);
+    }
+
+    public Task<ParentAnswer?> AnswerKeptChildAsync(string childId)
+    {
+        ThrowIfDropped();
+
+        // Only what is stored counts: a child kept in memory whose write fails would wait for a parent that never tells it.
+        var kept = S.Children.IndexOf(childId) is var at && at >= 0 && at < _storedChildren;
+        return Task.FromResult(kept && _published is { } stored
+            ? stored.Phase.IsFinal() ? new ParentAnswer(ParentAnswerKind.Ended, new ParentEnd(stored.Phase, stored.ResultJson)) : new ParentAnswer(ParentAnswerKind.Waiting)
+            : null);
     }
 
     public async Task ParentEndedAsync(string parentId, ParentEnd end)
@@ -98,8 +112,7 @@ public sealed partial class TaskGrain
         _recheckArmed = false;
         var unheard = S.After!.Where(p => !S.ParentEnds.ContainsKey(p)).ToArray();
         var answers = new ParentAnswer[unheard.Length];
-        await ForEachAtOnceAsync(Enumerable.Range(0, unheard.Length), async i =>
-            answers[i] = await GrainFactory.GetGrain<ITaskGrain>(unheard[i]).AddChildAsync(Id, S.Client));
+        await ForEachAtOnceAsync(Enumerable.Range(0, unheard.Length), async i => answers[i] = await AskParentAsync(unheard[i]));
         for (var i = 0; i < unheard.Length; i++)
         {
             if (answers[i].Kind is ParentAnswerKind.Ended or ParentAnswerKind.Gone or ParentAnswerKind.NotYours)
@@ -109,6 +122,18 @@ public sealed partial class TaskGrain
         }
 
         await DecideOnParentsAsync(unheard.FirstOrDefault() ?? S.After![^1]);
+    }
+
+    /// <summary>
+    /// Asks a parent to keep this task, or how it ended. A parent that keeps it already (a retried submission, a waiting
+    /// task asking again) answers out of its turn, which may be busy telling this task its end: asking in turn then would
+    /// make each wait for the other until the call timed out, again at every retry (both retry on the same due shard's
+    /// beat). A parent that does not keep it yet cannot be telling it anything, so asking in turn is safe.
+    /// </summary>
+    private async Task<ParentAnswer> AskParentAsync(string parentId)
+    {
+        var parent = GrainFactory.GetGrain<ITaskGrain>(parentId);
+        return await parent.AnswerKeptChildAsync(Id) ?? await parent.AddChildAsync(Id, S.Client);
     }
 
     /// <summary>Acts on what the waiting task knows of its parents (storing it, whatever the verdict), then tells its history.</summary>
@@ -178,8 +203,7 @@ public sealed partial class TaskGrain
     {
         var parents = S.After!;
         var answers = new ParentAnswer[parents.Length];
-        await ForEachAtOnceAsync(Enumerable.Range(0, parents.Length), async i =>
-            answers[i] = await GrainFactory.GetGrain<ITaskGrain>(parents[i]).AddChildAsync(Id, S.Client));
+        await ForEachAtOnceAsync(Enumerable.Range(0, parents.Length), async i => answers[i] = await AskParentAsync(parents[i]));
         for (var i = 0; i < parents.Length; i++)
         {
             switch (answers[i].Kind)

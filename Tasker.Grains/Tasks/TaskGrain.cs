@@ -52,6 +52,7 @@ public sealed partial class TaskGrain(
         if (S.Exists)
         {
             _published = ToSnapshot();
+            _storedChildren = S.Children.Count;
             if (S.Phase == TaskPhase.Running && !RunsOnAgent) // A running shell task runs on its agent, not here.
             {
                 TaskGrainLog.Resumed(logger, Id, S.Client, S.Checkpoint.Position);
@@ -102,6 +103,7 @@ public sealed partial class TaskGrain(
             // Another activation accepted this id first (a retried submission racing itself): answer with its task.
             // This activation is on its way out, but calls already queued here still read _published.
             await state.ReadStateAsync();
+            _storedChildren = S.Children.Count;
             _published = S.Exists ? ToSnapshot() : throw new InvalidOperationException($"Task {Id} could not be stored.");
             return _published;
         }
@@ -432,6 +434,7 @@ public sealed partial class TaskGrain(
 
         await state.WriteOrDropAsync(Drop);
 
+        _storedChildren = S.Children.Count;
         _published = ToSnapshot();
         Signal();
         TellShardOfDueEntry();

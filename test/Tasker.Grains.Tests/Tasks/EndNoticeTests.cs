@@ -69,6 +69,65 @@ public sealed class EndNoticeTests : IAsyncLifetime
         Assert.True(task.StartedAt >= slowTask.FinishedAt, $"the child started at {task.StartedAt:O}, before its last parent ended at {slowTask.FinishedAt:O}");
     }
 
+    [Fact]
+    public async Task A_waiting_child_asks_its_parents_again_without_waiting_for_a_parents_turn_which_may_be_waiting_for_the_child()
+    {
+        var client = "turns-" + Guid.NewGuid().ToString("N")[..8];
+        var (parentId, childId) = (TaskIds.New(), TaskIds.New());
+        var parent = _cluster.Client.GetGrain<ITaskGrain>(parentId);
+        var child = _cluster.Client.GetGrain<ITaskGrain>(childId);
+        await parent.SubmitAsync(new TaskSubmission("count", """{"delay_ms":100,"to":30}""", client, TaskPriority.Normal));
+        var waiting = await child.SubmitAsync(new TaskSubmission("sum2", """{"first":40,"second":2}""", client, TaskPriority.Normal, After: [parentId]));
+        Assert.Equal(TaskPhase.Waiting, waiting.Phase);
+
+        // The parent's turn is held (its next checkpoint's write waits), as it is while it tells its children its end: a
+        // child that waited for that turn, while the parent waited for the child's, would wait until the call timed out.
+        bool recheckedInTime;
+        Task<bool> recheck;
+        using (var held = _storage.HoldWrites(key => key == parentId))
+        {
+            await held.Reached.WaitAsync(TimeSpan.FromSeconds(10));
+            recheck = child.DueAsync(DateTimeOffset.UnixEpoch); // A waiting task's due entry, whatever its time: it asks its parents again.
+            recheckedInTime = await Task.WhenAny(recheck, Task.Delay(TimeSpan.FromSeconds(5))) == recheck;
+        }
+
+        Assert.True(recheckedInTime, "the waiting child's recheck waited for its parent's turn");
+        Assert.True(await recheck);
+        var task = await WaitForEndAsync(child, TimeSpan.FromSeconds(30));
+        var parentTask = (await parent.GetAsync())!;
+        Assert.Equal(TaskPhase.Succeeded, task.Phase);
+        Assert.Equal("42", task.ResultJson);
+        Assert.True(task.StartedAt >= parentTask.FinishedAt, $"the child started at {task.StartedAt:O}, before its parent ended at {parentTask.FinishedAt:O}");
+    }
+
+    [Fact]
+    public async Task A_retried_submission_whose_parent_kept_it_the_first_time_is_answered_without_waiting_for_the_parents_turn()
+    {
+        var client = "retry-" + Guid.NewGuid().ToString("N")[..8];
+        var (parentId, childId) = (TaskIds.New(), TaskIds.New());
+        var parent = _cluster.Client.GetGrain<ITaskGrain>(parentId);
+        var child = _cluster.Client.GetGrain<ITaskGrain>(childId);
+        var submission = new TaskSubmission("sum2", """{"first":41,"second":2}""", client, TaskPriority.Normal, After: [parentId]);
+        await parent.SubmitAsync(new TaskSubmission("count", """{"delay_ms":100,"to":31}""", client, TaskPriority.Normal));
+        _storage.FailWrites(failures: 1, key => key == childId);
+        await Assert.ThrowsAnyAsync<Exception>(() => child.SubmitAsync(submission)); // The parent keeps it; the child itself is not stored.
+
+        bool answeredInTime;
+        Task<TaskSnapshot> retry;
+        using (var held = _storage.HoldWrites(key => key == parentId))
+        {
+            await held.Reached.WaitAsync(TimeSpan.FromSeconds(10));
+            retry = child.SubmitAsync(submission);
+            answeredInTime = await Task.WhenAny(retry, Task.Delay(TimeSpan.FromSeconds(5))) == retry;
+        }
+
+        Assert.True(answeredInTime, "the retried submission waited for its parent's turn");
+        Assert.Equal(TaskPhase.Waiting, (await retry).Phase);
+        var task = await WaitForEndAsync(child, TimeSpan.FromSeconds(30));
+        Assert.Equal(TaskPhase.Succeeded, task.Phase);
+        Assert.Equal("43", task.ResultJson);
+    }
+
     private static async Task<TaskSnapshot> WaitForEndAsync(ITaskGrain grain, TimeSpan within)
     {
         var deadline = DateTime.UtcNow + within;
