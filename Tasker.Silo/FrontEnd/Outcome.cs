@@ -31,5 +31,5 @@ public readonly struct Outcome<T, TStatuses>
     public static implicit operator Outcome<T, TStatuses>(Problem<TStatuses> problem) => new(default, problem);
 
     /// <summary>The same outcome, its problem as one of a wider set of statuses.</summary>
-    public Outcome<T, TWider> As<TWider>() where TWider : IProblemStatuses => Failed ? Problem.As<TWider>() : Value;
+    public Outcome<T, TWider> As<TWider>() where TWider : IProblemStatuses, IIncludes<TStatuses> => Failed ? Problem.As<TWider>() : Value;
 }

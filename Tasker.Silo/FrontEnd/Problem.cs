@@ -52,7 +52,7 @@ public sealed class Problem<TStatuses> : IResult, IEndpointMetadataProvider, ISt
     ProblemDetails? IValueHttpResult<ProblemDetails>.Value => ProblemDetails;
 
     /// <summary>The same problem, as one of a wider set of statuses (a reader's problem answered by a handler that also refuses).</summary>
-    public Problem<TWider> As<TWider>() where TWider : IProblemStatuses => new(_result, ProblemDetails, StatusCode);
+    public Problem<TWider> As<TWider>() where TWider : IProblemStatuses, IIncludes<TStatuses> => new(_result, ProblemDetails, StatusCode);
 
     public Task ExecuteAsync(HttpContext httpContext) => _result.ExecuteAsync(httpContext);
 
