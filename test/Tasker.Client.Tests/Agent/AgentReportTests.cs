@@ -25,13 +25,30 @@ public sealed class AgentReportTests : IDisposable
     public async Task The_report_brings_the_next_task_and_the_agent_runs_it_without_picking()
     {
         var server = new ScriptedAgentServer(pickOnFinish: true, Touching("a1"), Touching("a2"), Touching("a3"));
-        var (exitCode, log) = await server.RunAgentAsync(_tokenFile, () => server.Calls.Count >= 5);
+        var (exitCode, log) = await server.RunAgentAsync(_tokenFile, () => server.Calls.Count >= 6);
 
         Assert.Equal(ExitCodes.Ok, exitCode);
         Assert.Equal(["a1", "a2", "a3"], server.Finished);
         Assert.All(server.Finished, id => Assert.True(File.Exists(Path.Combine(_work, id)), $"{id}'s command did not run\n{log}"));
-        // One pick for the first task; each report brings the next; the last report finds none, and the agent picks.
-        Assert.Equal(["pick", "finish-and-pick a1", "finish-and-pick a2", "finish-and-pick a3", "pick"], server.Calls.Take(5));
+        // One pick for the first task (the queue was empty: nothing is picked ahead of it); its report brings the next,
+        // and more may wait, so the third is picked ahead while the second runs; the second's report, sent while the
+        // third runs, picks ahead and finds none; the third's report finds none, and the agent picks.
+        Assert.Equal(["pick", "finish-and-pick a1", "pick ahead", "finish-and-pick a2 ahead", "finish-and-pick a3", "pick"], server.Calls.Take(6));
+    }
+
+    [Fact]
+    public async Task A_task_picked_ahead_of_a_command_that_runs_on_is_released_for_another_agent_and_not_run()
+    {
+        var server = new ScriptedAgentServer(pickOnFinish: true, Touching("d1"), ("d2", "sleep 2"), Touching("d3"));
+        var (exitCode, log) = await server.RunAgentAsync(_tokenFile, () => server.Finished.Count == 2);
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Equal(["d1", "d2"], server.Finished);
+        // d3, picked ahead while d2 ran on for 2 s, went back to the queue after a moment; this agent never ran it.
+        Assert.Equal(
+            ["pick", "finish-and-pick d1", "pick ahead", "release d3", "finish-and-pick d2"],
+            server.Calls.Where(call => !call.StartsWith("heartbeat", StringComparison.Ordinal)).Take(5));
+        Assert.False(File.Exists(Path.Combine(_work, "d3")), $"the released task ran\n{log}");
     }
 
     [Fact]
