@@ -247,6 +247,10 @@ public sealed class ShellQueueGrain(
             Wake(requeued);
         }
 
+        // Picks that wait while tasks are queued were not woken for them, or a woken one went away without picking
+        // (its agent stopped): they are woken now, so that no task waits for more than a sweep beside an idle agent.
+        Wake(_queued.Count);
+
         await SoundAlarmAsync(now);
     }
 
