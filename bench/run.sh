@@ -3,7 +3,7 @@
 #
 #   bench/run.sh [--duration S] [--warmup S] [--c N] [--auth-rounds R] [--shell-n N] [--shell-agents "..."]
 #                [--shell-rounds R] [--delayed-n N] [--rows "..."]
-#                [--flows-runs R] [--flows-parents N] [--flows-chains N] [--silo-env K=V] [--no-build] [--no-wait]
+#                [--flows-runs R] [--flows-parents N] [--flows-chains N] [--silo-env K=V] [--agent-env K=V] [--no-build] [--no-wait]
 #
 #   --duration S   seconds of each measured wrk run (default 10)
 #   --warmup S     seconds of wrk load before a server's measured runs, not counted (default 5: the JIT settles)
@@ -21,6 +21,8 @@
 #   --rows "..."   a subset of: embedded durable cluster hangfire-inmemory hangfire-sqlite hangfire-redis auth shell delayed
 #                  scheduled-memory schedules flows (default: all; durable is embedded mode on its SQLite file, beside Hangfire.Storage.SQLite)
 #   --silo-env K=V extra configuration for Tasker's silos (repeatable; for experiments)
+#   --agent-env K=V extra environment for the shell row's `tasker agent` processes (repeatable; for experiments,
+#                  e.g. DOTNET_TieredPGO=0)
 #   --no-build     use the Release build that is there
 #   --no-wait      do not wait (up to 10 min) for other builds, test runs and silos on this machine to end first
 #
@@ -40,6 +42,7 @@ duration=10 warmup=5 conns=16 auth_rounds=5 shell_n=500 shell_agents="1 4 16" sh
 scheduled_n=1000000 schedules_n=10000 flows_runs=20 flows_parents=1000 flows_chains=10000
 rows="embedded durable cluster hangfire-inmemory hangfire-sqlite hangfire-redis auth shell delayed scheduled-memory schedules flows"
 silo_env=()
+agent_env=()
 while [ "$#" -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
@@ -57,9 +60,10 @@ while [ "$#" -gt 0 ]; do
     --flows-chains) flows_chains=$2; shift 2 ;;
     --rows) rows=$2; shift 2 ;;
     --silo-env) silo_env+=("$2"); shift 2 ;;
+    --agent-env) agent_env+=("$2"); shift 2 ;;
     --no-build) build=no; shift ;;
     --no-wait) wait=no; shift ;;
-    *) sed -n '2,26p' "$0" >&2; exit 64 ;;
+    *) sed -n '2,27p' "$0" >&2; exit 64 ;;
   esac
 done
 for number in "$duration" "$warmup" "$conns" "$auth_rounds" "$shell_n" "$shell_rounds" "$delayed_n" "$scheduled_n" "$schedules_n" "$flows_runs" "$flows_parents" "$flows_chains" $shell_agents; do
@@ -415,7 +419,7 @@ PY
     for agents in $shell_agents; do
       agent_pids=()
       for a in $(seq 1 "$agents"); do
-        TASKER_AGENT_TOKEN=$token dotnet "$agent_dll" agent --url "$shell_url" --name "bench-$agents-$a" --poll-interval 5s \
+        env TASKER_AGENT_TOKEN="$token" ${agent_env[@]+"${agent_env[@]}"} dotnet "$agent_dll" agent --url "$shell_url" --name "bench-$agents-$a" --poll-interval 5s \
           </dev/null >"$results/shell-agent-$agents-$a.log" 2>&1 &
         agent_pids+=($!) started+=($!)
       done
