@@ -127,9 +127,18 @@ internal sealed class ShellAgent(AgentSettings settings, AgentApi api, AgentLog 
             return (held, null);
         }
 
-        return held is not null && !stopping.IsCancellationRequested
-            ? (held, FinishAsync(task, outcome, pickAhead: true, stopping)) // Reported while the held task runs.
-            : (await FinishAsync(task, outcome, pickAhead: false, stopping), null);
+        if (held is not null && !stopping.IsCancellationRequested)
+        {
+            return (held, FinishAsync(task, outcome, pickAhead: true, stopping)); // Reported while the held task runs.
+        }
+
+        var next = await FinishAsync(task, outcome, pickAhead: false, stopping);
+        if (held is not null && next is not null)
+        {
+            await ReleaseAsync(next, "stopping: task released to the queue");
+        }
+
+        return (held ?? next, null); // A task held as the agent stops is released by the caller's loop.
     }
 
     /// <summary>

@@ -64,6 +64,19 @@ public sealed class AgentReportTests : IDisposable
     }
 
     [Fact]
+    public async Task An_agent_that_stops_releases_the_task_it_runs_and_the_one_it_holds_ahead_and_runs_neither_further()
+    {
+        var server = new ScriptedAgentServer(pickOnFinish: true, Touching("e1"), ("e2", "sleep 5"), Touching("e3"));
+        var (exitCode, log) = await server.RunAgentAsync(_tokenFile, () => server.Calls.Contains("pick ahead"));
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Equal(["e1"], server.Finished);
+        Assert.Contains("release e2", server.Calls); // Killed as the agent stopped, and given back.
+        Assert.Contains("release e3", server.Calls); // Held ahead, never started.
+        Assert.False(File.Exists(Path.Combine(_work, "e3")), $"the task held ahead ran\n{log}");
+    }
+
+    [Fact]
     public async Task A_task_handed_over_with_the_last_report_as_the_agent_stops_is_released_not_run()
     {
         using var stopping = new CancellationTokenSource();
