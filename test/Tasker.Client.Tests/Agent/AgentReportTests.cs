@@ -25,7 +25,7 @@ public sealed class AgentReportTests : IDisposable
     public async Task The_report_brings_the_next_task_and_the_agent_runs_it_without_picking()
     {
         var server = new ScriptedAgentServer(pickOnFinish: true, Touching("a1"), Touching("a2"), Touching("a3"));
-        var (exitCode, log) = await server.RunAgentAsync(_tokenFile, () => server.Calls.Count >= 6);
+        var (exitCode, log) = await server.RunAgentAsync(_tokenFile, () => server.Calls.Count(call => !call.StartsWith("heartbeat", StringComparison.Ordinal)) >= 6);
 
         Assert.Equal(ExitCodes.Ok, exitCode);
         Assert.Equal(["a1", "a2", "a3"], server.Finished);
@@ -33,7 +33,9 @@ public sealed class AgentReportTests : IDisposable
         // One pick for the first task (the queue was empty: nothing is picked ahead of it); its report brings the next,
         // and more may wait, so the third is picked ahead while the second runs; the second's report, sent while the
         // third runs, picks ahead and finds none; the third's report finds none, and the agent picks.
-        Assert.Equal(["pick", "finish-and-pick a1", "pick ahead", "finish-and-pick a2 ahead", "finish-and-pick a3", "pick"], server.Calls.Take(6));
+        Assert.Equal(
+            ["pick", "finish-and-pick a1", "pick ahead", "finish-and-pick a2 ahead", "finish-and-pick a3", "pick"],
+            server.Calls.Where(call => !call.StartsWith("heartbeat", StringComparison.Ordinal)).Take(6)); // A slow start may beat once.
     }
 
     [Fact]
