@@ -2,8 +2,8 @@
 # Tasker beside Hangfire 1.8, driven over HTTP by wrk (a C load generator) in one run, and one table of it.
 #
 #   bench/run.sh [--duration S] [--warmup S] [--c N] [--auth-rounds R] [--shell-n N] [--shell-agents "..."]
-#                [--shell-rounds R] [--delayed-n N] [--rows "..."]
-#                [--flows-runs R] [--flows-parents N] [--flows-chains N] [--silo-env K=V] [--no-build] [--no-wait]
+#                [--shell-rounds R] [--shell-warmup N] [--delayed-n N] [--rows "..."]
+#                [--flows-runs R] [--flows-parents N] [--flows-chains N] [--silo-env K=V] [--agent-env K=V] [--no-build] [--no-wait]
 #
 #   --duration S   seconds of each measured wrk run (default 10)
 #   --warmup S     seconds of wrk load before a server's measured runs, not counted (default 5: the JIT settles)
@@ -12,6 +12,7 @@
 #   --shell-n N    shell tasks (`true`) per measured round (default 500)
 #   --shell-agents "..."  agents (Tasker) and workers (Hangfire) per shell row (default "1 4 16")
 #   --shell-rounds R      alternate rounds Tasker / Hangfire per shell row (default 3; the median is shown)
+#   --shell-warmup N      warm-up tasks of a shell row, per 2 agents (default 50, at most --shell-n; both systems alike)
 #   --delayed-n N  delayed tasks per system in the delayed row (default 1000)
 #   --scheduled-n N  delayed tasks (due tomorrow) in the scheduled-memory row, on the SQLite file (default 1000000)
 #   --schedules-n N  schedules due at the same moment in the schedules row, per mode (default 10000)
@@ -21,6 +22,8 @@
 #   --rows "..."   a subset of: embedded durable cluster hangfire-inmemory hangfire-sqlite hangfire-redis auth shell delayed
 #                  scheduled-memory schedules flows (default: all; durable is embedded mode on its SQLite file, beside Hangfire.Storage.SQLite)
 #   --silo-env K=V extra configuration for Tasker's silos (repeatable; for experiments)
+#   --agent-env K=V extra environment for the shell row's `tasker agent` processes (repeatable; for experiments,
+#                  e.g. DOTNET_TieredPGO=0)
 #   --no-build     use the Release build that is there
 #   --no-wait      do not wait (up to 10 min) for other builds, test runs and silos on this machine to end first
 #
@@ -36,10 +39,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-duration=10 warmup=5 conns=16 auth_rounds=5 shell_n=500 shell_agents="1 4 16" shell_rounds=3 delayed_n=1000 build=yes wait=yes
+duration=10 warmup=5 conns=16 auth_rounds=5 shell_n=500 shell_agents="1 4 16" shell_rounds=3 shell_warmup=50 delayed_n=1000 build=yes wait=yes
 scheduled_n=1000000 schedules_n=10000 flows_runs=20 flows_parents=1000 flows_chains=10000
 rows="embedded durable cluster hangfire-inmemory hangfire-sqlite hangfire-redis auth shell delayed scheduled-memory schedules flows"
 silo_env=()
+agent_env=()
 while [ "$#" -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
@@ -49,6 +53,7 @@ while [ "$#" -gt 0 ]; do
     --shell-n) shell_n=$2; shift 2 ;;
     --shell-agents) shell_agents=$2; shift 2 ;;
     --shell-rounds) shell_rounds=$2; shift 2 ;;
+    --shell-warmup) shell_warmup=$2; shift 2 ;;
     --delayed-n) delayed_n=$2; shift 2 ;;
     --scheduled-n) scheduled_n=$2; shift 2 ;;
     --schedules-n) schedules_n=$2; shift 2 ;;
@@ -57,12 +62,13 @@ while [ "$#" -gt 0 ]; do
     --flows-chains) flows_chains=$2; shift 2 ;;
     --rows) rows=$2; shift 2 ;;
     --silo-env) silo_env+=("$2"); shift 2 ;;
+    --agent-env) agent_env+=("$2"); shift 2 ;;
     --no-build) build=no; shift ;;
     --no-wait) wait=no; shift ;;
-    *) sed -n '2,26p' "$0" >&2; exit 64 ;;
+    *) sed -n '2,28p' "$0" >&2; exit 64 ;;
   esac
 done
-for number in "$duration" "$warmup" "$conns" "$auth_rounds" "$shell_n" "$shell_rounds" "$delayed_n" "$scheduled_n" "$schedules_n" "$flows_runs" "$flows_parents" "$flows_chains" $shell_agents; do
+for number in "$duration" "$warmup" "$conns" "$auth_rounds" "$shell_n" "$shell_rounds" "$shell_warmup" "$delayed_n" "$scheduled_n" "$schedules_n" "$flows_runs" "$flows_parents" "$flows_chains" $shell_agents; do
   [[ "$number" =~ ^[0-9]+$ ]] || { echo "run.sh: '$number' is not a whole number" >&2; exit 64; }
 done
 has() { case " $rows " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -340,7 +346,7 @@ fi
 
 if has shell; then
   token=bench-token-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
-  warm_per=$(( shell_n < 50 ? shell_n : 50 ))
+  warm_per=$(( shell_n < shell_warmup ? shell_n : shell_warmup ))
   # tasker_shell_batch OUT AGENTS N CLIENT: submits N shell tasks `true` of CLIENT over one connection and waits until
   # the agents finished them all; the rate runs from the first submit to the last "task finished" in the agents' logs,
   # the latencies from each task's createdAt to its finishedAt (both the silo's clock), read back from GET /tasks.
@@ -415,7 +421,7 @@ PY
     for agents in $shell_agents; do
       agent_pids=()
       for a in $(seq 1 "$agents"); do
-        TASKER_AGENT_TOKEN=$token dotnet "$agent_dll" agent --url "$shell_url" --name "bench-$agents-$a" --poll-interval 5s \
+        env TASKER_AGENT_TOKEN="$token" ${agent_env[@]+"${agent_env[@]}"} dotnet "$agent_dll" agent --url "$shell_url" --name "bench-$agents-$a" --poll-interval 5s \
           </dev/null >"$results/shell-agent-$agents-$a.log" 2>&1 &
         agent_pids+=($!) started+=($!)
       done

@@ -19,10 +19,33 @@ internal sealed class AgentApi(HttpClient http, Uri server, string token, string
     private readonly Uri _base = server.AbsoluteUri.EndsWith('/') ? server : new Uri(server.AbsoluteUri + "/");
 
     /// <summary>The next shell task, leased to this agent, waiting up to <paramref name="wait"/> for one; null when none came.</summary>
-    public async Task<PickedTaskView?> PickAsync(TimeSpan wait, CancellationToken cancellationToken)
+    public async Task<PickedTaskView?> PickAsync(TimeSpan wait, CancellationToken cancellationToken) =>
+        await PickAsync($"tasks/pick?wait={Math.Min(wait.TotalSeconds, 30).ToString("0.###", CultureInfo.InvariantCulture)}", cancellationToken);
+
+    /// <summary>The next queued shell task, leased to this agent while its current command runs; null when none is queued or another agent waits.</summary>
+    public async Task<PickedTaskView?> PickAheadAsync(CancellationToken cancellationToken) =>
+        await PickAsync("tasks/pick?ahead=true", cancellationToken);
+
+    /// <summary>Renews the lease; the answer says whether the task was cancelled. A 409 (lease lost) is a <see cref="TaskerApiException"/>.</summary>
+    public async Task<HeartbeatView> HeartbeatAsync(PickedTaskView task, CancellationToken cancellationToken) =>
+        await PostAsync<HeartbeatView>(task.Links.Heartbeat, new LeaseRequest(task.Lease), cancellationToken);
+
+    public async Task<TaskView> FinishAsync(PickedTaskView task, FinishTaskRequest report, CancellationToken cancellationToken) =>
+        await PostAsync<TaskView>(task.Links.Finish, report, cancellationToken);
+
+    /// <summary>
+    /// Reports and, once the report is stored, takes the next queued task in the same request (null when none is queued);
+    /// with <paramref name="ahead"/>, a pick ahead of the task that runs (none when another agent waits).
+    /// </summary>
+    public async Task<FinishedView> FinishAndPickAsync(PickedTaskView task, FinishTaskRequest report, bool ahead, CancellationToken cancellationToken) =>
+        await PostAsync<FinishedView>(task.Links.Finish + (ahead ? "-and-pick?ahead=true" : "-and-pick"), report, cancellationToken);
+
+    public async Task<TaskView> ReleaseAsync(PickedTaskView task, CancellationToken cancellationToken) =>
+        await PostAsync<TaskView>(task.Links.Release, new LeaseRequest(task.Lease), cancellationToken);
+
+    private async Task<PickedTaskView?> PickAsync(string route, CancellationToken cancellationToken)
     {
-        var seconds = Math.Min(wait.TotalSeconds, 30).ToString("0.###", CultureInfo.InvariantCulture);
-        using var request = Request(HttpMethod.Get, $"tasks/pick?wait={seconds}");
+        using var request = Request(HttpMethod.Get, route);
         using var response = await http.SendAsync(request, cancellationToken);
         if (response.StatusCode == HttpStatusCode.NoContent)
         {
@@ -33,20 +56,6 @@ internal sealed class AgentApi(HttpClient http, Uri server, string token, string
         return await response.Content.ReadFromJsonAsync<PickedTaskView>(_json, cancellationToken)
             ?? throw new JsonException("The pick answered an empty body.");
     }
-
-    /// <summary>Renews the lease; the answer says whether the task was cancelled. A 409 (lease lost) is a <see cref="TaskerApiException"/>.</summary>
-    public async Task<HeartbeatView> HeartbeatAsync(PickedTaskView task, CancellationToken cancellationToken) =>
-        await PostAsync<HeartbeatView>(task.Links.Heartbeat, new LeaseRequest(task.Lease), cancellationToken);
-
-    public async Task<TaskView> FinishAsync(PickedTaskView task, FinishTaskRequest report, CancellationToken cancellationToken) =>
-        await PostAsync<TaskView>(task.Links.Finish, report, cancellationToken);
-
-    /// <summary>Reports and, once the report is stored, takes the next queued task in the same request (null when none is queued).</summary>
-    public async Task<FinishedView> FinishAndPickAsync(PickedTaskView task, FinishTaskRequest report, CancellationToken cancellationToken) =>
-        await PostAsync<FinishedView>(task.Links.Finish + "-and-pick", report, cancellationToken);
-
-    public async Task<TaskView> ReleaseAsync(PickedTaskView task, CancellationToken cancellationToken) =>
-        await PostAsync<TaskView>(task.Links.Release, new LeaseRequest(task.Lease), cancellationToken);
 
     private async Task<T> PostAsync<T>(string path, object body, CancellationToken cancellationToken)
     {

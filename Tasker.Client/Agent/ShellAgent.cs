@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Tasker.Api;
 
@@ -7,8 +8,10 @@ namespace Tasker.Client.Agent;
 internal sealed record AgentSettings(Uri Server, string Token, string Name, TimeSpan PollInterval, CommandIsolation Isolation);
 
 /// <summary>
-/// The executor agent: picks one shell task at a time, runs it with its time limit, heartbeats while it runs (a
-/// cancellation kills the command's process tree), and reports. On stop it kills a running command and releases its lease.
+/// The executor agent: runs one shell task at a time with its time limit, heartbeats while it runs (a cancellation
+/// kills the command's process tree), and reports. While a command runs, it may hold the next task, picked ahead, so
+/// that it starts without a round trip (docs/adr/039); held longer than a moment, that task goes back to the queue.
+/// On stop it kills a running command and releases its lease and the one it holds.
 /// </summary>
 internal sealed class ShellAgent(AgentSettings settings, AgentApi api, AgentLog log)
 {
@@ -17,6 +20,9 @@ internal sealed class ShellAgent(AgentSettings settings, AgentApi api, AgentLog 
     private const int LeaseLost = 2;
     private static readonly TimeSpan _minHeartbeatSpacing = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan _firstHeartbeatAfter = TimeSpan.FromMilliseconds(500);
+
+    // How long a task picked ahead may wait for the command before it; then it is released for another agent.
+    private static readonly TimeSpan _holdAhead = TimeSpan.FromSeconds(1);
 
     // Until a server answers that it has no finish-and-pick (an older one): then every report is a plain finish.
     private bool _serverPicksOnFinish = true;
@@ -27,10 +33,14 @@ internal sealed class ShellAgent(AgentSettings settings, AgentApi api, AgentLog 
         log.Info("agent started", ("agent", settings.Name), ("server", settings.Server), ("poll_interval_s", settings.PollInterval.TotalSeconds),
             ("run_as", settings.Isolation.RunAs?.Name ?? "(the agent's user)"), ("command_env", string.Join(',', settings.Isolation.Environment.Keys.Order(StringComparer.Ordinal))));
         PickedTaskView? next = null;
+        Task<PickedTaskView?>? ahead = null; // The task after next, picked ahead with the last report (in flight).
         while (!stopping.IsCancellationRequested)
         {
             PickedTaskView? task = next;
             next = null;
+            // A task that a report brought means more may wait: the next one is picked ahead while this one runs. One
+            // that an idle pick waited for is run alone: the queue was empty a moment ago.
+            var busy = task is not null;
             try
             {
                 task ??= await api.PickAsync(settings.PollInterval, stopping);
@@ -53,28 +63,41 @@ internal sealed class ShellAgent(AgentSettings settings, AgentApi api, AgentLog 
 
             if (task is not null)
             {
-                next = await RunTaskAsync(task, stopping);
+                (next, ahead) = await RunTaskAsync(task, ahead ?? (busy ? PickAheadAsync() : null), stopping);
             }
         }
 
+        // Handed over with the last report as the agent stopped, or held ahead: queued again at once.
         if (next is not null)
         {
-            await ReleaseAsync(next); // Handed over with the last report as the agent stopped: queued again at once.
+            await ReleaseAsync(next, "stopping: task released to the queue");
+        }
+
+        if (ahead is not null && await ahead is { } held)
+        {
+            await ReleaseAsync(held, "stopping: task released to the queue");
         }
 
         log.Info("agent stopped", ("agent", settings.Name));
         return true;
     }
 
-    /// <summary>Runs a picked task and reports it; the next task when the report brought one.</summary>
-    private async Task<PickedTaskView?> RunTaskAsync(PickedTaskView task, CancellationToken stopping)
+    /// <summary>
+    /// Runs a picked task and reports it. <paramref name="ahead"/>, when given, is a pick ahead in flight: its task is
+    /// held while this one runs and is the next to run; then this one's report goes while that one runs, and picks ahead
+    /// in turn. Else the report brings the next task (or none).
+    /// </summary>
+    private async Task<(PickedTaskView? Next, Task<PickedTaskView?>? Ahead)> RunTaskAsync(
+        PickedTaskView task, Task<PickedTaskView?>? ahead, CancellationToken stopping)
     {
         log.Info("task picked", ("agent", settings.Name), ("task", task.Id), ("attempt", task.Attempt), ("timeout_s", task.TimeoutSeconds));
         log.Debug("command", ("task", task.Id), ("command", task.Command), ("lease", task.Lease));
         var verdict = Running;
         using var kill = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         using var heartbeatsEnd = new CancellationTokenSource();
+        var started = Stopwatch.GetTimestamp();
         var run = CommandRunner.RunAsync(task.Command, settings.Isolation, TimeSpan.FromSeconds(task.TimeoutSeconds), task.OutputCapBytes, kill.Token);
+        var holding = ahead is null ? Task.FromResult<PickedTaskView?>(null) : HoldAsync(ahead, run, started);
         var heartbeats = HeartbeatAsync(task, v =>
         {
             Interlocked.CompareExchange(ref verdict, v, Running);
@@ -84,26 +107,80 @@ internal sealed class ShellAgent(AgentSettings settings, AgentApi api, AgentLog 
         var outcome = await run;
         await heartbeatsEnd.CancelAsync();
         await heartbeats;
+        var held = await holding;
 
         switch (Volatile.Read(ref verdict))
         {
             case Cancelled:
                 log.Info("task cancelled; its command was killed", ("agent", settings.Name), ("task", task.Id));
-                return null;
+                return (held, null);
             case LeaseLost:
                 log.Warn("lease lost (the task was offered again); its command was killed and nothing is reported", ("agent", settings.Name), ("task", task.Id));
-                return null;
+                return (held, null);
             default:
                 break;
         }
 
         if (stopping.IsCancellationRequested && outcome.Killed)
         {
-            await ReleaseAsync(task);
-            return null;
+            await ReleaseAsync(task, "stopping: task released to the queue");
+            return (held, null);
         }
 
-        return await FinishAsync(task, outcome, stopping);
+        if (held is not null && !stopping.IsCancellationRequested)
+        {
+            return (held, FinishAsync(task, outcome, pickAhead: true, stopping)); // Reported while the held task runs.
+        }
+
+        var next = await FinishAsync(task, outcome, pickAhead: false, stopping);
+        if (held is not null && next is not null)
+        {
+            await ReleaseAsync(next, "stopping: task released to the queue");
+        }
+
+        return (held ?? next, null); // A task held as the agent stops is released by the caller's loop.
+    }
+
+    /// <summary>
+    /// The task of a pick ahead, held while <paramref name="run"/> goes on; released, and null, when the command still
+    /// runs a moment after it started: another agent may start that task sooner.
+    /// </summary>
+    private async Task<PickedTaskView?> HoldAsync(Task<PickedTaskView?> ahead, Task run, long started)
+    {
+        var held = await ahead;
+        if (held is null || run.IsCompleted)
+        {
+            return held;
+        }
+
+        var left = _holdAhead - Stopwatch.GetElapsedTime(started);
+        if (left > TimeSpan.Zero)
+        {
+            using var waited = new CancellationTokenSource();
+            if (await Task.WhenAny(run, Task.Delay(left, waited.Token)) == run)
+            {
+                await waited.CancelAsync();
+                return held;
+            }
+        }
+
+        await ReleaseAsync(held, "task picked ahead released: the command before it runs on");
+        return null;
+    }
+
+    /// <summary>A pick that does not wait, made while a command runs; null when none is queued, another agent waits, or it failed.</summary>
+    private async Task<PickedTaskView?> PickAheadAsync()
+    {
+        try
+        {
+            // Not cancelled by a stop: a task leased to this agent must come back to be released.
+            return await api.PickAheadAsync(CancellationToken.None);
+        }
+        catch (Exception failure) when (failure is HttpRequestException or TaskCanceledException or TaskerApiException or System.Text.Json.JsonException)
+        {
+            log.Debug("pick ahead failed", ("agent", settings.Name), ("error", failure.Message));
+            return null;
+        }
     }
 
     /// <summary>Renews the lease until <paramref name="end"/>; calls <paramref name="stop"/> on a cancellation or a lost lease.</summary>
@@ -151,9 +228,10 @@ internal sealed class ShellAgent(AgentSettings settings, AgentApi api, AgentLog 
 
     /// <summary>
     /// Reports the outcome, retrying until the lease is long gone. The first try also asks for the next task (one request
-    /// instead of two); a retry does not, since the lost answer of a try may have held a lease this agent never saw.
+    /// instead of two; ahead of the running one with <paramref name="pickAhead"/>); a retry does not, since the lost
+    /// answer of a try may have held a lease this agent never saw.
     /// </summary>
-    private async Task<PickedTaskView?> FinishAsync(PickedTaskView task, CommandOutcome outcome, CancellationToken stopping)
+    private async Task<PickedTaskView?> FinishAsync(PickedTaskView task, CommandOutcome outcome, bool pickAhead, CancellationToken stopping)
     {
         var report = new FinishTaskRequest(
             task.Lease, outcome.ExitCode, outcome.Stdout, outcome.Stderr, outcome.StdoutTruncated, outcome.StderrTruncated,
@@ -169,7 +247,7 @@ internal sealed class ShellAgent(AgentSettings settings, AgentApi api, AgentLog 
                 PickedTaskView? next = null;
                 if (attempt == 1 && _serverPicksOnFinish && !stopping.IsCancellationRequested)
                 {
-                    (finished, next) = await api.FinishAndPickAsync(task, report, CancellationToken.None);
+                    (finished, next) = await api.FinishAndPickAsync(task, report, pickAhead, CancellationToken.None);
                 }
                 else
                 {
@@ -208,17 +286,17 @@ internal sealed class ShellAgent(AgentSettings settings, AgentApi api, AgentLog 
         }
     }
 
-    private async Task ReleaseAsync(PickedTaskView task)
+    private async Task ReleaseAsync(PickedTaskView task, string why)
     {
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             await api.ReleaseAsync(task, timeout.Token);
-            log.Info("stopping: task released to the queue", ("agent", settings.Name), ("task", task.Id));
+            log.Info(why, ("agent", settings.Name), ("task", task.Id));
         }
         catch (Exception failure) when (failure is HttpRequestException or TaskCanceledException or TaskerApiException or System.Text.Json.JsonException)
         {
-            log.Warn("stopping: could not release the task; its lease will expire", ("task", task.Id), ("error", failure.Message));
+            log.Warn("could not release the task; its lease will expire", ("task", task.Id), ("error", failure.Message));
         }
     }
 

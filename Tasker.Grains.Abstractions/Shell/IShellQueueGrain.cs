@@ -21,6 +21,13 @@ public interface IShellQueueGrain : IGrainWithIntegerKey
     [Alias("Pick")]
     Task<ShellLeaseGrant?> PickAsync(string agent);
 
+    /// <summary>
+    /// Leases the first queued task to <paramref name="agent"/> while its current command still runs, so that the
+    /// next one starts without a round trip; null when none is queued or another agent waits for one (docs/adr/039).
+    /// </summary>
+    [Alias("PickAhead")]
+    Task<ShellLeaseGrant?> PickAheadAsync(string agent);
+
     /// <summary>Waits up to <paramref name="timeout"/> until something is queued; true when something is.</summary>
     [Alias("WaitForWork"), AlwaysInterleave] // Waits without holding the queue; it reads one count.
     Task<bool> WaitForWorkAsync(TimeSpan timeout);

@@ -24,7 +24,9 @@ public sealed class ShellQueueGrain(
 
     private readonly ShellWaitingLine _queued = new();
     private readonly Dictionary<string, AgentSighting> _agents = new(StringComparer.Ordinal);
-    private TaskCompletionSource _work = NewSignal();
+
+    // The waiting picks, oldest first: a task queued wakes one of them, not all (docs/adr/039).
+    private readonly LinkedList<TaskCompletionSource> _waiters = new();
     private DateTimeOffset _lastPick = clock.GetUtcNow();
     private bool _keepReminderHeld;
 
@@ -63,7 +65,7 @@ public sealed class ShellQueueGrain(
 
         _queued.Add(new ShellQueueEntry(taskId, priority, createdAt, clock.GetUtcNow(), client));
         await WriteAsync();
-        Signal();
+        Wake(1);
         return true;
     }
 
@@ -73,11 +75,20 @@ public sealed class ShellQueueGrain(
         {
             _queued.Add(new ShellQueueEntry(taskId, priority, createdAt, clock.GetUtcNow(), client));
             await WriteAsync();
-            Signal();
+            Wake(1);
         }
     }
 
-    public async Task<ShellLeaseGrant?> PickAsync(string agent)
+    public Task<ShellLeaseGrant?> PickAsync(string agent) => TakeAsync(agent);
+
+    public Task<ShellLeaseGrant?> PickAheadAsync(string agent)
+    {
+        // An idle agent's waiting pick goes first: a task held ahead waits for its agent's current command, and
+        // should that command run long, the agent gives it back.
+        return _waiters.Count > 0 ? Task.FromResult<ShellLeaseGrant?>(null) : TakeAsync(agent);
+    }
+
+    private async Task<ShellLeaseGrant?> TakeAsync(string agent)
     {
         Seen(agent, null);
         if (!Shell.Enabled)
@@ -124,6 +135,11 @@ public sealed class ShellQueueGrain(
                 await SetAlarmAsync(false, "an agent picked a shell task");
             }
 
+            if (_queued.Count > 0)
+            {
+                Wake(1); // More waits: should an agent woken for an earlier task have gone, the next one takes it.
+            }
+
             return grant;
         }
 
@@ -137,13 +153,21 @@ public sealed class ShellQueueGrain(
             return true;
         }
 
+        var waiter = _waiters.AddLast(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         try
         {
-            await _work.Task.WaitAsync(timeout);
+            await waiter.Value.Task.WaitAsync(timeout);
         }
         catch (TimeoutException)
         {
-            // Nothing came.
+            // Nothing came for this pick.
+        }
+        finally
+        {
+            if (waiter.List is not null)
+            {
+                _waiters.Remove(waiter);
+            }
         }
 
         return _queued.Count > 0;
@@ -184,6 +208,7 @@ public sealed class ShellQueueGrain(
         var now = clock.GetUtcNow();
         var due = state.State.Leased.Where(l => l.Value <= now).Select(l => l.Key).Take(MaxChecksPerSweep).ToList();
         var changed = false;
+        var requeued = 0;
         foreach (var taskId in due)
         {
             LeaseCheck check;
@@ -206,7 +231,7 @@ public sealed class ShellQueueGrain(
                 case LeaseCheckStatus.Requeued:
                     state.State.Leased.Remove(taskId);
                     _queued.Add(new ShellQueueEntry(taskId, check.Priority, check.CreatedAt, now, check.Client));
-
+                    requeued++;
                     changed = true;
                     break;
                 default:
@@ -219,8 +244,12 @@ public sealed class ShellQueueGrain(
         if (changed)
         {
             await WriteAsync();
-            Signal();
+            Wake(requeued);
         }
+
+        // Picks that wait while tasks are queued were not woken for them, or a woken one went away without picking
+        // (its agent stopped): they are woken now, so that no task waits for more than a sweep beside an idle agent.
+        Wake(_queued.Count);
 
         await SoundAlarmAsync(now);
     }
@@ -312,15 +341,13 @@ public sealed class ShellQueueGrain(
         _agents[agent] = new AgentSighting(agent, currentTaskId, clock.GetUtcNow());
     }
 
-    private void Signal()
+    /// <summary>Wakes the <paramref name="count"/> longest waiting picks, one per task queued.</summary>
+    private void Wake(int count)
     {
-        if (_queued.Count > 0)
+        for (; count > 0 && _waiters.First is { } first; count--)
         {
-            var previous = _work;
-            _work = NewSignal();
-            previous.TrySetResult();
+            _waiters.RemoveFirst();
+            first.Value.TrySetResult();
         }
     }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

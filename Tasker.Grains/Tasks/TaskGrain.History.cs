@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using Tasker.Clients;
+
 namespace Tasker.Tasks;
 
 /// <summary>
@@ -9,6 +12,7 @@ public sealed partial class TaskGrain
     // A running task's history line shows its progress, refreshed no more often than this (docs/adr/017).
     private static readonly TimeSpan _progressLineEvery = TimeSpan.FromSeconds(1);
     private long _progressLineAt;
+    private IHistoryStore? _history;
 
     /// <summary>Updates the client's history after a phase change; a failure is logged, not allowed to fail the task.</summary>
     private async Task AfterPhaseChangeAsync()
@@ -53,11 +57,20 @@ public sealed partial class TaskGrain
 
     private async Task RecordHistoryAsync()
     {
-        if (S.ParentId is null)
+        if (S.ParentId is not null)
         {
-            // Children are not listed in the client's history; their parent is.
-            await GrainFactory.GetGrain<IClientGrain>(S.Client).RecordAsync(S.ToHistoryEntry(Id));
+            return; // Children are not listed in the client's history; their parent is.
         }
+
+        if (RunsOnAgent)
+        {
+            // A shell task writes three lines within milliseconds (queued, running, ended): straight to the silo's
+            // history store, as a short task's line (docs/adr/025), since the client grain would only forward it.
+            await (_history ??= ServiceProvider.GetRequiredService<IHistoryStore>()).RecordAsync(S.Client, S.ToHistoryEntry(Id));
+            return;
+        }
+
+        await GrainFactory.GetGrain<IClientGrain>(S.Client).RecordAsync(S.ToHistoryEntry(Id));
     }
 
     private async Task HoldReminderForHistoryAsync()

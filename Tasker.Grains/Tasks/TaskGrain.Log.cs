@@ -98,10 +98,10 @@ internal static partial class TaskFlowLog
 
 internal static partial class TaskShellLog
 {
-    [LoggerMessage(1090, LogLevel.Information, "Shell task {TaskId} of {Client} leased to agent {Agent} (attempt {Attempt})")]
+    [LoggerMessage(1090, LogLevel.Debug, "Shell task {TaskId} of {Client} leased to agent {Agent} (attempt {Attempt})")]
     public static partial void Leased(ILogger logger, string taskId, string client, string agent, int attempt);
 
-    [LoggerMessage(1091, LogLevel.Information, "Shell task {TaskId} of {Client} finished by agent {Agent}: exit code {ExitCode}, timed out {TimedOut}")]
+    [LoggerMessage(1091, LogLevel.Debug, "Shell task {TaskId} of {Client} finished by agent {Agent}: exit code {ExitCode}, timed out {TimedOut}")]
     public static partial void Finished(ILogger logger, string taskId, string client, string agent, int? exitCode, bool timedOut);
 
     [LoggerMessage(1092, LogLevel.Warning, "Shell task {TaskId} of {Client}: the lease of agent {Agent} expired (attempt {Attempt} of {MaxAttempts}); {Outcome}")]

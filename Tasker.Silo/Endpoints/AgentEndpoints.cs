@@ -31,7 +31,7 @@ public static class AgentEndpoints
                 new ProducesResponseTypeMetadata(StatusCodes.Status503ServiceUnavailable, typeof(ProblemDetails), ["application/problem+json"]));
         agents.MapGet("/pick", PickAsync)
             .WithSummary("Pick the next shell task (executor agents)")
-            .WithDescription("Authorization: Bearer <agent token>. The queued shell task with the highest priority, then the earliest, leased to the agent named by the X-Agent-Name header or ?agent=. 204 when none; ?wait=N (0–30 s) waits for one.");
+            .WithDescription("Authorization: Bearer <agent token>. The queued shell task with the highest priority, then the earliest, leased to the agent named by the X-Agent-Name header or ?agent=. 204 when none; ?wait=N (0–30 s) waits for one. ?ahead=true: a pick made while the agent's current command still runs, answered 204 when another agent waits for a task; it does not wait.");
         agents.MapPost("/{id}/heartbeat", HeartbeatAsync)
             .WithSummary("Renew a lease; learn of a cancellation (executor agents)")
             .WithDescription("Body {\"lease\":...}. Renews the lease, then waits up to heartbeatSeconds for a cancellation: cancel: true means kill the command. 409 when the lease is not the current one.")
@@ -42,7 +42,7 @@ public static class AgentEndpoints
             .Accepts<FinishTaskRequest>("application/json");
         agents.MapPost("/{id}/finish-and-pick", FinishAndPickAsync)
             .WithSummary("Report a shell task's outcome and pick the next one (executor agents)")
-            .WithDescription("The finish report, as for /finish; once it is stored, the next queued shell task is leased to the same agent and comes in the answer (next: null when none is queued; this call does not wait: a pick does). One request per task instead of two. 409 when the lease is not the current one: nothing changes and nothing is picked.")
+            .WithDescription("The finish report, as for /finish; once it is stored, the next queued shell task is leased to the same agent and comes in the answer (next: null when none is queued; this call does not wait: a pick does). One request per task instead of two. ?ahead=true: the agent already runs its next task, and this pick is ahead of it, as for /pick?ahead=true. 409 when the lease is not the current one: nothing changes and nothing is picked.")
             .Accepts<FinishTaskRequest>("application/json");
         agents.MapPost("/{id}/release", ReleaseAsync)
             .WithSummary("Give a shell task back to the queue (an agent that stops)")
@@ -56,14 +56,20 @@ public static class AgentEndpoints
         return app;
     }
 
-    public static async Task<Results<Ok<PickedTaskView>, NoContent, Problem<Status.BadRequest>>> PickAsync(HttpContext context, string? agent, string? wait, IGrainFactory grains, IOptions<ShellOptions> shell, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<PickedTaskView>, NoContent, Problem<Status.BadRequest>>> PickAsync(
+        HttpContext context, string? agent, string? wait, string? ahead, IGrainFactory grains, IOptions<ShellOptions> shell, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var name = AgentName(context, agent, errors);
+        var pickAhead = Ahead(ahead, errors);
         var seconds = 0.0;
         if (wait is not null && (!double.TryParse(wait, NumberStyles.Float, CultureInfo.InvariantCulture, out seconds) || !(seconds >= 0 && seconds <= MaxWaitSeconds)))
         {
             errors["wait"] = [$"wait must be a number of seconds from 0 to {MaxWaitSeconds}"];
+        }
+        else if (pickAhead && seconds > 0)
+        {
+            errors["wait"] = ["a pick ahead (ahead=true) does not wait: leave wait out or 0"];
         }
 
         if (errors.Count > 0)
@@ -72,6 +78,11 @@ public static class AgentEndpoints
         }
 
         var queue = grains.GetGrain<IShellQueueGrain>(0);
+        if (pickAhead)
+        {
+            return await queue.PickAheadAsync(name!) is { } held ? TypedResults.Ok(View(held, shell.Value)) : TypedResults.NoContent();
+        }
+
         var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(seconds);
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -133,11 +144,12 @@ public static class AgentEndpoints
     }
 
     public static async Task<Results<Ok<FinishedView>, Problem<Status.Report>>> FinishAndPickAsync(
-        string id, HttpContext context, string? agent, IGrainFactory grains, TaskViews views, IOptions<ShellOptions> shell, IOptions<TaskerHttpOptions> frontEnd,
+        string id, HttpContext context, string? agent, string? ahead, IGrainFactory grains, TaskViews views, IOptions<ShellOptions> shell, IOptions<TaskerHttpOptions> frontEnd,
         ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var name = AgentName(context, agent, errors);
+        var pickAhead = Ahead(ahead, errors);
         var outcome = await FinishReportedAsync(id, context, grains, frontEnd.Value, errors, cancellationToken);
         if (outcome.Failed)
         {
@@ -149,7 +161,8 @@ public static class AgentEndpoints
         PickedTaskView? next = null;
         try
         {
-            if (await grains.GetGrain<IShellQueueGrain>(0).PickAsync(name!) is { } grant)
+            var queue = grains.GetGrain<IShellQueueGrain>(0);
+            if (await (pickAhead ? queue.PickAheadAsync(name!) : queue.PickAsync(name!)) is { } grant)
             {
                 next = View(grant, shell.Value);
             }
@@ -268,6 +281,21 @@ public static class AgentEndpoints
         }
 
         return name;
+    }
+
+    private static bool Ahead(string? ahead, Dictionary<string, string[]> errors)
+    {
+        if (ahead is null)
+        {
+            return false;
+        }
+
+        if (!bool.TryParse(ahead, out var value))
+        {
+            errors["ahead"] = ["ahead must be true or false"];
+        }
+
+        return value;
     }
 
     private static void Seen(IGrainFactory grains, HttpContext context, string? query, string? taskId)

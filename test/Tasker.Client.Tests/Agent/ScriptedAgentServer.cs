@@ -20,7 +20,7 @@ public sealed class ScriptedAgentServer(bool pickOnFinish, params (string Id, st
     /// <summary>Called with a task's id when its report arrives, before the answer.</summary>
     public Action<string>? OnFinish { get; init; }
 
-    /// <summary>Each call: "pick", or the route's last part and the task id ("finish-and-pick a1").</summary>
+    /// <summary>Each call: "pick", or the route's last part and the task id ("finish-and-pick a1"); " ahead" after a pick ahead.</summary>
     public IReadOnlyList<string> Calls => [.. _calls];
 
     /// <summary>The tasks reported, in order.</summary>
@@ -52,9 +52,10 @@ public sealed class ScriptedAgentServer(bool pickOnFinish, params (string Id, st
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var path = request.RequestUri!.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var ahead = request.RequestUri.Query.Contains("ahead=true", StringComparison.Ordinal) ? " ahead" : "";
         if (path is ["tasks", "pick"])
         {
-            _calls.Enqueue("pick");
+            _calls.Enqueue("pick" + ahead);
             if (Next() is { } picked)
             {
                 return Json(picked);
@@ -65,7 +66,7 @@ public sealed class ScriptedAgentServer(bool pickOnFinish, params (string Id, st
         }
 
         var (id, verb) = (path[1], path[2]);
-        _calls.Enqueue($"{verb} {id}");
+        _calls.Enqueue($"{verb} {id}{ahead}");
         if (verb is "finish" or "finish-and-pick" && (verb == "finish" || pickOnFinish))
         {
             _reports[id] = JsonDocument.Parse(await request.Content!.ReadAsStringAsync(cancellationToken)).RootElement.Clone();

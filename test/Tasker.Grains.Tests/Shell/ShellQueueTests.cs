@@ -52,6 +52,86 @@ public sealed class ShellQueueTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_queued_task_wakes_one_waiting_pick_not_every_one()
+    {
+        var queue = _grains.GetGrain<IShellQueueGrain>(0);
+        var waits = Enumerable.Range(0, 3).Select(_ => queue.WaitForWorkAsync(TimeSpan.FromSeconds(20))).ToList();
+        await Task.Delay(200); // All three wait.
+        Assert.All(waits, wait => Assert.False(wait.IsCompleted));
+
+        var ids = new List<string> { TaskIds.New() };
+        await _grains.GetGrain<ITaskGrain>(ids[0]).SubmitAsync(Shell("echo one"));
+        var woken = await Task.WhenAny(waits).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(await woken);
+        var picked = await queue.PickAsync("grain-test"); // As the woken agent does.
+        Assert.Equal(ids[0], picked!.TaskId);
+        Assert.Equal(ShellCallStatus.Done, (await _grains.GetGrain<IShellTaskGrain>(ids[0]).FinishAsync(picked.Lease, Report(0))).Status);
+        await Task.Delay(300);
+        Assert.Equal(1, waits.Count(wait => wait.IsCompleted)); // The other two still wait: they were not woken for it.
+
+        ids.Add(TaskIds.New());
+        ids.Add(TaskIds.New());
+        await _grains.GetGrain<ITaskGrain>(ids[1]).SubmitAsync(Shell("echo two"));
+        await _grains.GetGrain<ITaskGrain>(ids[2]).SubmitAsync(Shell("echo three"));
+        Assert.All(await Task.WhenAll(waits).WaitAsync(TimeSpan.FromSeconds(10)), Assert.True);
+
+        await FinishEveryQueuedAsync(queue, ids[1..]);
+    }
+
+    [Fact]
+    public async Task A_task_whose_woken_pick_went_away_wakes_another_waiting_pick_within_a_sweep()
+    {
+        var queue = _grains.GetGrain<IShellQueueGrain>(0);
+        var first = queue.WaitForWorkAsync(TimeSpan.FromSeconds(20));
+        await Task.Delay(100);
+        var second = queue.WaitForWorkAsync(TimeSpan.FromSeconds(20));
+        await Task.Delay(100);
+
+        var id = TaskIds.New();
+        await _grains.GetGrain<ITaskGrain>(id).SubmitAsync(Shell("echo astray"));
+        Assert.True(await first.WaitAsync(TimeSpan.FromSeconds(10))); // Woken first, and its agent never picks.
+
+        Assert.True(await second.WaitAsync(TimeSpan.FromSeconds(5)), "the task waited with an idle agent beyond a sweep");
+        await FinishEveryQueuedAsync(queue, [id]);
+    }
+
+    [Fact]
+    public async Task A_pick_ahead_takes_nothing_while_another_agent_waits_and_takes_the_next_task_when_none_does()
+    {
+        var queue = _grains.GetGrain<IShellQueueGrain>(0);
+        var idle = Enumerable.Range(0, 2).Select(_ => queue.WaitForWorkAsync(TimeSpan.FromSeconds(3))).ToList();
+        await Task.Delay(200);
+        var id = TaskIds.New();
+        await _grains.GetGrain<ITaskGrain>(id).SubmitAsync(Shell("echo ahead"));
+        await Task.WhenAny(idle).WaitAsync(TimeSpan.FromSeconds(10)); // One is woken for the task; the other still waits.
+
+        Assert.Null(await queue.PickAheadAsync("grain-busy")); // The task is for an agent that waits, not one that is busy.
+        var picked = await queue.PickAsync("grain-idle");
+        Assert.Equal(id, picked!.TaskId);
+        await _grains.GetGrain<IShellTaskGrain>(id).FinishAsync(picked.Lease, Report(0));
+        await Task.WhenAll(idle).WaitAsync(TimeSpan.FromSeconds(10)); // The other times out: no agent waits any more.
+
+        var next = TaskIds.New();
+        await _grains.GetGrain<ITaskGrain>(next).SubmitAsync(Shell("echo next"));
+        var held = await queue.PickAheadAsync("grain-busy");
+        Assert.Equal(next, held!.TaskId);
+        Assert.Equal(ShellCallStatus.Done, (await _grains.GetGrain<IShellTaskGrain>(next).FinishAsync(held.Lease, Report(0))).Status);
+    }
+
+    /// <summary>Picks and finishes every queued task, which must be <paramref name="expected"/>: the next test finds the queue empty.</summary>
+    private async Task FinishEveryQueuedAsync(IShellQueueGrain queue, IReadOnlyCollection<string> expected)
+    {
+        var finished = new List<string>();
+        while (await queue.PickAsync("grain-test") is { } next)
+        {
+            finished.Add(next.TaskId);
+            Assert.Equal(ShellCallStatus.Done, (await _grains.GetGrain<IShellTaskGrain>(next.TaskId).FinishAsync(next.Lease, Report(0))).Status);
+        }
+
+        Assert.Equal(expected.Order(StringComparer.Ordinal), finished.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task A_pick_the_queue_never_stored_is_found_leased_by_its_next_activation_and_watched_not_lost()
     {
         var id = TaskIds.New();

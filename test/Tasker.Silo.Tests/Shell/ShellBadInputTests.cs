@@ -79,6 +79,8 @@ public sealed class ShellBadInputTests(ShellApiFixture api)
     [InlineData("/tasks/pick?wait=-1", "wait")]
     [InlineData("/tasks/pick?wait=soon", "wait")]
     [InlineData("/tasks/pick?agent=bad%20name", "agent")]
+    [InlineData("/tasks/pick?ahead=maybe", "ahead")]
+    [InlineData("/tasks/pick?ahead=true&wait=5", "wait")]
     public async Task A_bad_pick_is_a_400_naming_the_parameter(string path, string field)
     {
         var (status, problem) = await _agent.GetJsonAsync(path);
@@ -106,14 +108,16 @@ public sealed class ShellBadInputTests(ShellApiFixture api)
         }
     }
 
-    [Fact]
-    public async Task A_finish_and_pick_with_a_bad_agent_name_is_a_400_naming_it_and_stores_nothing()
+    [Theory]
+    [InlineData("agent=bad%20name", "agent")]
+    [InlineData("ahead=maybe", "ahead")]
+    public async Task A_finish_and_pick_with_a_bad_parameter_is_a_400_naming_it_and_stores_nothing(string query, string field)
     {
         var (_, created) = await _http.PostJsonAsync("/tasks", """{"type":"shell","params":{"command":"echo x"},"client":"bad-shell"}""");
         var id = created.GetProperty("id").GetString()!;
-        var (status, problem) = await _agent.PostJsonAsync($"/tasks/{id}/finish-and-pick?agent=bad%20name", """{"lease":"1-forged","exitCode":0}""");
+        var (status, problem) = await _agent.PostJsonAsync($"/tasks/{id}/finish-and-pick?{query}", """{"lease":"1-forged","exitCode":0}""");
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        AssertNames(problem, "agent");
+        AssertNames(problem, field);
         Assert.Equal("queued", (await _http.GetJsonAsync($"/tasks/{id}")).Body.Status());
         await _http.SendAsync(HttpMethod.Post, $"/tasks/{id}/cancel");
     }

@@ -105,6 +105,25 @@ public sealed class ShellTaskTests(ShellApiFixture api) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_pick_ahead_leases_the_queued_task_as_a_pick_does_and_its_report_picks_ahead_again()
+    {
+        var first = await SubmitShellAsync("echo one");
+        var second = await SubmitShellAsync("echo two");
+        var (status, held) = await api.Agent("ahead").GetJsonAsync("/tasks/pick?ahead=true");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(first, held.GetProperty("id").GetString());
+        Assert.Equal("running", (await _http.GetJsonAsync($"/tasks/{first}")).Body.Status());
+
+        var (reported, answer) = await api.Agent("ahead").PostJsonAsync($"/tasks/{first}/finish-and-pick?ahead=true",
+            JsonSerializer.Serialize(new { lease = Lease(held), exitCode = 0 }));
+        Assert.Equal(HttpStatusCode.OK, reported);
+        Assert.Equal("succeeded", answer.GetProperty("task").Status());
+        Assert.Equal(second, answer.GetProperty("next").GetProperty("id").GetString());
+        var (_, done) = await FinishAsync(second, Lease(answer.GetProperty("next")));
+        Assert.Equal("succeeded", done.Status());
+    }
+
+    [Fact]
     public async Task A_stale_or_forged_finish_and_pick_is_a_409_that_stores_nothing_and_picks_nothing()
     {
         var id = await SubmitShellAsync("echo once");
