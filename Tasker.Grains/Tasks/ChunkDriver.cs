@@ -101,37 +101,9 @@ internal sealed class ChunkDriver(IChunkHost host, TaskHandlerRegistry handlers,
         }
 
         var epoch = S.Epoch;
-        ChunkOutcome outcome;
-        using var chunkCancel = chunked.Interruptible ? CancellationTokenSource.CreateLinkedTokenSource(stopping) : null;
-        _chunkCancel = chunkCancel;
-        try
+        if (await RunChunkAsync(chunked, stopping) is not { } outcome)
         {
-            var context = new ChunkContext(host.Id, S.Client, S.Priority, S.ParametersJson, S.Checkpoint, budget, host.Grains);
-            outcome = await chunked.RunChunkAsync(context, chunkCancel?.Token ?? stopping);
-        }
-        catch (Exception exception)
-        {
-            switch (Classify(exception, stopping.IsCancellationRequested, chunkCancel?.IsCancellationRequested == true))
-            {
-                case ChunkFault.Stopping:
-                    return;
-                case ChunkFault.Interrupted:
-                    TaskGrainLog.ChunkInterrupted(logger, host.Id, S.Client);
-                    return;
-                case ChunkFault.Passing:
-                    // The reminder starts the next try, so a dead server is not hammered.
-                    TaskGrainLog.ChunkDeferred(logger, host.Id, S.Client, exception.Message);
-                    Stop();
-                    return;
-                default:
-                    TaskGrainLog.Failed(logger, host.Id, S.Client, exception.Message, exception);
-                    outcome = FailedOutcome(S, exception);
-                    break;
-            }
-        }
-        finally
-        {
-            _chunkCancel = null;
+            return;
         }
 
         if (S.Phase != TaskPhase.Running || S.Epoch != epoch)
@@ -148,6 +120,48 @@ internal sealed class ChunkDriver(IChunkHost host, TaskHandlerRegistry handlers,
             // The commit or the report has dropped this activation; the reminder brings the task back from its last
             // stored checkpoint.
             TaskGrainLog.CommitFailed(logger, host.Id, S.Client, exception);
+        }
+    }
+
+    /// <summary>Runs one chunk within the budget, interruptible if its type says so.</summary>
+    /// <returns>The chunk's outcome, or null when there is nothing to apply (stopping, interrupted or deferred).</returns>
+    private async Task<ChunkOutcome?> RunChunkAsync(IChunkedTaskHandler chunked, CancellationToken stopping)
+    {
+        using var chunkCancel = chunked.Interruptible ? CancellationTokenSource.CreateLinkedTokenSource(stopping) : null;
+        _chunkCancel = chunkCancel;
+        try
+        {
+            var context = new ChunkContext(host.Id, S.Client, S.Priority, S.ParametersJson, S.Checkpoint, budget, host.Grains);
+            return await chunked.RunChunkAsync(context, chunkCancel?.Token ?? stopping);
+        }
+        catch (Exception exception)
+        {
+            return TakeFault(exception, stopping.IsCancellationRequested, chunkCancel?.IsCancellationRequested == true);
+        }
+        finally
+        {
+            _chunkCancel = null;
+        }
+    }
+
+    /// <summary>Takes a chunk's failure as <see cref="Classify"/> says: the outcome to apply, or null when there is none.</summary>
+    private ChunkOutcome? TakeFault(Exception exception, bool stopping, bool interrupted)
+    {
+        switch (Classify(exception, stopping, interrupted))
+        {
+            case ChunkFault.Stopping:
+                return null;
+            case ChunkFault.Interrupted:
+                TaskGrainLog.ChunkInterrupted(logger, host.Id, S.Client);
+                return null;
+            case ChunkFault.Passing:
+                // The reminder starts the next try, so a dead server is not hammered.
+                TaskGrainLog.ChunkDeferred(logger, host.Id, S.Client, exception.Message);
+                Stop();
+                return null;
+            default:
+                TaskGrainLog.Failed(logger, host.Id, S.Client, exception.Message, exception);
+                return FailedOutcome(S, exception);
         }
     }
 

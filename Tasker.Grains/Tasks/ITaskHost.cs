@@ -1,7 +1,7 @@
 namespace Tasker.Tasks;
 
 /// <summary>
-/// What a part of <see cref="TaskGrain"/> (its <see cref="ChunkDriver"/>, its <see cref="CacheParticipation"/>) uses of
+/// What a part of <see cref="TaskGrain"/> that changes the task itself (its <see cref="ChunkDriver"/>) uses of
 /// the grain: the task's state, and the work every change of it is followed by. The grain keeps these, because a commit,
 /// a reminder and the history line are the grain's own (docs/adr/014).
 /// </summary>

@@ -2,9 +2,9 @@ namespace Tasker.Tasks;
 
 /// <summary>
 /// The grain's parts of their own: the <see cref="ChunkDriver"/> that runs a long task's chunks, the
-/// <see cref="CacheParticipation"/> of a cacheable one, and the <see cref="ShellLeaseProtocol"/> of a shell task (which
-/// only decides, and needs nothing of the grain); here is what the grain lends the first two (<see cref="IChunkHost"/>,
-/// <see cref="ICacheHost"/>) and the grain calls they answer.
+/// <see cref="CacheParticipation"/> of a cacheable one and the <see cref="ShellLeaseProtocol"/> of a shell task (the last
+/// two only decide: the grain applies their decisions and commits them); here is what the grain lends them
+/// (<see cref="IChunkHost"/>, <see cref="ICacheHost"/>).
 /// </summary>
 public sealed partial class TaskGrain : IChunkHost, ICacheHost
 {
@@ -24,8 +24,6 @@ public sealed partial class TaskGrain : IChunkHost, ICacheHost
         Chunks.Interrupt();
         return Task.CompletedTask;
     }
-
-    public Task LeaderEndedAsync(CacheAnswer answer) => Cache.LeaderEndedAsync(answer);
 
     /// <summary>Stops the driver and drops the activation, whose state is ahead of storage (docs/adr/014).</summary>
     private void Drop()
@@ -55,13 +53,11 @@ public sealed partial class TaskGrain : IChunkHost, ICacheHost
 
     Task IChunkHost.RecordProgressLineAsync() => RecordProgressLineAsync();
 
-    Task IChunkHost.ReportEndToCacheAsync() => Cache.ReportEndOrDropAsync();
+    Task IChunkHost.ReportEndToCacheAsync() => ReportEndToCacheOrDropAsync();
 
     Task<bool> IChunkHost.RetryIfAllowedAsync() => RetryIfAllowedAsync();
 
-    Task ICacheHost.HoldReminderAsync() => HoldReminderAsync();
+    string ICacheHost.Id => Id;
 
-    Task ICacheHost.BeginRunInSlotAsync() => BeginRunInSlotAsync();
-
-    void ICacheHost.Drop() => Drop();
+    TaskState ICacheHost.State => S;
 }

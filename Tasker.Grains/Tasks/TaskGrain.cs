@@ -82,34 +82,11 @@ public sealed partial class TaskGrain(
         }
 
         var handler = handlers.Get(submission.Type);
-        if (Caller.Current is { } caller && !caller.MayAccess(submission.Client))
-        {
-            throw new SubmissionRefusedException($"user '{caller.Name}' may not submit tasks for client '{submission.Client}'");
-        }
-
-        if (handler is IAgentTaskHandler && RefuseAgentTask(submission) is { } refusal)
-        {
-            throw new SubmissionRefusedException(refusal);
-        }
-
+        RefuseIfNotAllowed(handler, submission);
         state.State = TaskState.Accept(submission, clock.GetUtcNow());
-        try
+        if (!await StoreAcceptedAsync(handler, submission))
         {
-            await AcceptAsync(handler, submission);
-        }
-        catch (InconsistentStateException)
-        {
-            // Another activation accepted this id first (a retried submission racing itself): answer with its task.
-            // This activation is on its way out, but calls already queued here still read _published.
-            await state.ReadStateAsync();
-            _published = S.Exists ? ToSnapshot() : throw new InvalidOperationException($"Task {Id} could not be stored.");
-            return _published;
-        }
-        catch
-        {
-            // Nothing was stored (a grain it needed, the reminders or the storage failed): a retry starts afresh.
-            state.State = new TaskState();
-            throw;
+            return _published!;
         }
 
         // Not swallowed here: a submission is acknowledged only once it is in its client's history too.
@@ -121,6 +98,45 @@ public sealed partial class TaskGrain(
         }
 
         return _published!;
+    }
+
+    /// <summary>Throws when the caller may not submit for the submission's client, or its shell task is refused.</summary>
+    private void RefuseIfNotAllowed(ITaskHandler handler, TaskSubmission submission)
+    {
+        if (Caller.Current is { } caller && !caller.MayAccess(submission.Client))
+        {
+            throw new SubmissionRefusedException($"user '{caller.Name}' may not submit tasks for client '{submission.Client}'");
+        }
+
+        if (handler is IAgentTaskHandler && RefuseAgentTask(submission) is { } refusal)
+        {
+            throw new SubmissionRefusedException(refusal);
+        }
+    }
+
+    /// <summary>Accepts and stores the task just put in the state.</summary>
+    /// <returns>False when another activation accepted this id first: <see cref="_published"/> then holds its task.</returns>
+    private async Task<bool> StoreAcceptedAsync(ITaskHandler handler, TaskSubmission submission)
+    {
+        try
+        {
+            await AcceptAsync(handler, submission);
+            return true;
+        }
+        catch (InconsistentStateException)
+        {
+            // Another activation accepted this id first (a retried submission racing itself): answer with its task.
+            // This activation is on its way out, but calls already queued here still read _published.
+            await state.ReadStateAsync();
+            _published = S.Exists ? ToSnapshot() : throw new InvalidOperationException($"Task {Id} could not be stored.");
+            return false;
+        }
+        catch
+        {
+            // Nothing was stored (a grain it needed, the reminders or the storage failed): a retry starts afresh.
+            state.State = new TaskState();
+            throw;
+        }
     }
 
     /// <summary>Runs, queues or schedules a just accepted task as its type and its time ask, and stores it.</summary>
@@ -153,7 +169,7 @@ public sealed partial class TaskGrain(
                 await RetryIfAllowedAsync();
                 break;
             case IChunkedTaskHandler when handler.Cacheable && S.ParentId is null:
-                await Cache.JoinAsync();
+                await JoinCacheAsync();
                 break;
             case IFanInTaskHandler fanIn:
                 RunFanIn(fanIn);
@@ -271,7 +287,7 @@ public sealed partial class TaskGrain(
         S.Finish(clock.GetUtcNow(), TaskPhase.Cancelled, error: "cancelled on request");
         if (wasLeading)
         {
-            await Cache.ReportEndOrDropAsync();
+            await ReportEndToCacheOrDropAsync();
         }
 
         await CommitAsync();
@@ -345,22 +361,7 @@ public sealed partial class TaskGrain(
 
         // What lives outside the state goes first, and nothing here changes the state: if any of it fails, the task
         // stays whole in memory and storage (docs/adr/014) and the next sweep does it all again.
-        if (handlers.TryGet(S.Type, out var handler))
-        {
-            if (handler is IChunkedTaskHandler chunked)
-            {
-                await chunked.ExpireAsync(new ExpiringTask(Id, S.ParametersJson, finishedAt));
-            }
-
-            if (handler.Cacheable && S.ParentId is null && !S.Cached)
-            {
-                // The cache entry this task's computation made goes with it (a hit made none).
-                await (handler is IInstantTaskHandler
-                    ? instantTasks.ExpireCacheEntryAsync(S.Type, S.ParametersJson, S.Client, finishedAt)
-                    : Cache.ExpireEntryAsync());
-            }
-        }
-
+        await ExpireOutsideStateAsync(finishedAt);
         var (client, phase) = (S.Client, S.Phase);
         await state.ClearAndDropAsync(this);
         _published = null;
@@ -368,6 +369,28 @@ public sealed partial class TaskGrain(
         SyncGauges(active: false);
         TaskGrainLog.Expired(logger, Id, client, phase.ToWire());
         return true;
+    }
+
+    /// <summary>Expires what the task made outside its state: its type's own data and its cache entry.</summary>
+    private async Task ExpireOutsideStateAsync(DateTimeOffset finishedAt)
+    {
+        if (!handlers.TryGet(S.Type, out var handler))
+        {
+            return;
+        }
+
+        if (handler is IChunkedTaskHandler chunked)
+        {
+            await chunked.ExpireAsync(new ExpiringTask(Id, S.ParametersJson, finishedAt));
+        }
+
+        if (handler.Cacheable && S.ParentId is null && !S.Cached)
+        {
+            // The cache entry this task's computation made goes with it (a hit made none).
+            await (handler is IInstantTaskHandler
+                ? instantTasks.ExpireCacheEntryAsync(S.Type, S.ParametersJson, S.Client, finishedAt)
+                : Cache.ExpireEntryAsync());
+        }
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -378,7 +401,7 @@ public sealed partial class TaskGrain(
                 Chunks.Start();
                 break;
             case { Exists: true, Phase: TaskPhase.Queued, LeaderId: not null }:
-                await Cache.RejoinAsync();
+                await RejoinCacheAsync();
                 break;
             case { Exists: true, Phase: TaskPhase.Queued, Slot: SlotClaim.Waiting }:
                 await SlotGrantedAsync(); // Asks again: a grant notice may have been lost.

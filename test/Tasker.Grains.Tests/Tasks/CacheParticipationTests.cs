@@ -26,60 +26,76 @@ public sealed class CacheParticipationTests
     }
 
     [Fact]
-    public async Task Joining_behind_a_leader_names_it_and_holds_the_reminder_without_committing()
+    public async Task Joining_behind_a_leader_decides_to_follow_it_and_changes_nothing_itself()
     {
         _host.State.Phase = TaskPhase.Queued;
         _entry.Answers.Enqueue(new CacheAnswer(CacheLookupStatus.Follow, LeaderId: "leader-1"));
 
-        await Participation().JoinAsync();
+        var decision = await Participation().JoinAsync();
 
+        var follow = Assert.IsType<CacheDecision.Follow>(decision);
+        Assert.Equal(new CacheDecision.Follow("leader-1"), follow);
+        Assert.Null(_host.State.LeaderId); // The grain applies it, holds the reminder; the acceptance commits it, once.
+        Assert.Empty(_host.Calls);
+        Assert.Equal([ResultCacheKey.For(ScriptedChunks.TypeName, _host.State.ParametersJson)], _keys);
+
+        follow.ApplyTo(_host.State);
         Assert.Equal("leader-1", _host.State.LeaderId);
         Assert.Equal(TaskPhase.Queued, _host.State.Phase);
-        Assert.Equal(["hold-reminder"], _host.Calls); // The acceptance commits it, once.
-        Assert.Equal([ResultCacheKey.For(ScriptedChunks.TypeName, _host.State.ParametersJson)], _keys);
     }
 
     [Fact]
-    public async Task Joining_as_leader_starts_the_run_in_a_slot()
+    public async Task Joining_as_leader_decides_to_lead()
     {
         _host.State.Phase = TaskPhase.Queued;
         _entry.Answers.Enqueue(new CacheAnswer(CacheLookupStatus.Lead));
 
-        await Participation().JoinAsync();
+        var decision = await Participation().JoinAsync();
 
-        Assert.Equal(["begin-run"], _host.Calls);
+        Assert.IsType<CacheDecision.Lead>(decision);
+        Assert.Empty(_host.Calls);
         Assert.Null(_host.State.LeaderId);
+        Assert.Equal(TaskPhase.Queued, _host.State.Phase);
     }
 
     [Fact]
-    public async Task Joining_on_a_hit_ends_the_task_succeeded_and_cached_with_its_whole_plan_done()
+    public async Task Joining_on_a_hit_decides_to_end_the_task_succeeded_and_cached_with_its_whole_plan_done()
     {
         _host.State.Phase = TaskPhase.Queued;
         _entry.Answers.Enqueue(new CacheAnswer(CacheLookupStatus.Hit, "42"));
 
-        await Participation().JoinAsync();
+        var decision = await Participation().JoinAsync();
 
+        var end = Assert.IsType<CacheDecision.End>(decision);
+        Assert.Equal(new CacheDecision.End(new CacheAnswer(CacheLookupStatus.Hit, "42"), new TaskProgress(0, 10), Noon), end);
+        Assert.Equal(TaskPhase.Queued, _host.State.Phase);
+        Assert.Empty(_host.Calls);
+
+        end.ApplyTo(_host.State);
         Assert.Equal(TaskPhase.Succeeded, _host.State.Phase);
         Assert.True(_host.State.Cached);
         Assert.Equal("42", _host.State.ResultJson);
         Assert.Equal(new ProgressState(10, 10), _host.State.Progress);
         Assert.NotNull(_host.State.StartedAt);
-        Assert.Empty(_host.Calls);
     }
 
     [Fact]
-    public async Task A_follower_told_its_leader_computed_the_result_ends_succeeded_not_cached_and_gives_its_reminder_back()
+    public async Task A_follower_told_its_leader_computed_the_result_decides_to_end_succeeded_not_cached()
     {
         Following("leader-1");
 
-        await Participation().LeaderEndedAsync(new CacheAnswer(CacheLookupStatus.Computed, "7"));
+        var decision = await Participation().LeaderEndedAsync(new CacheAnswer(CacheLookupStatus.Computed, "7"));
 
+        var end = Assert.IsType<CacheDecision.End>(decision);
+        Assert.Equal(0, _entry.Joins);
+        Assert.Equal(TaskPhase.Queued, _host.State.Phase);
+        Assert.Empty(_host.Calls);
+
+        end.ApplyTo(_host.State);
         Assert.Equal(TaskPhase.Succeeded, _host.State.Phase);
         Assert.False(_host.State.Cached);
         Assert.Equal("7", _host.State.ResultJson);
         Assert.Null(_host.State.LeaderId);
-        Assert.Equal(["commit", "release-reminder", "after-phase-change"], _host.Calls);
-        Assert.Equal(0, _entry.Joins);
     }
 
     [Fact]
@@ -88,14 +104,17 @@ public sealed class CacheParticipationTests
         Following("leader-1");
         _entry.Answers.Enqueue(new CacheAnswer(CacheLookupStatus.Lead));
 
-        await Participation().LeaderEndedAsync(new CacheAnswer(CacheLookupStatus.Failed, Error: "the leader was cancelled"));
+        var decision = await Participation().LeaderEndedAsync(new CacheAnswer(CacheLookupStatus.Failed, Error: "the leader was cancelled"));
 
+        var lead = Assert.IsType<CacheDecision.Lead>(decision);
         Assert.Equal(1, _entry.Joins);
-        Assert.Equal(TaskPhase.Running, _host.State.Phase);
+        Assert.Equal(TaskPhase.Queued, _host.State.Phase);
         Assert.Null(_host.State.Error);
+        Assert.Empty(_host.Calls);
+
+        lead.ApplyTo(_host.State);
         Assert.Null(_host.State.LeaderId);
-        // The reminder is held before the run is committed: a task is never stored running without its wake-up.
-        Assert.Equal(["hold-reminder", "begin-run", "commit", "after-phase-change"], _host.Calls);
+        Assert.Null(_host.State.Error);
     }
 
     [Fact]
@@ -104,11 +123,11 @@ public sealed class CacheParticipationTests
         Following("leader-1");
         _entry.Answers.Enqueue(new CacheAnswer(CacheLookupStatus.Follow, LeaderId: "leader-2"));
 
-        await Participation().LeaderEndedAsync(new CacheAnswer(CacheLookupStatus.Failed, Error: "boom"));
+        var decision = await Participation().LeaderEndedAsync(new CacheAnswer(CacheLookupStatus.Failed, Error: "boom"));
 
-        Assert.Equal("leader-2", _host.State.LeaderId);
-        Assert.Equal(TaskPhase.Queued, _host.State.Phase);
-        Assert.Equal(["commit"], _host.Calls);
+        Assert.Equal(new CacheDecision.Follow("leader-2"), decision);
+        Assert.Equal(1, _entry.Joins);
+        Assert.Empty(_host.Calls);
     }
 
     [Fact]
@@ -116,24 +135,31 @@ public sealed class CacheParticipationTests
     {
         _host.State.Phase = TaskPhase.Cancelled;
 
-        await Participation().LeaderEndedAsync(new CacheAnswer(CacheLookupStatus.Computed, "7"));
+        var decision = await Participation().LeaderEndedAsync(new CacheAnswer(CacheLookupStatus.Computed, "7"));
 
+        Assert.IsType<CacheDecision.Unchanged>(decision);
         Assert.Equal(TaskPhase.Cancelled, _host.State.Phase);
         Assert.Null(_host.State.ResultJson);
+        Assert.Equal(0, _entry.Joins);
         Assert.Empty(_host.Calls);
     }
 
     [Fact]
-    public async Task Rejoining_on_a_failed_answer_ends_the_follower_failed_with_the_caches_error()
+    public async Task Rejoining_on_a_failed_answer_decides_to_end_the_follower_failed_with_the_caches_error()
     {
         Following("leader-1");
         _entry.Answers.Enqueue(new CacheAnswer(CacheLookupStatus.Failed, Error: "the computation failed twice"));
 
-        await Participation().RejoinAsync();
+        var decision = await Participation().RejoinAsync();
 
+        var end = Assert.IsType<CacheDecision.End>(decision);
+        Assert.Equal(new CacheDecision.End(new CacheAnswer(CacheLookupStatus.Failed, Error: "the computation failed twice"), null, Noon), end);
+        Assert.Empty(_host.Calls);
+
+        end.ApplyTo(_host.State);
         Assert.Equal(TaskPhase.Failed, _host.State.Phase);
         Assert.Equal("the computation failed twice", _host.State.Error);
-        Assert.Equal(["commit", "release-reminder", "after-phase-change"], _host.Calls);
+        Assert.Null(_host.State.LeaderId);
     }
 
     [Fact]
@@ -141,10 +167,10 @@ public sealed class CacheParticipationTests
     {
         _host.State.Finish(Noon, TaskPhase.Succeeded);
         _host.State.ResultJson = "9";
-        await Participation().ReportEndOrDropAsync();
+        await Participation().ReportEndAsync();
 
         _host.State.Finish(Noon, TaskPhase.Failed, "bad row");
-        await Participation().ReportEndOrDropAsync();
+        await Participation().ReportEndAsync();
 
         Assert.Equal(
             [(_host.Id, new CacheAnswer(CacheLookupStatus.Computed, "9")), (_host.Id, new CacheAnswer(CacheLookupStatus.Failed, Error: "bad row"))],
@@ -156,22 +182,23 @@ public sealed class CacheParticipationTests
     public async Task A_child_or_a_type_that_is_not_cacheable_reports_nothing()
     {
         _host.State.Finish(Noon, TaskPhase.Succeeded);
-        await Participation(new ScriptedChunks(cacheable: false)).ReportEndOrDropAsync();
+        await Participation(new ScriptedChunks(cacheable: false)).ReportEndAsync();
         _host.State.ParentId = "parent";
-        await Participation().ReportEndOrDropAsync();
+        await Participation().ReportEndAsync();
 
         Assert.Empty(_entry.Completed);
     }
 
     [Fact]
-    public async Task A_report_that_fails_drops_the_activation_and_rethrows()
+    public async Task A_report_that_fails_is_rethrown_for_the_grain_to_drop_its_activation()
     {
         _host.State.Finish(Noon, TaskPhase.Succeeded);
         _entry.CompleteFailure = new InvalidOperationException("the cache refused the report (test)");
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => Participation().ReportEndOrDropAsync());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Participation().ReportEndAsync());
 
-        Assert.Equal(["drop"], _host.Calls);
+        Assert.Equal(TaskPhase.Succeeded, _host.State.Phase);
+        Assert.Empty(_host.Calls);
     }
 
     [Fact]

@@ -6,7 +6,8 @@ namespace Tasker.Grains.Tests.Tasks;
 
 /// <summary>
 /// The task grain as its parts see it (<see cref="IChunkHost"/>, <see cref="ICacheHost"/>): it records, in order, what
-/// they asked of it, so that tests assert on the order of commit, report and reminder without a cluster.
+/// they asked of it, so that tests assert on the order of commit, report and reminder without a cluster (and that the
+/// cache participation, which only decides, asks nothing).
 /// </summary>
 internal sealed class RecordingTaskHost : IChunkHost, ICacheHost
 {
@@ -68,16 +69,6 @@ internal sealed class RecordingTaskHost : IChunkHost, ICacheHost
     public Task ReleaseReminderAsync() => Record("release-reminder");
 
     public Task AfterPhaseChangeAsync() => Record("after-phase-change");
-
-    public Task HoldReminderAsync() => Record("hold-reminder");
-
-    public Task BeginRunInSlotAsync()
-    {
-        State.Phase = TaskPhase.Running; // As when the slots grant one.
-        return Record("begin-run");
-    }
-
-    public void Drop() => Calls.Add("drop");
 
     private Task Record(string call)
     {
