@@ -30,14 +30,14 @@ internal sealed class CacheParticipation(ICacheHost host, TaskHandlerRegistry ha
     {
         if (!IsFollowing)
         {
-            return new CacheDecision.Unchanged();
+            return new CacheDecision.Unchanged { Settles = true };
         }
 
-        return MustRejoin(answer) ? await RejoinAsync() : Decide(answer);
+        return MustRejoin(answer) ? await RejoinAsync() : Decide(answer) with { Settles = true };
     }
 
     /// <summary>Asks the cache again (the reminder, when the leader's word may have been lost).</summary>
-    public async Task<CacheDecision> RejoinAsync() => Decide(await Entry().JoinAsync(S.Type, S.ParametersJson, host.Id));
+    public async Task<CacheDecision> RejoinAsync() => Decide(await Entry().JoinAsync(S.Type, S.ParametersJson, host.Id)) with { Settles = true };
 
     /// <summary>
     /// Reports the task's end to the cache, between the end and its commit. A failure is thrown: the activation's state is

@@ -6,7 +6,7 @@ namespace Tasker.Tasks;
 /// two only decide: the grain applies their decisions and commits them); here is what the grain lends them
 /// (<see cref="IChunkHost"/>, <see cref="ICacheHost"/>).
 /// </summary>
-public sealed partial class TaskGrain : IChunkHost, ICacheHost
+public sealed partial class TaskGrain : IChunkHost, ICacheHost, ITaskEffects
 {
     // Made on first use: a part holds the grain, which a field initializer cannot name.
     private ChunkDriver? _chunks;
@@ -54,6 +54,27 @@ public sealed partial class TaskGrain : IChunkHost, ICacheHost
     Task IChunkHost.RecordProgressLineAsync() => RecordProgressLineAsync();
 
     Task IChunkHost.ReportEndToCacheAsync() => ReportEndToCacheOrDropAsync();
+
+    /// <summary>The one place where a part's decision changes the task and is committed.</summary>
+    private Task ApplyAsync(ITaskDecision decision) => TaskSteps.RunAsync(decision, S, this);
+
+    Task ITaskEffects.HoldReminderAsync() => HoldReminderAsync();
+
+    Task ITaskEffects.BeginRunInSlotAsync() => BeginRunInSlotAsync();
+
+    Task ITaskEffects.ReportEndToCacheAsync() => Cache.ReportEndAsync();
+
+    Task<bool> ITaskEffects.RetryIfAllowedAsync() => RetryIfAllowedAsync();
+
+    Task ITaskEffects.CommitAsync() => CommitAsync();
+
+    Task ITaskEffects.ReleaseReminderAsync() => ReleaseReminderAsync();
+
+    Task ITaskEffects.AfterPhaseChangeAsync() => AfterPhaseChangeAsync();
+
+    Task ITaskEffects.RecordProgressLineAsync() => RecordProgressLineAsync();
+
+    void ITaskEffects.Drop() => Drop();
 
     Task<bool> IChunkHost.RetryIfAllowedAsync() => RetryIfAllowedAsync();
 

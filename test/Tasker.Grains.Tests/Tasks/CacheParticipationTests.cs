@@ -19,6 +19,9 @@ public sealed class CacheParticipationTests
             return _entry;
         });
 
+    /// <summary>Applies a decision as the grain does (<see cref="TaskSteps"/>); the host records the grain's work in order.</summary>
+    private Task AppliedAsync(CacheDecision decision) => TaskSteps.RunAsync(decision, _host.State, _host);
+
     private void Following(string leader)
     {
         _host.State.Phase = TaskPhase.Queued;
@@ -26,76 +29,75 @@ public sealed class CacheParticipationTests
     }
 
     [Fact]
-    public async Task Joining_behind_a_leader_decides_to_follow_it_and_changes_nothing_itself()
+    public async Task Joining_behind_a_leader_names_it_and_holds_the_reminder_without_committing()
     {
         _host.State.Phase = TaskPhase.Queued;
         _entry.Answers.Enqueue(new CacheAnswer(CacheLookupStatus.Follow, LeaderId: "leader-1"));
 
         var decision = await Participation().JoinAsync();
-
-        var follow = Assert.IsType<CacheDecision.Follow>(decision);
-        Assert.Equal(new CacheDecision.Follow("leader-1"), follow);
-        Assert.Null(_host.State.LeaderId); // The grain applies it, holds the reminder; the acceptance commits it, once.
+        Assert.Equal(new CacheDecision.Follow("leader-1"), decision);
+        Assert.Null(_host.State.LeaderId); // It only decides; the grain applies it.
         Assert.Empty(_host.Calls);
-        Assert.Equal([ResultCacheKey.For(ScriptedChunks.TypeName, _host.State.ParametersJson)], _keys);
+        await AppliedAsync(decision);
 
-        follow.ApplyTo(_host.State);
         Assert.Equal("leader-1", _host.State.LeaderId);
         Assert.Equal(TaskPhase.Queued, _host.State.Phase);
+        Assert.Equal(["hold-reminder"], _host.Calls); // The acceptance commits it, once.
+        Assert.Equal([ResultCacheKey.For(ScriptedChunks.TypeName, _host.State.ParametersJson)], _keys);
     }
 
     [Fact]
-    public async Task Joining_as_leader_decides_to_lead()
+    public async Task Joining_as_leader_starts_the_run_in_a_slot()
     {
         _host.State.Phase = TaskPhase.Queued;
         _entry.Answers.Enqueue(new CacheAnswer(CacheLookupStatus.Lead));
 
         var decision = await Participation().JoinAsync();
-
         Assert.IsType<CacheDecision.Lead>(decision);
         Assert.Empty(_host.Calls);
+        await AppliedAsync(decision);
+
+        Assert.Equal(["begin-run"], _host.Calls);
         Assert.Null(_host.State.LeaderId);
-        Assert.Equal(TaskPhase.Queued, _host.State.Phase);
     }
 
     [Fact]
-    public async Task Joining_on_a_hit_decides_to_end_the_task_succeeded_and_cached_with_its_whole_plan_done()
+    public async Task Joining_on_a_hit_ends_the_task_succeeded_and_cached_with_its_whole_plan_done()
     {
         _host.State.Phase = TaskPhase.Queued;
         _entry.Answers.Enqueue(new CacheAnswer(CacheLookupStatus.Hit, "42"));
 
         var decision = await Participation().JoinAsync();
-
-        var end = Assert.IsType<CacheDecision.End>(decision);
-        Assert.Equal(new CacheDecision.End(new CacheAnswer(CacheLookupStatus.Hit, "42"), new TaskProgress(0, 10), Noon), end);
+        Assert.Equal(new CacheDecision.End(new CacheAnswer(CacheLookupStatus.Hit, "42"), new TaskProgress(0, 10), Noon), decision);
         Assert.Equal(TaskPhase.Queued, _host.State.Phase);
-        Assert.Empty(_host.Calls);
+        await AppliedAsync(decision);
 
-        end.ApplyTo(_host.State);
         Assert.Equal(TaskPhase.Succeeded, _host.State.Phase);
         Assert.True(_host.State.Cached);
         Assert.Equal("42", _host.State.ResultJson);
         Assert.Equal(new ProgressState(10, 10), _host.State.Progress);
         Assert.NotNull(_host.State.StartedAt);
+        Assert.Empty(_host.Calls);
     }
 
     [Fact]
-    public async Task A_follower_told_its_leader_computed_the_result_decides_to_end_succeeded_not_cached()
+    public async Task A_follower_told_its_leader_computed_the_result_ends_succeeded_not_cached_and_gives_its_reminder_back()
     {
         Following("leader-1");
 
         var decision = await Participation().LeaderEndedAsync(new CacheAnswer(CacheLookupStatus.Computed, "7"));
-
-        var end = Assert.IsType<CacheDecision.End>(decision);
-        Assert.Equal(0, _entry.Joins);
+        Assert.IsType<CacheDecision.End>(decision);
         Assert.Equal(TaskPhase.Queued, _host.State.Phase);
         Assert.Empty(_host.Calls);
+        await AppliedAsync(decision);
 
-        end.ApplyTo(_host.State);
         Assert.Equal(TaskPhase.Succeeded, _host.State.Phase);
         Assert.False(_host.State.Cached);
         Assert.Equal("7", _host.State.ResultJson);
         Assert.Null(_host.State.LeaderId);
+        // The commit is what tells the follower's children (its end's notices); then its history line.
+        Assert.Equal(["commit", "release-reminder", "after-phase-change"], _host.Calls);
+        Assert.Equal(0, _entry.Joins);
     }
 
     [Fact]
@@ -105,16 +107,16 @@ public sealed class CacheParticipationTests
         _entry.Answers.Enqueue(new CacheAnswer(CacheLookupStatus.Lead));
 
         var decision = await Participation().LeaderEndedAsync(new CacheAnswer(CacheLookupStatus.Failed, Error: "the leader was cancelled"));
-
-        var lead = Assert.IsType<CacheDecision.Lead>(decision);
-        Assert.Equal(1, _entry.Joins);
-        Assert.Equal(TaskPhase.Queued, _host.State.Phase);
-        Assert.Null(_host.State.Error);
+        Assert.IsType<CacheDecision.Lead>(decision);
         Assert.Empty(_host.Calls);
+        await AppliedAsync(decision);
 
-        lead.ApplyTo(_host.State);
-        Assert.Null(_host.State.LeaderId);
+        Assert.Equal(1, _entry.Joins);
+        Assert.Equal(TaskPhase.Running, _host.State.Phase);
         Assert.Null(_host.State.Error);
+        Assert.Null(_host.State.LeaderId);
+        // The reminder is held before the run is committed: a task is never stored running without its wake-up.
+        Assert.Equal(["hold-reminder", "begin-run", "commit", "after-phase-change"], _host.Calls);
     }
 
     [Fact]
@@ -123,11 +125,11 @@ public sealed class CacheParticipationTests
         Following("leader-1");
         _entry.Answers.Enqueue(new CacheAnswer(CacheLookupStatus.Follow, LeaderId: "leader-2"));
 
-        var decision = await Participation().LeaderEndedAsync(new CacheAnswer(CacheLookupStatus.Failed, Error: "boom"));
+        await AppliedAsync(await Participation().LeaderEndedAsync(new CacheAnswer(CacheLookupStatus.Failed, Error: "boom")));
 
-        Assert.Equal(new CacheDecision.Follow("leader-2"), decision);
-        Assert.Equal(1, _entry.Joins);
-        Assert.Empty(_host.Calls);
+        Assert.Equal("leader-2", _host.State.LeaderId);
+        Assert.Equal(TaskPhase.Queued, _host.State.Phase);
+        Assert.Equal(["commit"], _host.Calls);
     }
 
     [Fact]
@@ -135,9 +137,8 @@ public sealed class CacheParticipationTests
     {
         _host.State.Phase = TaskPhase.Cancelled;
 
-        var decision = await Participation().LeaderEndedAsync(new CacheAnswer(CacheLookupStatus.Computed, "7"));
+        await AppliedAsync(await Participation().LeaderEndedAsync(new CacheAnswer(CacheLookupStatus.Computed, "7")));
 
-        Assert.IsType<CacheDecision.Unchanged>(decision);
         Assert.Equal(TaskPhase.Cancelled, _host.State.Phase);
         Assert.Null(_host.State.ResultJson);
         Assert.Equal(0, _entry.Joins);
@@ -145,21 +146,19 @@ public sealed class CacheParticipationTests
     }
 
     [Fact]
-    public async Task Rejoining_on_a_failed_answer_decides_to_end_the_follower_failed_with_the_caches_error()
+    public async Task Rejoining_on_a_failed_answer_ends_the_follower_failed_with_the_caches_error()
     {
         Following("leader-1");
         _entry.Answers.Enqueue(new CacheAnswer(CacheLookupStatus.Failed, Error: "the computation failed twice"));
 
         var decision = await Participation().RejoinAsync();
+        Assert.Equal(new CacheDecision.End(new CacheAnswer(CacheLookupStatus.Failed, Error: "the computation failed twice"), null, Noon) { Settles = true }, decision);
+        await AppliedAsync(decision);
 
-        var end = Assert.IsType<CacheDecision.End>(decision);
-        Assert.Equal(new CacheDecision.End(new CacheAnswer(CacheLookupStatus.Failed, Error: "the computation failed twice"), null, Noon), end);
-        Assert.Empty(_host.Calls);
-
-        end.ApplyTo(_host.State);
         Assert.Equal(TaskPhase.Failed, _host.State.Phase);
         Assert.Equal("the computation failed twice", _host.State.Error);
         Assert.Null(_host.State.LeaderId);
+        Assert.Equal(["commit", "release-reminder", "after-phase-change"], _host.Calls);
     }
 
     [Fact]
@@ -190,15 +189,17 @@ public sealed class CacheParticipationTests
     }
 
     [Fact]
-    public async Task A_report_that_fails_is_rethrown_for_the_grain_to_drop_its_activation()
+    public async Task A_report_that_fails_drops_the_activation_and_rethrows()
     {
         _host.State.Finish(Noon, TaskPhase.Succeeded);
         _entry.CompleteFailure = new InvalidOperationException("the cache refused the report (test)");
+        var participation = Participation();
+        _host.Report = participation.ReportEndAsync; // As the grain reports it.
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => Participation().ReportEndAsync());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => TaskSteps.ReportEndToCacheOrDropAsync(_host));
 
+        Assert.Equal(["report:succeeded", "drop"], _host.Calls);
         Assert.Equal(TaskPhase.Succeeded, _host.State.Phase);
-        Assert.Empty(_host.Calls);
     }
 
     [Fact]

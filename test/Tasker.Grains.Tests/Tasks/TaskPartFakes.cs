@@ -6,10 +6,10 @@ namespace Tasker.Grains.Tests.Tasks;
 
 /// <summary>
 /// The task grain as its parts see it (<see cref="IChunkHost"/>, <see cref="ICacheHost"/>): it records, in order, what
-/// they asked of it, so that tests assert on the order of commit, report and reminder without a cluster (and that the
-/// cache participation, which only decides, asks nothing).
+/// they asked of it, and the grain's work that a decision's steps run (<see cref="ITaskEffects"/>), so that tests assert on
+/// the order of commit, report and reminder without a cluster.
 /// </summary>
-internal sealed class RecordingTaskHost : IChunkHost, ICacheHost
+internal sealed class RecordingTaskHost : IChunkHost, ICacheHost, ITaskEffects
 {
     private Timer? _timer;
 
@@ -52,8 +52,18 @@ internal sealed class RecordingTaskHost : IChunkHost, ICacheHost
 
     public Task RecordProgressLineAsync() => Record("progress-line");
 
+    /// <summary>What the report does beyond being recorded (the cache participation's report, in a test of it).</summary>
+    public Func<Task>? Report { get; set; }
+
     // The phase is recorded with the report: the cache must hear of an end the task already holds.
-    public Task ReportEndToCacheAsync() => Record("report:" + State.Phase.ToWire());
+    public async Task ReportEndToCacheAsync()
+    {
+        await Record("report:" + State.Phase.ToWire());
+        if (Report is { } report)
+        {
+            await report();
+        }
+    }
 
     /// <summary>A task without a retry policy: the end stands. Recorded only when the run ended failed.</summary>
     public async Task<bool> RetryIfAllowedAsync()
@@ -69,6 +79,16 @@ internal sealed class RecordingTaskHost : IChunkHost, ICacheHost
     public Task ReleaseReminderAsync() => Record("release-reminder");
 
     public Task AfterPhaseChangeAsync() => Record("after-phase-change");
+
+    public Task HoldReminderAsync() => Record("hold-reminder");
+
+    public Task BeginRunInSlotAsync()
+    {
+        State.Phase = TaskPhase.Running; // As when the slots grant one.
+        return Record("begin-run");
+    }
+
+    public void Drop() => Calls.Add("drop");
 
     private Task Record(string call)
     {
