@@ -3,22 +3,13 @@ using Tasker.Handlers;
 
 namespace Tasker.Tasks;
 
-/// <summary>What the cache participation reads of its task grain: it decides, and the grain changes the state and commits.</summary>
-internal interface ICacheHost
-{
-    string Id { get; }
-
-    /// <summary>The task's state as it is now (the grain replaces the instance when the task is deleted or expires).</summary>
-    TaskState State { get; }
-}
-
 /// <summary>
 /// One long task's part in the result cache's leader/follower protocol (docs/adr/003), owned by its
 /// <see cref="TaskGrain"/>: a task whose identical computation runs elsewhere follows it, and takes over when that
 /// leader is gone or failed; a leader reports its outcome to the cache before it commits its end. It asks the cache and
 /// decides (<see cref="CacheDecision"/>); the grain applies the decision and commits it.
 /// </summary>
-internal sealed class CacheParticipation(ICacheHost host, TaskHandlerRegistry handlers, TimeProvider clock, Func<string, IResultCacheGrain> entries)
+internal sealed class CacheParticipation(ITaskHost host, TaskHandlerRegistry handlers, TimeProvider clock, Func<string, IResultCacheGrain> entries)
 {
     private TaskState S => host.State;
 

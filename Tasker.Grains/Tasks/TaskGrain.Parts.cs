@@ -2,11 +2,11 @@ namespace Tasker.Tasks;
 
 /// <summary>
 /// The grain's parts of their own: the <see cref="ChunkDriver"/> that runs a long task's chunks, the
-/// <see cref="CacheParticipation"/> of a cacheable one and the <see cref="ShellLeaseProtocol"/> of a shell task (the last
-/// two only decide: the grain applies their decisions and commits them); here is what the grain lends them
-/// (<see cref="IChunkHost"/>, <see cref="ICacheHost"/>).
+/// <see cref="CacheParticipation"/> of a cacheable one and the <see cref="ShellLeaseProtocol"/> of a shell task. They
+/// decide and never commit: the grain applies their decisions and commits them in one place (<see cref="TaskSteps"/>).
+/// Here is what the grain lends them (<see cref="IChunkHost"/>) and the work a decision's steps name (<see cref="ITaskEffects"/>).
 /// </summary>
-public sealed partial class TaskGrain : IChunkHost, ICacheHost, ITaskEffects
+public sealed partial class TaskGrain : IChunkHost, ITaskEffects
 {
     // Made on first use: a part holds the grain, which a field initializer cannot name.
     private ChunkDriver? _chunks;
@@ -36,27 +36,17 @@ public sealed partial class TaskGrain : IChunkHost, ICacheHost, ITaskEffects
     // Set once this activation's state is known to be ahead of storage: calls it still takes must not act on it.
     private bool _dropped;
 
+    /// <summary>The one place where a part's decision changes the task and is committed.</summary>
+    private Task ApplyAsync(ITaskDecision decision) => TaskSteps.RunAsync(decision, this);
+
     string ITaskHost.Id => Id;
 
     TaskState ITaskHost.State => S;
 
-    Task ITaskHost.CommitAsync() => CommitAsync();
-
-    Task ITaskHost.ReleaseReminderAsync() => ReleaseReminderAsync();
-
-    Task ITaskHost.AfterPhaseChangeAsync() => AfterPhaseChangeAsync();
-
     IGrainFactory IChunkHost.Grains => GrainFactory;
 
-    IDisposable IChunkHost.RegisterTimer(Func<CancellationToken, Task> tick, GrainTimerCreationOptions options) =>
-        this.RegisterGrainTimer(tick, options);
-
-    Task IChunkHost.RecordProgressLineAsync() => RecordProgressLineAsync();
-
-    Task IChunkHost.ReportEndToCacheAsync() => ReportEndToCacheOrDropAsync();
-
-    /// <summary>The one place where a part's decision changes the task and is committed.</summary>
-    private Task ApplyAsync(ITaskDecision decision) => TaskSteps.RunAsync(decision, S, this);
+    IDisposable IChunkHost.RegisterTimer(GrainTimerCreationOptions options) =>
+        this.RegisterGrainTimer(stopping => TaskSteps.RunNextChunkAsync(Chunks, this, logger, stopping), options);
 
     Task ITaskEffects.HoldReminderAsync() => HoldReminderAsync();
 
@@ -75,10 +65,4 @@ public sealed partial class TaskGrain : IChunkHost, ICacheHost, ITaskEffects
     Task ITaskEffects.RecordProgressLineAsync() => RecordProgressLineAsync();
 
     void ITaskEffects.Drop() => Drop();
-
-    Task<bool> IChunkHost.RetryIfAllowedAsync() => RetryIfAllowedAsync();
-
-    string ICacheHost.Id => Id;
-
-    TaskState ICacheHost.State => S;
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Tasker.Tasks;
 
 /// <summary>
@@ -33,7 +35,7 @@ internal interface ITaskDecision
 }
 
 /// <summary>The grain's own work that a decision's steps name: a commit, a reminder, the cache report and the history line are the grain's (docs/adr/014).</summary>
-internal interface ITaskEffects
+internal interface ITaskEffects : ITaskHost
 {
     Task HoldReminderAsync();
 
@@ -64,11 +66,31 @@ internal interface ITaskEffects
 /// </summary>
 internal static class TaskSteps
 {
-    public static async Task RunAsync(ITaskDecision decision, TaskState task, ITaskEffects effects)
+    public static async Task RunAsync(ITaskDecision decision, ITaskEffects effects)
     {
         foreach (var step in decision.Steps)
         {
-            await RunAsync(step, decision, task, effects);
+            await RunAsync(step, decision, effects.State, effects);
+        }
+    }
+
+    /// <summary>A tick of the chunk timer: the driver runs the next chunk and decides, and its decision is applied here.</summary>
+    public static async Task RunNextChunkAsync(ChunkDriver chunks, ITaskEffects effects, ILogger logger, CancellationToken stopping)
+    {
+        if (await chunks.NextAsync(stopping) is not { } decision)
+        {
+            return;
+        }
+
+        try
+        {
+            await RunAsync(decision, effects);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // The commit or the report has dropped this activation; the reminder brings the task back from its last
+            // stored checkpoint.
+            TaskGrainLog.CommitFailed(logger, effects.Id, effects.State.Client, exception);
         }
     }
 

@@ -20,7 +20,7 @@ public sealed class CacheParticipationTests
         });
 
     /// <summary>Applies a decision as the grain does (<see cref="TaskSteps"/>); the host records the grain's work in order.</summary>
-    private Task AppliedAsync(CacheDecision decision) => TaskSteps.RunAsync(decision, _host.State, _host);
+    private Task AppliedAsync(CacheDecision decision) => TaskSteps.RunAsync(decision, _host);
 
     private void Following(string leader)
     {

@@ -5,11 +5,11 @@ using Tasker.Tasks;
 namespace Tasker.Grains.Tests.Tasks;
 
 /// <summary>
-/// The task grain as its parts see it (<see cref="IChunkHost"/>, <see cref="ICacheHost"/>): it records, in order, what
-/// they asked of it, and the grain's work that a decision's steps run (<see cref="ITaskEffects"/>), so that tests assert on
-/// the order of commit, report and reminder without a cluster.
+/// The task grain as its parts see it (<see cref="IChunkHost"/>), with the grain's work that a decision's steps run
+/// (<see cref="ITaskEffects"/>): it records that work in order, so that tests assert on the order of commit, report and
+/// reminder without a cluster.
 /// </summary>
-internal sealed class RecordingTaskHost : IChunkHost, ICacheHost, ITaskEffects
+internal sealed class RecordingTaskHost : IChunkHost, ITaskEffects
 {
     private Timer? _timer;
 
@@ -28,18 +28,14 @@ internal sealed class RecordingTaskHost : IChunkHost, ICacheHost, ITaskEffects
 
     public IGrainFactory Grains => null!; // The scripted handler calls no grain.
 
-    /// <summary>The tick of the last timer registered, which a test calls as the grain timer would.</summary>
-    public Func<CancellationToken, Task>? Tick { get; private set; }
-
     public int TimersRegistered { get; private set; }
 
     public bool TimerRunning => _timer is { Disposed: false };
 
     public Exception? CommitFailure { get; set; }
 
-    public IDisposable RegisterTimer(Func<CancellationToken, Task> tick, GrainTimerCreationOptions options)
+    public IDisposable RegisterTimer(GrainTimerCreationOptions options)
     {
-        Tick = tick;
         TimersRegistered++;
         return _timer = new Timer();
     }
