@@ -234,13 +234,14 @@ public sealed partial class TaskGrain(
             return new TaskCommandResult(TaskCommandStatus.NotFound, null);
         }
 
-        if (TaskLifecycle.Decide(TaskEvent.Pause, S.Phase, RunsOnAgent) is { Legal: false } refused)
+        var transition = TaskLifecycle.Decide(TaskEvent.Pause, S.Phase, RunsOnAgent);
+        if (!transition.Legal)
         {
-            return Illegal("pause", refused.Refusal!);
+            return Illegal("pause", transition.Refusal!);
         }
 
         Chunks.Stop();
-        S.Phase = TaskPhase.Paused;
+        S.Phase = transition.Target;
         S.Epoch++;
         await CommitAsync();
         await ReleaseReminderAsync();
@@ -256,13 +257,14 @@ public sealed partial class TaskGrain(
             return new TaskCommandResult(TaskCommandStatus.NotFound, null);
         }
 
-        if (TaskLifecycle.Decide(TaskEvent.Resume, S.Phase, RunsOnAgent) is { Legal: false } refused)
+        var transition = TaskLifecycle.Decide(TaskEvent.Resume, S.Phase, RunsOnAgent);
+        if (!transition.Legal)
         {
-            return Illegal("resume", refused.Refusal!);
+            return Illegal("resume", transition.Refusal!);
         }
 
         await HoldReminderAsync();
-        BeginRun();
+        BeginRun(transition.Target);
         await CommitAsync();
         await AfterPhaseChangeAsync();
         TaskGrainLog.Command(logger, Id, S.Client, "resumed");
@@ -276,21 +278,31 @@ public sealed partial class TaskGrain(
             return new TaskCommandResult(TaskCommandStatus.NotFound, null);
         }
 
-        if (TaskLifecycle.Decide(TaskEvent.Cancel, S.Phase, RunsOnAgent) is { Legal: false } refused)
+        var transition = TaskLifecycle.Decide(TaskEvent.Cancel, S.Phase, RunsOnAgent);
+        if (!transition.Legal)
         {
-            return Illegal("cancel", refused.Refusal!);
+            return Illegal("cancel", transition.Refusal!);
         }
 
         Chunks.Stop();
         var wasLeading = S.Phase is TaskPhase.Running or TaskPhase.Paused;
         var wasDue = DueTime;
-        S.Finish(clock.GetUtcNow(), TaskPhase.Cancelled, error: "cancelled on request");
+        S.Finish(clock.GetUtcNow(), transition.Target, error: "cancelled on request");
         if (wasLeading)
         {
             await ReportEndToCacheOrDropAsync();
         }
 
         await CommitAsync();
+        await ReleaseWhatTheTaskHeldAsync(wasLeading, wasDue);
+        await AfterPhaseChangeAsync();
+        TaskGrainLog.Command(logger, Id, S.Client, "cancelled");
+        return new TaskCommandResult(TaskCommandStatus.Done, _published);
+    }
+
+    /// <summary>After a cancel is committed: gives back its reminder, its agent's command, its run's hold and its due entry.</summary>
+    private async Task ReleaseWhatTheTaskHeldAsync(bool wasLeading, DateTimeOffset? wasDue)
+    {
         await ReleaseReminderAsync();
         if (RunsOnAgent)
         {
@@ -303,10 +315,6 @@ public sealed partial class TaskGrain(
         }
 
         await ForgetDueAsync(wasDue);
-
-        await AfterPhaseChangeAsync();
-        TaskGrainLog.Command(logger, Id, S.Client, "cancelled");
-        return new TaskCommandResult(TaskCommandStatus.Done, _published);
     }
 
     public async Task<TaskCommandResult> DeleteAsync()
@@ -430,9 +438,10 @@ public sealed partial class TaskGrain(
     }
 
     /// <summary>Starts (or restarts) a run; the driver is started when the state is committed.</summary>
-    private void BeginRun()
+    /// <param name="running">The phase a run is in (a resume passes the one its transition leads to).</param>
+    private void BeginRun(TaskPhase running = TaskPhase.Running)
     {
-        S.Phase = TaskPhase.Running;
+        S.Phase = running;
         S.StartedAt ??= clock.GetUtcNow();
         S.Epoch++;
         S.Progress ??= handlers.Get(S.Type) is IChunkedTaskHandler chunked ? ProgressState.From(chunked.Plan(S.ParametersJson)) : null;
