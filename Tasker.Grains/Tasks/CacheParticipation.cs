@@ -3,86 +3,42 @@ using Tasker.Handlers;
 
 namespace Tasker.Tasks;
 
-/// <summary>What the cache participation uses of its task grain, beyond what every part of it does.</summary>
-internal interface ICacheHost : ITaskHost
-{
-    /// <summary>Holds the task's reminder, which asks the cache again if a leader's word never arrives.</summary>
-    Task HoldReminderAsync();
-
-    /// <summary>Starts the run if the client's slots allow it; otherwise the task stays queued, waiting for one.</summary>
-    Task BeginRunInSlotAsync();
-
-    /// <summary>Stops the driver and drops the activation, whose state is ahead of storage (docs/adr/014).</summary>
-    void Drop();
-}
-
 /// <summary>
 /// One long task's part in the result cache's leader/follower protocol (docs/adr/003), owned by its
 /// <see cref="TaskGrain"/>: a task whose identical computation runs elsewhere follows it, and takes over when that
-/// leader is gone or failed; a leader reports its outcome to the cache before it commits its end.
+/// leader is gone or failed; a leader reports its outcome to the cache before it commits its end. It asks the cache and
+/// decides (<see cref="CacheDecision"/>); the grain applies the decision and commits it.
 /// </summary>
-internal sealed class CacheParticipation(ICacheHost host, TaskHandlerRegistry handlers, TimeProvider clock, Func<string, IResultCacheGrain> entries)
+internal sealed class CacheParticipation(ITaskHost host, TaskHandlerRegistry handlers, TimeProvider clock, Func<string, IResultCacheGrain> entries)
 {
     private TaskState S => host.State;
 
-    /// <summary>Joins the cache as the task is accepted: it follows, leads (and runs), or ends with the cache's answer. Not committed here.</summary>
-    public async Task JoinAsync()
-    {
-        var answer = await Entry().JoinAsync(S.Type, S.ParametersJson, host.Id);
-        if (answer.Status == CacheLookupStatus.Follow)
-        {
-            S.LeaderId = answer.LeaderId;
-            await host.HoldReminderAsync(); // Re-asks the cache if the leader's word never arrives.
-            return;
-        }
-
-        if (answer.Status == CacheLookupStatus.Lead)
-        {
-            await host.BeginRunInSlotAsync();
-            return;
-        }
-
-        Apply(answer);
-    }
+    /// <summary>Joins the cache as the task is accepted: it follows, leads (and runs), or ends with the cache's answer.</summary>
+    public async Task<CacheDecision> JoinAsync() => Decide(await Entry().JoinAsync(S.Type, S.ParametersJson, host.Id));
 
     /// <summary>The leader's word: its result ends this follower; a failed or cancelled leader does not decide for it.</summary>
-    public async Task LeaderEndedAsync(CacheAnswer answer)
+    public async Task<CacheDecision> LeaderEndedAsync(CacheAnswer answer)
     {
         if (!IsFollowing)
         {
-            return;
+            return new CacheDecision.Unchanged { Settles = true };
         }
 
-        if (MustRejoin(answer))
-        {
-            await RejoinAsync();
-            return;
-        }
-
-        await SettleAsync(answer);
+        return MustRejoin(answer) ? await RejoinAsync() : Decide(answer) with { Settles = true };
     }
 
-    /// <summary>Asks the cache again (the reminder, when the leader's word may have been lost) and does as it answers.</summary>
-    public async Task RejoinAsync() => await SettleAsync(await Entry().JoinAsync(S.Type, S.ParametersJson, host.Id));
+    /// <summary>Asks the cache again (the reminder, when the leader's word may have been lost).</summary>
+    public async Task<CacheDecision> RejoinAsync() => Decide(await Entry().JoinAsync(S.Type, S.ParametersJson, host.Id)) with { Settles = true };
 
     /// <summary>
-    /// Reports to the cache between a change of state and its commit. If the report fails, the activation's state is
-    /// ahead of storage: the activation is dropped, so the next call or reminder reads the stored state again
-    /// (docs/adr/014), instead of living on with a change that storage never saw.
+    /// Reports the task's end to the cache, between the end and its commit. A failure is thrown: the activation's state is
+    /// then ahead of storage, and the grain drops it (docs/adr/014).
     /// </summary>
-    public async Task ReportEndOrDropAsync()
+    public async Task ReportEndAsync()
     {
-        try
+        if (Reports(S, handlers.Get(S.Type)))
         {
-            if (Reports(S, handlers.Get(S.Type)))
-            {
-                await Entry().CompleteAsync(host.Id, Outcome(S));
-            }
-        }
-        catch
-        {
-            host.Drop();
-            throw;
+            await Entry().CompleteAsync(host.Id, Outcome(S));
         }
     }
 
@@ -91,33 +47,12 @@ internal sealed class CacheParticipation(ICacheHost host, TaskHandlerRegistry ha
 
     private bool IsFollowing => S.Exists && S.Phase == TaskPhase.Queued && S.LeaderId is not null;
 
-    private async Task SettleAsync(CacheAnswer answer)
+    private CacheDecision Decide(CacheAnswer answer) => answer.Status switch
     {
-        switch (answer.Status)
-        {
-            case CacheLookupStatus.Follow:
-                S.LeaderId = answer.LeaderId;
-                await host.CommitAsync();
-                return;
-            case CacheLookupStatus.Lead:
-                await host.HoldReminderAsync();
-                S.LeaderId = null;
-                await host.BeginRunInSlotAsync();
-                await host.CommitAsync();
-                break;
-            default:
-                S.LeaderId = null;
-                Apply(answer);
-                await host.CommitAsync();
-                await host.ReleaseReminderAsync();
-                break;
-        }
-
-        await host.AfterPhaseChangeAsync();
-    }
-
-    private void Apply(CacheAnswer answer) =>
-        Apply(S, answer, IsResult(answer) && handlers.Get(S.Type) is IChunkedTaskHandler chunked ? chunked.Plan(S.ParametersJson) : null, clock.GetUtcNow());
+        CacheLookupStatus.Follow => new CacheDecision.Follow(answer.LeaderId),
+        CacheLookupStatus.Lead => new CacheDecision.Lead(),
+        _ => new CacheDecision.End(answer, IsResult(answer) && handlers.Get(S.Type) is IChunkedTaskHandler chunked ? chunked.Plan(S.ParametersJson) : null, clock.GetUtcNow()),
+    };
 
     private IResultCacheGrain Entry() => entries(ResultCacheKey.For(S.Type, S.ParametersJson));
 

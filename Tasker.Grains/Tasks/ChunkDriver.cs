@@ -3,23 +3,17 @@ using Tasker.Handlers;
 
 namespace Tasker.Tasks;
 
-/// <summary>What the chunk driver uses of its task grain, beyond what every part of it does.</summary>
+/// <summary>What the chunk driver uses of its task grain, beyond the task's id and state.</summary>
 internal interface IChunkHost : ITaskHost
 {
     /// <summary>Handed to the chunk, which may call other grains (a sequence's children).</summary>
     IGrainFactory Grains { get; }
 
-    /// <summary>Registers the grain timer that runs the driver's ticks: only the grain itself can.</summary>
-    IDisposable RegisterTimer(Func<CancellationToken, Task> tick, GrainTimerCreationOptions options);
-
-    /// <summary>Refreshes the running task's history line with its progress; best effort.</summary>
-    Task RecordProgressLineAsync();
-
-    /// <summary>Tells the result cache how the run ended, before the end is committed; a failure drops the activation.</summary>
-    Task ReportEndToCacheAsync();
-
-    /// <summary>After a failed end, before it is committed: makes the task wait for another attempt if its policy allows.</summary>
-    Task<bool> RetryIfAllowedAsync();
+    /// <summary>
+    /// Registers the grain timer that runs the driver's ticks (<see cref="TaskSteps.RunNextChunkAsync"/>): only the grain
+    /// itself can.
+    /// </summary>
+    IDisposable RegisterTimer(GrainTimerCreationOptions options);
 }
 
 /// <summary>How a chunk's failure is taken (<see cref="ChunkDriver.Classify"/>).</summary>
@@ -37,8 +31,9 @@ internal enum ChunkFault
 
 /// <summary>
 /// The chunk driver of a long task, owned by its <see cref="TaskGrain"/>: a grain timer that runs one chunk per tick
-/// within the chunk budget, commits its checkpoint, and ends the task with its outcome; a chunk waiting on a call out can
-/// be interrupted for a pause or cancel (docs/adr/024). A failure that says a server is away defers the chunk.
+/// within the chunk budget and decides what its outcome does to the task (<see cref="ChunkDecision"/>: a checkpoint, or
+/// the end), which the grain applies and commits; a chunk waiting on a call out can be interrupted for a pause or cancel
+/// (docs/adr/024). A failure that says a server is away defers the chunk.
 /// </summary>
 internal sealed class ChunkDriver(IChunkHost host, TaskHandlerRegistry handlers, TimeSpan budget, ILogger logger, TimeProvider clock)
 {
@@ -68,7 +63,7 @@ internal sealed class ChunkDriver(IChunkHost host, TaskHandlerRegistry handlers,
             return;
         }
 
-        _timer ??= host.RegisterTimer(TickAsync, _ticks);
+        _timer ??= host.RegisterTimer(_ticks);
     }
 
     public void Stop()
@@ -87,86 +82,80 @@ internal sealed class ChunkDriver(IChunkHost host, TaskHandlerRegistry handlers,
         }
     }
 
-    private async Task TickAsync(CancellationToken stopping)
+    /// <summary>Runs the next chunk (a timer's tick) and decides what its outcome does to the task.</summary>
+    /// <returns>The decision for the grain to apply, or null when there is none (stopping, interrupted, deferred, or stale).</returns>
+    public async Task<ChunkDecision?> NextAsync(CancellationToken stopping)
     {
         if (S.Phase != TaskPhase.Running || !handlers.TryGet(S.Type, out var handler) || handler is not IChunkedTaskHandler chunked)
         {
             Stop();
-            return;
+            return null;
         }
 
         if (chunked.Interruptible && _interruptedAt is { } interruptedAt && clock.GetElapsedTime(interruptedAt) < InterruptHold)
         {
-            return; // Just interrupted: the pause or cancel that follows goes first, not a new call out.
+            return null; // Just interrupted: the pause or cancel that follows goes first, not a new call out.
         }
 
         var epoch = S.Epoch;
-        ChunkOutcome outcome;
+        if (await RunChunkAsync(chunked, stopping) is not { } outcome)
+        {
+            return null;
+        }
+
+        if (S.Phase != TaskPhase.Running || S.Epoch != epoch)
+        {
+            return null; // Paused or cancelled while this chunk ran: its work is dropped, the checkpoint stands.
+        }
+
+        if (outcome.Finished)
+        {
+            Stop();
+        }
+
+        return new ChunkDecision(outcome, clock.GetUtcNow());
+    }
+
+    /// <summary>Runs one chunk within the budget, interruptible if its type says so.</summary>
+    /// <returns>The chunk's outcome, or null when there is nothing to apply (stopping, interrupted or deferred).</returns>
+    private async Task<ChunkOutcome?> RunChunkAsync(IChunkedTaskHandler chunked, CancellationToken stopping)
+    {
         using var chunkCancel = chunked.Interruptible ? CancellationTokenSource.CreateLinkedTokenSource(stopping) : null;
         _chunkCancel = chunkCancel;
         try
         {
             var context = new ChunkContext(host.Id, S.Client, S.Priority, S.ParametersJson, S.Checkpoint, budget, host.Grains);
-            outcome = await chunked.RunChunkAsync(context, chunkCancel?.Token ?? stopping);
+            return await chunked.RunChunkAsync(context, chunkCancel?.Token ?? stopping);
         }
         catch (Exception exception)
         {
-            switch (Classify(exception, stopping.IsCancellationRequested, chunkCancel?.IsCancellationRequested == true))
-            {
-                case ChunkFault.Stopping:
-                    return;
-                case ChunkFault.Interrupted:
-                    TaskGrainLog.ChunkInterrupted(logger, host.Id, S.Client);
-                    return;
-                case ChunkFault.Passing:
-                    // The reminder starts the next try, so a dead server is not hammered.
-                    TaskGrainLog.ChunkDeferred(logger, host.Id, S.Client, exception.Message);
-                    Stop();
-                    return;
-                default:
-                    TaskGrainLog.Failed(logger, host.Id, S.Client, exception.Message, exception);
-                    outcome = FailedOutcome(S, exception);
-                    break;
-            }
+            return TakeFault(exception, stopping.IsCancellationRequested, chunkCancel?.IsCancellationRequested == true);
         }
         finally
         {
             _chunkCancel = null;
         }
-
-        if (S.Phase != TaskPhase.Running || S.Epoch != epoch)
-        {
-            return; // Paused or cancelled while this chunk ran: its work is dropped, the checkpoint stands.
-        }
-
-        try
-        {
-            await CompleteChunkAsync(outcome);
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            // The commit or the report has dropped this activation; the reminder brings the task back from its last
-            // stored checkpoint.
-            TaskGrainLog.CommitFailed(logger, host.Id, S.Client, exception);
-        }
     }
 
-    private async Task CompleteChunkAsync(ChunkOutcome outcome)
+    /// <summary>Takes a chunk's failure as <see cref="Classify"/> says: the outcome to apply, or null when there is none.</summary>
+    private ChunkOutcome? TakeFault(Exception exception, bool stopping, bool interrupted)
     {
-        if (!Apply(S, outcome, clock.GetUtcNow()))
+        switch (Classify(exception, stopping, interrupted))
         {
-            await host.CommitAsync();
-            await host.RecordProgressLineAsync();
-            return;
+            case ChunkFault.Stopping:
+                return null;
+            case ChunkFault.Interrupted:
+                TaskGrainLog.ChunkInterrupted(logger, host.Id, S.Client);
+                return null;
+            case ChunkFault.Passing:
+                // The reminder starts the next try, so a dead server is not hammered.
+                TaskGrainLog.ChunkDeferred(logger, host.Id, S.Client, exception.Message);
+                Stop();
+                return null;
+            default:
+                TaskGrainLog.Failed(logger, host.Id, S.Client, exception.Message, exception);
+                return FailedOutcome(S, exception);
         }
-
-        Stop();
-        // The cache learns first, so that anyone who sees this task end also finds its result cached.
-        await host.ReportEndToCacheAsync();
-        await host.RetryIfAllowedAsync();
-        await host.CommitAsync();
-        await host.ReleaseReminderAsync();
-        await host.AfterPhaseChangeAsync();
     }
 
     /// <summary>How a chunk's failure is taken: the order matters, a cancellation is the driver's own before it is a failure.</summary>
@@ -205,4 +194,18 @@ internal sealed class ChunkDriver(IChunkHost host, TaskHandlerRegistry handlers,
     /// <summary>The outcome of a chunk that threw: the task ends failed where it stood.</summary>
     public static ChunkOutcome FailedOutcome(TaskState task, Exception exception) =>
         new(task.Checkpoint, task.Progress?.ToProgress() ?? new TaskProgress(0, 0), Error: exception.Message);
+}
+
+/// <summary>What a chunk's outcome does to the task: its checkpoint (and history line), or its end, which the cache learns first.</summary>
+internal sealed record ChunkDecision(ChunkOutcome Outcome, DateTimeOffset At) : ITaskDecision
+{
+    private static readonly TaskStep[] _checkpoint = [TaskStep.Change, TaskStep.Commit, TaskStep.RecordProgressLine];
+
+    // The cache learns first, so that anyone who sees this task end also finds its result cached.
+    private static readonly TaskStep[] _end =
+        [TaskStep.Change, TaskStep.ReportEndToCache, TaskStep.RetryIfAllowed, TaskStep.Commit, TaskStep.ReleaseReminder, TaskStep.AfterPhaseChange];
+
+    public IReadOnlyList<TaskStep> Steps => Outcome.Finished ? _end : _checkpoint;
+
+    public void ApplyTo(TaskState task) => ChunkDriver.Apply(task, Outcome, At);
 }

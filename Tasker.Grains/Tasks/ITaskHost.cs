@@ -1,9 +1,10 @@
 namespace Tasker.Tasks;
 
 /// <summary>
-/// What a part of <see cref="TaskGrain"/> (its <see cref="ChunkDriver"/>, its <see cref="CacheParticipation"/>) uses of
-/// the grain: the task's state, and the work every change of it is followed by. The grain keeps these, because a commit,
-/// a reminder and the history line are the grain's own (docs/adr/014).
+/// What a part of <see cref="TaskGrain"/> (its <see cref="ChunkDriver"/>, its <see cref="CacheParticipation"/>) reads of
+/// the grain: the task's id and state. A part decides and never changes the task through the grain: the grain applies
+/// its decision and commits it (<see cref="TaskSteps"/>), because a commit, a reminder and the history line are the
+/// grain's own (docs/adr/014).
 /// </summary>
 internal interface ITaskHost
 {
@@ -11,12 +12,4 @@ internal interface ITaskHost
 
     /// <summary>The task's state as it is now (the grain replaces the instance when the task is deleted or expires).</summary>
     TaskState State { get; }
-
-    /// <summary>Writes the state, then publishes it; a failed write drops the activation and rethrows.</summary>
-    Task CommitAsync();
-
-    Task ReleaseReminderAsync();
-
-    /// <summary>Gives back a slot the ended task held and writes its history line; never throws for the history.</summary>
-    Task AfterPhaseChangeAsync();
 }

@@ -74,7 +74,7 @@ public sealed partial class TaskGrain
         S.Epoch++; // A chunk in flight must not commit over this.
         var ran = S.StartedAt is { } started ? clock.GetUtcNow() - started : S.Timeout ?? TimeSpan.Zero;
         S.Finish(clock.GetUtcNow(), TaskPhase.Cancelled, $"the attempt ran past its timeout of {S.Timeout} and was stopped after {ran:g}", TaskErrorCodes.Timeout);
-        await Cache.ReportEndOrDropAsync();
+        await ReportEndToCacheOrDropAsync();
         var retrying = await RetryIfAllowedAsync();
         await CommitAsync();
         await ReleaseReminderAsync();

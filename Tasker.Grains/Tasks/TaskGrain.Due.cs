@@ -54,13 +54,14 @@ public sealed partial class TaskGrain
             return new TaskCommandResult(TaskCommandStatus.NotFound, null);
         }
 
-        if (TaskLifecycle.Decide(TaskEvent.RunNow, S.Phase, RunsOnAgent) is { Legal: false } refused)
+        var transition = TaskLifecycle.Decide(TaskEvent.RunNow, S.Phase, RunsOnAgent);
+        if (!transition.Legal)
         {
-            return Illegal("run", refused.Refusal!);
+            return Illegal("run", transition.Refusal!);
         }
 
         var wasDue = DueTime;
-        await StartScheduledAsync();
+        await StartScheduledAsync(transition.Target);
         await ForgetDueAsync(wasDue);
         TaskGrainLog.Command(logger, Id, S.Client, "started before its time");
         return new TaskCommandResult(TaskCommandStatus.Done, _published);
@@ -102,10 +103,12 @@ public sealed partial class TaskGrain
         }
     }
 
-    private async Task StartScheduledAsync()
+    /// <summary>Starts a scheduled task whose time has come, or that a client asked to run now.</summary>
+    /// <param name="queued">The phase a scheduled task starts from (a run-now passes the one its transition leads to).</param>
+    private async Task StartScheduledAsync(TaskPhase queued = TaskPhase.Queued)
     {
         var dueAt = DueTime!.Value;
-        S.Phase = TaskPhase.Queued;
+        S.Phase = queued;
         try
         {
             await StartAsync(handlers.Get(S.Type));

@@ -2,11 +2,11 @@ namespace Tasker.Tasks;
 
 /// <summary>
 /// The grain's parts of their own: the <see cref="ChunkDriver"/> that runs a long task's chunks, the
-/// <see cref="CacheParticipation"/> of a cacheable one, and the <see cref="ShellLeaseProtocol"/> of a shell task (which
-/// only decides, and needs nothing of the grain); here is what the grain lends the first two (<see cref="IChunkHost"/>,
-/// <see cref="ICacheHost"/>) and the grain calls they answer.
+/// <see cref="CacheParticipation"/> of a cacheable one and the <see cref="ShellLeaseProtocol"/> of a shell task. They
+/// decide and never commit: the grain applies their decisions and commits them in one place (<see cref="TaskSteps"/>).
+/// Here is what the grain lends them (<see cref="IChunkHost"/>) and the work a decision's steps name (<see cref="ITaskEffects"/>).
 /// </summary>
-public sealed partial class TaskGrain : IChunkHost, ICacheHost
+public sealed partial class TaskGrain : IChunkHost, ITaskEffects
 {
     // Made on first use: a part holds the grain, which a field initializer cannot name.
     private ChunkDriver? _chunks;
@@ -25,8 +25,6 @@ public sealed partial class TaskGrain : IChunkHost, ICacheHost
         return Task.CompletedTask;
     }
 
-    public Task LeaderEndedAsync(CacheAnswer answer) => Cache.LeaderEndedAsync(answer);
-
     /// <summary>Stops the driver and drops the activation, whose state is ahead of storage (docs/adr/014).</summary>
     private void Drop()
     {
@@ -38,30 +36,33 @@ public sealed partial class TaskGrain : IChunkHost, ICacheHost
     // Set once this activation's state is known to be ahead of storage: calls it still takes must not act on it.
     private bool _dropped;
 
+    /// <summary>The one place where a part's decision changes the task and is committed.</summary>
+    private Task ApplyAsync(ITaskDecision decision) => TaskSteps.RunAsync(decision, this);
+
     string ITaskHost.Id => Id;
 
     TaskState ITaskHost.State => S;
 
-    Task ITaskHost.CommitAsync() => CommitAsync();
-
-    Task ITaskHost.ReleaseReminderAsync() => ReleaseReminderAsync();
-
-    Task ITaskHost.AfterPhaseChangeAsync() => AfterPhaseChangeAsync();
-
     IGrainFactory IChunkHost.Grains => GrainFactory;
 
-    IDisposable IChunkHost.RegisterTimer(Func<CancellationToken, Task> tick, GrainTimerCreationOptions options) =>
-        this.RegisterGrainTimer(tick, options);
+    IDisposable IChunkHost.RegisterTimer(GrainTimerCreationOptions options) =>
+        this.RegisterGrainTimer(stopping => TaskSteps.RunNextChunkAsync(Chunks, this, logger, stopping), options);
 
-    Task IChunkHost.RecordProgressLineAsync() => RecordProgressLineAsync();
+    Task ITaskEffects.HoldReminderAsync() => HoldReminderAsync();
 
-    Task IChunkHost.ReportEndToCacheAsync() => Cache.ReportEndOrDropAsync();
+    Task ITaskEffects.BeginRunInSlotAsync() => BeginRunInSlotAsync();
 
-    Task<bool> IChunkHost.RetryIfAllowedAsync() => RetryIfAllowedAsync();
+    Task ITaskEffects.ReportEndToCacheAsync() => Cache.ReportEndAsync();
 
-    Task ICacheHost.HoldReminderAsync() => HoldReminderAsync();
+    Task<bool> ITaskEffects.RetryIfAllowedAsync() => RetryIfAllowedAsync();
 
-    Task ICacheHost.BeginRunInSlotAsync() => BeginRunInSlotAsync();
+    Task ITaskEffects.CommitAsync() => CommitAsync();
 
-    void ICacheHost.Drop() => Drop();
+    Task ITaskEffects.ReleaseReminderAsync() => ReleaseReminderAsync();
+
+    Task ITaskEffects.AfterPhaseChangeAsync() => AfterPhaseChangeAsync();
+
+    Task ITaskEffects.RecordProgressLineAsync() => RecordProgressLineAsync();
+
+    void ITaskEffects.Drop() => Drop();
 }

@@ -22,12 +22,17 @@ public readonly record struct TaskTransition(bool Legal, TaskPhase? To, string? 
     public static TaskTransition Into(TaskPhase? to) => new(true, to, null);
 
     public static TaskTransition Refused(string reason) => new(false, null, reason);
+
+    /// <summary>The phase the grain puts the task in, as the rules say: a legal transition that leaves a task.</summary>
+    public TaskPhase Target => Legal && To is { } phase
+        ? phase
+        : throw new InvalidOperationException(Legal ? "this transition leaves no task to put in a phase" : $"a refused transition has no phase: {Refusal}");
 }
 
 /// <summary>
 /// The lifecycle rules of a task as one pure function of its phase (README "Lifecycle and errors"), so that they are read and
-/// tested in one place, without a cluster; the grain asks here before it changes anything, then does the work the
-/// transition needs (commit, reminder, cache, history).
+/// tested in one place, without a cluster; the grain asks here before it changes anything, puts the task in the phase the
+/// transition leads to (<see cref="TaskTransition.Target"/>), and does the work it needs (commit, reminder, cache, history).
 /// </summary>
 public static class TaskLifecycle
 {

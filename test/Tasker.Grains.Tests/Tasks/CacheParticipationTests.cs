@@ -19,6 +19,9 @@ public sealed class CacheParticipationTests
             return _entry;
         });
 
+    /// <summary>Applies a decision as the grain does (<see cref="TaskSteps"/>); the host records the grain's work in order.</summary>
+    private Task AppliedAsync(CacheDecision decision) => TaskSteps.RunAsync(decision, _host);
+
     private void Following(string leader)
     {
         _host.State.Phase = TaskPhase.Queued;
@@ -31,7 +34,11 @@ public sealed class CacheParticipationTests
         _host.State.Phase = TaskPhase.Queued;
         _entry.Answers.Enqueue(new CacheAnswer(CacheLookupStatus.Follow, LeaderId: "leader-1"));
 
-        await Participation().JoinAsync();
+        var decision = await Participation().JoinAsync();
+        Assert.Equal(new CacheDecision.Follow("leader-1"), decision);
+        Assert.Null(_host.State.LeaderId); // It only decides; the grain applies it.
+        Assert.Empty(_host.Calls);
+        await AppliedAsync(decision);
 
         Assert.Equal("leader-1", _host.State.LeaderId);
         Assert.Equal(TaskPhase.Queued, _host.State.Phase);
@@ -45,7 +52,10 @@ public sealed class CacheParticipationTests
         _host.State.Phase = TaskPhase.Queued;
         _entry.Answers.Enqueue(new CacheAnswer(CacheLookupStatus.Lead));
 
-        await Participation().JoinAsync();
+        var decision = await Participation().JoinAsync();
+        Assert.IsType<CacheDecision.Lead>(decision);
+        Assert.Empty(_host.Calls);
+        await AppliedAsync(decision);
 
         Assert.Equal(["begin-run"], _host.Calls);
         Assert.Null(_host.State.LeaderId);
@@ -57,7 +67,10 @@ public sealed class CacheParticipationTests
         _host.State.Phase = TaskPhase.Queued;
         _entry.Answers.Enqueue(new CacheAnswer(CacheLookupStatus.Hit, "42"));
 
-        await Participation().JoinAsync();
+        var decision = await Participation().JoinAsync();
+        Assert.Equal(new CacheDecision.End(new CacheAnswer(CacheLookupStatus.Hit, "42"), new TaskProgress(0, 10), Noon), decision);
+        Assert.Equal(TaskPhase.Queued, _host.State.Phase);
+        await AppliedAsync(decision);
 
         Assert.Equal(TaskPhase.Succeeded, _host.State.Phase);
         Assert.True(_host.State.Cached);
@@ -72,12 +85,17 @@ public sealed class CacheParticipationTests
     {
         Following("leader-1");
 
-        await Participation().LeaderEndedAsync(new CacheAnswer(CacheLookupStatus.Computed, "7"));
+        var decision = await Participation().LeaderEndedAsync(new CacheAnswer(CacheLookupStatus.Computed, "7"));
+        Assert.IsType<CacheDecision.End>(decision);
+        Assert.Equal(TaskPhase.Queued, _host.State.Phase);
+        Assert.Empty(_host.Calls);
+        await AppliedAsync(decision);
 
         Assert.Equal(TaskPhase.Succeeded, _host.State.Phase);
         Assert.False(_host.State.Cached);
         Assert.Equal("7", _host.State.ResultJson);
         Assert.Null(_host.State.LeaderId);
+        // The commit is what tells the follower's children (its end's notices); then its history line.
         Assert.Equal(["commit", "release-reminder", "after-phase-change"], _host.Calls);
         Assert.Equal(0, _entry.Joins);
     }
@@ -88,7 +106,10 @@ public sealed class CacheParticipationTests
         Following("leader-1");
         _entry.Answers.Enqueue(new CacheAnswer(CacheLookupStatus.Lead));
 
-        await Participation().LeaderEndedAsync(new CacheAnswer(CacheLookupStatus.Failed, Error: "the leader was cancelled"));
+        var decision = await Participation().LeaderEndedAsync(new CacheAnswer(CacheLookupStatus.Failed, Error: "the leader was cancelled"));
+        Assert.IsType<CacheDecision.Lead>(decision);
+        Assert.Empty(_host.Calls);
+        await AppliedAsync(decision);
 
         Assert.Equal(1, _entry.Joins);
         Assert.Equal(TaskPhase.Running, _host.State.Phase);
@@ -104,7 +125,7 @@ public sealed class CacheParticipationTests
         Following("leader-1");
         _entry.Answers.Enqueue(new CacheAnswer(CacheLookupStatus.Follow, LeaderId: "leader-2"));
 
-        await Participation().LeaderEndedAsync(new CacheAnswer(CacheLookupStatus.Failed, Error: "boom"));
+        await AppliedAsync(await Participation().LeaderEndedAsync(new CacheAnswer(CacheLookupStatus.Failed, Error: "boom")));
 
         Assert.Equal("leader-2", _host.State.LeaderId);
         Assert.Equal(TaskPhase.Queued, _host.State.Phase);
@@ -116,10 +137,11 @@ public sealed class CacheParticipationTests
     {
         _host.State.Phase = TaskPhase.Cancelled;
 
-        await Participation().LeaderEndedAsync(new CacheAnswer(CacheLookupStatus.Computed, "7"));
+        await AppliedAsync(await Participation().LeaderEndedAsync(new CacheAnswer(CacheLookupStatus.Computed, "7")));
 
         Assert.Equal(TaskPhase.Cancelled, _host.State.Phase);
         Assert.Null(_host.State.ResultJson);
+        Assert.Equal(0, _entry.Joins);
         Assert.Empty(_host.Calls);
     }
 
@@ -129,10 +151,13 @@ public sealed class CacheParticipationTests
         Following("leader-1");
         _entry.Answers.Enqueue(new CacheAnswer(CacheLookupStatus.Failed, Error: "the computation failed twice"));
 
-        await Participation().RejoinAsync();
+        var decision = await Participation().RejoinAsync();
+        Assert.Equal(new CacheDecision.End(new CacheAnswer(CacheLookupStatus.Failed, Error: "the computation failed twice"), null, Noon) { Settles = true }, decision);
+        await AppliedAsync(decision);
 
         Assert.Equal(TaskPhase.Failed, _host.State.Phase);
         Assert.Equal("the computation failed twice", _host.State.Error);
+        Assert.Null(_host.State.LeaderId);
         Assert.Equal(["commit", "release-reminder", "after-phase-change"], _host.Calls);
     }
 
@@ -141,10 +166,10 @@ public sealed class CacheParticipationTests
     {
         _host.State.Finish(Noon, TaskPhase.Succeeded);
         _host.State.ResultJson = "9";
-        await Participation().ReportEndOrDropAsync();
+        await Participation().ReportEndAsync();
 
         _host.State.Finish(Noon, TaskPhase.Failed, "bad row");
-        await Participation().ReportEndOrDropAsync();
+        await Participation().ReportEndAsync();
 
         Assert.Equal(
             [(_host.Id, new CacheAnswer(CacheLookupStatus.Computed, "9")), (_host.Id, new CacheAnswer(CacheLookupStatus.Failed, Error: "bad row"))],
@@ -156,9 +181,9 @@ public sealed class CacheParticipationTests
     public async Task A_child_or_a_type_that_is_not_cacheable_reports_nothing()
     {
         _host.State.Finish(Noon, TaskPhase.Succeeded);
-        await Participation(new ScriptedChunks(cacheable: false)).ReportEndOrDropAsync();
+        await Participation(new ScriptedChunks(cacheable: false)).ReportEndAsync();
         _host.State.ParentId = "parent";
-        await Participation().ReportEndOrDropAsync();
+        await Participation().ReportEndAsync();
 
         Assert.Empty(_entry.Completed);
     }
@@ -168,10 +193,13 @@ public sealed class CacheParticipationTests
     {
         _host.State.Finish(Noon, TaskPhase.Succeeded);
         _entry.CompleteFailure = new InvalidOperationException("the cache refused the report (test)");
+        var participation = Participation();
+        _host.Report = participation.ReportEndAsync; // As the grain reports it.
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => Participation().ReportEndOrDropAsync());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => TaskSteps.ReportEndToCacheOrDropAsync(_host));
 
-        Assert.Equal(["drop"], _host.Calls);
+        Assert.Equal(["report:succeeded", "drop"], _host.Calls);
+        Assert.Equal(TaskPhase.Succeeded, _host.State.Phase);
     }
 
     [Fact]

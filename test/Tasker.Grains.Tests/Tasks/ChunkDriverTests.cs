@@ -16,11 +16,61 @@ public sealed class ChunkDriverTests
     private static ChunkOutcome At(long position, string? result = null, string? error = null) =>
         new(new TaskCheckpoint(position), new TaskProgress(position, 10), result, error);
 
-    /// <summary>Starts the driver and returns its tick, as the grain timer would call it.</summary>
+    /// <summary>Starts the driver and returns its tick as the grain's timer runs it: the driver decides, the grain applies.</summary>
     private Func<CancellationToken, Task> Started(ChunkDriver driver)
     {
         driver.Start();
-        return _host.Tick ?? throw new InvalidOperationException("the driver registered no timer");
+        return _host.TimersRegistered > 0
+            ? stopping => TaskSteps.RunNextChunkAsync(driver, _host, NullLogger.Instance, stopping)
+            : throw new InvalidOperationException("the driver registered no timer");
+    }
+
+    [Fact]
+    public async Task The_next_chunk_decides_a_checkpoint_and_changes_nothing_itself()
+    {
+        var chunks = new ScriptedChunks { Next = (_, _) => Task.FromResult(At(4)) };
+        var driver = Driver(chunks);
+        driver.Start();
+
+        var decision = await driver.NextAsync(CancellationToken.None);
+
+        Assert.Equal(At(4), decision?.Outcome);
+        Assert.Equal([TaskStep.Change, TaskStep.Commit, TaskStep.RecordProgressLine], decision!.Steps);
+        Assert.Equal(0, _host.State.Checkpoint.Position);
+        Assert.Empty(_host.Calls);
+        Assert.True(_host.TimerRunning);
+    }
+
+    [Fact]
+    public async Task The_last_chunk_decides_the_end_reported_to_the_cache_before_its_commit_and_stops_the_timer()
+    {
+        var chunks = new ScriptedChunks { Next = (_, _) => Task.FromResult(At(10, result: "55")) };
+        var driver = Driver(chunks);
+        driver.Start();
+
+        var decision = await driver.NextAsync(CancellationToken.None);
+
+        Assert.Equal(
+            [TaskStep.Change, TaskStep.ReportEndToCache, TaskStep.RetryIfAllowed, TaskStep.Commit, TaskStep.ReleaseReminder, TaskStep.AfterPhaseChange],
+            decision!.Steps);
+        Assert.Equal(TaskPhase.Running, _host.State.Phase);
+        Assert.Empty(_host.Calls);
+        Assert.False(_host.TimerRunning);
+
+        decision.ApplyTo(_host.State);
+        Assert.Equal(TaskPhase.Succeeded, _host.State.Phase);
+        Assert.Equal("55", _host.State.ResultJson);
+    }
+
+    [Fact]
+    public async Task A_chunk_of_a_task_paused_while_it_ran_decides_nothing()
+    {
+        var chunks = new ScriptedChunks { Next = (_, _) => { _host.State.Phase = TaskPhase.Paused; return Task.FromResult(At(5)); } };
+        var driver = Driver(chunks);
+        driver.Start();
+
+        Assert.Null(await driver.NextAsync(CancellationToken.None));
+        Assert.Empty(_host.Calls);
     }
 
     [Fact]

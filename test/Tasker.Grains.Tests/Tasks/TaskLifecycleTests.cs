@@ -97,4 +97,23 @@ public sealed class TaskLifecycleTests
         Assert.Null(TaskLifecycle.ExpiringEnd(new TaskState { Exists = true, Phase = TaskPhase.Running }, isShell: false, DateTimeOffset.MaxValue));
         Assert.Null(TaskLifecycle.ExpiringEnd(new TaskState { Exists = true, Phase = TaskPhase.Failed }, isShell: true, DateTimeOffset.MaxValue)); // No end time.
     }
+
+    [Fact]
+    public void The_phase_a_legal_transition_puts_the_task_in_is_the_one_it_leads_to()
+    {
+        Assert.Equal(TaskPhase.Paused, TaskLifecycle.Decide(TaskEvent.Pause, TaskPhase.Running, isShell: false).Target);
+        Assert.Equal(TaskPhase.Running, TaskLifecycle.Decide(TaskEvent.Resume, TaskPhase.Paused, isShell: false).Target);
+        Assert.Equal(TaskPhase.Cancelled, TaskLifecycle.Decide(TaskEvent.Cancel, TaskPhase.Queued, isShell: true).Target);
+        Assert.Equal(TaskPhase.Queued, TaskLifecycle.Decide(TaskEvent.RunNow, TaskPhase.Scheduled, isShell: false).Target);
+    }
+
+    [Fact]
+    public void A_refused_transition_or_one_that_leaves_no_task_has_no_phase_to_put_the_task_in()
+    {
+        var refused = TaskLifecycle.Decide(TaskEvent.Pause, TaskPhase.Queued, isShell: false);
+        var gone = TaskLifecycle.Decide(TaskEvent.Delete, TaskPhase.Succeeded, isShell: false);
+
+        Assert.Contains("only a running task can be paused", Assert.Throws<InvalidOperationException>(() => refused.Target).Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidOperationException>(() => gone.Target);
+    }
 }

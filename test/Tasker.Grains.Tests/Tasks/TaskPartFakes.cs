@@ -5,10 +5,11 @@ using Tasker.Tasks;
 namespace Tasker.Grains.Tests.Tasks;
 
 /// <summary>
-/// The task grain as its parts see it (<see cref="IChunkHost"/>, <see cref="ICacheHost"/>): it records, in order, what
-/// they asked of it, so that tests assert on the order of commit, report and reminder without a cluster.
+/// The task grain as its parts see it (<see cref="IChunkHost"/>), with the grain's work that a decision's steps run
+/// (<see cref="ITaskEffects"/>): it records that work in order, so that tests assert on the order of commit, report and
+/// reminder without a cluster.
 /// </summary>
-internal sealed class RecordingTaskHost : IChunkHost, ICacheHost
+internal sealed class RecordingTaskHost : IChunkHost, ITaskEffects
 {
     private Timer? _timer;
 
@@ -27,18 +28,14 @@ internal sealed class RecordingTaskHost : IChunkHost, ICacheHost
 
     public IGrainFactory Grains => null!; // The scripted handler calls no grain.
 
-    /// <summary>The tick of the last timer registered, which a test calls as the grain timer would.</summary>
-    public Func<CancellationToken, Task>? Tick { get; private set; }
-
     public int TimersRegistered { get; private set; }
 
     public bool TimerRunning => _timer is { Disposed: false };
 
     public Exception? CommitFailure { get; set; }
 
-    public IDisposable RegisterTimer(Func<CancellationToken, Task> tick, GrainTimerCreationOptions options)
+    public IDisposable RegisterTimer(GrainTimerCreationOptions options)
     {
-        Tick = tick;
         TimersRegistered++;
         return _timer = new Timer();
     }
@@ -51,8 +48,18 @@ internal sealed class RecordingTaskHost : IChunkHost, ICacheHost
 
     public Task RecordProgressLineAsync() => Record("progress-line");
 
+    /// <summary>What the report does beyond being recorded (the cache participation's report, in a test of it).</summary>
+    public Func<Task>? Report { get; set; }
+
     // The phase is recorded with the report: the cache must hear of an end the task already holds.
-    public Task ReportEndToCacheAsync() => Record("report:" + State.Phase.ToWire());
+    public async Task ReportEndToCacheAsync()
+    {
+        await Record("report:" + State.Phase.ToWire());
+        if (Report is { } report)
+        {
+            await report();
+        }
+    }
 
     /// <summary>A task without a retry policy: the end stands. Recorded only when the run ended failed.</summary>
     public async Task<bool> RetryIfAllowedAsync()
