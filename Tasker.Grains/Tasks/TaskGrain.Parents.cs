@@ -16,6 +16,14 @@ public sealed partial class TaskGrain
     public async Task ParentEndedAsync(string parentId, ParentEnd end)
     {
         ThrowIfDropped();
+        if (S is { Exists: true, Phase: not TaskPhase.Waiting } && S.ParentEnds.ContainsKey(parentId))
+        {
+            // Told again by a parent whose end it stored: the first telling may have died with this task's silo between
+            // the commit it decided and its history line, which nothing else would write again (no reminder is held).
+            await RecordHistoryAsync();
+            return;
+        }
+
         if (S is not { Exists: true, Phase: TaskPhase.Waiting, After: { } after } || S.ParentEnds.ContainsKey(parentId) || !after.Contains(parentId))
         {
             return; // Told before, not waiting any more, or not a parent of this task.

@@ -1,3 +1,4 @@
+using Tasker.Clients;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using Orleans.Storage;
@@ -15,9 +16,13 @@ public sealed class EndNoticeTests : IAsyncLifetime
     private readonly OutageStorage _storage = new();
     private InProcessTestCluster _cluster = null!;
 
+    private readonly LosingHistory _history = new();
+
     public async Task InitializeAsync() =>
-        _cluster = await OneSiloCluster.StartAsync(silo => silo.Services.AddKeyedSingleton<IGrainStorage>(TaskerStorage.Name, (services, _) =>
-            _storage.Over(new InProcessGrainStorage(services.GetRequiredService<Serializer>()))));
+        _cluster = await OneSiloCluster.StartAsync(
+            silo => silo.Services.AddKeyedSingleton<IGrainStorage>(TaskerStorage.Name, (services, _) =>
+                _storage.Over(new InProcessGrainStorage(services.GetRequiredService<Serializer>()))),
+            silo => silo.Services.AddSingleton<IHistoryStore>(_history));
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
@@ -128,6 +133,27 @@ public sealed class EndNoticeTests : IAsyncLifetime
         Assert.Equal("43", task.ResultJson);
     }
 
+    [Fact]
+    public async Task A_child_told_again_by_a_parent_it_has_stored_writes_its_history_line_again_which_a_silo_dying_after_its_end_lost()
+    {
+        var client = "line-" + Guid.NewGuid().ToString("N")[..8];
+        var (parentId, childId) = (TaskIds.New(), TaskIds.New());
+        var parent = _cluster.Client.GetGrain<ITaskGrain>(parentId);
+        var child = _cluster.Client.GetGrain<ITaskGrain>(childId);
+        await parent.SubmitAsync(new TaskSubmission("count", """{"delay_ms":100,"to":3}""", client, TaskPriority.Normal));
+        _history.LoseEndOf(childId); // As a silo killed between the child's end and its history line would.
+        await child.SubmitAsync(new TaskSubmission("sum2", """{"first":42,"second":2}""", client, TaskPriority.Normal, After: [parentId]));
+        var ended = await WaitForEndAsync(child, TimeSpan.FromSeconds(30));
+        Assert.Equal(TaskPhase.Succeeded, ended.Phase);
+        Assert.Equal(TaskPhase.Waiting, await _history.PhaseOfAsync(client, childId)); // The line the first telling left.
+
+        // The parent's end notices are sent again when the first sending did not finish (its due entry): here, by hand.
+        await child.ParentEndedAsync(parentId, new ParentEnd(TaskPhase.Succeeded, "3"));
+
+        Assert.Equal(TaskPhase.Succeeded, await _history.PhaseOfAsync(client, childId));
+        Assert.Equal(ended.Version, (await child.GetAsync())!.Version); // Nothing else changed.
+    }
+
     private static async Task<TaskSnapshot> WaitForEndAsync(ITaskGrain grain, TimeSpan within)
     {
         var deadline = DateTime.UtcNow + within;
@@ -141,5 +167,30 @@ public sealed class EndNoticeTests : IAsyncLifetime
         }
 
         return task;
+    }
+
+    /// <summary>The history store of embedded mode, which loses the first final line of a chosen task without a word.</summary>
+    private sealed class LosingHistory : IHistoryStore
+    {
+        private readonly InMemoryHistoryStore _inner = new(Microsoft.Extensions.Options.Options.Create(new TaskerOptions()));
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _lose = new();
+
+        public void LoseEndOf(string taskId) => _lose[taskId] = true;
+
+        public async Task<TaskPhase?> PhaseOfAsync(string client, string taskId) =>
+            (await _inner.QueryAsync(client, new HistoryQuery(100))).Entries.FirstOrDefault(e => e.TaskId == taskId)?.Phase;
+
+        public Task RecordAsync(string client, ClientTaskEntry entry, CancellationToken cancellationToken = default) =>
+            entry.Phase.IsFinal() && _lose.TryRemove(entry.TaskId, out _) ? Task.CompletedTask : _inner.RecordAsync(client, entry, cancellationToken);
+
+        public Task ForgetAsync(string client, string taskId, CancellationToken cancellationToken = default) => _inner.ForgetAsync(client, taskId, cancellationToken);
+
+        public Task<IReadOnlyList<EndedTask>> FindExpiredAsync(ExpiryQuery query, CancellationToken cancellationToken = default) => _inner.FindExpiredAsync(query, cancellationToken);
+
+        public Task PostponeAsync(IReadOnlyList<EndedTask> tasks, CancellationToken cancellationToken = default) => _inner.PostponeAsync(tasks, cancellationToken);
+
+        public Task<HistoryPage> QueryAsync(string client, HistoryQuery query, CancellationToken cancellationToken = default) => _inner.QueryAsync(client, query, cancellationToken);
+
+        public Task<ListingPage> QueryAllAsync(HistoryQuery query, CancellationToken cancellationToken = default) => _inner.QueryAllAsync(query, cancellationToken);
     }
 }
