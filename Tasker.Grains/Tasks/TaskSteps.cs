@@ -66,11 +66,26 @@ internal interface ITaskEffects : ITaskHost
 /// </summary>
 internal static class TaskSteps
 {
+    /// <summary>
+    /// Runs the decision's steps in order. A step that fails while memory holds a change not yet committed drops the
+    /// activation (docs/adr/014), whichever step it is: the commit and the cache report drop it themselves.
+    /// </summary>
     public static async Task RunAsync(ITaskDecision decision, ITaskEffects effects)
     {
+        var ahead = false;
         foreach (var step in decision.Steps)
         {
-            await RunAsync(step, decision, effects.State, effects);
+            try
+            {
+                await RunAsync(step, decision, effects.State, effects);
+            }
+            catch when (ahead && step is not (TaskStep.Commit or TaskStep.ReportEndToCache))
+            {
+                effects.Drop();
+                throw;
+            }
+
+            ahead = step is TaskStep.Change or TaskStep.BeginRunInSlot or TaskStep.RetryIfAllowed || (ahead && step != TaskStep.Commit);
         }
     }
 

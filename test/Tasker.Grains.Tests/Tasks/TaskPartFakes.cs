@@ -76,7 +76,10 @@ internal sealed class RecordingTaskHost : IChunkHost, ITaskEffects
 
     public Task AfterPhaseChangeAsync() => Record("after-phase-change");
 
-    public Task HoldReminderAsync() => Record("hold-reminder");
+    public Exception? HoldReminderFailure { get; set; }
+
+    public Task HoldReminderAsync() =>
+        HoldReminderFailure is { } failure ? Task.FromException(failure) : Record("hold-reminder");
 
     public Task BeginRunInSlotAsync()
     {
