@@ -12,6 +12,7 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly StringBuilder _log = new();
     private readonly Dictionary<string, string> _environment;
     private Process? _process;
+    private bool _logCut;
 
     public SiloProcess(ClusterServers servers, string clusterId, IReadOnlyDictionary<string, string>? settings = null)
         : this(new Dictionary<string, string>
@@ -89,6 +90,24 @@ public sealed class SiloProcess : IAsyncDisposable
     public int SiloPort { get; }
 
     public HttpClient Http { get; }
+
+    /// <summary>
+    /// How many characters of the silo's output <see cref="Log"/> keeps (the rest is dropped, and <see cref="LogCut"/> says
+    /// so): enough for a failure message by default; a test that counts lines raises it.
+    /// </summary>
+    public int LogLimit { get; init; } = 200_000;
+
+    /// <summary>Whether a line was dropped for <see cref="LogLimit"/>: a count of lines in <see cref="Log"/> is then short.</summary>
+    public bool LogCut
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _logCut;
+            }
+        }
+    }
 
     public string Log
     {
@@ -203,9 +222,13 @@ public sealed class SiloProcess : IAsyncDisposable
 
         lock (_log)
         {
-            if (_log.Length < 200_000)
+            if (_log.Length < LogLimit)
             {
                 _log.AppendLine(line);
+            }
+            else
+            {
+                _logCut = true;
             }
         }
     }
