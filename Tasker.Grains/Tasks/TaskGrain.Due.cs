@@ -39,6 +39,12 @@ public sealed partial class TaskGrain
         {
             await RecheckParentsAsync(); // What it learnt and did not store may have gone with an activation.
         }
+        else if (S.Exists && S.Phase.IsFinal() && (S.NextAttemptAt ?? S.RunAt) == dueAt)
+        {
+            // Started by this entry and ended, yet the entry is still here: the silo that started it may have died between
+            // the commit and the history line, which nothing else writes again (no reminder holds an ended task).
+            await RecordHistoryAsync();
+        }
         else
         {
             DeactivateIfScheduledOrGone(); // Started early, ended, deleted, or due at another time: nothing waits for this one.

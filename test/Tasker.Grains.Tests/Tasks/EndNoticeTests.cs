@@ -154,6 +154,27 @@ public sealed class EndNoticeTests : IAsyncLifetime
         Assert.Equal(ended.Version, (await child.GetAsync())!.Version); // Nothing else changed.
     }
 
+    [Fact]
+    public async Task A_scheduled_task_whose_due_entry_comes_again_after_its_end_writes_its_history_line_again_which_a_silo_dying_after_its_end_lost()
+    {
+        var client = "due-line-" + Guid.NewGuid().ToString("N")[..8];
+        var taskId = TaskIds.New();
+        var task = _cluster.Client.GetGrain<ITaskGrain>(taskId);
+        _history.LoseEndOf(taskId); // As a silo killed between the task's end and its history line would.
+        var scheduled = await task.SubmitAsync(new TaskSubmission("sum2", """{"first":42,"second":3}""", client, TaskPriority.Normal,
+            RunAt: DateTimeOffset.UtcNow.AddMilliseconds(300)));
+        Assert.Equal(TaskPhase.Scheduled, scheduled.Phase);
+        var ended = await WaitForEndAsync(task, TimeSpan.FromSeconds(30));
+        Assert.Equal(TaskPhase.Succeeded, ended.Phase);
+        Assert.Equal(TaskPhase.Scheduled, await _history.PhaseOfAsync(client, taskId)); // The line the start left.
+
+        // The due shard calls again when the entry outlived the call that started the task (its silo died): here, by hand.
+        await task.DueAsync(scheduled.RunAt!.Value);
+
+        Assert.Equal(TaskPhase.Succeeded, await _history.PhaseOfAsync(client, taskId));
+        Assert.Equal(ended.Version, (await task.GetAsync())!.Version); // Nothing else changed, and it did not run again.
+    }
+
     private static async Task<TaskSnapshot> WaitForEndAsync(ITaskGrain grain, TimeSpan within)
     {
         var deadline = DateTime.UtcNow + within;
