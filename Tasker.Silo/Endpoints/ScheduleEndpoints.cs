@@ -101,13 +101,8 @@ public static class ScheduleEndpoints
         return TypedResults.Ok(new ScheduleList(schedules));
     }
 
-    public static async Task<Results<Ok<ScheduleView>, Problem<Status.BadRequest>, Problem<Status.NotFound>>> GetAsync(string id, string? client, ClaimsPrincipal user, IGrainFactory grains) =>
-        await FindAsync(id, client, user, grains, g => g.GetAsync()) switch
-        {
-            (_, { } problem) => problem,
-            ({ } schedule, _) => TypedResults.Ok(ScheduleViews.From(schedule)),
-            _ => NotFound(id),
-        };
+    public static Task<Results<Ok<ScheduleView>, Problem<Status.BadRequest>, Problem<Status.NotFound>>> GetAsync(string id, string? client, ClaimsPrincipal user, IGrainFactory grains) =>
+        FindAsync(id, client, user, grains, g => g.GetAsync(), schedule => TypedResults.Ok(ScheduleViews.From(schedule)));
 
     public static async Task<Results<Ok<ScheduleNextView>, Problem<Status.BadRequest>, Problem<Status.NotFound>>> NextAsync(
         string id, string? client, string? count, ClaimsPrincipal user, IGrainFactory grains)
@@ -118,18 +113,9 @@ public static class ScheduleEndpoints
             return Problems.Invalid(new Dictionary<string, string[]> { ["count"] = [$"count must be a whole number from 1 to {MaxNext}"] }, "The query is invalid");
         }
 
-        var (schedule, problem) = await FindAsync(id, client, user, grains, g => g.GetAsync());
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        if (schedule is null || await Grain(grains, schedule.Client, id).NextAsync(wanted) is not { } due)
-        {
-            return NotFound(id);
-        }
-
-        return TypedResults.Ok(ScheduleViews.Next(id, schedule.Definition.TimeZone, due));
+        return await FindAsync(id, client, user, grains,
+            async g => await g.GetAsync() is { } schedule && await g.NextAsync(wanted) is { } due ? ScheduleViews.Next(id, schedule.Definition.TimeZone, due) : null,
+            next => TypedResults.Ok(next));
     }
 
     public static async Task<Results<Ok<ScheduleRunList>, Problem<Status.BadRequest>, Problem<Status.NotFound>>> RunsAsync(
@@ -141,71 +127,49 @@ public static class ScheduleEndpoints
             return Problems.Invalid(new Dictionary<string, string[]> { ["limit"] = ["limit must be a whole number from 1 to 100"] }, "The query is invalid");
         }
 
-        return await FindAsync(id, client, user, grains, g => g.RunsAsync(wanted)) switch
-        {
-            (_, { } problem) => problem,
-            ({ } runs, _) => TypedResults.Ok(new ScheduleRunList(id, [.. runs.Select(ScheduleViews.Run)])),
-            _ => NotFound(id),
-        };
+        return await FindAsync(id, client, user, grains, g => g.RunsAsync(wanted), runs => TypedResults.Ok(new ScheduleRunList(id, [.. runs.Select(ScheduleViews.Run)])));
     }
 
     public static Task<Results<Ok<ScheduleView>, Problem<Status.BadRequest>, Problem<Status.NotFound>>> PauseAsync(string id, string? client, ClaimsPrincipal user, IGrainFactory grains) =>
-        CommandAsync(id, client, user, grains, g => g.PauseAsync());
+        FindAsync(id, client, user, grains, g => g.PauseAsync(), schedule => TypedResults.Ok(ScheduleViews.From(schedule)));
 
     public static Task<Results<Ok<ScheduleView>, Problem<Status.BadRequest>, Problem<Status.NotFound>>> ResumeAsync(string id, string? client, ClaimsPrincipal user, IGrainFactory grains) =>
-        CommandAsync(id, client, user, grains, g => g.ResumeAsync());
+        FindAsync(id, client, user, grains, g => g.ResumeAsync(), schedule => TypedResults.Ok(ScheduleViews.From(schedule)));
 
-    public static async Task<Results<Ok<ScheduleRunView>, Problem<Status.BadRequest>, Problem<Status.NotFound>>> TriggerAsync(string id, string? client, ClaimsPrincipal user, IGrainFactory grains) =>
-        await FindAsync(id, client, user, grains, g => g.TriggerAsync()) switch
-        {
-            (_, { } problem) => problem,
-            ({ } run, _) => TypedResults.Ok(ScheduleViews.Run(run)),
-            _ => NotFound(id),
-        };
+    public static Task<Results<Ok<ScheduleRunView>, Problem<Status.BadRequest>, Problem<Status.NotFound>>> TriggerAsync(string id, string? client, ClaimsPrincipal user, IGrainFactory grains) =>
+        FindAsync(id, client, user, grains, g => g.TriggerAsync(), run => TypedResults.Ok(ScheduleViews.Run(run)));
 
-    public static async Task<Results<NoContent, Problem<Status.BadRequest>, Problem<Status.NotFound>>> DeleteAsync(
+    public static Task<Results<NoContent, Problem<Status.BadRequest>, Problem<Status.NotFound>>> DeleteAsync(
         string id, string? client, ClaimsPrincipal user, IGrainFactory grains) =>
-        await FindAsync(id, client, user, grains, async g => await g.DeleteAsync() ? "deleted" : null) switch
-        {
-            (_, { } problem) => problem,
-            ({ }, _) => TypedResults.NoContent(),
-            _ => NotFound(id),
-        };
-
-    private static async Task<Results<Ok<ScheduleView>, Problem<Status.BadRequest>, Problem<Status.NotFound>>> CommandAsync(
-        string id, string? client, ClaimsPrincipal user, IGrainFactory grains, Func<IScheduleGrain, Task<ScheduleSnapshot?>> command) =>
-        await FindAsync(id, client, user, grains, command) switch
-        {
-            (_, { } problem) => problem,
-            ({ } schedule, _) => TypedResults.Ok(ScheduleViews.From(schedule)),
-            _ => NotFound(id),
-        };
+        FindAsync(id, client, user, grains, async g => await g.DeleteAsync() ? "deleted" : null, _ => TypedResults.NoContent());
 
     /// <summary>
-    /// Calls the schedule <paramref name="id"/> of the client the request means: <c>?client=</c>, else the signed-in
-    /// user's own name. The grain itself hides a schedule from a user who may not access its client.
+    /// Calls the schedule <paramref name="id"/> of the client the request means (<c>?client=</c>, else the signed-in
+    /// user's own name) and answers what <paramref name="answer"/> makes of what the call returned; a 404 when it returned
+    /// nothing. The grain itself hides a schedule from a user who may not access its client.
     /// </summary>
-    private static async Task<(T? Value, Problem<Status.BadRequest>? Problem)> FindAsync<T>(
-        string id, string? client, ClaimsPrincipal user, IGrainFactory grains, Func<IScheduleGrain, Task<T?>> call)
+    private static async Task<Results<TAnswer, Problem<Status.BadRequest>, Problem<Status.NotFound>>> FindAsync<T, TAnswer>(
+        string id, string? client, ClaimsPrincipal user, IGrainFactory grains, Func<IScheduleGrain, Task<T?>> call, Func<T, TAnswer> answer)
         where T : class
+        where TAnswer : IResult
     {
         if (!ScheduleKeys.IsValidId(id))
         {
-            return (null, null); // No schedule has such an id.
+            return NotFound(id); // No schedule has such an id.
         }
 
         client ??= AuthenticatedUser.CallerOf(user)?.Name;
         if (client is null)
         {
-            return (null, ClientProblem("client is required when nobody is signed in: add ?client=name"));
+            return ClientProblem("client is required when nobody is signed in: add ?client=name");
         }
 
         if (!ClientNames.IsValid(client))
         {
-            return (null, ClientProblem($"client must be {ClientNames.Rule}"));
+            return ClientProblem($"client must be {ClientNames.Rule}");
         }
 
-        return (await call(Grain(grains, client, id)), null);
+        return await call(Grain(grains, client, id)) is { } value ? answer(value) : NotFound(id);
     }
 
     private static IScheduleGrain Grain(IGrainFactory grains, string client, string id) => grains.GetGrain<IScheduleGrain>(ScheduleKeys.Of(client, id));
