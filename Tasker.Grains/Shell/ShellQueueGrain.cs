@@ -156,7 +156,7 @@ public sealed class ShellQueueGrain(
         var waiter = _waiters.AddLast(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         try
         {
-            await waiter.Value.Task.WaitAsync(timeout);
+            await waiter.Value.Task.WaitAsync(timeout, clock);
         }
         catch (TimeoutException)
         {

@@ -57,7 +57,8 @@ public static class AgentEndpoints
     }
 
     public static async Task<Results<Ok<PickedTaskView>, NoContent, Problem<Status.BadRequest>>> PickAsync(
-        HttpContext context, string? agent, string? wait, string? ahead, IGrainFactory grains, IOptions<ShellOptions> shell, CancellationToken cancellationToken)
+        HttpContext context, string? agent, string? wait, string? ahead, IGrainFactory grains, IOptions<ShellOptions> shell, TimeProvider clock,
+        CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var name = AgentName(context, agent, errors);
@@ -83,7 +84,7 @@ public static class AgentEndpoints
             return await queue.PickAheadAsync(name!) is { } held ? TypedResults.Ok(View(held, shell.Value)) : TypedResults.NoContent();
         }
 
-        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(seconds);
+        var deadline = clock.GetUtcNow() + TimeSpan.FromSeconds(seconds);
         while (!cancellationToken.IsCancellationRequested)
         {
             if (await queue.PickAsync(name!) is { } grant)
@@ -91,7 +92,7 @@ public static class AgentEndpoints
                 return TypedResults.Ok(View(grant, shell.Value));
             }
 
-            var remaining = deadline - DateTimeOffset.UtcNow;
+            var remaining = deadline - clock.GetUtcNow();
             if (remaining <= TimeSpan.Zero)
             {
                 break;
