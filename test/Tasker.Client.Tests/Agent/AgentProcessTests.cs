@@ -251,13 +251,7 @@ public sealed class AgentProcessTests(AgentSiloFixture fixture) : IClassFixture<
         var agent = new WrongTokenAgent(_silo);
         await using (agent)
         {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (!agent.HasExited)
-            {
-                Assert.True(DateTime.UtcNow < deadline, agent.Log);
-                await Task.Delay(100);
-            }
-
+            Assert.True(await agent.WaitForExitAsync(TimeSpan.FromSeconds(30)), $"the agent did not exit:\n{agent.Log}");
             Assert.Equal(2, agent.ExitCode);
             Assert.Contains("refuses this agent's token", agent.Log, StringComparison.Ordinal);
         }

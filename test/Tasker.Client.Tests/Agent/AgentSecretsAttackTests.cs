@@ -96,7 +96,7 @@ public sealed class AgentSecretsAttackTests(AgentSiloFixture fixture) : IClassFi
         var agent = new SecretsAgent(_silo, ["--token", SiloProcess.Token], new());
         _agents.Add(agent);
 
-        await agent.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(await agent.WaitForExitAsync(TimeSpan.FromSeconds(30)), $"the agent did not exit:\n{agent.Log}");
         Assert.Equal(2, agent.ExitCode);
         Assert.Contains("--token is refused", agent.Log, StringComparison.Ordinal);
         Assert.DoesNotContain("agent started", agent.Log, StringComparison.Ordinal);
@@ -162,7 +162,7 @@ public sealed class AgentSecretsAttackTests(AgentSiloFixture fixture) : IClassFi
         var agent = new SecretsAgent(_silo, ["--run-as", "nobody"], new() { ["TASKER_AGENT_TOKEN"] = SiloProcess.Token }, asNobody: true, copyTo: _work);
         _agents.Add(agent);
 
-        await agent.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(await agent.WaitForExitAsync(TimeSpan.FromSeconds(30)), $"the agent did not exit:\n{agent.Log}");
         Assert.Equal(2, agent.ExitCode);
         Assert.Contains("--run-as (TASKER_AGENT_RUN_AS) needs the agent to run as root", agent.Log, StringComparison.Ordinal);
     }
@@ -239,18 +239,6 @@ public sealed class AgentSecretsAttackTests(AgentSiloFixture fixture) : IClassFi
 
         private const UnixFileMode Readable = UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
             | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
-
-        public async Task WaitForExitAsync(TimeSpan within)
-        {
-            var deadline = DateTime.UtcNow + within;
-            while (!HasExited)
-            {
-                Assert.True(DateTime.UtcNow < deadline, $"the agent did not exit:\n{Log}");
-                await Task.Delay(50);
-            }
-
-            await Task.Delay(200); // The last lines of its output are read asynchronously.
-        }
 
         private static void CopyReadable(string from, string to)
         {

@@ -87,6 +87,20 @@ public abstract class OwnedProcess : IAsyncDisposable
             await term!.WaitForExitAsync();
         }
 
+        return await WaitForExitAsync(within);
+    }
+
+    /// <summary>
+    /// Waits up to <paramref name="within"/> for the process to exit and for its output to be read to the end (the last
+    /// lines arrive after the exit, asynchronously); true when it did.
+    /// </summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan within)
+    {
+        if (_process is not { } process)
+        {
+            return true;
+        }
+
         using var timeout = new CancellationTokenSource(within);
         try
         {
