@@ -41,6 +41,9 @@ public sealed class TaskerPageFixture : WebApplicationFactory<Program>, IAsyncLi
             Locale = "en-US",
         });
         context.SetDefaultTimeout(15_000);
+        // A fresh silo's first page (its endpoints not compiled yet) on a machine that also
+        // runs the cluster tests has taken over 15 s to load in the test command.
+        context.SetDefaultNavigationTimeout(60_000);
         var page = await context.NewPageAsync();
         await page.GotoAsync("/");
         await page.Locator("#submit-type option[value='count']").WaitForAsync(new() { State = WaitForSelectorState.Attached });
