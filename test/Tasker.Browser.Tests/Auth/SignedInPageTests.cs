@@ -80,7 +80,7 @@ public sealed class SignedInPageTests(SignedInPageFixture server) : IClassFixtur
             HttpCredentials = new HttpCredentials { Username = "test", Password = "test" },
         });
         context.SetDefaultTimeout(15_000);
-        // A fresh silo's first page (its endpoints not compiled yet, each request's password hashed) on a machine that also
+        // A fresh silo's first page (its endpoints not compiled yet, the password hashed once) on a machine that also
         // runs the cluster tests has taken over 15 s to load in the test command.
         context.SetDefaultNavigationTimeout(60_000);
         var page = await context.NewPageAsync();
