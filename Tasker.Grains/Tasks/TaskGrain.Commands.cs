@@ -11,15 +11,9 @@ public sealed partial class TaskGrain
 {
     public async Task<TaskCommandResult> PauseAsync()
     {
-        if (!S.Exists)
+        if (Refused(TaskEvent.Pause, "pause", out var transition) is { } refused)
         {
-            return new TaskCommandResult(TaskCommandStatus.NotFound, null);
-        }
-
-        var transition = TaskLifecycle.Decide(TaskEvent.Pause, S.Phase, RunsOnAgent);
-        if (!transition.Legal)
-        {
-            return Illegal("pause", transition.Refusal!);
+            return refused;
         }
 
         Chunks.Stop();
@@ -34,15 +28,9 @@ public sealed partial class TaskGrain
 
     public async Task<TaskCommandResult> ResumeAsync()
     {
-        if (!S.Exists)
+        if (Refused(TaskEvent.Resume, "resume", out var transition) is { } refused)
         {
-            return new TaskCommandResult(TaskCommandStatus.NotFound, null);
-        }
-
-        var transition = TaskLifecycle.Decide(TaskEvent.Resume, S.Phase, RunsOnAgent);
-        if (!transition.Legal)
-        {
-            return Illegal("resume", transition.Refusal!);
+            return refused;
         }
 
         await HoldReminderAsync();
@@ -55,15 +43,9 @@ public sealed partial class TaskGrain
 
     public async Task<TaskCommandResult> CancelAsync()
     {
-        if (!S.Exists)
+        if (Refused(TaskEvent.Cancel, "cancel", out var transition) is { } refused)
         {
-            return new TaskCommandResult(TaskCommandStatus.NotFound, null);
-        }
-
-        var transition = TaskLifecycle.Decide(TaskEvent.Cancel, S.Phase, RunsOnAgent);
-        if (!transition.Legal)
-        {
-            return Illegal("cancel", transition.Refusal!);
+            return refused;
         }
 
         Chunks.Stop();
@@ -101,14 +83,9 @@ public sealed partial class TaskGrain
 
     public async Task<TaskCommandResult> DeleteAsync()
     {
-        if (!S.Exists)
+        if (Refused(TaskEvent.Delete, "delete", out _) is { } refused)
         {
-            return new TaskCommandResult(TaskCommandStatus.NotFound, null);
-        }
-
-        if (TaskLifecycle.Decide(TaskEvent.Delete, S.Phase, RunsOnAgent) is { Legal: false } refused)
-        {
-            return Illegal("delete", refused.Refusal!);
+            return refused;
         }
 
         await TellChildrenBeforeGoingAsync();
@@ -129,6 +106,22 @@ public sealed partial class TaskGrain
         await ForgetDueAsync(noticesDue);
         TaskGrainLog.Command(logger, Id, client, "deleted");
         return new TaskCommandResult(TaskCommandStatus.Done, last);
+    }
+
+    /// <summary>
+    /// The answer to a command the task cannot take (there is none, or its phase does not allow it), or null, with the
+    /// transition the rules give, when it can.
+    /// </summary>
+    private TaskCommandResult? Refused(TaskEvent command, string name, out TaskTransition transition)
+    {
+        if (!S.Exists)
+        {
+            transition = default;
+            return new TaskCommandResult(TaskCommandStatus.NotFound, null);
+        }
+
+        transition = TaskLifecycle.Decide(command, S.Phase, RunsOnAgent);
+        return transition.Legal ? null : Illegal(name, transition.Refusal!);
     }
 
     private TaskCommandResult Illegal(string command, string why) =>

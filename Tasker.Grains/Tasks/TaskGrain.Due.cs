@@ -55,15 +55,9 @@ public sealed partial class TaskGrain
 
     public async Task<TaskCommandResult> RunNowAsync()
     {
-        if (!S.Exists)
+        if (Refused(TaskEvent.RunNow, "run", out var transition) is { } refused)
         {
-            return new TaskCommandResult(TaskCommandStatus.NotFound, null);
-        }
-
-        var transition = TaskLifecycle.Decide(TaskEvent.RunNow, S.Phase, RunsOnAgent);
-        if (!transition.Legal)
-        {
-            return Illegal("run", transition.Refusal!);
+            return refused;
         }
 
         var wasDue = DueTime;
