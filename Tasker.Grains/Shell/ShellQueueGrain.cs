@@ -247,9 +247,14 @@ public sealed class ShellQueueGrain(
             Wake(requeued);
         }
 
-        // Picks that wait while tasks are queued were not woken for them, or a woken one went away without picking
-        // (its agent stopped): they are woken now, so that no task waits for more than a sweep beside an idle agent.
-        Wake(_queued.Count);
+        // Picks that wait while tasks are queued a sweep or longer were not woken for them, or a woken one went away
+        // without picking (its agent stopped): they are woken now, so that no task waits much beyond a sweep beside an
+        // idle agent. A task queued since the last sweep has its woken pick on the way: waking another for it as well
+        // would send two agents for one task.
+        if (_waiters.Count > 0)
+        {
+            Wake(_queued.Entries.Count(e => now - e.QueuedAt >= Shell.SweepInterval));
+        }
 
         await SoundAlarmAsync(now);
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Orleans.Core.Internal;
 using Tasker.Shell;
 
@@ -11,6 +12,8 @@ public sealed class ShellQueueTests(ClusterFixture fixture)
 
     private static TaskSubmission Shell(string command) =>
         new("shell", $$"""{"command":"{{command}}","timeout_s":60}""", "grain-shell", TaskPriority.Normal);
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private static ShellReport Report(int exitCode) => new(exitCode, "", "", false, false, false, 1);
 
@@ -55,14 +58,24 @@ public sealed class ShellQueueTests(ClusterFixture fixture)
     public async Task A_queued_task_wakes_one_waiting_pick_not_every_one()
     {
         var queue = _grains.GetGrain<IShellQueueGrain>(0);
+        await FinishEveryQueuedAsync(queue, [await SubmitAsync("echo warm")]); // The calls below are timed: none is the first of its kind.
+
+        // A fresh activation, so that its sweeps (every second) come at known times: about 1 s and 2 s from now.
+        await queue.Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        Assert.Null(await queue.PickAsync("grain-test")); // Its store still lists the warm task (picks are not stored): gone now.
+        var activated = Stopwatch.StartNew();
         var waits = Enumerable.Range(0, 3).Select(_ => queue.WaitForWorkAsync(TimeSpan.FromSeconds(20))).ToList();
-        await Task.Delay(200); // All three wait.
+        await Task.Delay(Max(TimeSpan.Zero, TimeSpan.FromMilliseconds(700) - activated.Elapsed)); // All three wait.
         Assert.All(waits, wait => Assert.False(wait.IsCompleted));
 
         var ids = new List<string> { TaskIds.New() };
         await _grains.GetGrain<ITaskGrain>(ids[0]).SubmitAsync(Shell("echo one"));
         var woken = await Task.WhenAny(waits).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.True(await woken);
+        // The woken agent takes its time to come back, though less than a sweep: the sweep at 1 s comes meanwhile, and
+        // it must not send a second agent for a task queued less than a sweep before.
+        await Task.Delay(Max(TimeSpan.Zero, TimeSpan.FromMilliseconds(1300) - activated.Elapsed));
+        Assert.Equal(1, waits.Count(wait => wait.IsCompleted));
         var picked = await queue.PickAsync("grain-test"); // As the woken agent does.
         Assert.Equal(ids[0], picked!.TaskId);
         Assert.Equal(ShellCallStatus.Done, (await _grains.GetGrain<IShellTaskGrain>(ids[0]).FinishAsync(picked.Lease, Report(0))).Status);
@@ -116,6 +129,13 @@ public sealed class ShellQueueTests(ClusterFixture fixture)
         var held = await queue.PickAheadAsync("grain-busy");
         Assert.Equal(next, held!.TaskId);
         Assert.Equal(ShellCallStatus.Done, (await _grains.GetGrain<IShellTaskGrain>(next).FinishAsync(held.Lease, Report(0))).Status);
+    }
+
+    private async Task<string> SubmitAsync(string command)
+    {
+        var id = TaskIds.New();
+        await _grains.GetGrain<ITaskGrain>(id).SubmitAsync(Shell(command));
+        return id;
     }
 
     /// <summary>Picks and finishes every queued task, which must be <paramref name="expected"/>: the next test finds the queue empty.</summary>
