@@ -133,6 +133,27 @@ if [ "$build_status" -ne 0 ]; then
   echo "build failed" >&2
 fi
 
+# The failed tests again, each with the head of its message, just above the summary: a failure's reason is otherwise
+# far up in a long output, above everything the other suites printed after it.
+failures() {
+  awk '
+    function unescape(s) { gsub(/&lt;/, "<", s); gsub(/&gt;/, ">", s); gsub(/&quot;/, "\"", s); gsub(/&apos;/, "\047", s); gsub(/&amp;/, "\\&", s); return s }
+    /<UnitTestResult / {
+      failed = /outcome="Failed"/; message = 0
+      if (failed && match($0, /testName="[^"]*"/)) { print "FAILED " unescape(substr($0, RSTART + 10, RLENGTH - 11)); shown = 0 }
+    }
+    failed && /<Message>/ { message = 1; sub(/.*<Message>/, "") }
+    failed && message {
+      last = sub(/<\/Message>.*/, "")
+      if (shown++ < 8) print "  " unescape($0)
+      if (last) { message = 0; failed = 0 }
+    }' "$@"
+}
+trx_files=("$results"/*.trx)
+if [ "$failed" -ne 0 ] && [ ${#trx_files[@]} -gt 0 ]; then
+  failures "${trx_files[@]}"
+fi
+
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$build_status" -ne 0 ] || [ "$test_status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
   exit 1
