@@ -65,6 +65,10 @@ internal abstract record ShellCallDecision
         {
             ShellLeaseProtocol.BackToQueue(task);
             task.Attempts--;
+            if (task.Attempts == 0)
+            {
+                task.StartedAt = null; // Its command never ran (docs/adr/039): it starts when an agent next takes it.
+            }
         }
     }
 }

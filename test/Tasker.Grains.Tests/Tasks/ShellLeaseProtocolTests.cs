@@ -284,6 +284,28 @@ public sealed class ShellLeaseProtocolTests
     }
 
     [Fact]
+    public void A_released_task_starts_when_an_agent_next_takes_it_not_when_the_released_lease_was_made()
+    {
+        var first = LeaseTo("agent-a", _start);
+        Assert.IsType<ShellCallDecision.Released>(Protocol.Release(_task, isShell: true, first)).ApplyTo(_task);
+        Assert.Null(_task.StartedAt);
+
+        LeaseTo("agent-b", _start.AddSeconds(5));
+        Assert.Equal(_start.AddSeconds(5), _task.StartedAt);
+    }
+
+    [Fact]
+    public void A_release_after_an_expired_lease_keeps_the_start_of_the_attempt_whose_command_ran()
+    {
+        LeaseTo("agent-a", _start);
+        ExpireAt(_start.AddSeconds(30)); // Queued again: agent-a's command ran, and this attempt started then.
+        var held = LeaseTo("agent-b", _start.AddSeconds(31));
+        Assert.IsType<ShellCallDecision.Released>(Protocol.Release(_task, isShell: true, held)).ApplyTo(_task);
+
+        Assert.Equal(_start, _task.StartedAt);
+    }
+
+    [Fact]
     public void An_expired_lease_queues_the_task_again_until_the_last_attempt_then_fails_it_naming_the_agent()
     {
         LeaseTo("agent-a", _start);
