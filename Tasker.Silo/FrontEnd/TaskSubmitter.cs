@@ -51,7 +51,7 @@ public sealed class TaskSubmitter(
 
             try
             {
-                return await StoreAsync(submission, idempotencyKey, upload);
+                return await StoreAsync(TaskIds.New(), submission, idempotencyKey, upload);
             }
             catch (DependencyRefusedException refused)
             {
@@ -94,6 +94,8 @@ public sealed class TaskSubmitter(
             results[i] = problem is null ? default(Outcome<TaskSnapshot, Status.Submission>) : problem;
         }
 
+        // Made in the items' order, before they are stored at once: the request's tasks list in its order, newest last.
+        var ids = items.Select(_ => TaskIds.New()).ToArray();
         // An item that names earlier items of the request (#n) is stored after them, level by level: a chain of ten is ten rounds.
         var levels = Levels(items);
         foreach (var level in levels.Where(l => l >= 0).Distinct().Order())
@@ -102,7 +104,7 @@ public sealed class TaskSubmitter(
                 Enumerable.Range(0, items.Count).Where(i => levels[i] == level && results[i].Problem is null),
                 new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
                 async (i, _) => results[i] = ResolveReferences(items[i], results) is { } resolved
-                    ? await StoreOneOfManyAsync(resolved)
+                    ? await StoreOneOfManyAsync(ids[i], resolved)
                     : NotCreated(items[i], results));
         }
         if (allOrNothing && results.FirstOrDefault(r => r.Problem is not null).Problem is { } failed)
@@ -166,11 +168,11 @@ public sealed class TaskSubmitter(
     }
 
     /// <summary>One item of several: what cannot be stored now is this item's problem, and the others stand.</summary>
-    private async Task<Outcome<TaskSnapshot, Status.Submission>> StoreOneOfManyAsync(Item item)
+    private async Task<Outcome<TaskSnapshot, Status.Submission>> StoreOneOfManyAsync(string id, Item item)
     {
         try
         {
-            return await StoreAsync(item.Submission!, item.IdempotencyKey, upload: null);
+            return await StoreAsync(id, item.Submission!, item.IdempotencyKey, upload: null);
         }
         catch (Tasker.Shell.ShellQueueFullException full)
         {
@@ -294,15 +296,14 @@ public sealed class TaskSubmitter(
             $"User '{context.User.Identity?.Name}' sent more requests per second than its tier allows (a request of {tasks} tasks counts as {tasks}); retry after 1 s.");
     }
 
-    /// <summary>Stores a task the caller may have: a short type run here, otherwise its grain; honours the Idempotency-Key.</summary>
-    private async Task<Outcome<TaskSnapshot, Status.Submission>> StoreAsync(TaskSubmission submission, string? idempotencyKey, StagedUpload? upload)
+    /// <summary>Stores a task the caller may have, as <paramref name="id"/>: a short type run here, otherwise its grain; honours the Idempotency-Key.</summary>
+    private async Task<Outcome<TaskSnapshot, Status.Submission>> StoreAsync(string id, TaskSubmission submission, string? idempotencyKey, StagedUpload? upload)
     {
         // Secret parameters (a chat api_key) are stored encrypted: from here on the task holds only the sealed value.
         var plain = submission;
         var secretNames = handlers.Get(submission.Type).SecretParameters.ToList();
         submission = submission with { ParametersJson = secrets.Seal(submission.ParametersJson, secretNames) };
 
-        var id = TaskIds.New();
         // A task that waits for its time or its parents, may be tried again, may time out or announces its end is its
         // grain's to keep.
         if (idempotencyKey is null && submission is { RunAt: null, Retry: null, Timeout: null, After: null, Callback: null }

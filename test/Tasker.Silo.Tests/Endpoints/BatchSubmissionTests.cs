@@ -55,6 +55,21 @@ public sealed class BatchSubmissionTests(TaskerApiFixture api)
             history.GetProperty("items").EnumerateArray().Select(t => t.GetProperty("id").GetString()!).Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task A_batchs_tasks_list_in_the_order_of_its_items_newest_last()
+    {
+        var client = ApiTestExtensions.UniqueClient("batch-order");
+        var items = Enumerable.Range(0, 40).Select(i => $$"""{"type":"sum2","params":{"first":{{i}},"second":1},"client":"{{client}}"}""");
+
+        var (status, answer) = await _http.PostJsonAsync("/tasks/batch", $"[{string.Join(',', items)}]");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var ids = answer.GetProperty("results").EnumerateArray().Select(Id).ToList();
+        Assert.Equal(ids.Order(StringComparer.Ordinal), ids); // Stored at once, yet their ids follow the items.
+        var (_, history) = await _http.GetJsonAsync($"/clients/{client}/tasks?limit=100");
+        Assert.Equal(Enumerable.Reverse(ids), history.GetProperty("items").EnumerateArray().Select(t => t.GetProperty("id").GetString()!));
+    }
+
     [Theory]
     [InlineData("""{"type":"sum2"}""", "invalid-request")]
     [InlineData("[]", "invalid-batch")]
