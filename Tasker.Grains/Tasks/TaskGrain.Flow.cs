@@ -25,6 +25,12 @@ public sealed partial class TaskGrain
     // How many of S.Children are stored (children are only ever appended): those a parent may answer for out of turn.
     private int _storedChildren;
 
+    // A child is kept here before it is stored itself (it asks its parents first): until then it is not found, yet it
+    // keeps this task from expiring. Those kept by this activation in the last minute (longer than a submission's calls
+    // may take); one whose submission failed is not found for good, and stops keeping this task after that.
+    private static readonly TimeSpan _childArrivingAtMost = TimeSpan.FromMinutes(1);
+    private readonly Dictionary<string, DateTimeOffset> _childrenArriving = new(StringComparer.Ordinal);
+
     public async Task<ParentAnswer> AddChildAsync(string childId, string client)
     {
         ThrowIfDropped();
@@ -53,6 +59,13 @@ public sealed partial class TaskGrain
             }
 
             await CommitAsync(); // Kept before the answer: the child counts on being told.
+            var now = clock.GetUtcNow();
+            foreach (var arrived in _childrenArriving.Where(c => now - c.Value >= _childArrivingAtMost).Select(c => c.Key).ToList())
+            {
+                _childrenArriving.Remove(arrived);
+            }
+
+            _childrenArriving[childId] = now;
         }
 
         return S.Phase.IsFinal()
@@ -182,11 +195,13 @@ public sealed partial class TaskGrain
         }
 
         var kept = false;
+        var now = clock.GetUtcNow();
         await ForEachAtOnceAsync(S.Children, async child =>
         {
-            if (!kept && await GrainFactory.GetGrain<ITaskGrain>(child).GetAsync() is { } task && !task.Phase.IsFinal())
+            if (!kept && await GrainFactory.GetGrain<ITaskGrain>(child).GetAsync() is var task
+                && (task is null ? _childrenArriving.TryGetValue(child, out var at) && now - at < _childArrivingAtMost : !task.Phase.IsFinal()))
             {
-                kept = true;
+                kept = true; // Not ended, or not stored yet: its submission is still asking its parents.
             }
         });
         return kept;

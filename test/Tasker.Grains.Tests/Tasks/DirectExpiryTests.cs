@@ -52,6 +52,20 @@ public sealed class DirectExpiryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_task_that_a_child_asked_to_keep_it_stays_while_that_child_is_not_stored_yet()
+    {
+        // The race a retention sweep met: a child asks its parent to keep it (stored by the parent), then stores
+        // itself; a sweep between the two found the child nowhere and expired the parent it had just been promised.
+        var (id, _) = await StoredShortTaskAsync();
+        var parent = _cluster.Client.GetGrain<ITaskGrain>(id);
+        Assert.Equal(ParentAnswerKind.Ended, (await parent.AddChildAsync(TaskIds.New(), "direct-expiry")).Kind); // A child on its way.
+
+        Assert.Null(await Instant.TryExpireStoredAsync(id, DateTimeOffset.MaxValue)); // Its grain decides: it has a child.
+        Assert.False(await parent.ExpireAsync(DateTimeOffset.MaxValue));
+        Assert.True(await IsStoredAsync(id));
+    }
+
+    [Fact]
     public async Task A_short_task_that_ended_after_the_limit_stays()
     {
         var (id, _) = await StoredShortTaskAsync();
