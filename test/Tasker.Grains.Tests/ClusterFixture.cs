@@ -37,6 +37,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<Tasker.Due.IDueStore>(due);
             silo.Services.AddSingleton<Tasker.Handlers.ITaskHandler, Tasks.FlakyHandler>();
             silo.Services.Configure<DataSetOptions>(d => d.Rows = 0);
+            silo.Services.Configure<Tasker.Handlers.SequenceOptions>(o => o.MaxSequenceN = 100_000); // Long enough to be caught running.
             silo.Services.Configure<Tasker.Shell.ShellOptions>(o =>
             {
                 o.Enabled = true; // The grains refuse shell tasks while they are off (docs/adr/028).

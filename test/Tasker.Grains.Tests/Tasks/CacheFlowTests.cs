@@ -64,7 +64,8 @@ public sealed class CacheFlowTests(ClusterFixture fixture)
     /// <summary>A long cacheable computation no other test asks for, and its result.</summary>
     private static (string Client, TaskSubmission Submission, string Sum) Sequence(string prefix)
     {
-        var n = UniqueParameters.Int(5_000, 9_999);
+        // Tens of thousands of children: ten thousand could end (in 130 ms) before the pause that follows its submission.
+        var n = UniqueParameters.Int(50_000, 99_999);
         var client = prefix + "-" + Guid.NewGuid().ToString("N")[..8];
         var sum = ((long)n * (n + 1) / 2).ToString(CultureInfo.InvariantCulture);
         return (client, new TaskSubmission("sequence", $$"""{"n":{{n}}}""", client, TaskPriority.Normal), sum);
